@@ -1,0 +1,2 @@
+# man/local.mk - manual pages (hand-written roff).
+dist_man_MANS += man/mini_hypervisor.1

@@ -1,0 +1,260 @@
+/* SPDX-License-Identifier: MIT */
+/* cli.c - command line parsing (GOptionContext) and value validation. */
+#include "config.h"
+
+#include "cli.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+
+/* Strips an optional unit suffix (case-insensitive) from @text into
+ * @number; returns FALSE if the suffix is not one of @suffixes. */
+static gboolean
+cli_split_unit(const char *text, char *number, gsize size,
+               const char *const *suffixes)
+{
+  gsize digits = strspn(text, "0123456789");
+
+  if (digits == 0 || digits >= size)
+    return FALSE;
+  memcpy(number, text, digits);
+  number[digits] = '\0';
+  if (text[digits] == '\0')
+    return TRUE;
+  for (const char *const *s = suffixes; *s; s++)
+    if (g_ascii_strcasecmp(text + digits, *s) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+gboolean
+mh_cli_parse_memory(const char *text, guint *mb, GError **error)
+{
+  static const char *const units[] = {"M", "MB", "MiB", NULL};
+  char number[8];
+
+  if (cli_split_unit(text, number, sizeof number, units)) {
+    guint64 value = g_ascii_strtoull(number, NULL, 10);
+    if (value == 2 || value == 4 || value == 8) {
+      *mb = (guint)value;
+      return TRUE;
+    }
+  }
+  g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
+              "invalid --memory value '%s': must be 2, 4 or 8 (MB of guest RAM)",
+              text);
+  return FALSE;
+}
+
+gboolean
+mh_cli_parse_page(const char *text, guint64 *size, GError **error)
+{
+  static const char *const units_k[] = {"K", "KB", "KiB", NULL};
+  static const char *const units_m[] = {"M", "MB", "MiB", NULL};
+  char number[8];
+
+  if (cli_split_unit(text, number, sizeof number, units_k) &&
+      strcmp(number, "4") == 0) {
+    *size = 4096;
+    return TRUE;
+  }
+  if (cli_split_unit(text, number, sizeof number, units_m) &&
+      strcmp(number, "2") == 0) {
+    *size = 2u << 20;
+    return TRUE;
+  }
+  g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
+              "invalid --page value '%s': must be 4 (4 KB pages) or 2 (2 MB pages)",
+              text);
+  return FALSE;
+}
+
+gboolean
+mh_cli_parse_timeout(const char *text, gdouble *seconds, GError **error)
+{
+  char *end = NULL;
+  gdouble value;
+
+  errno = 0;
+  value = g_ascii_strtod(text, &end);
+  if (errno != 0 || end == text || *end != '\0' || !(value > 0) ||
+      value > 1e7) {
+    g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
+                "invalid --timeout value '%s': must be a number of seconds "
+                "greater than 0",
+                text);
+    return FALSE;
+  }
+  *seconds = value;
+  return TRUE;
+}
+
+/* The options that take one or more values: "-g a b c". */
+static const char *
+cli_multi_option(const char *arg)
+{
+  static const char *const names[] = {"-g", "--guest", "-f", "--file", NULL};
+
+  for (const char *const *n = names; *n; n++) {
+    gsize len = strlen(*n);
+    if (strcmp(arg, *n) == 0 ||
+        (strncmp(arg, "--", 2) == 0 && strncmp(arg, *n, len) == 0 &&
+         arg[len] == '='))
+      return *n;
+  }
+  return NULL;
+}
+
+GStrv
+mh_cli_expand_multi(int argc, char **argv)
+{
+  g_autoptr(GStrvBuilder) out = g_strv_builder_new();
+  gboolean positional = FALSE;
+
+  for (int i = 0; i < argc; i++) {
+    const char *name;
+
+    g_strv_builder_add(out, argv[i]);
+    if (i == 0 || positional)
+      continue;
+    if (strcmp(argv[i], "--") == 0) {
+      positional = TRUE;
+      continue;
+    }
+    name = cli_multi_option(argv[i]);
+    if (name == NULL)
+      continue;
+    /* "-g a": the value is the next word, which GOption consumes. */
+    if (strchr(argv[i], '=') == NULL && i + 1 < argc && argv[i + 1][0] != '-')
+      g_strv_builder_add(out, argv[++i]);
+    /* Every further word up to the next option is one more value. */
+    while (i + 1 < argc && argv[i + 1][0] != '-') {
+      g_strv_builder_add(out, name);
+      g_strv_builder_add(out, argv[++i]);
+    }
+  }
+  return g_strv_builder_end(out);
+}
+
+typedef struct {
+  MhConfig *config;
+} CliState;
+
+static gboolean
+cli_on_memory(const char *name, const char *value, gpointer data,
+              GError **error)
+{
+  CliState *state = data;
+  (void)name;
+  return mh_cli_parse_memory(value, &state->config->memory_mb, error);
+}
+
+static gboolean
+cli_on_page(const char *name, const char *value, gpointer data, GError **error)
+{
+  CliState *state = data;
+  (void)name;
+  return mh_cli_parse_page(value, &state->config->page_size, error);
+}
+
+static gboolean
+cli_on_timeout(const char *name, const char *value, gpointer data,
+               GError **error)
+{
+  CliState *state = data;
+  (void)name;
+  return mh_cli_parse_timeout(value, &state->config->timeout, error);
+}
+
+static const char cli_description[] =
+  "Runs each guest image as its own virtual machine (one vCPU, 64-bit long\n"
+  "mode) in its own thread.  A guest writes to and reads from the console on\n"
+  "port 0xE9 and ends by executing hlt.\n"
+  "\n"
+  "Examples:\n"
+  "  mini_hypervisor --memory 4 --page 2 --guest guest.img\n"
+  "  mini_hypervisor -m 4 -p 2 -g guest1.img guest2.img\n"
+  "  mini_hypervisor -m 4 -p 2 -g guest1.img guest2.img -f ./flowers.png\n"
+  "\n"
+  "Exit status: 0 if every VM halted, 1 if a VM failed or the host refused,\n"
+  "2 for a usage error, 128+N when stopped by signal N.\n"
+  "See mini_hypervisor(1) and mini_hypervisor-abi(7).";
+
+gboolean
+mh_cli_parse(int argc, char **argv, MhConfig *config, gboolean *exit_now,
+             GError **error)
+{
+  CliState state = {config};
+  g_auto(GStrv) args = NULL;
+  g_autoptr(GOptionContext) context = NULL;
+  GOptionGroup *group;
+  const GOptionEntry entries[] = {
+    {"memory", 'm', 0, G_OPTION_ARG_CALLBACK, (gpointer)cli_on_memory,
+     "Guest RAM in MB: 2, 4 or 8 (default 4)", "MB"},
+    {"page", 'p', 0, G_OPTION_ARG_CALLBACK, (gpointer)cli_on_page,
+     "Page size of the guest's identity map: 4 (4 KB) or 2 (2 MB) (default 2)",
+     "SIZE"},
+    {"guest", 'g', 0, G_OPTION_ARG_FILENAME_ARRAY, &config->guests,
+     "Guest image(s) to run, one VM each (required)", "IMAGE..."},
+    {"file", 'f', 0, G_OPTION_ARG_FILENAME_ARRAY, &config->files,
+     "Host file(s) shared read-only with every VM", "FILE..."},
+    {"timeout", 0, 0, G_OPTION_ARG_CALLBACK, (gpointer)cli_on_timeout,
+     "Stop VMs still running after SECONDS (they count as failed)", "SECONDS"},
+    {"verbose", 'v', 0, G_OPTION_ARG_NONE, &config->verbose,
+     "Describe the machine built and print exit statistics", NULL},
+    {"version", 'V', 0, G_OPTION_ARG_NONE, &config->version,
+     "Print the version and exit", NULL},
+    G_OPTION_ENTRY_NULL,
+  };
+
+  memset(config, 0, sizeof *config);
+  config->memory_mb = MH_DEFAULT_MEMORY_MB;
+  config->page_size = MH_DEFAULT_PAGE_SIZE;
+  *exit_now = FALSE;
+
+  context = g_option_context_new("- run tiny 64-bit guests on KVM");
+  g_option_context_set_description(context, cli_description);
+  group = g_option_group_new(NULL, NULL, NULL, &state, NULL);
+  g_option_group_add_entries(group, entries);
+  g_option_context_set_main_group(context, group);
+
+  args = mh_cli_expand_multi(argc, argv);
+  /* GOption prints --help itself and exits 0, before any VM exists. */
+  if (!g_option_context_parse_strv(context, &args, error)) {
+    mh_cli_clear(config);
+    return FALSE;
+  }
+  if (config->version) {
+    *exit_now = TRUE;
+    return TRUE;
+  }
+  /* Leftover words: a stray "--" or a value GOption did not take. */
+  for (guint i = 1; args[i] != NULL; i++) {
+    if (strcmp(args[i], "--") == 0)
+      continue;
+    g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
+                "unexpected argument '%s' (guest images follow -g/--guest)",
+                args[i]);
+    mh_cli_clear(config);
+    return FALSE;
+  }
+  if (config->guests == NULL || config->guests[0] == NULL) {
+    g_set_error_literal(error, MH_ERROR, MH_ERROR_USAGE,
+                        "no guest image given: use -g/--guest IMAGE...");
+    mh_cli_clear(config);
+    return FALSE;
+  }
+  if (config->files == NULL)
+    config->files = g_new0(char *, 1);
+  return TRUE;
+}
+
+void
+mh_cli_clear(MhConfig *config)
+{
+  g_clear_pointer(&config->guests, g_strfreev);
+  g_clear_pointer(&config->files, g_strfreev);
+}

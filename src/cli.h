@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+/* cli.h - the command line: parsing and validation into an MhConfig. */
+#ifndef MH_CLI_H
+#define MH_CLI_H
+
+#include <glib.h>
+
+#define MH_DEFAULT_MEMORY_MB 4u
+#define MH_DEFAULT_PAGE_SIZE (2u << 20)
+
+typedef struct {
+  guint    memory_mb;  /* guest RAM in MiB: 2, 4 or 8                 */
+  guint64  page_size;  /* identity-map page size: 4096 or 2 MiB       */
+  GStrv    guests;     /* guest image paths, one VM each (>= 1)       */
+  GStrv    files;      /* shared host files (may be empty, never NULL) */
+  gboolean verbose;    /* -v: show the machine and exit statistics    */
+  gboolean version;    /* --version was given                         */
+  gdouble  timeout;    /* --timeout seconds; 0 = none                 */
+} MhConfig;
+
+/* Parses argv (not modified) into @config.  Every error it returns is a
+ * usage error naming the culprit.  --help is printed and exits 0 inside
+ * GOption; --version sets *@exit_now for the caller to print it. */
+gboolean mh_cli_parse(int argc, char **argv, MhConfig *config,
+                      gboolean *exit_now, GError **error);
+void     mh_cli_clear(MhConfig *config);
+
+/* Value parsers, exposed for unit tests. */
+gboolean mh_cli_parse_memory(const char *text, guint *mb, GError **error);
+gboolean mh_cli_parse_page(const char *text, guint64 *size, GError **error);
+gboolean mh_cli_parse_timeout(const char *text, gdouble *seconds, GError **error);
+/* Rewrites "-g a b c" into "-g a -g b -g c" (likewise -f/--file). */
+GStrv    mh_cli_expand_multi(int argc, char **argv);
+
+#endif /* MH_CLI_H */

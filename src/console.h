@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * console.h - the serial console on port 0xE9.
+ *
+ * Three parts:
+ *  - MhLineBuf: a pure line buffer (no I/O), unit-tested on its own;
+ *  - MhOutput: the one writer to standard output, shared by every VM, that
+ *    writes whole lines under one lock so lines of different VMs never mix;
+ *  - MhConsole: one VM's console device (its port handler, its output line
+ *    buffer, its input).
+ */
+#ifndef MH_CONSOLE_H
+#define MH_CONSOLE_H
+
+#include <glib.h>
+
+#include "ports.h"
+
+/* Called with a complete line (ending in '\n') or, when the buffer fills
+ * or is flushed, with a partial line (@complete FALSE). */
+typedef void (*MhLineSink)(gpointer user, const char *data, gsize len,
+                           gboolean complete);
+
+typedef struct {
+  char *data; /* buffered bytes of the current line */
+  gsize len;
+  gsize cap;  /* a line longer than this is emitted in pieces */
+} MhLineBuf;
+
+void mh_linebuf_init(MhLineBuf *lb, gsize cap);
+void mh_linebuf_clear(MhLineBuf *lb);
+void mh_linebuf_push(MhLineBuf *lb, const guint8 *bytes, gsize n,
+                     MhLineSink sink, gpointer user);
+void mh_linebuf_flush(MhLineBuf *lb, MhLineSink sink, gpointer user);
+
+typedef struct {
+  int      fd;          /* where output goes (standard output)          */
+  GMutex   lock;        /* one line at a time, whole                    */
+  int      write_errno; /* first write error, 0 if none                 */
+} MhOutput;
+
+void mh_output_init(MhOutput *out, int fd);
+void mh_output_clear(MhOutput *out);
+/* Writes @prefix (may be NULL) then @data, plus a newline if @data does not
+ * end in one and @terminate is set, in one locked, complete write. */
+void mh_output_write(MhOutput *out, const char *prefix, const char *data,
+                     gsize len, gboolean terminate);
+
+#define MH_CONSOLE_LINE_MAX 4096 /* longer lines are written in pieces */
+
+typedef struct {
+  MhLineBuf   line;       /* output not yet written                        */
+  MhOutput   *output;     /* shared writer                                 */
+  char       *tag;        /* "[index:name] " with several VMs, else NULL  */
+  int         in_fd;      /* input source, -1 for none (always EOF)        */
+  guint8      in_buf[256];
+  gsize       in_pos, in_len;
+  gboolean    in_eof;     /* once set, every IN returns MH_CONSOLE_EOF     */
+  const gint *stop;       /* set when the VM must stop: abandon input      */
+  guint64     bytes_out;  /* statistics */
+  guint64     bytes_in;
+} MhConsole;
+
+void mh_console_init(MhConsole *con, MhOutput *output, const char *tag,
+                     int in_fd, const gint *stop);
+void mh_console_clear(MhConsole *con);
+void mh_console_flush(MhConsole *con);
+/* Port handler for MH_PORT_CONSOLE. */
+gboolean mh_console_io(gpointer opaque, const MhIoAccess *io, GError **error);
+
+#endif /* MH_CONSOLE_H */

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * kvm.h - the process-wide handle on /dev/kvm.
+ *
+ * Opened once at start-up, before any VM: it checks the API version and
+ * the capabilities we rely on, and caches what every VM needs (the size of
+ * the kvm_run mapping, the CPUID the host supports).  Read-only after
+ * mh_kvm_open(), so VM threads share it without locking.
+ */
+#ifndef MH_KVM_H
+#define MH_KVM_H
+
+#include <glib.h>
+#include <linux/kvm.h>
+
+typedef struct {
+  int                 fd;             /* /dev/kvm                          */
+  gsize               run_size;       /* KVM_GET_VCPU_MMAP_SIZE            */
+  struct kvm_cpuid2  *cpuid;          /* KVM_GET_SUPPORTED_CPUID           */
+  gboolean            readonly_mem;   /* KVM_CAP_READONLY_MEM              */
+} MhKvm;
+
+gboolean mh_kvm_open(MhKvm *kvm, const char *path, GError **error);
+void     mh_kvm_close(MhKvm *kvm);
+
+#endif /* MH_KVM_H */

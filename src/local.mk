@@ -1,0 +1,21 @@
+# src/local.mk - the mini_hypervisor binary and its unit-testable core.
+
+# Everything but main.c goes into a convenience library that the GTest
+# units link against too.
+noinst_LIBRARIES += src/libmh.a
+src_libmh_a_SOURCES = \
+	src/error.c src/error.h \
+	src/cli.c src/cli.h \
+	src/console.c src/console.h \
+	src/guestmem.c src/guestmem.h \
+	src/kvm.c src/kvm.h \
+	src/loader.c src/loader.h \
+	src/ports.c src/ports.h \
+	src/vcpu.c \
+	src/vm.c src/vm.h \
+	src/x86_64.c src/x86_64.h \
+	guests/include/mh_abi.h
+
+bin_PROGRAMS += src/mini_hypervisor
+src_mini_hypervisor_SOURCES = src/main.c
+src_mini_hypervisor_LDADD = src/libmh.a $(GLIB_LIBS)

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/* ports.c - I/O port registration and dispatch. */
+#include "config.h"
+
+#include "ports.h"
+
+#include "error.h"
+
+gboolean
+mh_ports_register(MhPortTable *table, guint16 first, guint16 count,
+                  const char *name, MhPortHandler handler, gpointer opaque,
+                  GError **error)
+{
+  guint32 end = (guint32)first + count;
+
+  if (count == 0 || end > 0x10000u || table->n_ranges == MH_PORTS_MAX) {
+    g_set_error(error, MH_ERROR, MH_ERROR_HOST,
+                "cannot register port range 0x%x+%u for %s", first, count, name);
+    return FALSE;
+  }
+  for (guint i = 0; i < table->n_ranges; i++) {
+    const MhPortRange *r = &table->ranges[i];
+    if (first < (guint32)r->first + r->count && r->first < end) {
+      g_set_error(error, MH_ERROR, MH_ERROR_HOST,
+                  "port range 0x%x+%u for %s overlaps %s", first, count, name,
+                  r->name);
+      return FALSE;
+    }
+  }
+  table->ranges[table->n_ranges++] = (MhPortRange){
+    .first = first, .count = count, .name = name,
+    .handler = handler, .opaque = opaque,
+  };
+  return TRUE;
+}
+
+gboolean
+mh_ports_dispatch(MhPortTable *table, const MhIoAccess *io, GError **error)
+{
+  for (guint i = 0; i < table->n_ranges; i++) {
+    MhPortRange *r = &table->ranges[i];
+    if (io->port >= r->first && io->port - r->first < r->count) {
+      if (io->dir == MH_IO_IN)
+        r->in_ops++;
+      else
+        r->out_ops++;
+      return r->handler(r->opaque, io, error);
+    }
+  }
+  g_set_error(error, MH_ERROR, MH_ERROR_GUEST,
+              "%u-byte %s on unknown port 0x%x", io->size,
+              io->dir == MH_IO_IN ? "IN" : "OUT", io->port);
+  return FALSE;
+}

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ports.h - the I/O port table: which device answers which port.
+ *
+ * Devices know nothing about KVM: a handler gets one MhIoAccess describing
+ * the whole exit (direction, width, repeat count and the data buffer) and
+ * the device's own state through an opaque pointer.  It handles every
+ * @count element or refuses the access with a GError (a protocol
+ * violation that stops the VM).
+ */
+#ifndef MH_PORTS_H
+#define MH_PORTS_H
+
+#include <glib.h>
+
+typedef enum { MH_IO_IN, MH_IO_OUT } MhIoDir;
+
+typedef struct {
+  guint16 port;  /* port number                                    */
+  MhIoDir dir;   /* IN: the handler fills @data; OUT: it reads it  */
+  guint   size;  /* bytes per element: 1, 2 or 4                   */
+  guint   count; /* elements (> 1 for rep ins/outs)                */
+  guint8 *data;  /* size * count bytes                             */
+} MhIoAccess;
+
+typedef gboolean (*MhPortHandler)(gpointer opaque, const MhIoAccess *io,
+                                  GError **error);
+
+typedef struct {
+  guint16       first;   /* first port of the range          */
+  guint16       count;   /* ports in the range               */
+  const char   *name;    /* for diagnostics and statistics   */
+  MhPortHandler handler;
+  gpointer      opaque;  /* the device state                 */
+  guint64       in_ops;  /* statistics: IN and OUT exits     */
+  guint64       out_ops;
+} MhPortRange;
+
+#define MH_PORTS_MAX 8
+
+typedef struct {
+  MhPortRange ranges[MH_PORTS_MAX];
+  guint       n_ranges;
+} MhPortTable;
+
+/* Adds a range; refuses one that overlaps a registered range. */
+gboolean mh_ports_register(MhPortTable *table, guint16 first, guint16 count,
+                           const char *name, MhPortHandler handler,
+                           gpointer opaque, GError **error);
+
+/* Routes @io to its handler.  An unregistered port is a guest error. */
+gboolean mh_ports_dispatch(MhPortTable *table, const MhIoAccess *io,
+                           GError **error);
+
+#endif /* MH_PORTS_H */

@@ -1,0 +1,301 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vcpu.c - the vCPU loop: KVM_RUN, then one flat switch on the exit
+ * reason.  Device logic lives behind the port table; this file only
+ * routes exits and turns abnormal ones into diagnoses.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "error.h"
+#include "vm.h"
+
+static const char *
+vcpu_exit_name(guint reason)
+{
+  static const char *const names[] = {
+    [KVM_EXIT_UNKNOWN] = "unknown",     [KVM_EXIT_EXCEPTION] = "exception",
+    [KVM_EXIT_IO] = "io",               [KVM_EXIT_HYPERCALL] = "hypercall",
+    [KVM_EXIT_DEBUG] = "debug",         [KVM_EXIT_HLT] = "hlt",
+    [KVM_EXIT_MMIO] = "mmio",           [KVM_EXIT_IRQ_WINDOW_OPEN] = "irq-window",
+    [KVM_EXIT_SHUTDOWN] = "shutdown",   [KVM_EXIT_FAIL_ENTRY] = "fail-entry",
+    [KVM_EXIT_INTR] = "intr",           [KVM_EXIT_INTERNAL_ERROR] = "internal-error",
+  };
+  if (reason < G_N_ELEMENTS(names) && names[reason] != NULL)
+    return names[reason];
+  return NULL;
+}
+
+/* Reads RIP (and CR2) for a diagnosis; on failure reports what it can. */
+static void
+vcpu_get_state(MhVm *vm, guint64 *rip, guint64 *cr2)
+{
+  struct kvm_regs regs;
+  struct kvm_sregs sregs;
+
+  *rip = ioctl(vm->vcpu_fd, KVM_GET_REGS, &regs) == 0 ? regs.rip : G_MAXUINT64;
+  if (cr2 != NULL)
+    *cr2 = ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sregs) == 0 ? sregs.cr2 : 0;
+}
+
+static gboolean
+vcpu_fail(MhVm *vm, GError **error, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+
+/* Sets a guest error "<message> at RIP 0x..." and returns FALSE. */
+static gboolean
+vcpu_fail(MhVm *vm, GError **error, const char *fmt, ...)
+{
+  g_autofree char *what = NULL;
+  guint64 rip;
+  va_list ap;
+
+  va_start(ap, fmt);
+  what = g_strdup_vprintf(fmt, ap);
+  va_end(ap);
+  vcpu_get_state(vm, &rip, NULL);
+  g_set_error(error, MH_ERROR, MH_ERROR_GUEST, "%s at RIP 0x%" G_GINT64_MODIFIER "x",
+              what, rip);
+  return FALSE;
+}
+
+/* Does the instruction at @gpa, exactly @length bytes long if @length is
+ * not 0, perform @io? */
+static gboolean
+vcpu_pio_at(MhVm *vm, guint64 gpa, guint length, const MhIoAccess *io)
+{
+  guint avail = length ? length : 15;
+  const guint8 *code = NULL;
+  MhPioInsn insn;
+
+  while (avail > 0 && (code = mh_guestmem_range(&vm->ram, gpa, avail)) == NULL)
+    avail--;
+  return code != NULL && mh_x86_decode_pio(code, avail, &insn) &&
+         (length == 0 || insn.length == length) &&
+         insn.in == (io->dir == MH_IO_IN) && insn.size == io->size &&
+         (insn.port < 0 || (guint)insn.port == io->port);
+}
+
+/* The address of the I/O instruction behind @io.  KVM completes a plain
+ * OUT before exiting to user space (RIP is past it) but an IN or a string
+ * instruction only on the next KVM_RUN (RIP is on it); look where it
+ * should be first, then at the other place. */
+static guint64
+vcpu_pio_rip(MhVm *vm, const MhIoAccess *io, guint64 rip)
+{
+  gboolean past = io->dir == MH_IO_OUT && io->count == 1;
+
+  for (guint pass = 0; pass < 2; pass++, past = !past) {
+    if (!past && vcpu_pio_at(vm, rip, 0, io))
+      return rip;
+    for (guint len = 1; past && len <= 6 && len <= rip; len++)
+      if (vcpu_pio_at(vm, rip - len, len, io))
+        return rip - len;
+  }
+  return rip;
+}
+
+static gboolean
+vcpu_on_io(MhVm *vm, GError **error)
+{
+  const struct kvm_run *run = vm->run;
+  MhIoAccess io = {
+    .port = run->io.port,
+    .dir = run->io.direction == KVM_EXIT_IO_OUT ? MH_IO_OUT : MH_IO_IN,
+    .size = run->io.size,
+    .count = run->io.count,
+    .data = (guint8 *)vm->run + run->io.data_offset,
+  };
+  g_autoptr(GError) local = NULL;
+
+  /* KVM places the data inside the run mapping; check it really does
+   * before any device touches it. */
+  if (run->io.data_offset >= vm->kvm->run_size ||
+      (guint64)io.size * io.count > vm->kvm->run_size - run->io.data_offset) {
+    g_set_error(error, MH_ERROR, MH_ERROR_HOST,
+                "KVM reported an I/O exit with data outside the run area");
+    return FALSE;
+  }
+  if (mh_ports_dispatch(&vm->ports, &io, &local))
+    return TRUE;
+  if (local->code == MH_ERROR_GUEST) {
+    guint64 rip;
+    vcpu_get_state(vm, &rip, NULL);
+    g_set_error(error, MH_ERROR, MH_ERROR_GUEST,
+                "%s at RIP 0x%" G_GINT64_MODIFIER "x", local->message,
+                vcpu_pio_rip(vm, &io, rip));
+    return FALSE;
+  }
+  g_propagate_error(error, g_steal_pointer(&local));
+  return FALSE;
+}
+
+static gboolean
+vcpu_on_shutdown(MhVm *vm, GError **error)
+{
+  guint64 rip, cr2;
+
+  vcpu_get_state(vm, &rip, &cr2);
+  if (cr2 == 0) {
+    g_set_error(error, MH_ERROR, MH_ERROR_GUEST,
+                "triple fault at RIP 0x%" G_GINT64_MODIFIER "x "
+                "(an exception with no IDT to handle it)", rip);
+  } else {
+    g_set_error(error, MH_ERROR, MH_ERROR_GUEST,
+                "triple fault at RIP 0x%" G_GINT64_MODIFIER "x after a page "
+                "fault at address 0x%" G_GINT64_MODIFIER "x (CR2)%s", rip, cr2,
+                cr2 >= vm->ram.size ? ", outside guest RAM" : "");
+  }
+  return FALSE;
+}
+
+static gboolean
+vcpu_on_internal_error(MhVm *vm, GError **error)
+{
+  guint64 rip;
+  GString *bytes = g_string_new(NULL);
+  const guint8 *code;
+
+  if (vm->run->internal.suberror != KVM_INTERNAL_ERROR_EMULATION) {
+    g_string_free(bytes, TRUE);
+    return vcpu_fail(vm, error, "KVM internal error (suberror %u)",
+                     vm->run->internal.suberror);
+  }
+  vcpu_get_state(vm, &rip, NULL);
+  /* Show the instruction bytes: they tell which instruction it was. */
+  for (guint n = 15; n > 0; n--) {
+    code = mh_guestmem_range(&vm->ram, rip, n);
+    if (code != NULL) {
+      for (guint i = 0; i < n; i++)
+        g_string_append_printf(bytes, " %02x", code[i]);
+      break;
+    }
+  }
+  g_set_error(error, MH_ERROR, MH_ERROR_GUEST,
+              "KVM could not emulate the instruction at RIP 0x%"
+              G_GINT64_MODIFIER "x (bytes:%s)%s", rip,
+              bytes->len ? bytes->str : " unavailable",
+              " - nested KVM may reject SSE/AVX: build guests with "
+              "-mgeneral-regs-only");
+  g_string_free(bytes, TRUE);
+  return FALSE;
+}
+
+static gboolean
+vcpu_stopped(MhVm *vm, GError **error)
+{
+  gint reason = g_atomic_int_get(&vm->stop);
+
+  if (reason == MH_STOP_TIMEOUT)
+    return vcpu_fail(vm, error, "stopped by --timeout");
+  return vcpu_fail(vm, error, "stopped by signal %s",
+                   g_strsignal(reason - MH_STOP_SIGNAL_BASE));
+}
+
+gboolean
+mh_vm_run(MhVm *vm, GError **error)
+{
+  struct kvm_run *run = vm->run;
+  gint64 start = g_get_monotonic_time();
+  gboolean ok = FALSE;
+
+  vm->thread = pthread_self();
+  g_atomic_int_set(&vm->thread_ready, 1);
+
+  for (;;) {
+    if (g_atomic_int_get(&vm->stop) != MH_STOP_NONE) {
+      ok = vcpu_stopped(vm, error);
+      break;
+    }
+    if (ioctl(vm->vcpu_fd, KVM_RUN, 0) < 0) {
+      if (errno == EINTR || errno == EAGAIN)
+        continue;
+      g_set_error(error, MH_ERROR, MH_ERROR_HOST, "KVM_RUN: %s",
+                  g_strerror(errno));
+      break;
+    }
+    vm->exits_total++;
+    if (run->exit_reason < MH_EXIT_REASONS)
+      vm->exits[run->exit_reason]++;
+
+    switch (run->exit_reason) {
+    case KVM_EXIT_IO:
+      if (vcpu_on_io(vm, error))
+        continue;
+      break;
+    case KVM_EXIT_HLT:
+      ok = vm->halted = TRUE;
+      break;
+    case KVM_EXIT_SHUTDOWN:
+      vcpu_on_shutdown(vm, error);
+      break;
+    case KVM_EXIT_MMIO:
+      vcpu_fail(vm, error,
+                "access outside RAM: %u-byte %s guest-physical address 0x%"
+                G_GINT64_MODIFIER "x", run->mmio.len,
+                run->mmio.is_write ? "write to" : "read from",
+                (guint64)run->mmio.phys_addr);
+      break;
+    case KVM_EXIT_FAIL_ENTRY:
+      g_set_error(error, MH_ERROR, MH_ERROR_HOST,
+                  "VM entry failed: hardware entry failure reason 0x%"
+                  G_GINT64_MODIFIER "x",
+                  (guint64)run->fail_entry.hardware_entry_failure_reason);
+      break;
+    case KVM_EXIT_INTERNAL_ERROR:
+      vcpu_on_internal_error(vm, error);
+      break;
+    case KVM_EXIT_INTR:
+      continue;
+    default:
+      vcpu_fail(vm, error, "unexpected KVM exit %u (%s)", run->exit_reason,
+                vcpu_exit_name(run->exit_reason) ?: "unnamed");
+      break;
+    }
+    break;
+  }
+  mh_console_flush(&vm->console);
+  vm->run_usec = g_get_monotonic_time() - start;
+  return ok;
+}
+
+void
+mh_vm_request_stop(MhVm *vm, MhStopReason reason, int kick_signal)
+{
+  /* Order matters: the reason first, then immediate_exit (checked by KVM
+   * at every KVM_RUN entry), then the signal that breaks a KVM_RUN or a
+   * read() already under way. */
+  if (!g_atomic_int_compare_and_exchange(&vm->stop, MH_STOP_NONE, reason))
+    return;
+  __atomic_store_n(&vm->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+  if (g_atomic_int_get(&vm->thread_ready))
+    pthread_kill(vm->thread, kick_signal);
+}
+
+char *
+mh_vm_describe_exits(const MhVm *vm)
+{
+  GString *s = g_string_new(NULL);
+
+  g_string_append_printf(s, "%" G_GUINT64_FORMAT " exits in %.3f ms",
+                         vm->exits_total, vm->run_usec / 1000.0);
+  for (guint i = 0; i < MH_EXIT_REASONS; i++) {
+    if (vm->exits[i] == 0)
+      continue;
+    g_string_append_printf(s, ", %s %" G_GUINT64_FORMAT,
+                           vcpu_exit_name(i) ?: "other", vm->exits[i]);
+  }
+  for (guint i = 0; i < vm->ports.n_ranges; i++) {
+    const MhPortRange *r = &vm->ports.ranges[i];
+    g_string_append_printf(s, "; port 0x%x (%s): %" G_GUINT64_FORMAT " out, %"
+                           G_GUINT64_FORMAT " in", r->first, r->name,
+                           r->out_ops, r->in_ops);
+  }
+  g_string_append_printf(s, "; console %" G_GUINT64_FORMAT " bytes out, %"
+                         G_GUINT64_FORMAT " in", vm->console.bytes_out,
+                         vm->console.bytes_in);
+  return g_string_free(s, FALSE);
+}

@@ -1,0 +1,47 @@
+# tests/local.mk - make check: GTest units and bats end-to-end tests,
+# both through the automake TAP driver.
+
+include tests/guests/local.mk
+
+TAP_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
+LOG_DRIVER = $(TAP_DRIVER)
+TEST_EXTENSIONS = .bats
+BATS_LOG_DRIVER = $(TAP_DRIVER)
+BATS_LOG_COMPILER = $(BATS)
+AM_BATS_LOG_FLAGS = --tap
+AM_BATS_LOG_DRIVER_FLAGS = --ignore-exit
+
+# The tests find what they test through these variables; unset, they fall
+# back to the installed paths (so the same files test an installed package).
+AM_TESTS_ENVIRONMENT = \
+	MH_BIN='$(abs_top_builddir)/src/mini_hypervisor'; export MH_BIN; \
+	MH_GUESTS='$(abs_top_builddir)/guests/examples'; export MH_GUESTS; \
+	MH_TEST_GUESTS='$(abs_top_builddir)/tests/guests'; export MH_TEST_GUESTS; \
+	MH_TESTS_SRCDIR='$(abs_top_srcdir)/tests'; export MH_TESTS_SRCDIR; \
+	G_TEST_SRCDIR='$(abs_top_srcdir)/tests/unit'; export G_TEST_SRCDIR; \
+	G_TEST_BUILDDIR='$(abs_top_builddir)/tests/unit'; export G_TEST_BUILDDIR;
+
+unit_tests = \
+	tests/unit/test-cli \
+	tests/unit/test-x86 \
+	tests/unit/test-guestmem \
+	tests/unit/test-console
+check_PROGRAMS += $(unit_tests)
+TESTS += $(unit_tests)
+
+unit_ldadd = src/libmh.a $(GLIB_LIBS)
+tests_unit_test_cli_LDADD = $(unit_ldadd)
+tests_unit_test_x86_LDADD = $(unit_ldadd)
+tests_unit_test_guestmem_LDADD = $(unit_ldadd)
+tests_unit_test_console_LDADD = $(unit_ldadd)
+
+bats_tests = \
+	tests/cli.bats \
+	tests/vm.bats
+if HAVE_BATS
+TESTS += $(bats_tests)
+else
+check-local:
+	@echo "bats is required for make check (apt-get install bats bats-assert bats-support bats-file)" >&2; exit 1
+endif
+EXTRA_DIST += $(bats_tests) tests/helpers.bash
