@@ -143,6 +143,24 @@ typedef struct {
   MhConfig *config;
 } CliState;
 
+/* A file name that looks like an option is a missing value. */
+static gboolean
+cli_check_value(const char *option, const char *value, GError **error)
+{
+  if (value[0] == '\0') {
+    g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
+                "empty file name given to %s", option);
+    return FALSE;
+  }
+  if (value[0] == '-') {
+    g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
+                "missing file name after %s (got '%s'; for a file whose name "
+                "starts with '-', write ./%s)", option, value, value);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 static gboolean
 cli_on_memory(const char *name, const char *value, gpointer data,
               GError **error)
@@ -231,6 +249,13 @@ mh_cli_parse(int argc, char **argv, MhConfig *config, gboolean *exit_now,
     *exit_now = TRUE;
     return TRUE;
   }
+  /* "-g -f x": GOption took "-f" as the image name. */
+  for (GStrv list = config->guests; list && *list; list++)
+    if (!cli_check_value("-g/--guest", *list, error))
+      goto fail;
+  for (GStrv list = config->files; list && *list; list++)
+    if (!cli_check_value("-f/--file", *list, error))
+      goto fail;
   /* Leftover words: a stray "--" or a value GOption did not take. */
   for (guint i = 1; args[i] != NULL; i++) {
     if (strcmp(args[i], "--") == 0)
@@ -238,18 +263,20 @@ mh_cli_parse(int argc, char **argv, MhConfig *config, gboolean *exit_now,
     g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
                 "unexpected argument '%s' (guest images follow -g/--guest)",
                 args[i]);
-    mh_cli_clear(config);
-    return FALSE;
+    goto fail;
   }
   if (config->guests == NULL || config->guests[0] == NULL) {
     g_set_error_literal(error, MH_ERROR, MH_ERROR_USAGE,
                         "no guest image given: use -g/--guest IMAGE...");
-    mh_cli_clear(config);
-    return FALSE;
+    goto fail;
   }
   if (config->files == NULL)
     config->files = g_new0(char *, 1);
   return TRUE;
+
+fail:
+  mh_cli_clear(config);
+  return FALSE;
 }
 
 void

@@ -158,9 +158,9 @@ mh_x86_decode_pio(const guint8 *code, gsize avail, MhPioInsn *insn)
   gsize i = 0;
   guint8 op;
 
-  /* At most 4 prefixes: 66 (operand size), F2/F3 (rep), REX (40-4F,
-   * which must come last). */
-  for (; i < avail && i < 4; i++) {
+  /* Prefixes: 66 (operand size), F2/F3 (rep), REX (40-4F); an
+   * instruction is at most 15 bytes long. */
+  for (; i < avail && i < 13; i++) {
     if (code[i] == 0x66)
       opsize16 = TRUE;
     else if (code[i] != 0xf2 && code[i] != 0xf3 && (code[i] & 0xf0) != 0x40)

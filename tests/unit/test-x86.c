@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: MIT */
+/* Units for the page-table builder, descriptors and the PIO decoder. */
+#include "config.h"
+
+#include <string.h>
+
+#include <glib.h>
+
+#include "error.h"
+#include "x86_64.h"
+
+#define BASE (MH_MONITOR_GPA + MH_MONITOR_PT_OFF)
+#define BUF_SIZE (MH_MONITOR_SIZE - MH_MONITOR_PT_OFF)
+
+static guint64
+entry(const guint8 *buf, guint64 table_gpa, guint index)
+{
+  guint64 value;
+  memcpy(&value, buf + (table_gpa - BASE) + index * 8u, sizeof value);
+  return value;
+}
+
+/* Walks the tables like the MMU (SDM 3A §4.5) and returns the physical
+ * address @va maps to, or G_MAXUINT64 if it is not mapped. */
+static guint64
+walk(const guint8 *buf, guint64 cr3, guint64 va)
+{
+  const guint64 addr_mask = 0x000ffffffffff000ull;
+  guint64 e = entry(buf, cr3, (va >> 39) & 511);
+  if (!(e & MH_PTE_P))
+    return G_MAXUINT64;
+  e = entry(buf, e & addr_mask, (va >> 30) & 511);
+  if (!(e & MH_PTE_P))
+    return G_MAXUINT64;
+  e = entry(buf, e & addr_mask, (va >> 21) & 511);
+  if (!(e & MH_PTE_P))
+    return G_MAXUINT64;
+  if (e & MH_PTE_PS)
+    return (e & 0x000fffffffe00000ull) | (va & (MH_PAGE_2M - 1));
+  e = entry(buf, e & addr_mask, (va >> 12) & 511);
+  if (!(e & MH_PTE_P))
+    return G_MAXUINT64;
+  return (e & addr_mask) | (va & (MH_PAGE_4K - 1));
+}
+
+typedef struct {
+  guint   mb;
+  guint64 page;
+  guint   n_pd, n_pt, leaves;
+} Layout;
+
+static void
+test_layout(gconstpointer data)
+{
+  const Layout *l = data;
+  g_autofree guint8 *buf = g_malloc0(BUF_SIZE);
+  g_autoptr(GError) error = NULL;
+  guint64 ram = (guint64)l->mb << 20;
+  MhPageTables t;
+
+  g_assert_true(mh_x86_build_page_tables(buf, BUF_SIZE, BASE, ram, l->page, &t,
+                                         &error));
+  g_assert_no_error(error);
+  g_assert_cmpuint(t.cr3, ==, BASE);
+  g_assert_cmpuint(t.n_pml4, ==, 1);
+  g_assert_cmpuint(t.n_pdpt, ==, 1);
+  g_assert_cmpuint(t.n_pd, ==, l->n_pd);
+  g_assert_cmpuint(t.n_pt, ==, l->n_pt);
+  g_assert_cmpuint(t.n_leaves, ==, l->leaves);
+  g_assert_cmpuint(t.tables_size, ==, (2u + l->n_pd + l->n_pt) * 4096u);
+
+  /* Every page of RAM maps to itself; the first byte past RAM and the
+   * tables themselves are not mapped. */
+  for (guint64 va = 0; va < ram; va += l->page) {
+    g_assert_cmpuint(walk(buf, t.cr3, va), ==, va);
+    g_assert_cmpuint(walk(buf, t.cr3, va + l->page - 1), ==, va + l->page - 1);
+  }
+  g_assert_cmpuint(walk(buf, t.cr3, ram), ==, G_MAXUINT64);
+  g_assert_cmpuint(walk(buf, t.cr3, ram + l->page), ==, G_MAXUINT64);
+  g_assert_cmpuint(walk(buf, t.cr3, MH_MONITOR_GPA), ==, G_MAXUINT64);
+  g_assert_cmpuint(walk(buf, t.cr3, BASE), ==, G_MAXUINT64);
+  g_assert_cmpuint(walk(buf, t.cr3, 1ull << 39), ==, G_MAXUINT64);
+
+  /* Leaves are writable, user-accessible, with Accessed and Dirty preset
+   * so the CPU never writes the (read-only) tables. */
+  {
+    guint64 pd = entry(buf, t.cr3, 0) & ~0xfffull;
+    pd = entry(buf, pd, 0) & ~0xfffull;
+    guint64 leaf = entry(buf, pd, 0);
+    if (l->page == MH_PAGE_4K)
+      leaf = entry(buf, leaf & ~0xfffull, 0);
+    g_assert_cmpuint(leaf & 0x7f, ==,
+                     MH_PTE_P | MH_PTE_RW | MH_PTE_US | MH_PTE_A | MH_PTE_D);
+  }
+}
+
+static void
+test_refuses(void)
+{
+  g_autofree guint8 *buf = g_malloc0(BUF_SIZE);
+  MhPageTables t;
+  GError *error = NULL;
+
+  g_assert_false(mh_x86_build_page_tables(buf, BUF_SIZE, BASE, 0, MH_PAGE_2M, &t, &error));
+  g_clear_error(&error);
+  g_assert_false(mh_x86_build_page_tables(buf, BUF_SIZE, BASE, 3u << 20, MH_PAGE_2M, &t, &error));
+  g_clear_error(&error);
+  g_assert_false(mh_x86_build_page_tables(buf, BUF_SIZE, BASE, 2u << 20, 8192, &t, &error));
+  g_clear_error(&error);
+  /* 64 MiB of 4 KiB pages needs 35 tables: more than the buffer holds. */
+  g_assert_false(mh_x86_build_page_tables(buf, BUF_SIZE, BASE, 64u << 20, MH_PAGE_4K, &t, &error));
+  g_assert_error(error, MH_ERROR, MH_ERROR_HOST);
+  g_clear_error(&error);
+}
+
+static void
+test_long_mode(void)
+{
+  g_autofree guint8 *monitor = g_malloc0(MH_MONITOR_SIZE);
+  struct kvm_sregs s = {0};
+  guint64 gdt[MH_GDT_SIZE / 8];
+
+  mh_x86_setup_long_mode(monitor, BASE, &s);
+  g_assert_cmpuint(s.cr3, ==, BASE);
+  g_assert_true(s.cr0 & MH_CR0_PE);
+  g_assert_true(s.cr0 & MH_CR0_PG);
+  g_assert_false(s.cr0 & MH_CR0_EM);
+  g_assert_cmpuint(s.cr4 & MH_CR4_PAE, ==, 1u << 5);
+  g_assert_cmpuint(MH_CR4_OSFXSR, ==, 0x200);
+  g_assert_cmpuint(s.efer & (MH_EFER_LME | MH_EFER_LMA), ==, 0x500);
+  g_assert_cmpuint(s.cs.l, ==, 1);
+  g_assert_cmpuint(s.cs.db, ==, 0);
+  g_assert_cmpuint(s.cs.selector, ==, MH_GDT_SEL_CODE);
+  g_assert_cmpuint(s.ss.selector, ==, MH_GDT_SEL_DATA);
+  g_assert_cmpuint(s.tr.type, ==, 0xb);
+  g_assert_cmpuint(s.gdt.base, ==, MH_MONITOR_GPA);
+  g_assert_cmpuint(s.idt.limit, ==, 0);
+
+  memcpy(gdt, monitor, sizeof gdt);
+  g_assert_cmpuint(gdt[0], ==, 0);
+  /* The canonical flat 64-bit code descriptor (G, L, P, S, type B). */
+  g_assert_cmpuint(gdt[1], ==, 0x00af9b000000ffffull);
+  g_assert_cmpuint(gdt[2], ==, 0x00cf93000000ffffull);
+}
+
+static void
+test_decode_pio(void)
+{
+  static const struct {
+    guint8 bytes[6];
+    gsize n;
+    gboolean ok, in, string;
+    guint length, size;
+    gint port;
+  } cases[] = {
+    {{0xe6, 0xe9}, 2, TRUE, FALSE, FALSE, 2, 1, 0xe9},       /* out 0xe9, al   */
+    {{0xe5, 0x80}, 2, TRUE, TRUE, FALSE, 2, 4, 0x80},        /* in eax, 0x80   */
+    {{0x66, 0xe7, 0x10}, 3, TRUE, FALSE, FALSE, 3, 2, 0x10}, /* out 0x10, ax   */
+    {{0xee}, 1, TRUE, FALSE, FALSE, 1, 1, -1},               /* out dx, al     */
+    {{0xec}, 1, TRUE, TRUE, FALSE, 1, 1, -1},                /* in al, dx      */
+    {{0x66, 0xed}, 2, TRUE, TRUE, FALSE, 2, 2, -1},          /* in ax, dx      */
+    {{0xf3, 0x6e}, 2, TRUE, FALSE, TRUE, 2, 1, -1},          /* rep outsb      */
+    {{0xf3, 0x48, 0x6d}, 3, TRUE, TRUE, TRUE, 3, 4, -1},     /* rep insd (REX) */
+    {{0x66, 0x66, 0x66, 0xee}, 4, TRUE, FALSE, FALSE, 4, 1, -1}, /* redundant 66s */
+    {{0xe6}, 1, FALSE, FALSE, FALSE, 0, 0, 0},               /* truncated      */
+    {{0x90}, 1, FALSE, FALSE, FALSE, 0, 0, 0},               /* nop            */
+    {{0x66, 0x66}, 2, FALSE, FALSE, FALSE, 0, 0, 0},         /* prefixes only  */
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+    MhPioInsn insn;
+    gboolean ok = mh_x86_decode_pio(cases[i].bytes, cases[i].n, &insn);
+    g_assert_cmpint(ok, ==, cases[i].ok);
+    if (!ok)
+      continue;
+    g_assert_cmpint(insn.in, ==, cases[i].in);
+    g_assert_cmpint(insn.string, ==, cases[i].string);
+    g_assert_cmpuint(insn.length, ==, cases[i].length);
+    g_assert_cmpuint(insn.size, ==, cases[i].size);
+    g_assert_cmpint(insn.port, ==, cases[i].port);
+  }
+}
+
+int
+main(int argc, char **argv)
+{
+  static const Layout layouts[] = {
+    {2, MH_PAGE_2M, 1, 0, 1},    {4, MH_PAGE_2M, 1, 0, 2},
+    {8, MH_PAGE_2M, 1, 0, 4},    {2, MH_PAGE_4K, 1, 1, 512},
+    {4, MH_PAGE_4K, 1, 2, 1024}, {8, MH_PAGE_4K, 1, 4, 2048},
+  };
+
+  g_test_init(&argc, &argv, NULL);
+  for (gsize i = 0; i < G_N_ELEMENTS(layouts); i++) {
+    g_autofree char *path = g_strdup_printf(
+      "/x86/page-tables/%uMB-%s", layouts[i].mb,
+      layouts[i].page == MH_PAGE_2M ? "2M" : "4K");
+    g_test_add_data_func(path, &layouts[i], test_layout);
+  }
+  g_test_add_func("/x86/page-tables/refuses", test_refuses);
+  g_test_add_func("/x86/long-mode", test_long_mode);
+  g_test_add_func("/x86/decode-pio", test_decode_pio);
+  return g_test_run();
+}
