@@ -94,7 +94,8 @@ CLEANFILES += $(mh_example_objs) $(mh_example_elfs) $(mh_example_imgs) \
 # `make installcheck` and `make distcheck`.
 mh-sdk-installcheck:
 	$(AM_V_at)rm -rf mh-sdk-installcheck.d && mkdir mh-sdk-installcheck.d
-	$(AM_V_GEN)$(MAKE) -C mh-sdk-installcheck.d \
+	$(AM_V_GEN)if $(AM_V_P); then silent=; else silent=-s; fi; \
+	$(MAKE) $$silent --no-print-directory -C mh-sdk-installcheck.d \
 	  -f "$(DESTDIR)$(mhsdkdir)/mh-guest.mk" \
 	  MH_SDK="$(DESTDIR)$(mhsdkdir)" \
 	  VPATH="$(abs_top_srcdir)/guests/examples" GUEST=hello CC="$(CC)" \
