@@ -335,8 +335,14 @@ main(int argc, char **argv)
   g_set_prgname("mini_hypervisor");
 
   if (!mh_cli_parse(argc, argv, &config, &exit_now, &error)) {
+    /* GOption's own messages ("Unknown option --x") name no remedy. */
+    if (error->domain == G_OPTION_ERROR) {
+      char *message = g_strdup_printf("%s (see %s --help)", error->message,
+                                      g_get_prgname());
+      g_free(error->message);
+      error->message = message;
+    }
     print_error(NULL, error);
-    fprintf(stderr, "Try '%s --help' for more information.\n", g_get_prgname());
     return MH_EXIT_USAGE;
   }
   if (exit_now) {
