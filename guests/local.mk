@@ -18,7 +18,7 @@ mhlibdir = $(prefix)/lib/$(PACKAGE)
 MH_GUEST_COPTS = -std=c11 -O2 -Wall -Wextra -ffreestanding -nostdlib \
 	-fno-pic -fno-pie -mno-red-zone -mgeneral-regs-only \
 	-fno-stack-protector -fno-asynchronous-unwind-tables \
-	-fcf-protection=none -fno-tree-loop-distribute-patterns -g \
+	-fcf-protection=none -fno-tree-loop-distribute-patterns \
 	-I$(top_srcdir)/guests/include
 MH_GUEST_LDSCRIPT = $(top_srcdir)/guests/lib/guest.ld
 MH_GUEST_LDOPTS = -nostdlib -static -no-pie -Wl,-T,$(MH_GUEST_LDSCRIPT) \

@@ -6,8 +6,8 @@
  * tables (in its .bss): RAM identity-mapped with 2 MiB pages, so the code
  * and the stack at the top of RAM stay mapped, plus one 2 MiB page at
  * virtual 0x40000000 pointing at physical 0x20000000, past RAM.  After
- * loading CR3, a store there leaves the guest as KVM_EXIT_MMIO, which the
- * hypervisor reports as an access outside RAM.
+ * loading CR3, a 1-byte store there leaves the guest as KVM_EXIT_MMIO,
+ * which the hypervisor reports as an access outside RAM.
  */
 #include "mh_guest.h"
 
@@ -18,7 +18,7 @@
 #define PAGE_2M      (2ull << 20)
 #define MMIO_VIRT    0x40000000ull /* PML4 0, PDPT 1, PD 0 */
 #define MMIO_PHYS    0x20000000ull /* 512 MiB: no memory slot */
-#define MMIO_VALUE   0xdeadbeefu
+#define MMIO_VALUE   0x5au         /* written as one byte */
 
 static uint64_t pml4[512] __attribute__((aligned(4096)));
 static uint64_t pdpt[512] __attribute__((aligned(4096)));
@@ -41,14 +41,14 @@ main(void)
   __asm__ volatile("mov %0, %%cr3" : : "r"((uint64_t)(uintptr_t)pml4)
                    : "memory");
 
-  mh_puts("mmio: writing ");
+  mh_puts("mmio: writing byte ");
   mh_put_hex(MMIO_VALUE);
   mh_puts(" to virtual ");
   mh_put_hex(MMIO_VIRT);
   mh_puts(" = physical ");
   mh_put_hex(MMIO_PHYS);
   mh_putc('\n');
-  *(volatile uint32_t *)(uintptr_t)MMIO_VIRT = MMIO_VALUE;
+  *(volatile uint8_t *)(uintptr_t)MMIO_VIRT = MMIO_VALUE;
 
   mh_puts("mmio: the write did not stop the VM\n");
   mh_halt();
