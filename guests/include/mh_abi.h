@@ -5,8 +5,9 @@
  * This one header is compiled by the hypervisor (hosted C) and by guests
  * (freestanding C, -ffreestanding -nostdlib).  It defines every port,
  * value, register convention and structure a guest may rely on.  It is
- * plain C99 with no includes beyond <stdint.h>, which freestanding
- * compilers provide.  The same ABI is documented for assembly authors in
+ * plain C11 with no includes beyond <stdint.h>, which freestanding
+ * compilers provide; assembly (.S) files may include it for the
+ * constants.  The same ABI is documented for assembly authors in
  * mini_hypervisor-abi(7).
  *
  * Stability: MH_ABI_VERSION changes only when an existing meaning
@@ -16,9 +17,16 @@
 #ifndef MH_ABI_H
 #define MH_ABI_H
 
+#ifndef __ASSEMBLER__
 #include <stdint.h>
+#define MH_U(x)   x##u   /* unsigned constant, in C and in assembly */
+#define MH_ULL(x) x##ull
+#else
+#define MH_U(x)   x
+#define MH_ULL(x) x
+#endif
 
-#define MH_ABI_VERSION 1u
+#define MH_ABI_VERSION MH_U(1)
 
 /* ------------------------------------------------------------------ */
 /* Machine at entry                                                    */
@@ -39,7 +47,7 @@
  *
  * Registers at entry:
  */
-#define MH_BOOT_REG_RIP 0u /* RIP: entry point, always 0             */
+#define MH_BOOT_REG_RIP MH_U(0) /* RIP: entry point, always 0             */
 /*   RSP  = RAM size in bytes (top of RAM; first push lands below it)
  *   RAX  = MH_BOOT_MAGIC (tells a guest it runs under this ABI)
  *   RBX  = MH_ABI_VERSION
@@ -51,12 +59,12 @@
  * RDI, RSI, RDX, RCX are the first four System V arguments, so crt0 can
  * hand them to C unchanged.
  */
-#define MH_BOOT_MAGIC    0x4d48564d31414249ull /* "MHVM1ABI" */
-#define MH_BOOT_SEL_CODE 0x08u
-#define MH_BOOT_SEL_DATA 0x10u
+#define MH_BOOT_MAGIC    MH_ULL(0x4d48564d31414249) /* "MHVM1ABI" */
+#define MH_BOOT_SEL_CODE MH_U(0x08)
+#define MH_BOOT_SEL_DATA MH_U(0x10)
 
-#define MH_RAM_MB_MIN 2u
-#define MH_RAM_MB_MAX 8u
+#define MH_RAM_MB_MIN MH_U(2)
+#define MH_RAM_MB_MAX MH_U(8)
 
 /* ------------------------------------------------------------------ */
 /* Console: port 0xE9, 1-byte accesses only                            */
@@ -70,17 +78,19 @@
  * Any other width (2 or 4 bytes) is a protocol violation: the VM stops.
  * String I/O (rep outsb / rep insb) is supported.
  */
-#define MH_PORT_CONSOLE 0xE9u
-#define MH_CONSOLE_EOF  0xFFu
+#define MH_PORT_CONSOLE MH_U(0xE9)
+#define MH_CONSOLE_EOF  MH_U(0xFF)
 
 /* ------------------------------------------------------------------ */
 /* File service: port 0x278                                            */
 /* ------------------------------------------------------------------ */
-#define MH_PORT_FILE 0x278u
+#define MH_PORT_FILE MH_U(0x278)
 
+#ifndef __ASSEMBLER__
 /* Compile-time checks usable from both C and freestanding C. */
 #define MH_ABI_STATIC_ASSERT(cond, msg) _Static_assert(cond, msg)
 
 MH_ABI_STATIC_ASSERT(sizeof(uint64_t) == 8, "uint64_t must be 8 bytes");
+#endif /* __ASSEMBLER__ */
 
 #endif /* MH_ABI_H */

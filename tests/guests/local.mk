@@ -35,7 +35,6 @@ $(mh_test_elf_imgs): tests/guests/%.img: tests/guests/%.elf
 	$(AM_V_GEN)$(OBJCOPY) -O binary $< $@
 
 # A guest assembled by nasm straight into a flat binary, no linker.
-NASM = nasm
 tests/guests/hello_nasm.img: $(srcdir)/tests/guests/hello_nasm.asm
 	@mkdir -p $(@D)
 	$(AM_V_GEN)$(NASM) -f bin -o $@ $(srcdir)/tests/guests/hello_nasm.asm
