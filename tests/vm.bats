@@ -137,7 +137,10 @@ fails_with() {
 
 @test "a memory access with no RAM behind it is reported as such" {
   # The guest maps a page of its own onto guest-physical 0x20000000.
-  fails_with "$(tguest mmio)" "access outside RAM: 4-byte write to guest-physical address 0x20000000 at RIP 0x" -m 8
+  run --separate-stderr mh -m 8 -g "$(tguest mmio)"
+  assert_equal "$status" 1
+  [[ "$stderr" =~ "vm 0 (mmio.img): access outside RAM: "[1248]"-byte write to guest-physical address 0x20000000 at RIP 0x" ]] ||
+    fail "$stderr"
 }
 
 @test "a failing guest's output is kept, then the failure is reported" {
