@@ -131,15 +131,14 @@ console_sink(gpointer user, const char *data, gsize len, gboolean complete)
 }
 
 void
-mh_console_init(MhConsole *con, MhOutput *output, const char *tag, int in_fd,
-                const gint *stop)
+mh_console_init(MhConsole *con, MhOutput *output, const char *tag,
+                MhInput *input, const gint *stop)
 {
   memset(con, 0, sizeof *con);
   mh_linebuf_init(&con->line, MH_CONSOLE_LINE_MAX);
   con->output = output;
   con->tag = g_strdup(tag);
-  con->in_fd = in_fd;
-  con->in_eof = in_fd < 0;
+  con->input = input;
   con->stop = stop;
 }
 
@@ -161,21 +160,15 @@ mh_console_flush(MhConsole *con)
 static guint8
 console_getc(MhConsole *con)
 {
-  while (!con->in_eof && con->in_pos == con->in_len) {
-    ssize_t got;
-
-    /* The guest waits for input: show what it printed so far (a prompt). */
+  if (!con->in_eof && con->in_pos == con->in_len) {
+    /* The guest may wait for input: show what it printed so far (a
+     * prompt) before blocking. */
     mh_console_flush(con);
-    got = read(con->in_fd, con->in_buf, sizeof con->in_buf);
-    if (got > 0) {
-      con->in_pos = 0;
-      con->in_len = (gsize)got;
-    } else if (got < 0 && errno == EINTR && !g_atomic_int_get(con->stop)) {
-      continue;
-    } else {
-      /* End of input, a read error, or the VM is being stopped. */
-      con->in_eof = TRUE;
-    }
+    con->in_pos = 0;
+    con->in_len = mh_input_read(con->input, con->in_buf, sizeof con->in_buf,
+                                con->stop);
+    /* 0: end of input, or the VM is being stopped. */
+    con->in_eof = con->in_len == 0;
   }
   if (con->in_pos == con->in_len)
     return MH_CONSOLE_EOF;

@@ -14,6 +14,7 @@
 
 #include <glib.h>
 
+#include "input.h"
 #include "ports.h"
 
 /* Called with a complete line (ending in '\n') or, when the buffer fills
@@ -52,7 +53,7 @@ typedef struct {
   MhLineBuf   line;       /* output not yet written                        */
   MhOutput   *output;     /* shared writer                                 */
   char       *tag;        /* "[index:name] " with several VMs, else NULL  */
-  int         in_fd;      /* input source, -1 for none (always EOF)        */
+  MhInput    *input;      /* this VM's input queue (not owned)             */
   guint8      in_buf[256];
   gsize       in_pos, in_len;
   gboolean    in_eof;     /* once set, every IN returns MH_CONSOLE_EOF     */
@@ -62,7 +63,7 @@ typedef struct {
 } MhConsole;
 
 void mh_console_init(MhConsole *con, MhOutput *output, const char *tag,
-                     int in_fd, const gint *stop);
+                     MhInput *input, const gint *stop);
 void mh_console_clear(MhConsole *con);
 void mh_console_flush(MhConsole *con);
 /* Port handler for MH_PORT_CONSOLE. */

@@ -8,6 +8,7 @@ src_libmh_a_SOURCES = \
 	src/cli.c src/cli.h \
 	src/console.c src/console.h \
 	src/guestmem.c src/guestmem.h \
+	src/input.c src/input.h \
 	src/kvm.c src/kvm.h \
 	src/loader.c src/loader.h \
 	src/ports.c src/ports.h \

@@ -170,130 +170,181 @@ load_images(GStrv paths, guint64 ram_size, GPtrArray *owned, GError **error)
   return g_steal_pointer(&images);
 }
 
-/* Waits for every VM thread, handling stop signals and --timeout.
- * Returns the signal that stopped the run, or 0. */
+/* Everything the main thread's wait loop looks after. */
+typedef struct {
+  MhRunSlot *slots;
+  guint      n_slots;
+  guint      n_running;
+  int        done_fd;    /* VM threads: "I have ended"                   */
+  int        signal_fd;  /* SIGINT, SIGTERM, SIGHUP                      */
+  int        space_fd;   /* input queues: "I have room again"            */
+  int        stdin_fd;   /* -1 once standard input has ended             */
+  MhRouter   router;
+} MhWait;
+
+static void
+warn_input(gpointer user, const char *message)
+{
+  (void)user;
+  fprintf(stderr, "%s: warning: %s\n", g_get_prgname(), message);
+}
+
+/* TRUE while some running VM's queue is too full to take more input. */
+static gboolean
+input_backlogged(MhWait *w)
+{
+  for (guint i = 0; i < w->n_slots; i++)
+    if (w->slots[i].vm != NULL &&
+        mh_input_pending(&w->slots[i].vm->input) > MH_INPUT_HIGH)
+      return TRUE;
+  return FALSE;
+}
+
+/* Reads one chunk of standard input and routes it; at its end (or on a
+ * read error) every VM's input is closed. */
+static void
+route_stdin(MhWait *w)
+{
+  guint8 buf[65536];
+  ssize_t got = read(w->stdin_fd, buf, sizeof buf);
+
+  if (got < 0 && (errno == EINTR || errno == EAGAIN))
+    return;
+  if (got > 0) {
+    mh_router_feed(&w->router, buf, (gsize)got);
+    return;
+  }
+  if (got < 0)
+    fprintf(stderr, "%s: warning: reading standard input: %s (the guests see "
+            "end of input)\n", g_get_prgname(), g_strerror(errno));
+  mh_router_finish(&w->router);
+  w->stdin_fd = -1;
+}
+
+static void
+drain_eventfd(int fd, guint64 *count)
+{
+  guint64 n = 0;
+  if (read(fd, &n, sizeof n) == sizeof n && count != NULL)
+    *count = n;
+}
+
+/* Waits for every VM thread, feeding them input and handling stop signals
+ * and --timeout.  Returns the signal that stopped the run, or 0. */
 static int
-wait_for_vms(MhRunSlot *slots, guint n_slots, guint n_running, int done_fd,
-             int signal_fd, gdouble timeout)
+wait_for_vms(MhWait *w, gdouble timeout)
 {
   gint64 deadline = timeout > 0 ? g_get_monotonic_time() + (gint64)(timeout * 1e6)
                                 : G_MAXINT64;
   int stop_signal = 0;
-  gboolean timed_out = FALSE;
 
-  while (n_running > 0) {
-    struct pollfd fds[2] = {{done_fd, POLLIN, 0}, {signal_fd, POLLIN, 0}};
-    int wait_ms = -1;
+  while (w->n_running > 0) {
+    struct pollfd fds[4] = {
+      {w->done_fd, POLLIN, 0},
+      {w->signal_fd, POLLIN, 0},
+      {w->space_fd, POLLIN, 0},
+      {-1, POLLIN, 0}, /* standard input, while it may be read */
+    };
     MhStopReason reason = MH_STOP_NONE;
+    int wait_ms = -1;
 
-    if (!timed_out && deadline != G_MAXINT64)
+    if (w->stdin_fd >= 0 && !input_backlogged(w))
+      fds[3].fd = w->stdin_fd;
+    if (deadline != G_MAXINT64)
       wait_ms = (int)CLAMP((deadline - g_get_monotonic_time() + 999) / 1000, 0,
                            G_MAXINT);
-    if (poll(fds, 2, wait_ms) < 0 && errno != EINTR)
+    if (poll(fds, G_N_ELEMENTS(fds), wait_ms) < 0 && errno != EINTR)
       break;
 
     if (fds[0].revents & POLLIN) {
       guint64 n = 0;
-      if (read(done_fd, &n, sizeof n) == sizeof n)
-        n_running -= (guint)MIN(n, n_running);
+      drain_eventfd(w->done_fd, &n);
+      w->n_running -= (guint)MIN(n, w->n_running);
     }
+    if (fds[2].revents & POLLIN)
+      drain_eventfd(w->space_fd, NULL);
+    if (fds[3].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL))
+      route_stdin(w);
     if (fds[1].revents & POLLIN) {
       struct signalfd_siginfo info;
-      if (read(signal_fd, &info, sizeof info) == sizeof info && stop_signal == 0) {
+      if (read(w->signal_fd, &info, sizeof info) == sizeof info &&
+          stop_signal == 0) {
         stop_signal = (int)info.ssi_signo;
         reason = MH_STOP_SIGNAL_BASE + stop_signal;
       }
     }
-    if (!timed_out && deadline != G_MAXINT64 && g_get_monotonic_time() >= deadline) {
-      timed_out = TRUE;
+    if (deadline != G_MAXINT64 && g_get_monotonic_time() >= deadline) {
+      deadline = G_MAXINT64; /* once */
       reason = MH_STOP_TIMEOUT;
     }
     if (reason != MH_STOP_NONE)
-      for (guint i = 0; i < n_slots; i++)
-        if (slots[i].vm != NULL)
-          mh_vm_request_stop(slots[i].vm, reason, MH_KICK_SIGNAL);
+      for (guint i = 0; i < w->n_slots; i++)
+        if (w->slots[i].vm != NULL)
+          mh_vm_request_stop(w->slots[i].vm, reason, MH_KICK_SIGNAL);
   }
   return stop_signal;
 }
 
-static int
-run(const MhConfig *config, GError **error)
+/* Builds every VM (a VM that cannot be built fails alone), then starts
+ * one thread per VM.  Returns how many threads run. */
+static guint
+start_vms(MhWait *w, const MhConfig *config, GPtrArray *images,
+          const MhKvm *kvm, const MhMachine *machine, MhOutput *output)
 {
-  g_autoptr(GPtrArray) owned_images = g_ptr_array_new_with_free_func(
-    (GDestroyNotify)mh_image_free);
-  g_autoptr(GPtrArray) images = NULL;
-  g_autofree MhRunSlot *slots = NULL;
-  MhMachine machine = {0};
-  MhKvm kvm = {.fd = -1};
-  MhOutput output;
-  int signal_fd, done_fd, stop_signal, status = MH_EXIT_OK;
-  guint n_slots, n_running = 0;
+  g_autofree MhInput **queues = g_new0(MhInput *, w->n_slots);
+  guint running = 0;
 
-  machine.ram_size = (guint64)config->memory_mb << 20;
-  machine.page_size = config->page_size;
-  machine.vm_count = g_strv_length(config->guests);
-
-  if (!check_shared_files(config->files, error))
-    return MH_EXIT_USAGE;
-  images = load_images(config->guests, machine.ram_size, owned_images, error);
-  if (images == NULL)
-    return MH_EXIT_USAGE;
-
-  raise_fd_limit();
-  signal_fd = setup_signals(error);
-  if (signal_fd < 0)
-    return MH_EXIT_FAILURE;
-  if (!mh_kvm_open(&kvm, g_getenv("MINI_HYPERVISOR_KVM") ?: "/dev/kvm", error)) {
-    close(signal_fd);
-    return MH_EXIT_FAILURE;
-  }
-  done_fd = eventfd(0, EFD_CLOEXEC);
-  if (done_fd < 0) {
-    g_set_error(error, MH_ERROR, MH_ERROR_HOST, "eventfd: %s", g_strerror(errno));
-    mh_kvm_close(&kvm);
-    close(signal_fd);
-    return MH_EXIT_FAILURE;
-  }
-  mh_output_init(&output, STDOUT_FILENO);
-
-  n_slots = images->len;
-  slots = g_new0(MhRunSlot, n_slots);
-  for (guint i = 0; i < n_slots; i++) {
-    MhRunSlot *slot = &slots[i];
+  for (guint i = 0; i < w->n_slots; i++) {
+    MhRunSlot *slot = &w->slots[i];
     g_autofree char *base = g_path_get_basename(config->guests[i]);
-    g_autofree char *tag = n_slots > 1 ? g_strdup_printf("[%u:%s] ", i, base)
-                                       : NULL;
+    g_autofree char *tag = w->n_slots > 1 ? g_strdup_printf("[%u:%s] ", i, base)
+                                          : NULL;
 
     slot->index = i;
     slot->image = images->pdata[i];
-    slot->done_fd = done_fd;
-    /* Standard input goes to the only VM; with several, none reads it
-     * (each sees end of input). */
-    slot->vm = mh_vm_new(&kvm, &machine, slot->image, i, &output, tag,
-                         n_slots == 1 ? STDIN_FILENO : -1, &slot->error);
-    if (slot->vm == NULL)
+    slot->done_fd = w->done_fd;
+    slot->vm = mh_vm_new(kvm, machine, slot->image, i, output, tag,
+                         w->space_fd, &slot->error);
+    if (slot->vm == NULL) {
+      /* Its input goes nowhere: a queue that is closed from the start. */
+      queues[i] = g_new0(MhInput, 1);
+      mh_input_init(queues[i], -1);
+      mh_input_abandon(queues[i]);
       continue;
+    }
+    queues[i] = &slot->vm->input;
     if (config->verbose) {
       g_autofree char *desc = mh_vm_describe(slot->vm);
       fprintf(stderr, "%s: vm %u (%s): %s\n", g_get_prgname(), i,
               slot->vm->name, desc);
     }
   }
-  for (guint i = 0; i < n_slots; i++) {
+  mh_router_init(&w->router, g_steal_pointer(&queues), w->n_slots, warn_input,
+                 NULL);
+
+  for (guint i = 0; i < w->n_slots; i++) {
+    MhRunSlot *slot = &w->slots[i];
     g_autofree char *name = g_strdup_printf("vm%u", i);
-    if (slots[i].vm == NULL)
+
+    if (slot->vm == NULL)
       continue;
-    slots[i].thread = g_thread_try_new(name, run_vm_thread, &slots[i],
-                                       &slots[i].error);
-    if (slots[i].thread != NULL)
-      n_running++;
+    slot->thread = g_thread_try_new(name, run_vm_thread, slot, &slot->error);
+    if (slot->thread != NULL)
+      running++;
+    else
+      g_prefix_error(&slot->error, "cannot start its thread: ");
   }
+  return running;
+}
 
-  stop_signal = wait_for_vms(slots, n_slots, n_running, done_fd, signal_fd,
-                             config->timeout);
+/* Joins every VM, reports each one that failed; returns the exit status. */
+static int
+finish_vms(MhWait *w, const MhConfig *config)
+{
+  int status = MH_EXIT_OK;
 
-  for (guint i = 0; i < n_slots; i++) {
-    MhRunSlot *slot = &slots[i];
+  for (guint i = 0; i < w->n_slots; i++) {
+    MhRunSlot *slot = &w->slots[i];
     g_autofree char *prefix = g_strdup_printf(
       "vm %u (%s): ", i, slot->vm ? slot->vm->name : slot->image->path);
 
@@ -309,18 +360,97 @@ run(const MhConfig *config, GError **error)
       status = MH_EXIT_FAILURE;
     }
     g_clear_error(&slot->error);
+    if (slot->vm == NULL && w->router.queues != NULL) {
+      mh_input_clear(w->router.queues[i]);
+      g_free(w->router.queues[i]);
+    }
     g_clear_pointer(&slot->vm, mh_vm_free);
   }
+  return status;
+}
+
+static int
+run(const MhConfig *config, GError **error)
+{
+  g_autoptr(GPtrArray) owned_images = g_ptr_array_new_with_free_func(
+    (GDestroyNotify)mh_image_free);
+  g_autoptr(GPtrArray) images = NULL;
+  g_autofree MhRunSlot *slots = NULL;
+  MhMachine machine = {0};
+  MhKvm kvm = {.fd = -1};
+  MhWait w = {.done_fd = -1, .signal_fd = -1, .space_fd = -1, .stdin_fd = -1};
+  MhOutput output;
+  int stop_signal, status = MH_EXIT_FAILURE;
+
+  machine.ram_size = (guint64)config->memory_mb << 20;
+  machine.page_size = config->page_size;
+  machine.vm_count = g_strv_length(config->guests);
+
+  if (!check_shared_files(config->files, error))
+    return MH_EXIT_USAGE;
+  images = load_images(config->guests, machine.ram_size, owned_images, error);
+  if (images == NULL)
+    return MH_EXIT_USAGE;
+
+  raise_fd_limit();
+  w.signal_fd = setup_signals(error);
+  if (w.signal_fd < 0)
+    return MH_EXIT_FAILURE;
+  if (!mh_kvm_open(&kvm, g_getenv("MINI_HYPERVISOR_KVM") ?: "/dev/kvm", error))
+    goto out;
+  w.done_fd = eventfd(0, EFD_CLOEXEC);
+  w.space_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (w.done_fd < 0 || w.space_fd < 0) {
+    g_set_error(error, MH_ERROR, MH_ERROR_HOST, "eventfd: %s", g_strerror(errno));
+    goto out;
+  }
+  /* Standard input is routed to the VMs by this thread. */
+  w.stdin_fd = STDIN_FILENO;
+
+  mh_output_init(&output, STDOUT_FILENO);
+  w.n_slots = images->len;
+  w.slots = slots = g_new0(MhRunSlot, w.n_slots);
+  w.n_running = start_vms(&w, config, images, &kvm, &machine, &output);
+
+  stop_signal = wait_for_vms(&w, config->timeout);
+  status = finish_vms(&w, config);
+
   if (output.write_errno != 0) {
     fprintf(stderr, "%s: error: writing guest output: %s\n", g_get_prgname(),
             g_strerror(output.write_errno));
     status = MH_EXIT_FAILURE;
   }
+  if (stop_signal != 0)
+    status = 128 + stop_signal;
+  g_free(w.router.queues);
+  mh_router_clear(&w.router);
   mh_output_clear(&output);
+
+out:
   mh_kvm_close(&kvm);
-  close(done_fd);
-  close(signal_fd);
-  return stop_signal ? 128 + stop_signal : status;
+  if (w.done_fd >= 0)
+    close(w.done_fd);
+  if (w.space_fd >= 0)
+    close(w.space_fd);
+  close(w.signal_fd);
+  return status;
+}
+
+/* A closed standard descriptor would be reused by the next open() (a
+ * signalfd read as "standard input", guest output written into a KVM
+ * fd...): point any closed one at /dev/null first. */
+static void
+ensure_std_fds(void)
+{
+  for (int fd = 0; fd <= 2; fd++) {
+    if (fcntl(fd, F_GETFD) < 0 && errno == EBADF) {
+      int null = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+      if (null >= 0 && null != fd) {
+        dup2(null, fd);
+        close(null);
+      }
+    }
+  }
 }
 
 int
@@ -331,6 +461,7 @@ main(int argc, char **argv)
   gboolean exit_now;
   int status;
 
+  ensure_std_fds();
   setlocale(LC_ALL, "");
   g_set_prgname("mini_hypervisor");
 

@@ -258,6 +258,7 @@ mh_vm_run(MhVm *vm, GError **error)
     break;
   }
   mh_console_flush(&vm->console);
+  mh_input_abandon(&vm->input); /* nobody reads it any more */
   vm->run_usec = g_get_monotonic_time() - start;
   return ok;
 }
@@ -271,6 +272,7 @@ mh_vm_request_stop(MhVm *vm, MhStopReason reason, int kick_signal)
   if (!g_atomic_int_compare_and_exchange(&vm->stop, MH_STOP_NONE, reason))
     return;
   __atomic_store_n(&vm->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+  mh_input_wake(&vm->input);
   if (g_atomic_int_get(&vm->thread_ready))
     pthread_kill(vm->thread, kick_signal);
 }

@@ -130,7 +130,7 @@ vm_setup_vcpu(MhVm *vm, GError **error)
 MhVm *
 mh_vm_new(const MhKvm *kvm, const MhMachine *machine, const MhImage *image,
           guint index, MhOutput *output, const char *console_tag,
-          int input_fd, GError **error)
+          int input_space_fd, GError **error)
 {
   g_autoptr(MhVm) vm = g_new0(MhVm, 1);
 
@@ -140,7 +140,8 @@ mh_vm_new(const MhKvm *kvm, const MhMachine *machine, const MhImage *image,
   vm->kvm = kvm;
   vm->machine = machine;
   vm->vcpu_fd = -1;
-  mh_console_init(&vm->console, output, console_tag, input_fd, &vm->stop);
+  mh_input_init(&vm->input, input_space_fd);
+  mh_console_init(&vm->console, output, console_tag, &vm->input, &vm->stop);
 
   vm->vm_fd = ioctl(kvm->fd, KVM_CREATE_VM, 0);
   if (vm->vm_fd < 0) {
@@ -165,6 +166,7 @@ mh_vm_free(MhVm *vm)
   if (vm == NULL)
     return;
   mh_console_clear(&vm->console);
+  mh_input_clear(&vm->input);
   if (vm->run != NULL)
     munmap(vm->run, vm->kvm->run_size);
   if (vm->vcpu_fd >= 0)

@@ -14,6 +14,7 @@
 
 #include "console.h"
 #include "guestmem.h"
+#include "input.h"
 #include "kvm.h"
 #include "loader.h"
 #include "ports.h"
@@ -51,6 +52,7 @@ typedef struct {
 
   MhPortTable         ports;
   MhConsole           console;
+  MhInput             input;      /* filled by the main thread's router     */
 
   gint                stop;       /* MhStopReason, set by the main thread   */
   pthread_t           thread;     /* valid once thread_ready is set         */
@@ -67,7 +69,7 @@ typedef struct {
  * tables, long mode, registers as mh_abi.h documents, console on 0xE9. */
 MhVm *mh_vm_new(const MhKvm *kvm, const MhMachine *machine,
                 const MhImage *image, guint index, MhOutput *output,
-                const char *console_tag, int input_fd, GError **error);
+                const char *console_tag, int input_space_fd, GError **error);
 void  mh_vm_free(MhVm *vm);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(MhVm, mh_vm_free)
 

@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: MIT */
+/* input.c - per-VM input queues and the routing of standard input. */
+#include "config.h"
+
+#include "input.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+void
+mh_input_init(MhInput *in, int space_fd)
+{
+  g_mutex_init(&in->lock);
+  g_cond_init(&in->cond);
+  in->data = g_byte_array_new();
+  in->pos = 0;
+  in->closed = FALSE;
+  in->abandoned = FALSE;
+  in->space_fd = space_fd;
+}
+
+void
+mh_input_clear(MhInput *in)
+{
+  g_clear_pointer(&in->data, g_byte_array_unref);
+  g_cond_clear(&in->cond);
+  g_mutex_clear(&in->lock);
+}
+
+void
+mh_input_push(MhInput *in, const guint8 *bytes, gsize n)
+{
+  g_mutex_lock(&in->lock);
+  if (!in->closed && !in->abandoned && n > 0) {
+    g_byte_array_append(in->data, bytes, (guint)n);
+    g_cond_broadcast(&in->cond);
+  }
+  g_mutex_unlock(&in->lock);
+}
+
+void
+mh_input_close(MhInput *in)
+{
+  g_mutex_lock(&in->lock);
+  in->closed = TRUE;
+  g_cond_broadcast(&in->cond);
+  g_mutex_unlock(&in->lock);
+}
+
+void
+mh_input_abandon(MhInput *in)
+{
+  g_mutex_lock(&in->lock);
+  in->abandoned = TRUE;
+  g_byte_array_set_size(in->data, 0);
+  in->pos = 0;
+  g_mutex_unlock(&in->lock);
+}
+
+gsize
+mh_input_pending(MhInput *in)
+{
+  gsize n;
+
+  g_mutex_lock(&in->lock);
+  n = in->data->len - in->pos;
+  g_mutex_unlock(&in->lock);
+  return n;
+}
+
+void
+mh_input_wake(MhInput *in)
+{
+  g_mutex_lock(&in->lock);
+  g_cond_broadcast(&in->cond);
+  g_mutex_unlock(&in->lock);
+}
+
+gsize
+mh_input_read(MhInput *in, guint8 *buf, gsize n, const gint *stop)
+{
+  gsize got = 0, before, after;
+
+  g_mutex_lock(&in->lock);
+  while (in->pos == in->data->len && !in->closed && !g_atomic_int_get(stop))
+    g_cond_wait(&in->cond, &in->lock);
+  before = in->data->len - in->pos;
+  if (before > 0 && !g_atomic_int_get(stop)) {
+    got = MIN(n, before);
+    memcpy(buf, in->data->data + in->pos, got);
+    in->pos += got;
+    /* Drop consumed bytes once they are most of the buffer. */
+    if (in->pos == in->data->len) {
+      g_byte_array_set_size(in->data, 0);
+      in->pos = 0;
+    } else if (in->pos > MH_INPUT_LOW && in->pos * 2 > in->data->len) {
+      g_byte_array_remove_range(in->data, 0, (guint)in->pos);
+      in->pos = 0;
+    }
+  }
+  after = in->data->len - in->pos;
+  g_mutex_unlock(&in->lock);
+
+  if (in->space_fd >= 0 && before >= MH_INPUT_LOW && after < MH_INPUT_LOW) {
+    guint64 one = 1;
+    while (write(in->space_fd, &one, sizeof one) < 0 && errno == EINTR)
+      ;
+  }
+  return got;
+}
+
+void
+mh_router_init(MhRouter *r, MhInput **queues, guint n_queues, MhRouteWarn warn,
+               gpointer warn_user)
+{
+  memset(r, 0, sizeof *r);
+  r->queues = queues;
+  r->n_queues = n_queues;
+  r->raw = n_queues == 1;
+  r->target = MH_ROUTE_UNDECIDED;
+  r->line_no = 1;
+  r->warn = warn;
+  r->warn_user = warn_user;
+}
+
+void
+mh_router_clear(MhRouter *r)
+{
+  r->queues = NULL;
+}
+
+static void
+router_deliver(MhRouter *r, const guint8 *bytes, gsize n)
+{
+  if (r->target >= 0)
+    mh_input_push(r->queues[r->target], bytes, n);
+  else if (r->target == MH_ROUTE_ALL)
+    for (guint i = 0; i < r->n_queues; i++)
+      mh_input_push(r->queues[i], bytes, n);
+}
+
+/* Decides the current line's target from its first bytes, if they allow
+ * it yet.  Digits then ':' address a VM; "*:" addresses all; anything
+ * else is an ordinary line for all VMs, prefix bytes included. */
+static void
+router_decide(MhRouter *r)
+{
+  const guint8 *p = r->prefix;
+  gsize n = r->prefix_len, digits = 0;
+  guint64 index = 0;
+
+  if (p[0] == '*') {
+    if (n == 1)
+      return; /* "*" alone: wait for the next byte */
+    r->target = MH_ROUTE_ALL;
+    if (p[1] != ':')
+      router_deliver(r, p, n); /* an ordinary line that starts with '*' */
+    r->prefix_len = 0;
+    return;
+  }
+  while (digits < n && g_ascii_isdigit(p[digits]))
+    index = index * 10 + (guint64)(p[digits++] - '0');
+  if (digits == n && n < 10)
+    return; /* only digits so far: wait */
+  if (digits > 0 && digits == n - 1 && p[digits] == ':') {
+    if (index < r->n_queues) {
+      r->target = (gint64)index;
+    } else {
+      g_autofree char *msg = g_strdup_printf(
+        "input line %" G_GUINT64_FORMAT " is for VM %" G_GUINT64_FORMAT
+        ", but the VMs are 0 to %u: line dropped",
+        r->line_no, index, r->n_queues - 1);
+      r->target = MH_ROUTE_DROP;
+      if (r->warn)
+        r->warn(r->warn_user, msg);
+    }
+  } else {
+    r->target = MH_ROUTE_ALL;
+    router_deliver(r, p, n);
+  }
+  r->prefix_len = 0;
+}
+
+void
+mh_router_feed(MhRouter *r, const guint8 *bytes, gsize n)
+{
+  if (r->raw) {
+    mh_input_push(r->queues[0], bytes, n);
+    return;
+  }
+  while (n > 0) {
+    if (r->target == MH_ROUTE_UNDECIDED) {
+      r->prefix[r->prefix_len++] = *bytes;
+      bytes++;
+      n--;
+      router_decide(r);
+      /* A newline among the first bytes ends the line (it was delivered
+       * with them: a newline is never part of an address). */
+      if (r->target != MH_ROUTE_UNDECIDED && bytes[-1] == '\n') {
+        r->target = MH_ROUTE_UNDECIDED;
+        r->line_no++;
+      }
+      continue;
+    }
+    const guint8 *nl = memchr(bytes, '\n', n);
+    gsize take = nl ? (gsize)(nl - bytes) + 1 : n;
+    router_deliver(r, bytes, take);
+    bytes += take;
+    n -= take;
+    if (nl != NULL) {
+      r->target = MH_ROUTE_UNDECIDED;
+      r->line_no++;
+    }
+  }
+}
+
+void
+mh_router_finish(MhRouter *r)
+{
+  if (!r->raw && r->target == MH_ROUTE_UNDECIDED && r->prefix_len > 0) {
+    r->target = MH_ROUTE_ALL;
+    router_deliver(r, r->prefix, r->prefix_len);
+  }
+  for (guint i = 0; i < r->n_queues; i++)
+    mh_input_close(r->queues[i]);
+}

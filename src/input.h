@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * input.h - console input: where standard input goes.
+ *
+ * The main thread reads standard input and routes it; each VM reads from
+ * its own MhInput queue.  With one VM, bytes pass through unchanged.
+ * With several, input is taken a line at a time:
+ *
+ *   N:text   goes to VM N only (N counts the -g images from 0)
+ *   *:text   goes to every VM
+ *   text     any other line also goes to every VM
+ *
+ * (the "N:" or "*:" prefix is removed).  At the end of standard input every
+ * queue is closed and each VM reads MH_CONSOLE_EOF once its queue is empty.
+ */
+#ifndef MH_INPUT_H
+#define MH_INPUT_H
+
+#include <glib.h>
+
+/* A VM's input queue: filled by the main thread, drained by the VM. */
+typedef struct {
+  GMutex      lock;
+  GCond       cond;
+  GByteArray *data;     /* queued bytes; [pos, len) not yet read         */
+  gsize       pos;
+  gboolean    closed;   /* no more data will come                        */
+  gboolean    abandoned;/* the reader is gone: drop whatever is pushed   */
+  int         space_fd; /* eventfd written when the queue drains below
+                           MH_INPUT_LOW (the router may read again), or -1 */
+} MhInput;
+
+/* The router stops reading standard input while a queue holds more than
+ * MH_INPUT_HIGH bytes, and reads again once it drains below MH_INPUT_LOW. */
+#define MH_INPUT_HIGH (1u << 20)
+#define MH_INPUT_LOW  (64u << 10)
+
+void  mh_input_init(MhInput *in, int space_fd);
+void  mh_input_clear(MhInput *in);
+void  mh_input_push(MhInput *in, const guint8 *bytes, gsize n);
+void  mh_input_close(MhInput *in);
+/* The reader will read no more (its VM ended): later pushes are dropped. */
+void  mh_input_abandon(MhInput *in);
+gsize mh_input_pending(MhInput *in);
+/* Blocks until data, end of input, or *@stop; copies up to @n bytes.
+ * Returns the count, or 0 at end of input (or when stopped). */
+gsize mh_input_read(MhInput *in, guint8 *buf, gsize n, const gint *stop);
+/* Wakes a blocked reader so it can notice *stop. */
+void  mh_input_wake(MhInput *in);
+
+/* Routing of standard input to N queues. */
+typedef void (*MhRouteWarn)(gpointer user, const char *message);
+
+/* Where the rest of the current line goes. */
+enum {
+  MH_ROUTE_UNDECIDED = -3, /* still reading the line's first bytes */
+  MH_ROUTE_DROP = -2,      /* addressed to a VM that does not exist */
+  MH_ROUTE_ALL = -1,       /* every VM                              */
+};
+
+/* A streaming parser: only a line's prefix is ever buffered, so lines of
+ * any length route without holding them in memory. */
+typedef struct {
+  MhInput   **queues;     /* one per VM (not owned)                    */
+  guint       n_queues;
+  gboolean    raw;        /* one VM: no line processing                */
+  gint64      target;     /* MH_ROUTE_* or a VM index                  */
+  guint8      prefix[12]; /* the line's first bytes while undecided    */
+  gsize       prefix_len;
+  guint64     line_no;    /* 1-based, for warnings                     */
+  MhRouteWarn warn;
+  gpointer    warn_user;
+} MhRouter;
+
+void mh_router_init(MhRouter *r, MhInput **queues, guint n_queues,
+                    MhRouteWarn warn, gpointer warn_user);
+void mh_router_clear(MhRouter *r);
+/* Routes @n bytes of standard input. */
+void mh_router_feed(MhRouter *r, const guint8 *bytes, gsize n);
+/* End of standard input: routes a final unterminated line, closes all. */
+void mh_router_finish(MhRouter *r);
+
+#endif /* MH_INPUT_H */
