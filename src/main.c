@@ -97,17 +97,31 @@ setup_signals(GError **error)
   return fd;
 }
 
-/* Raise the open-file limit to its hard maximum: every VM holds a few
- * KVM descriptors, and a run may have hundreds of VMs. */
-static void
-raise_fd_limit(void)
+/* Each VM holds two descriptors (its VM and its vCPU); the process needs
+ * a few of its own. */
+#define MH_FDS_PER_VM 2u
+#define MH_FDS_BASE   32u
+
+/* Raises the open-file limit to its hard maximum when the run needs more
+ * than the soft one, and refuses a run that cannot fit in one. */
+static gboolean
+ensure_fd_limit(guint n_vms, GError **error)
 {
+  rlim_t need = (rlim_t)n_vms * MH_FDS_PER_VM + MH_FDS_BASE;
   struct rlimit rl;
 
-  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-    rl.rlim_cur = rl.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &rl);
+  if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= need)
+    return TRUE;
+  if (rl.rlim_max >= need || rl.rlim_max == RLIM_INFINITY) {
+    rl.rlim_cur = need;
+    if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
+      return TRUE;
   }
+  g_set_error(error, MH_ERROR, MH_ERROR_HOST,
+              "%u VMs need about %llu open files, but the limit is %llu "
+              "(raise it with ulimit -n, or run fewer VMs)", n_vms,
+              (unsigned long long)need, (unsigned long long)rl.rlim_max);
+  return FALSE;
 }
 
 /* Every shared file must be a readable regular file, and base names must
@@ -345,8 +359,8 @@ finish_vms(MhWait *w, const MhConfig *config)
 
   for (guint i = 0; i < w->n_slots; i++) {
     MhRunSlot *slot = &w->slots[i];
-    g_autofree char *prefix = g_strdup_printf(
-      "vm %u (%s): ", i, slot->vm ? slot->vm->name : slot->image->path);
+    g_autofree char *name = g_path_get_basename(config->guests[i]);
+    g_autofree char *prefix = g_strdup_printf("vm %u (%s): ", i, name);
 
     if (slot->thread != NULL)
       g_thread_join(slot->thread);
@@ -392,7 +406,8 @@ run(const MhConfig *config, GError **error)
   if (images == NULL)
     return MH_EXIT_USAGE;
 
-  raise_fd_limit();
+  if (!ensure_fd_limit(machine.vm_count, error))
+    return MH_EXIT_FAILURE;
   w.signal_fd = setup_signals(error);
   if (w.signal_fd < 0)
     return MH_EXIT_FAILURE;

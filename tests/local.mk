@@ -25,7 +25,8 @@ unit_tests = \
 	tests/unit/test-cli \
 	tests/unit/test-x86 \
 	tests/unit/test-guestmem \
-	tests/unit/test-console
+	tests/unit/test-console \
+	tests/unit/test-input
 check_PROGRAMS += $(unit_tests)
 TESTS += $(unit_tests)
 
@@ -34,10 +35,12 @@ tests_unit_test_cli_LDADD = $(unit_ldadd)
 tests_unit_test_x86_LDADD = $(unit_ldadd)
 tests_unit_test_guestmem_LDADD = $(unit_ldadd)
 tests_unit_test_console_LDADD = $(unit_ldadd)
+tests_unit_test_input_LDADD = $(unit_ldadd)
 
 bats_tests = \
 	tests/cli.bats \
-	tests/vm.bats
+	tests/vm.bats \
+	tests/multivm.bats
 if HAVE_BATS
 TESTS += $(bats_tests)
 else
