@@ -52,14 +52,16 @@ build() {
   grep -E '^(# (PASS|FAIL|SKIP|ERROR|XPASS|XFAIL|TOTAL):|debian/rules:)' "$log" | sed "s/^/$me: check: /" || true
 
   mkdir -p "$outdir"
-  for f in "$scratch"/*.deb "$scratch"/*.dsc "$scratch"/*.tar.* \
-    "$scratch"/*.changes "$scratch"/*.buildinfo; do
-    [ -e "$f" ] && cp "$f" "$outdir/"
-  done
   cp "$log" "$outdir/deb-build.log"
-  changes=
-  for f in "$scratch"/*.changes; do
-    [ -e "$f" ] && changes=$outdir/${f##*/}
+  built='' changes=''
+  for f in "$scratch"/*.deb "$scratch"/*.dsc "$scratch"/*.tar.* \
+    "$scratch"/*.buildinfo "$scratch"/*.changes; do
+    [ -e "$f" ] || continue
+    cp "$f" "$outdir/"
+    case $f in
+      *.changes) changes=$outdir/${f##*/} ;;
+      *.deb | *.dsc) built="$built $outdir/${f##*/}" ;;
+    esac
   done
   [ -n "$changes" ] || die "dpkg-buildpackage wrote no .changes"
 
@@ -67,8 +69,8 @@ build() {
   lintian -I -E --pedantic --fail-on warning,error "$changes"
 
   echo "$me: built:"
-  for f in "$outdir"/*.deb "$outdir"/*.dsc "$changes"; do
-    [ -e "$f" ] && echo "  $f"
+  for f in $built "$changes"; do # paths without blanks
+    echo "  $f"
   done
   return 0
 }
