@@ -92,6 +92,53 @@ mh_cli_parse_timeout(const char *text, gdouble *seconds, GError **error)
   return TRUE;
 }
 
+gboolean
+mh_cli_parse_max_open(const char *text, guint *n, GError **error)
+{
+  guint64 value;
+
+  if (g_ascii_string_to_unsigned(text, 10, 1, MH_MAX_OPEN_LIMIT, &value, NULL)) {
+    *n = (guint)value;
+    return TRUE;
+  }
+  g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
+              "invalid --max-open value '%s': must be a number from 1 to %u",
+              text, MH_MAX_OPEN_LIMIT);
+  return FALSE;
+}
+
+gboolean
+mh_cli_parse_quota(const char *text, guint64 *bytes, GError **error)
+{
+  static const struct {
+    const char *suffix;
+    guint       shift;
+  } units[] = {
+    {"", 0}, {"K", 10}, {"KB", 10}, {"KiB", 10}, {"M", 20}, {"MB", 20},
+    {"MiB", 20}, {"G", 30}, {"GB", 30}, {"GiB", 30},
+  };
+  gsize digits = strspn(text, "0123456789");
+  char number[21];
+
+  if (digits > 0 && digits < sizeof number) {
+    guint64 value;
+    memcpy(number, text, digits);
+    number[digits] = '\0';
+    value = g_ascii_strtoull(number, NULL, 10);
+    for (gsize i = 0; i < G_N_ELEMENTS(units); i++) {
+      if (g_ascii_strcasecmp(text + digits, units[i].suffix) == 0 &&
+          value <= (G_MAXUINT64 >> 1) >> units[i].shift) {
+        *bytes = value << units[i].shift;
+        return TRUE;
+      }
+    }
+  }
+  g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
+              "invalid --quota value '%s': must be a size in bytes, with an "
+              "optional K, M or G suffix", text);
+  return FALSE;
+}
+
 /* The options that take one or more values: "-g a b c". */
 static const char *
 cli_multi_option(const char *arg)
@@ -179,6 +226,24 @@ cli_on_page(const char *name, const char *value, gpointer data, GError **error)
 }
 
 static gboolean
+cli_on_max_open(const char *name, const char *value, gpointer data,
+                GError **error)
+{
+  CliState *state = data;
+  (void)name;
+  return mh_cli_parse_max_open(value, &state->config->max_open, error);
+}
+
+static gboolean
+cli_on_quota(const char *name, const char *value, gpointer data,
+             GError **error)
+{
+  CliState *state = data;
+  (void)name;
+  return mh_cli_parse_quota(value, &state->config->quota, error);
+}
+
+static gboolean
 cli_on_timeout(const char *name, const char *value, gpointer data,
                GError **error)
 {
@@ -219,6 +284,14 @@ mh_cli_parse(int argc, char **argv, MhConfig *config, gboolean *exit_now,
      "Guest image(s) to run, one VM each (required)", "IMAGE..."},
     {"file", 'f', 0, G_OPTION_ARG_FILENAME_ARRAY, &config->files,
      "Host file(s) shared with every VM (a VM that writes one gets its own copy)", "FILE..."},
+    {"output-dir", 'o', 0, G_OPTION_ARG_FILENAME, &config->output_dir,
+     "Where VMs' own files go, one directory per run (default "
+     MH_DEFAULT_OUTPUT_DIR ")", "DIR"},
+    {"max-open", 0, 0, G_OPTION_ARG_CALLBACK, (gpointer)cli_on_max_open,
+     "Files a VM may have open at once (default 32)", "N"},
+    {"quota", 0, 0, G_OPTION_ARG_CALLBACK, (gpointer)cli_on_quota,
+     "Bytes a VM may write, copies of shared files included (default 64M)",
+     "SIZE"},
     {"timeout", 0, 0, G_OPTION_ARG_CALLBACK, (gpointer)cli_on_timeout,
      "Stop VMs still running after SECONDS (they count as failed)", "SECONDS"},
     {"verbose", 'v', 0, G_OPTION_ARG_NONE, &config->verbose,
@@ -231,6 +304,8 @@ mh_cli_parse(int argc, char **argv, MhConfig *config, gboolean *exit_now,
   memset(config, 0, sizeof *config);
   config->memory_mb = MH_DEFAULT_MEMORY_MB;
   config->page_size = MH_DEFAULT_PAGE_SIZE;
+  config->max_open = MH_DEFAULT_MAX_OPEN;
+  config->quota = MH_DEFAULT_QUOTA;
   *exit_now = FALSE;
 
   context = g_option_context_new("- run tiny 64-bit guests on KVM");
@@ -272,6 +347,13 @@ mh_cli_parse(int argc, char **argv, MhConfig *config, gboolean *exit_now,
   }
   if (config->files == NULL)
     config->files = g_new0(char *, 1);
+  if (config->output_dir == NULL)
+    config->output_dir = g_strdup(MH_DEFAULT_OUTPUT_DIR);
+  else if (config->output_dir[0] == '\0') {
+    g_set_error_literal(error, MH_ERROR, MH_ERROR_USAGE,
+                        "empty directory name given to -o/--output-dir");
+    goto fail;
+  }
   return TRUE;
 
 fail:
@@ -284,4 +366,5 @@ mh_cli_clear(MhConfig *config)
 {
   g_clear_pointer(&config->guests, g_strfreev);
   g_clear_pointer(&config->files, g_strfreev);
+  g_clear_pointer(&config->output_dir, g_free);
 }

@@ -16,7 +16,15 @@ typedef struct {
   gboolean verbose;    /* -v: show the machine and exit statistics    */
   gboolean version;    /* --version was given                         */
   gdouble  timeout;    /* --timeout seconds; 0 = none                 */
+  char    *output_dir; /* -o: where VMs' files go                      */
+  guint    max_open;   /* --max-open: open files per VM                */
+  guint64  quota;      /* --quota: bytes a VM may write                */
 } MhConfig;
+
+#define MH_DEFAULT_OUTPUT_DIR "mini_hypervisor.out"
+#define MH_DEFAULT_MAX_OPEN   32u
+#define MH_MAX_OPEN_LIMIT     1024u
+#define MH_DEFAULT_QUOTA      (64ull << 20)
 
 /* Parses argv (not modified) into @config.  Every error it returns is a
  * usage error naming the culprit.  --help is printed and exits 0 inside
@@ -29,6 +37,8 @@ void     mh_cli_clear(MhConfig *config);
 gboolean mh_cli_parse_memory(const char *text, guint *mb, GError **error);
 gboolean mh_cli_parse_page(const char *text, guint64 *size, GError **error);
 gboolean mh_cli_parse_timeout(const char *text, gdouble *seconds, GError **error);
+gboolean mh_cli_parse_max_open(const char *text, guint *n, GError **error);
+gboolean mh_cli_parse_quota(const char *text, guint64 *bytes, GError **error);
 /* Rewrites "-g a b c" into "-g a -g b -g c" (likewise -f/--file). */
 GStrv    mh_cli_expand_multi(int argc, char **argv);
 

@@ -5,6 +5,8 @@
 noinst_LIBRARIES += src/libmh.a
 src_libmh_a_SOURCES = \
 	src/error.c src/error.h \
+	src/fileio.c src/fileio.h \
+	src/fileproto.c src/fileproto.h \
 	src/cli.c src/cli.h \
 	src/console.c src/console.h \
 	src/guestmem.c src/guestmem.h \

@@ -97,70 +97,34 @@ setup_signals(GError **error)
   return fd;
 }
 
-/* Each VM holds two descriptors (its VM and its vCPU); the process needs
- * a few of its own. */
-#define MH_FDS_PER_VM 2u
+/* Each VM always holds four descriptors (its VM, its vCPU, and once it
+ * writes, two directories); the files it opens come on top, up to
+ * --max-open, and a host limit hit there is reported to the guest as
+ * MH_FILE_EMFILE.  The process needs a few of its own. */
+#define MH_FDS_PER_VM 4u
 #define MH_FDS_BASE   32u
 
-/* Raises the open-file limit to its hard maximum when the run needs more
- * than the soft one, and refuses a run that cannot fit in one. */
+/* Raises the open-file limit to its hard maximum, and refuses a run that
+ * cannot fit in it. */
 static gboolean
 ensure_fd_limit(guint n_vms, GError **error)
 {
   rlim_t need = (rlim_t)n_vms * MH_FDS_PER_VM + MH_FDS_BASE;
   struct rlimit rl;
 
-  if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= need)
+  if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
     return TRUE;
-  if (rl.rlim_max >= need || rl.rlim_max == RLIM_INFINITY) {
-    rl.rlim_cur = need;
-    if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
-      return TRUE;
+  if (rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
   }
+  if (rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= need)
+    return TRUE;
   g_set_error(error, MH_ERROR, MH_ERROR_HOST,
-              "%u VMs need about %llu open files, but the limit is %llu "
+              "%u VMs need at least %llu open files, but the limit is %llu "
               "(raise it with ulimit -n, or run fewer VMs)", n_vms,
               (unsigned long long)need, (unsigned long long)rl.rlim_max);
   return FALSE;
-}
-
-/* Every shared file must be a readable regular file, and base names must
- * be unique because guests name shared files by base name. */
-static gboolean
-check_shared_files(GStrv files, GError **error)
-{
-  g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal,
-                                                     g_free, NULL);
-
-  for (guint i = 0; files[i] != NULL; i++) {
-    g_autofree char *base = g_path_get_basename(files[i]);
-    struct stat st;
-    int fd = open(files[i], O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-    const char *other;
-
-    if (fd < 0 || fstat(fd, &st) < 0) {
-      g_set_error(error, MH_ERROR, MH_ERROR_USAGE, "shared file '%s': %s",
-                  files[i], g_strerror(errno));
-      if (fd >= 0)
-        close(fd);
-      return FALSE;
-    }
-    close(fd);
-    if (!S_ISREG(st.st_mode)) {
-      g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
-                  "shared file '%s': not a regular file", files[i]);
-      return FALSE;
-    }
-    other = g_hash_table_lookup(seen, base);
-    if (other != NULL) {
-      g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
-                  "shared files '%s' and '%s' have the same name '%s': guests "
-                  "could not tell them apart", other, files[i], base);
-      return FALSE;
-    }
-    g_hash_table_insert(seen, g_steal_pointer(&base), files[i]);
-  }
-  return TRUE;
 }
 
 /* Loads each distinct image path once; returns images in argv order. */
@@ -194,6 +158,7 @@ typedef struct {
   int        space_fd;   /* input queues: "I have room again"            */
   int        stdin_fd;   /* -1 once standard input has ended             */
   MhRouter   router;
+  gboolean   wrote_files; /* some VM made its directory                 */
 } MhWait;
 
 static void
@@ -351,6 +316,28 @@ start_vms(MhWait *w, const MhConfig *config, GPtrArray *images,
   return running;
 }
 
+/* "run-YYYYmmdd-HHMMSS-PID": unique per run, sorts by time. */
+static char *
+make_run_name(void)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_local();
+  g_autofree char *stamp = g_date_time_format(now, "%Y%m%d-%H%M%S");
+  return g_strdup_printf("run-%s-%d", stamp, (int)getpid());
+}
+
+/* Points OUTPUT_DIR/latest at this run's directory (replacing an older
+ * link atomically); a failure only costs the convenience. */
+static void
+update_latest_link(const MhFileConfig *files)
+{
+  g_autofree char *tmp = g_strdup_printf("%s/.latest-%d", files->output_dir,
+                                         (int)getpid());
+  g_autofree char *latest = g_build_filename(files->output_dir, "latest", NULL);
+
+  if (symlink(files->run_name, tmp) == 0 && rename(tmp, latest) < 0)
+    unlink(tmp);
+}
+
 /* Joins every VM, reports each one that failed; returns the exit status. */
 static int
 finish_vms(MhWait *w, const MhConfig *config)
@@ -368,6 +355,15 @@ finish_vms(MhWait *w, const MhConfig *config)
       g_autofree char *exits = mh_vm_describe_exits(slot->vm);
       fprintf(stderr, "%s: %s%s; %s\n", g_get_prgname(), prefix,
               slot->error ? "failed" : "halted", exits);
+    }
+    if (slot->vm != NULL && slot->vm->files.host_errors > 0)
+      fprintf(stderr, "%s: warning: %s%" G_GUINT64_FORMAT " file operation(s) "
+              "failed on the host, the last: %s\n", g_get_prgname(), prefix,
+              slot->vm->files.host_errors, slot->vm->files.last_host_error);
+    if (slot->vm != NULL && slot->vm->files.dir_path != NULL) {
+      fprintf(stderr, "%s: %sfiles in %s\n", g_get_prgname(), prefix,
+              slot->vm->files.dir_path);
+      w->wrote_files = TRUE;
     }
     if (slot->error != NULL) {
       print_error(prefix, slot->error);
@@ -390,6 +386,9 @@ run(const MhConfig *config, GError **error)
     (GDestroyNotify)mh_image_free);
   g_autoptr(GPtrArray) images = NULL;
   g_autofree MhRunSlot *slots = NULL;
+  g_autoptr(MhSharedFiles) shared = NULL;
+  g_autofree char *run_name = NULL;
+  MhFileConfig files = {0};
   MhMachine machine = {0};
   MhKvm kvm = {.fd = -1};
   MhWait w = {.done_fd = -1, .signal_fd = -1, .space_fd = -1, .stdin_fd = -1};
@@ -400,11 +399,22 @@ run(const MhConfig *config, GError **error)
   machine.page_size = config->page_size;
   machine.vm_count = g_strv_length(config->guests);
 
-  if (!check_shared_files(config->files, error))
-    return MH_EXIT_USAGE;
+  /* Every input is read or opened before any VM exists. */
   images = load_images(config->guests, machine.ram_size, owned_images, error);
   if (images == NULL)
     return MH_EXIT_USAGE;
+  shared = mh_shared_files_open(config->files, error);
+  if (shared == NULL)
+    return MH_EXIT_USAGE;
+  run_name = make_run_name();
+  files = (MhFileConfig){
+    .shared = shared,
+    .output_dir = config->output_dir,
+    .run_name = run_name,
+    .max_open = config->max_open,
+    .quota = config->quota,
+  };
+  machine.files = &files;
 
   if (!ensure_fd_limit(machine.vm_count, error))
     return MH_EXIT_FAILURE;
@@ -429,6 +439,8 @@ run(const MhConfig *config, GError **error)
 
   stop_signal = wait_for_vms(&w, config->timeout);
   status = finish_vms(&w, config);
+  if (w.wrote_files)
+    update_latest_link(&files);
 
   if (output.write_errno != 0) {
     fprintf(stderr, "%s: error: writing guest output: %s\n", g_get_prgname(),

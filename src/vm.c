@@ -154,8 +154,11 @@ mh_vm_new(const MhKvm *kvm, const MhMachine *machine, const MhImage *image,
   }
   if (!vm_setup_memory(vm, error) || !vm_setup_vcpu(vm, error))
     return NULL;
+  mh_files_init(&vm->files, machine->files, &vm->ram, index, vm->name);
   if (!mh_ports_register(&vm->ports, MH_PORT_CONSOLE, 1, "console",
-                         mh_console_io, &vm->console, error))
+                         mh_console_io, &vm->console, error) ||
+      !mh_ports_register(&vm->ports, MH_PORT_FILE, 1, "file",
+                         mh_files_io, &vm->files, error))
     return NULL;
   return g_steal_pointer(&vm);
 }
@@ -167,6 +170,8 @@ mh_vm_free(MhVm *vm)
     return;
   mh_console_clear(&vm->console);
   mh_input_clear(&vm->input);
+  if (vm->files.fds != NULL)
+    mh_files_clear(&vm->files);
   if (vm->run != NULL)
     munmap(vm->run, vm->kvm->run_size);
   if (vm->vcpu_fd >= 0)

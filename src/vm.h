@@ -13,6 +13,7 @@
 #include <pthread.h>
 
 #include "console.h"
+#include "fileio.h"
 #include "guestmem.h"
 #include "input.h"
 #include "kvm.h"
@@ -22,9 +23,10 @@
 
 /* What every VM of a run has in common (read-only once VMs start). */
 typedef struct {
-  guint64 ram_size;  /* bytes                      */
-  guint64 page_size; /* identity-map page size     */
-  guint   vm_count;  /* VMs in this run            */
+  guint64             ram_size;  /* bytes                      */
+  guint64             page_size; /* identity-map page size     */
+  guint               vm_count;  /* VMs in this run            */
+  const MhFileConfig *files;     /* the file service's settings */
 } MhMachine;
 
 /* Why a VM was asked to stop (MhVm.stop); 0 means keep running. */
@@ -53,6 +55,7 @@ typedef struct {
   MhPortTable         ports;
   MhConsole           console;
   MhInput             input;      /* filled by the main thread's router     */
+  MhFileService       files;      /* port 0x278                             */
 
   gint                stop;       /* MhStopReason, set by the main thread   */
   pthread_t           thread;     /* valid once thread_ready is set         */

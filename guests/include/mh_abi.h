@@ -84,13 +84,109 @@
 /* ------------------------------------------------------------------ */
 /* File service: port 0x278                                            */
 /* ------------------------------------------------------------------ */
+/*
+ * A guest opens, reads, writes and closes files by name.  The names it can
+ * reach are the shared files (-f, by base name; read from the host
+ * original) and the files it creates itself (private to the VM).  The
+ * first write to a shared file, or an open that truncates it, gives the VM
+ * a private copy; the original never changes.
+ *
+ * One request format (struct mh_file_req), two transports:
+ *
+ *  Block transport - one 4-byte OUT of the request block's guest-physical
+ *    address.  The hypervisor copies the block, checks every address and
+ *    length against RAM, does the work (READ fills buf, WRITE takes buf,
+ *    OPEN takes the name from buf) and writes `result` back into the
+ *    block.  One VM exit per operation.  A block, name or buffer that does
+ *    not lie wholly in RAM stops the VM.
+ *
+ *  Byte transport - 1-byte OUTs stream the first MH_FILE_HDR_SIZE bytes of
+ *    the request (cmd .. offset), then `len` payload bytes for OPEN (the
+ *    name) and WRITE (the data).  The request runs when its last byte
+ *    arrives.  Then 1-byte INs stream the reply: the 8-byte `result`
+ *    (little-endian), then for READ `result` data bytes.  rep outsb and
+ *    rep insb work.  The channel never wedges:
+ *      - an IN before a request is complete discards it; the reply is
+ *        MH_FILE_EPROTO;
+ *      - a header that is invalid (unknown command, length over the limit)
+ *        is answered with its error at once, and OUT bytes are ignored
+ *        until the guest has read that reply;
+ *      - an OUT while a reply is unread discards the rest of the reply and
+ *        starts a new request;
+ *      - an IN with no reply pending returns 0xFF (so an 8-byte result
+ *        read then is -1, MH_FILE_EPROTO).
+ *  Other widths (2-byte, 4-byte IN) stop the VM.
+ *
+ * All integers are little-endian.  `result` is >= 0 on success (see each
+ * command) or a negative MH_FILE_E* status.
+ */
 #define MH_PORT_FILE MH_U(0x278)
 
+/* Commands (mh_file_req.cmd). */
+#define MH_FILE_OPEN  MH_U(1) /* flags, len, name -> result = fd            */
+#define MH_FILE_CLOSE MH_U(2) /* fd -> 0                                     */
+#define MH_FILE_READ  MH_U(3) /* fd, len -> result = bytes read (0 at EOF)   */
+#define MH_FILE_WRITE MH_U(4) /* fd, len, data -> result = bytes written     */
+#define MH_FILE_SEEK  MH_U(5) /* fd, offset, flags = whence -> new offset    */
+#define MH_FILE_SIZE  MH_U(6) /* fd -> result = size of the file in bytes    */
+
+/* OPEN flags (mh_file_req.flags); at least one of READ and WRITE. */
+#define MH_FILE_RDONLY MH_U(0x01) /* open for reading                         */
+#define MH_FILE_WRONLY MH_U(0x02) /* open for writing; creates a missing file */
+#define MH_FILE_RDWR   MH_U(0x03) /* both                                     */
+#define MH_FILE_CREATE MH_U(0x04) /* create the file if missing (WRONLY implies it) */
+#define MH_FILE_TRUNC  MH_U(0x08) /* truncate to 0 (needs WRONLY)             */
+#define MH_FILE_APPEND MH_U(0x10) /* every write goes to the end (needs WRONLY) */
+#define MH_FILE_FLAGS_ALL MH_U(0x1f)
+
+/* SEEK whence (mh_file_req.flags). */
+#define MH_FILE_SEEK_SET MH_U(0)
+#define MH_FILE_SEEK_CUR MH_U(1)
+#define MH_FILE_SEEK_END MH_U(2)
+
+/* Statuses: small negative numbers, stable across versions. */
+#define MH_FILE_EPROTO  (-1)  /* malformed byte-transport sequence          */
+#define MH_FILE_ENOENT  (-2)  /* no such file                               */
+#define MH_FILE_EPERM   (-3)  /* not permitted (fd not open for that, not a regular file) */
+#define MH_FILE_EBADF   (-4)  /* fd not open                                */
+#define MH_FILE_EMFILE  (-5)  /* too many open files (see --max-open)       */
+#define MH_FILE_EQUOTA  (-6)  /* write quota exceeded (see --quota)         */
+#define MH_FILE_ENAME   (-7)  /* invalid file name                          */
+#define MH_FILE_EINVAL  (-8)  /* bad command, flags, length or offset       */
+#define MH_FILE_EIO     (-9)  /* the host failed to read or write           */
+
+/* Limits. */
+#define MH_FILE_NAME_MAX  MH_U(255)   /* bytes in a name                    */
+#define MH_FILE_BYTE_MAX  MH_U(65536) /* len of one byte-transport READ/WRITE */
+#define MH_FILE_OFFSET_MAX MH_ULL(0x10000000000) /* 1 TiB: largest offset  */
+
+#define MH_FILE_HDR_SIZE MH_U(24) /* bytes streamed by the byte transport */
+#define MH_FILE_REQ_SIZE MH_U(40) /* bytes of the block                   */
+
+#ifndef __ASSEMBLER__
+/* The request.  Offsets are fixed by the static checks below. */
+struct mh_file_req {
+  uint32_t cmd;    /*  0: MH_FILE_*                                    */
+  int32_t  fd;     /*  4: CLOSE, READ, WRITE, SEEK, SIZE               */
+  uint32_t flags;  /*  8: OPEN flags, or SEEK whence                   */
+  uint32_t len;    /* 12: OPEN name bytes; READ/WRITE data bytes       */
+  int64_t  offset; /* 16: SEEK offset                                  */
+  uint64_t buf;    /* 24: block transport: guest-physical address of the
+                    *     name (OPEN) or data (READ, WRITE)            */
+  int64_t  result; /* 32: out: value (>= 0) or MH_FILE_E* status       */
+};
+#endif
 #ifndef __ASSEMBLER__
 /* Compile-time checks usable from both C and freestanding C. */
 #define MH_ABI_STATIC_ASSERT(cond, msg) _Static_assert(cond, msg)
 
 MH_ABI_STATIC_ASSERT(sizeof(uint64_t) == 8, "uint64_t must be 8 bytes");
+MH_ABI_STATIC_ASSERT(sizeof(struct mh_file_req) == MH_FILE_REQ_SIZE,
+                     "struct mh_file_req is 40 bytes");
+MH_ABI_STATIC_ASSERT(__builtin_offsetof(struct mh_file_req, buf) == MH_FILE_HDR_SIZE,
+                     "the byte transport streams the fields before buf");
+MH_ABI_STATIC_ASSERT(__builtin_offsetof(struct mh_file_req, result) == 32,
+                     "result is at offset 32");
 #endif /* __ASSEMBLER__ */
 
 #endif /* MH_ABI_H */

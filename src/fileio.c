@@ -1,0 +1,623 @@
+/* SPDX-License-Identifier: MIT */
+/* fileio.c - file requests on the host: names, fds, copy-on-write, quota. */
+#include "config.h"
+
+#include "fileio.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "error.h"
+
+/* An open guest fd. */
+typedef struct {
+  char    *name;     /* the guest's name for it                     */
+  int      host_fd;  /* owned, unless it is a shared file's fd      */
+  gboolean shared;   /* reading the host original (fd not owned)    */
+  gboolean readable;
+  gboolean writable;
+  gboolean append;
+  guint64  offset;   /* the guest's position                        */
+} MhOpenFile;
+
+static void
+open_file_free(gpointer data)
+{
+  MhOpenFile *f = data;
+  if (!f->shared && f->host_fd >= 0)
+    close(f->host_fd);
+  g_free(f->name);
+  g_free(f);
+}
+
+/* ------------------------------------------------------------------ */
+/* Shared files                                                         */
+
+MhSharedFiles *
+mh_shared_files_open(GStrv paths, GError **error)
+{
+  g_autoptr(MhSharedFiles) shared = g_new0(MhSharedFiles, 1);
+  guint n = g_strv_length(paths);
+
+  shared->files = g_new0(MhSharedFile, n);
+  shared->by_name = g_hash_table_new(g_str_hash, g_str_equal);
+  for (guint i = 0; i < n; i++) {
+    MhSharedFile *f = &shared->files[i];
+    const MhSharedFile *other;
+    struct stat st;
+
+    f->fd = open(paths[i], O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    shared->n_files++;
+    if (f->fd < 0 || fstat(f->fd, &st) < 0) {
+      g_set_error(error, MH_ERROR, MH_ERROR_USAGE, "shared file '%s': %s",
+                  paths[i], g_strerror(errno));
+      return NULL;
+    }
+    if (!S_ISREG(st.st_mode)) {
+      g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
+                  "shared file '%s': not a regular file", paths[i]);
+      return NULL;
+    }
+    f->path = g_strdup(paths[i]);
+    f->name = g_path_get_basename(paths[i]);
+    if (mh_file_name_check((const guint8 *)f->name, strlen(f->name)) < 0) {
+      g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
+                  "shared file '%s': guests could not name it (names starting "
+                  "with '.mh-' are reserved)", paths[i]);
+      return NULL;
+    }
+    other = g_hash_table_lookup(shared->by_name, f->name);
+    if (other != NULL) {
+      g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
+                  "shared files '%s' and '%s' have the same name '%s': guests "
+                  "could not tell them apart", other->path, paths[i], f->name);
+      return NULL;
+    }
+    g_hash_table_insert(shared->by_name, f->name, f);
+  }
+  return g_steal_pointer(&shared);
+}
+
+void
+mh_shared_files_free(MhSharedFiles *shared)
+{
+  if (shared == NULL)
+    return;
+  for (guint i = 0; i < shared->n_files; i++) {
+    if (shared->files[i].fd >= 0)
+      close(shared->files[i].fd);
+    g_free(shared->files[i].name);
+    g_free(shared->files[i].path);
+  }
+  g_clear_pointer(&shared->by_name, g_hash_table_unref);
+  g_free(shared->files);
+  g_free(shared);
+}
+
+/* ------------------------------------------------------------------ */
+/* Names and host paths                                                 */
+
+#define MH_RESERVED_PREFIX ".mh-"
+
+gint64
+mh_file_name_check(const guint8 *name, gsize len)
+{
+  if (len == 0 || len > MH_FILE_NAME_MAX)
+    return MH_FILE_ENAME;
+  if (memchr(name, '/', len) != NULL || memchr(name, '\0', len) != NULL)
+    return MH_FILE_ENAME;
+  if ((len == 1 && name[0] == '.') || (len == 2 && name[0] == '.' && name[1] == '.'))
+    return MH_FILE_ENAME;
+  if (len >= strlen(MH_RESERVED_PREFIX) &&
+      memcmp(name, MH_RESERVED_PREFIX, strlen(MH_RESERVED_PREFIX)) == 0)
+    return MH_FILE_ENAME;
+  return 0;
+}
+
+/* Opens @name inside the directory @dir_fd and never outside it: no
+ * symlinks, no "..", no magic links (openat2 RESOLVE_*; on kernels before
+ * 5.6, O_NOFOLLOW on a name already checked to be flat). */
+static int
+files_openat(int dir_fd, const char *name, int flags, mode_t mode)
+{
+  struct open_how how = {
+    .flags = (guint64)(flags | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY),
+    .mode = (flags & O_CREAT) ? mode : 0,
+    .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+  };
+  int fd = (int)syscall(SYS_openat2, dir_fd, name, &how, sizeof how);
+
+  if (fd < 0 && errno == ENOSYS)
+    fd = openat(dir_fd, name, (int)how.flags, how.mode);
+  return fd;
+}
+
+/* Records a host failure for the end-of-run report; returns EIO. */
+static gint64
+files_host_error(MhFileService *svc, const char *what, const char *name,
+                 int err)
+{
+  svc->host_errors++;
+  g_free(svc->last_host_error);
+  svc->last_host_error = g_strdup_printf("%s '%s': %s", what, name,
+                                         g_strerror(err));
+  return MH_FILE_EIO;
+}
+
+/* Maps an errno from opening a private file to a guest status. */
+static gint64
+files_open_status(MhFileService *svc, const char *name, int err)
+{
+  switch (err) {
+  case ENOENT:
+    return MH_FILE_ENOENT;
+  case EMFILE: /* the host's limits, not the VM's: still "too many" */
+  case ENFILE:
+    files_host_error(svc, "opening", name, err);
+    return MH_FILE_EMFILE;
+  case ELOOP:  /* a symlink where a file should be */
+  case EXDEV:  /* a path escaping the directory    */
+  case EACCES:
+  case EPERM:
+  case EISDIR:
+  case EEXIST: /* something planted under that name */
+  case ENXIO:  /* a socket or fifo                 */
+    return MH_FILE_EPERM;
+  default:
+    return files_host_error(svc, "opening", name, err);
+  }
+}
+
+/* Creates the output directory, the run's and this VM's, when a VM first
+ * needs one.  Several VMs may race to create the first two: EEXIST is
+ * fine there.  The VM's own directory must be new. */
+static gint64
+files_ensure_dir(MhFileService *svc)
+{
+  const MhFileConfig *c = svc->config;
+  int out_fd;
+
+  if (svc->dir_fd >= 0)
+    return 0;
+  if (mkdir(c->output_dir, 0777) < 0 && errno != EEXIST)
+    return files_host_error(svc, "creating directory", c->output_dir, errno);
+  out_fd = open(c->output_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (out_fd < 0)
+    return files_host_error(svc, "opening directory", c->output_dir, errno);
+  if (mkdirat(out_fd, c->run_name, 0777) < 0 && errno != EEXIST) {
+    int err = errno;
+    close(out_fd);
+    return files_host_error(svc, "creating directory", c->run_name, err);
+  }
+  svc->run_fd = files_openat(out_fd, c->run_name, O_RDONLY | O_DIRECTORY, 0);
+  close(out_fd);
+  if (svc->run_fd < 0)
+    return files_host_error(svc, "opening directory", c->run_name, errno);
+  if (mkdirat(svc->run_fd, svc->dir_name, 0777) < 0)
+    return files_host_error(svc, "creating directory", svc->dir_name, errno);
+  svc->dir_fd = files_openat(svc->run_fd, svc->dir_name,
+                             O_RDONLY | O_DIRECTORY, 0);
+  if (svc->dir_fd < 0)
+    return files_host_error(svc, "opening directory", svc->dir_name, errno);
+  svc->dir_path = g_build_filename(c->output_dir, c->run_name, svc->dir_name,
+                                   NULL);
+  return 0;
+}
+
+/* Opens the VM's private file @name with host @flags; regular files only. */
+static int
+files_open_private(MhFileService *svc, const char *name, int flags,
+                   gint64 *status)
+{
+  struct stat st;
+  int fd = files_openat(svc->dir_fd, name, flags | O_NONBLOCK, 0666);
+
+  if (fd < 0) {
+    *status = files_open_status(svc, name, errno);
+    return -1;
+  }
+  if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    *status = MH_FILE_EPERM;
+    return -1;
+  }
+  return fd;
+}
+
+/* Copies the shared original to a temporary name in the VM's directory,
+ * then renames it into place: the private copy appears whole or not at
+ * all.  With @truncate the copy starts empty. */
+static gint64
+files_make_copy(MhFileService *svc, const MhSharedFile *orig,
+                gboolean truncate)
+{
+  g_autofree char *tmp = g_strdup_printf(MH_RESERVED_PREFIX "tmp-%u",
+                                         svc->tmp_seq++);
+  struct stat st;
+  gint64 status = 0;
+  off_t in_off = 0;
+  int fd;
+
+  if (fstat(orig->fd, &st) < 0)
+    return files_host_error(svc, "reading", orig->name, errno);
+  if (!truncate && (guint64)st.st_size > svc->config->quota - svc->written)
+    return MH_FILE_EQUOTA;
+  fd = files_open_private(svc, tmp, O_WRONLY | O_CREAT | O_EXCL, &status);
+  if (fd < 0)
+    return status;
+  while (!truncate && in_off < st.st_size) {
+    ssize_t n = copy_file_range(orig->fd, &in_off, fd, NULL,
+                                (size_t)(st.st_size - in_off), 0);
+    if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL ||
+                  errno == EOPNOTSUPP)) {
+      /* No in-kernel copy between these filesystems: copy by hand. */
+      char buf[65536];
+      ssize_t got = pread(orig->fd, buf, sizeof buf, in_off);
+      n = got > 0 ? write(fd, buf, (size_t)got) : got;
+      if (n > 0)
+        in_off += n;
+    }
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0) {
+      status = files_host_error(svc, "copying", orig->name,
+                                n < 0 ? errno : EIO);
+      break;
+    }
+  }
+  close(fd);
+  if (status == 0 && renameat(svc->dir_fd, tmp, svc->dir_fd, orig->name) < 0)
+    status = files_host_error(svc, "renaming copy of", orig->name, errno);
+  if (status < 0) {
+    unlinkat(svc->dir_fd, tmp, 0);
+    return status;
+  }
+  svc->written += (guint64)in_off;
+  g_hash_table_insert(svc->privates, g_strdup(orig->name),
+                      GINT_TO_POINTER(MH_PRIVATE_COPY));
+  return 0;
+}
+
+/* After a copy-on-write, fds still reading the original switch to the
+ * copy, keeping their positions: from then on the VM sees only its copy. */
+static void
+files_switch_to_copy(MhFileService *svc, const char *name)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init(&iter, svc->fds);
+  while (g_hash_table_iter_next(&iter, NULL, &value)) {
+    MhOpenFile *f = value;
+    gint64 status;
+    int fd;
+
+    if (!f->shared || strcmp(f->name, name) != 0)
+      continue;
+    fd = files_open_private(svc, name, O_RDONLY, &status);
+    if (fd >= 0) {
+      f->host_fd = fd;
+      f->shared = FALSE;
+    }
+  }
+}
+
+static gint64
+files_new_fd(MhFileService *svc, MhOpenFile *file)
+{
+  for (gint fd = 0; fd < (gint)svc->config->max_open; fd++) {
+    if (!g_hash_table_contains(svc->fds, GINT_TO_POINTER(fd))) {
+      g_hash_table_insert(svc->fds, GINT_TO_POINTER(fd), file);
+      return fd;
+    }
+  }
+  open_file_free(file);
+  return MH_FILE_EMFILE;
+}
+
+/* ------------------------------------------------------------------ */
+/* Operations                                                           */
+
+static gint64
+files_open(MhFileService *svc, const guint8 *raw, guint32 len, guint32 flags)
+{
+  gboolean write = (flags & MH_FILE_WRONLY) != 0;
+  gboolean create = write || (flags & MH_FILE_CREATE);
+  g_autofree char *name = NULL;
+  const MhSharedFile *orig;
+  MhOpenFile *file;
+  gint64 status;
+  int host_flags;
+
+  if (mh_file_name_check(raw, len) < 0)
+    return MH_FILE_ENAME;
+  if (g_hash_table_size(svc->fds) >= svc->config->max_open)
+    return MH_FILE_EMFILE;
+  name = g_strndup((const char *)raw, len);
+  orig = g_hash_table_lookup(svc->config->shared->by_name, name);
+
+  file = g_new0(MhOpenFile, 1);
+  file->readable = (flags & MH_FILE_RDONLY) != 0;
+  file->writable = write;
+  file->append = (flags & MH_FILE_APPEND) != 0;
+  file->host_fd = -1;
+
+  if (!g_hash_table_contains(svc->privates, name)) {
+    if (orig != NULL && !write) {
+      /* Reading a shared file reads the host original. */
+      file->name = g_steal_pointer(&name);
+      file->host_fd = orig->fd;
+      file->shared = TRUE;
+      return files_new_fd(svc, file);
+    }
+    if (orig == NULL && !create) {
+      open_file_free(file);
+      return MH_FILE_ENOENT;
+    }
+    status = files_ensure_dir(svc);
+    if (status == 0 && orig != NULL)
+      status = files_make_copy(svc, orig, (flags & MH_FILE_TRUNC) != 0);
+    if (status < 0) {
+      open_file_free(file);
+      return status;
+    }
+    if (orig != NULL)
+      files_switch_to_copy(svc, name);
+  }
+
+  host_flags = (file->readable && write) ? O_RDWR : write ? O_WRONLY : O_RDONLY;
+  if (create && !g_hash_table_contains(svc->privates, name))
+    host_flags |= O_CREAT | O_EXCL;
+  if (flags & MH_FILE_TRUNC)
+    host_flags |= O_TRUNC;
+  file->host_fd = files_open_private(svc, name, host_flags, &status);
+  if (file->host_fd < 0) {
+    open_file_free(file);
+    return status;
+  }
+  if (host_flags & O_CREAT)
+    g_hash_table_insert(svc->privates, g_strdup(name),
+                        GINT_TO_POINTER(MH_PRIVATE_CREATED));
+  file->name = g_steal_pointer(&name);
+  return files_new_fd(svc, file);
+}
+
+static MhOpenFile *
+files_lookup(MhFileService *svc, gint32 fd)
+{
+  return g_hash_table_lookup(svc->fds, GINT_TO_POINTER(fd));
+}
+
+static gint64
+files_read(MhFileService *svc, MhOpenFile *f, guint8 *dest, guint32 len)
+{
+  guint64 done = 0;
+
+  if (!f->readable)
+    return MH_FILE_EPERM;
+  while (done < len) {
+    ssize_t n = pread(f->host_fd, dest + done, len - done,
+                      (off_t)(f->offset + done));
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      return files_host_error(svc, "reading", f->name, errno);
+    if (n == 0)
+      break;
+    done += (guint64)n;
+  }
+  f->offset += done;
+  return (gint64)done;
+}
+
+static gint64
+files_size(MhFileService *svc, MhOpenFile *f)
+{
+  struct stat st;
+
+  if (fstat(f->host_fd, &st) < 0)
+    return files_host_error(svc, "reading", f->name, errno);
+  return st.st_size;
+}
+
+static gint64
+files_write(MhFileService *svc, MhOpenFile *f, const guint8 *src, guint32 len)
+{
+  guint64 done = 0, offset = f->offset;
+
+  if (!f->writable)
+    return MH_FILE_EPERM;
+  if (f->append) {
+    gint64 size = files_size(svc, f);
+    if (size < 0)
+      return size;
+    offset = (guint64)size;
+  }
+  if (len > svc->config->quota - svc->written)
+    return MH_FILE_EQUOTA;
+  if (offset > MH_FILE_OFFSET_MAX || len > MH_FILE_OFFSET_MAX - offset)
+    return MH_FILE_EINVAL;
+  while (done < len) {
+    ssize_t n = pwrite(f->host_fd, src + done, len - done, (off_t)(offset + done));
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0) {
+      files_host_error(svc, "writing", f->name, n < 0 ? errno : EIO);
+      break;
+    }
+    done += (guint64)n;
+  }
+  svc->written += done;
+  f->offset = offset + done;
+  return done > 0 || len == 0 ? (gint64)done : MH_FILE_EIO;
+}
+
+static gint64
+files_seek(MhFileService *svc, MhOpenFile *f, gint64 offset, guint32 whence)
+{
+  gint64 base = 0, target;
+
+  if (whence == MH_FILE_SEEK_CUR)
+    base = (gint64)f->offset;
+  else if (whence == MH_FILE_SEEK_END && (base = files_size(svc, f)) < 0)
+    return base;
+  /* Both are in [-2^63, 2^63); the sum must land in [0, OFFSET_MAX]. */
+  if ((offset > 0 && base > G_MAXINT64 - offset) ||
+      (offset < 0 && base < G_MININT64 - offset))
+    return MH_FILE_EINVAL;
+  target = base + offset;
+  if (target < 0 || (guint64)target > MH_FILE_OFFSET_MAX)
+    return MH_FILE_EINVAL;
+  f->offset = (guint64)target;
+  return target;
+}
+
+gint64
+mh_files_exec(gpointer user, const struct mh_file_req *req,
+              const guint8 *payload, guint8 *dest)
+{
+  MhFileService *svc = user;
+  MhOpenFile *f = NULL;
+
+  svc->ops++;
+  if (req->cmd == MH_FILE_OPEN)
+    return files_open(svc, payload, req->len, req->flags);
+  f = files_lookup(svc, req->fd);
+  if (f == NULL)
+    return MH_FILE_EBADF;
+  switch (req->cmd) {
+  case MH_FILE_CLOSE:
+    g_hash_table_remove(svc->fds, GINT_TO_POINTER(req->fd));
+    return 0;
+  case MH_FILE_READ:
+    return files_read(svc, f, dest, req->len);
+  case MH_FILE_WRITE:
+    return files_write(svc, f, payload, req->len);
+  case MH_FILE_SEEK:
+    return files_seek(svc, f, req->offset, req->flags);
+  case MH_FILE_SIZE:
+    return files_size(svc, f);
+  default:
+    return MH_FILE_EINVAL; /* mh_file_req_check() lets none through */
+  }
+}
+
+/* ------------------------------------------------------------------ */
+/* The port: both transports                                            */
+
+/* Block transport: @gpa is the guest-physical address of a request. */
+static gboolean
+files_block(MhFileService *svc, guint64 gpa, GError **error)
+{
+  static const char *const names[] = {
+    [MH_FILE_OPEN] = "OPEN name", [MH_FILE_READ] = "READ buffer",
+    [MH_FILE_WRITE] = "WRITE buffer",
+  };
+  guint8 *block = mh_guestmem_range(svc->ram, gpa, MH_FILE_REQ_SIZE);
+  struct mh_file_req req;
+  guint8 *buf = NULL;
+  gint64 result;
+
+  if (block == NULL) {
+    g_set_error(error, MH_ERROR, MH_ERROR_GUEST,
+                "file request block at 0x%" G_GINT64_MODIFIER "x runs outside "
+                "guest RAM", gpa);
+    return FALSE;
+  }
+  /* One copy, then only the copy is used: the guest cannot change the
+   * request between its check and its use. */
+  memcpy(&req, block, sizeof req);
+  result = mh_file_req_check(&req, G_MAXUINT32);
+  if (result == 0 && (req.cmd == MH_FILE_OPEN || req.cmd == MH_FILE_READ ||
+                      req.cmd == MH_FILE_WRITE)) {
+    buf = mh_guestmem_range(svc->ram, req.buf, req.len);
+    if (buf == NULL) {
+      g_set_error(error, MH_ERROR, MH_ERROR_GUEST,
+                  "file %s [0x%" G_GINT64_MODIFIER "x, +%u bytes) runs outside "
+                  "guest RAM", names[req.cmd], (guint64)req.buf, req.len);
+      return FALSE;
+    }
+  }
+  if (result == 0)
+    result = mh_files_exec(svc, &req, buf, buf);
+  memcpy(block + G_STRUCT_OFFSET(struct mh_file_req, result), &result,
+         sizeof result);
+  return TRUE;
+}
+
+gboolean
+mh_files_io(gpointer opaque, const MhIoAccess *io, GError **error)
+{
+  MhFileService *svc = opaque;
+
+  if (io->size == 1) {
+    for (guint i = 0; i < io->count; i++) {
+      if (io->dir == MH_IO_OUT)
+        mh_chan_out(&svc->channel, io->data[i], mh_files_exec, svc);
+      else
+        io->data[i] = mh_chan_in(&svc->channel);
+    }
+    return TRUE;
+  }
+  if (io->size == 4 && io->dir == MH_IO_OUT) {
+    for (guint i = 0; i < io->count; i++) {
+      guint32 gpa;
+      memcpy(&gpa, io->data + 4 * i, sizeof gpa);
+      if (!files_block(svc, gpa, error))
+        return FALSE;
+    }
+    return TRUE;
+  }
+  g_set_error(error, MH_ERROR, MH_ERROR_GUEST,
+              "%u-byte %s on file port 0x%x (it takes 1-byte IN/OUT, or a "
+              "4-byte OUT of a request block's address)", io->size,
+              io->dir == MH_IO_IN ? "IN" : "OUT", io->port);
+  return FALSE;
+}
+
+/* ------------------------------------------------------------------ */
+
+void
+mh_files_init(MhFileService *svc, const MhFileConfig *config, MhGuestMem *ram,
+              guint vm_index, const char *image_name)
+{
+  g_autofree char *stem = g_strdup(image_name);
+  char *dot = g_str_has_suffix(stem, ".img") ? strrchr(stem, '.') : NULL;
+
+  memset(svc, 0, sizeof *svc);
+  if (dot != NULL && dot != stem)
+    *dot = '\0';
+  /* Keep the directory name shell-friendly whatever the image is called. */
+  g_strcanon(stem, G_CSET_A_2_Z G_CSET_a_2_z G_CSET_DIGITS "._-+", '_');
+  svc->config = config;
+  svc->ram = ram;
+  svc->dir_name = g_strdup_printf("vm%u-%s", vm_index, stem);
+  svc->run_fd = svc->dir_fd = -1;
+  /* fds: keys are ints in pointers; values owned (closed when removed). */
+  svc->fds = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
+                                   open_file_free);
+  /* privates: keys owned strings; values MhPrivateKind in pointers. */
+  svc->privates = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  mh_chan_init(&svc->channel);
+}
+
+void
+mh_files_clear(MhFileService *svc)
+{
+  g_clear_pointer(&svc->fds, g_hash_table_unref);
+  g_clear_pointer(&svc->privates, g_hash_table_unref);
+  mh_chan_clear(&svc->channel);
+  if (svc->dir_fd >= 0)
+    close(svc->dir_fd);
+  if (svc->run_fd >= 0)
+    close(svc->run_fd);
+  g_free(svc->dir_name);
+  g_free(svc->dir_path);
+  g_free(svc->last_host_error);
+}
