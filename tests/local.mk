@@ -26,7 +26,8 @@ unit_tests = \
 	tests/unit/test-x86 \
 	tests/unit/test-guestmem \
 	tests/unit/test-console \
-	tests/unit/test-input
+	tests/unit/test-input \
+	tests/unit/test-fileproto
 check_PROGRAMS += $(unit_tests)
 TESTS += $(unit_tests)
 
@@ -36,6 +37,7 @@ tests_unit_test_x86_LDADD = $(unit_ldadd)
 tests_unit_test_guestmem_LDADD = $(unit_ldadd)
 tests_unit_test_console_LDADD = $(unit_ldadd)
 tests_unit_test_input_LDADD = $(unit_ldadd)
+tests_unit_test_fileproto_LDADD = $(unit_ldadd)
 
 bats_tests = \
 	tests/cli.bats \
