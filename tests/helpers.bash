@@ -3,6 +3,7 @@
 # environment variables (set by `make check`); unset, they fall back to the
 # installed paths, so the same files test an installed package.
 
+bats_require_minimum_version 1.5.0
 bats_load_library bats-support
 bats_load_library bats-assert
 bats_load_library bats-file
