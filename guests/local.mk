@@ -30,8 +30,8 @@ MH_GUEST_HDRS = $(top_srcdir)/guests/include/mh_abi.h \
 
 MH_GUEST_CRT0 = guests/lib/crt0.o
 MH_GUEST_LIB = guests/lib/libmhguest.a
-mh_guest_lib_objs = guests/lib/console.o guests/lib/runtime.o \
-	guests/lib/string.o
+mh_guest_lib_objs = guests/lib/console.o guests/lib/file.o \
+	guests/lib/runtime.o guests/lib/string.o
 
 $(MH_GUEST_CRT0): guests/lib/%.o: $(srcdir)/guests/lib/%.S
 	@mkdir -p $(@D)
@@ -64,7 +64,8 @@ dist_mhsdklib_DATA = guests/lib/guest.ld
 # --- Example guests ---------------------------------------------------------
 
 mh_example_objs = guests/examples/hello.o guests/examples/echo.o \
-	guests/examples/memtest.o guests/examples/counter.o
+	guests/examples/memtest.o guests/examples/counter.o \
+	guests/examples/cat.o guests/examples/copy.o guests/examples/cowdemo.o
 mh_example_elfs = $(mh_example_objs:.o=.elf)
 mh_example_imgs = $(mh_example_objs:.o=.img)
 
@@ -83,8 +84,9 @@ mhguests_DATA = $(mh_example_imgs)
 
 EXTRA_DIST += guests/examples/hello.c guests/examples/echo.c \
 	guests/examples/memtest.c guests/examples/counter.c \
-	guests/lib/crt0.S guests/lib/console.c guests/lib/runtime.c \
-	guests/lib/string.c guests/mh-guest.mk.in
+	guests/examples/cat.c guests/examples/copy.c guests/examples/cowdemo.c \
+	guests/lib/crt0.S guests/lib/console.c guests/lib/file.c \
+	guests/lib/runtime.c guests/lib/string.c guests/mh-guest.mk.in
 CLEANFILES += $(mh_example_objs) $(mh_example_elfs) $(mh_example_imgs) \
 	$(MH_GUEST_CRT0) $(mh_guest_lib_objs) $(MH_GUEST_LIB) \
 	guests/mh-guest.mk

@@ -4,10 +4,10 @@
  *
  * What a freestanding C guest links against: crt0.o (the entry point,
  * which saves the boot registers and calls main), libmhguest.a (console
- * I/O, halting and failing, and the few string functions the compiler
- * may call on its own) and guest.ld (the flat-binary layout).  The ABI
- * itself - ports, values, the machine at entry - is in mh_abi.h, included
- * here.  See mini_hypervisor-abi(7).
+ * I/O, files, halting and failing, and the few string functions the
+ * compiler may call on its own) and guest.ld (the flat-binary layout).
+ * The ABI itself - ports, values, the machine at entry - is in mh_abi.h,
+ * included here.  See mini_hypervisor-abi(7).
  *
  * A guest defines `int main(void)`.  When main returns, crt0 halts the
  * VM (its return value is ignored).
@@ -180,6 +180,105 @@ int mh_getc(void);
  * reads nothing and returns 0.
  */
 long mh_getline(char *buf, unsigned long size);
+
+/* Writes @len bytes from @buf as they are (NULs included), with one
+ * rep outsb: the fast way to print a buffer. */
+void mh_putn(const void *buf, unsigned long len);
+
+/* ------------------------------------------------------------------ */
+/* Files (port MH_PORT_FILE)                                           */
+/* ------------------------------------------------------------------ */
+/*
+ * The file service of mini_hypervisor-abi(7), with one C API over its two
+ * transports.  Every function returns a value >= 0 on success or a
+ * negative MH_FILE_E* status (mh_strerror() names it).
+ *
+ * Transport.  MH_TRANSPORT_BLOCK (one VM exit per call, data copied at
+ * memory speed) is the default.  MH_TRANSPORT_BYTE streams every byte
+ * through the port, as an assembly guest would; it is slower and limited
+ * to MH_FILE_BYTE_MAX bytes per request, which mh_read() and mh_write()
+ * hide by splitting.  Choose at run time with mh_set_transport(), or at
+ * build time by compiling the guest's sources with
+ *
+ *     -DMH_FILE_TRANSPORT=MH_TRANSPORT_BYTE
+ *
+ * (GUEST_CFLAGS with mh-guest.mk), or by defining MH_FILE_TRANSPORT
+ * before including this header.  Define it the same way in every source
+ * of one guest.  mh_set_transport() overrides either.
+ */
+enum mh_transport {
+  MH_TRANSPORT_BLOCK, /* request block in RAM, one 4-byte OUT of its address */
+  MH_TRANSPORT_BYTE,  /* header, payload and reply streamed byte by byte */
+};
+
+/*
+ * The build-time choice.  The library declares this weak and falls back
+ * to MH_TRANSPORT_BLOCK when no object defines it; a source compiled with
+ * MH_FILE_TRANSPORT defines it here (weak too, so that several sources
+ * may do so).
+ */
+extern const int mh_file_transport_default __attribute__((weak));
+#ifdef MH_FILE_TRANSPORT
+__attribute__((weak)) const int mh_file_transport_default = MH_FILE_TRANSPORT;
+#endif
+
+void              mh_set_transport(enum mh_transport transport);
+enum mh_transport mh_get_transport(void);
+
+/* Opens @name (a NUL-terminated base name) with MH_FILE_* @flags, for
+ * example MH_FILE_RDONLY or MH_FILE_WRONLY | MH_FILE_CREATE |
+ * MH_FILE_TRUNC.  Returns the new fd (a small integer) or a status. */
+int mh_open(const char *name, unsigned flags);
+
+/* Closes @fd.  Returns 0 or a status. */
+int mh_close(int fd);
+
+/*
+ * Reads up to @len bytes at the fd's offset into @buf and advances the
+ * offset.  Returns the bytes read (0 at end of file, fewer than @len near
+ * it) or a status.  A request larger than one transport request (1 GiB
+ * for the block transport, MH_FILE_BYTE_MAX for the byte transport) is
+ * split; splitting stops at the first short read or error, and an error
+ * after some bytes were read returns those bytes (the next call reports
+ * it).
+ */
+long mh_read(int fd, void *buf, unsigned long len);
+
+/* Writes @len bytes from @buf, like mh_read(): returns the bytes written
+ * or a status, and splits large requests the same way. */
+long mh_write(int fd, const void *buf, unsigned long len);
+
+/* Moves the fd's offset: @whence is MH_FILE_SEEK_SET, _CUR or _END.
+ * Returns the new offset or a status. */
+long mh_seek(int fd, long offset, int whence);
+
+/* Returns the size in bytes of the open file @fd, or a status. */
+long mh_size(int fd);
+
+/* A short English text for a status ("no such file"...), "success" for
+ * values >= 0, "unknown error" for any other negative value. */
+const char *mh_strerror(long status);
+
+/*
+ * Low-level: one request over one transport, for tests and for callers
+ * that build requests themselves.  Neither looks at the transport setting
+ * or checks the request.
+ *
+ * mh_file_block() sends the address of @req (which must lie in the low
+ * 4 GiB; all of RAM does) with one 4-byte OUT and returns req->result as
+ * the hypervisor left it.  req->buf must already hold the guest-physical
+ * address of the name or data.
+ *
+ * mh_file_bytes() streams the first MH_FILE_HDR_SIZE bytes of @req, then,
+ * for MH_FILE_OPEN and MH_FILE_WRITE, req->len bytes from @payload; reads
+ * the 8-byte result and, for MH_FILE_READ with a result > 0, that many
+ * data bytes, of which the first @reply_max are stored in @reply_data
+ * (the rest are left unread and discarded by the next request).  Returns
+ * the result.  req->buf and req->result are not used.
+ */
+long mh_file_block(struct mh_file_req *req);
+long mh_file_bytes(const struct mh_file_req *req, const void *payload,
+                   void *reply_data, unsigned long reply_max);
 
 /* ------------------------------------------------------------------ */
 /* Stopping                                                            */

@@ -78,3 +78,14 @@ mh_getline(char *buf, unsigned long size)
   buf[len] = '\0';
   return (long)len;
 }
+
+void
+mh_putn(const void *buf, unsigned long len)
+{
+  /* One rep outsb: each byte is still one console access, but KVM hands
+   * the hypervisor up to a page of them per exit. */
+  __asm__ volatile("rep outsb"
+                   : "+S"(buf), "+c"(len)
+                   : "d"((uint16_t)MH_PORT_CONSOLE)
+                   : "memory");
+}
