@@ -79,15 +79,22 @@ $(mh_example_elfs): guests/examples/%.elf: guests/examples/%.o $(MH_GUEST_CRT0) 
 $(mh_example_imgs): guests/examples/%.img: guests/examples/%.elf
 	$(AM_V_GEN)$(OBJCOPY) -O binary $< $@
 
+# An example for nasm with no SDK: nasm writes the flat binary itself.
+guests/examples/hello_file.img: $(srcdir)/guests/examples/hello_file.asm
+	@mkdir -p $(@D)
+	$(AM_V_GEN)$(NASM) -f bin -o $@ $(srcdir)/guests/examples/hello_file.asm
+
 mhguestsdir = $(mhlibdir)/guests
-mhguests_DATA = $(mh_example_imgs)
+mhguests_DATA = $(mh_example_imgs) guests/examples/hello_file.img
 
 EXTRA_DIST += guests/examples/hello.c guests/examples/echo.c \
 	guests/examples/memtest.c guests/examples/counter.c \
 	guests/examples/cat.c guests/examples/copy.c guests/examples/cowdemo.c \
+	guests/examples/hello_file.asm \
 	guests/lib/crt0.S guests/lib/console.c guests/lib/file.c \
 	guests/lib/runtime.c guests/lib/string.c guests/mh-guest.mk.in
 CLEANFILES += $(mh_example_objs) $(mh_example_elfs) $(mh_example_imgs) \
+	guests/examples/hello_file.img \
 	$(MH_GUEST_CRT0) $(mh_guest_lib_objs) $(MH_GUEST_LIB) \
 	guests/mh-guest.mk
 
