@@ -185,7 +185,8 @@ files_ensure_dir(MhFileService *svc)
 
   if (svc->dir_fd >= 0)
     return 0;
-  if (mkdir(c->output_dir, 0777) < 0 && errno != EEXIST)
+  /* Like mkdir -p: "-o results/today" makes both. */
+  if (g_mkdir_with_parents(c->output_dir, 0777) < 0)
     return files_host_error(svc, "creating directory", c->output_dir, errno);
   out_fd = open(c->output_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (out_fd < 0)

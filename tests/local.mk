@@ -42,7 +42,8 @@ tests_unit_test_fileproto_LDADD = $(unit_ldadd)
 bats_tests = \
 	tests/cli.bats \
 	tests/vm.bats \
-	tests/multivm.bats
+	tests/multivm.bats \
+	tests/files.bats
 if HAVE_BATS
 TESTS += $(bats_tests)
 else

@@ -1,0 +1,396 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
+# The file service on port 0x278, end to end with real VMs: both
+# transports, every operation and status, copy-on-write, isolation, and
+# hostile requests.  The guest is fshell (tests/guests/fshell.c), which
+# runs one file command per input line and prints its result.
+
+load helpers
+
+setup() {
+  require_kvm
+  cd "$BATS_TEST_TMPDIR" || exit 1
+  printf 'Hi from the host\n' > notes.txt
+  ORIG_SUM=$(sha256sum notes.txt)
+}
+
+# Nothing outside the output directory changed: the shared file is
+# byte-identical and no other file appeared beside it.
+teardown() {
+  if [ -f "$BATS_TEST_TMPDIR/notes.txt" ] && [ -n "${ORIG_SUM:-}" ]; then
+    (cd "$BATS_TEST_TMPDIR" && echo "$ORIG_SUM" | sha256sum --check --status) ||
+      fail "the shared original changed"
+  fi
+}
+
+# fsh [OPTIONS...]: runs fshell with the script on standard input, notes.txt shared.
+fsh() {
+  run --separate-stderr mh "$@" -g "$(tguest fshell)" -f notes.txt
+}
+
+# vmdir: the private directory of VM 0 of the latest run.
+vmdir() { echo mini_hypervisor.out/latest/vm0-fshell; }
+
+@test "read a shared file by its base name, over both transports" {
+  fsh <<'EOF2'
+open notes.txt r
+read 0 100
+y open notes.txt r
+y read 1 100
+y read 1 100
+size 0
+EOF2
+  assert_success
+  assert_line --index 0 "open=0"
+  assert_line --index 1 'read=17 data=Hi from the host\n'
+  assert_line --index 2 "open=1"
+  assert_line --index 3 'read=17 data=Hi from the host\n'
+  assert_line --index 4 "read=0"
+  assert_line --index 5 "size=17"
+  assert_line --index 6 "fshell: done"
+  # Reading only: no directory was made, nothing is reported.
+  assert_equal "$stderr" ""
+  [ ! -e mini_hypervisor.out ] || fail "a read-only run created the output directory"
+}
+
+@test "create, write, seek, size, read back and close, over both transports" {
+  for t in b y; do
+    fsh <<EOF2
+$t open out.txt w
+$t write 0 hello world\n
+$t size 0
+$t close 0
+$t open out.txt rw
+$t seek 0 6 0
+$t write 0 WORLD
+$t seek 0 -3 2
+$t read 0 10
+$t seek 0 0 1
+$t close 0
+$t close 0
+EOF2
+    assert_success
+    assert_output - <<'EOF2'
+open=0
+write=12
+size=12
+close=0
+open=0
+seek=6
+write=5
+seek=9
+read=3 data=LD\n
+seek=12
+close=0
+close=-4
+fshell: done
+EOF2
+    assert_equal "$(cat "$(vmdir)/out.txt")" "hello WORLD"
+    [[ "$stderr" == "mini_hypervisor: vm 0 (fshell.img): files in mini_hypervisor.out/run-"*"/vm0-fshell" ]] || fail "$stderr"
+  done
+}
+
+@test "append, truncate and create flags" {
+  fsh <<'EOF2'
+open log.txt wc
+write 0 one\n
+close 0
+open log.txt wa
+write 0 two\n
+close 0
+open log.txt wt
+write 0 three\n
+close 0
+open empty.txt rc
+read 0 10
+EOF2
+  assert_success
+  assert_equal "$(cat "$(vmdir)/log.txt")" "three"
+  [ -f "$(vmdir)/empty.txt" ] && [ ! -s "$(vmdir)/empty.txt" ] || fail "CREATE alone did not make an empty file"
+  assert_line --index 10 "read=0"
+}
+
+@test "every status: no such file, bad fd, not permitted, bad request, bad name" {
+  fsh <<'EOF2'
+open missing.txt r
+read 7 10
+close 7
+size 7
+open notes.txt r
+write 0 x
+open w.txt w
+read 1 5
+open notes.txt 0x0
+open notes.txt rt
+open notes.txt ra
+open notes.txt 0x20
+seek 0 0 3
+seek 0 -1 0
+seek 0 1099511627777 0
+blockreq 9 0 0 0 0 0
+y raw 090000000000000000000000000000000000000000000000
+y in 8
+EOF2
+  assert_success
+  assert_output - <<'EOF2'
+open=-2
+read=-4
+close=-4
+size=-4
+open=0
+write=-3
+open=1
+read=-3
+open=-8
+open=-8
+open=-8
+open=-8
+seek=-8
+seek=-8
+seek=-8
+blockreq=-8
+raw=ok
+in=f8ffffffffffffff
+fshell: done
+EOF2
+}
+
+@test "names that could escape are refused with the name status" {
+  fsh <<EOF2
+open ../notes.txt r
+open /etc/passwd r
+open . r
+open .. rw
+open a/b w
+openhex - r
+openhex 6100 r
+openhex 2e6d682d746d702d30 w
+openhex $(printf '41%.0s' $(seq 256)) w
+y open ../../etc/passwd r
+y openhex 2f r
+EOF2
+  assert_success
+  for i in $(seq 0 10); do
+    assert_line --index "$i" "open=-7"
+  done
+  [ ! -e mini_hypervisor.out ] || ls -R mini_hypervisor.out
+}
+
+@test "a name of 255 bytes works, 256 does not" {
+  n255=$(printf 'a%.0s' $(seq 255))
+  fsh <<EOF2
+open $n255 w
+open ${n255}b w
+EOF2
+  assert_success
+  assert_line --index 0 "open=0"
+  assert_line --index 1 "open=-7"
+}
+
+@test "too many open files: the limit is --max-open" {
+  fsh --max-open 2 <<'EOF2'
+open notes.txt r
+open notes.txt r
+open notes.txt r
+close 0
+open notes.txt r
+EOF2
+  assert_success
+  assert_line --index 2 "open=-5"
+  assert_line --index 4 "open=0"
+}
+
+@test "writing past --quota fails and writes nothing; copies count" {
+  fsh --quota 20 <<'EOF2'
+open a.txt w
+write 0 0123456789
+write 0 0123456789
+write 0 x
+open notes.txt w
+EOF2
+  assert_success
+  assert_line --index 1 "write=10"
+  assert_line --index 2 "write=10"
+  assert_line --index 3 "write=-6"
+  # A private copy of notes.txt (17 bytes) would exceed it too.
+  assert_line --index 4 "open=-6"
+  assert_equal "$(stat -c %s "$(vmdir)/a.txt")" 20
+  [ ! -e "$(vmdir)/notes.txt" ] || fail "a copy past the quota was made"
+}
+
+@test "copy-on-write: the writer sees its copy, open readers switch to it, the original stays" {
+  fsh <<'EOF2'
+open notes.txt r
+read 0 3
+open notes.txt rw
+write 1 HELLO
+read 0 100
+open notes.txt r
+read 2 100
+EOF2
+  assert_success
+  # HELLO overwrote "Hi fr"; fd 0 had read 3 bytes of the original.
+  assert_line --index 4 'read=14 data=LOom the host\n'
+  assert_line --index 6 'read=17 data=HELLOom the host\n'
+  assert_equal "$(cat "$(vmdir)/notes.txt")" "HELLOom the host"
+  assert_equal "$(cat notes.txt)" "Hi from the host"
+}
+
+@test "a truncating open of a shared file makes an empty private copy" {
+  fsh <<'EOF2'
+open notes.txt wt
+size 0
+EOF2
+  assert_success
+  assert_line --index 1 "size=0"
+  [ -f "$(vmdir)/notes.txt" ] && [ ! -s "$(vmdir)/notes.txt" ] || fail "no empty copy"
+}
+
+@test "8 VMs write the same shared file at once: 8 copies, original intact, readers see it" {
+  for i in $(seq 0 7); do
+    printf '%d:open notes.txt wa\n%d:write 0 vm %d was here\\n\n' "$i" "$i" "$i"
+  done > script
+  printf '8:open notes.txt r\n8:read 0 100\n' >> script
+  # shellcheck disable=SC2046
+  run --separate-stderr mh -g $(for _ in $(seq 9); do printf '%s ' "$(tguest fshell)"; done) -f notes.txt < script
+  assert_success
+  assert_line '[8:fshell.img] read=17 data=Hi from the host\n'
+  for i in $(seq 0 7); do
+    assert_equal "$(cat mini_hypervisor.out/latest/vm$i-fshell/notes.txt)" "$(printf 'Hi from the host\nvm %d was here' "$i")"
+  done
+  [ ! -e mini_hypervisor.out/latest/vm8-fshell ] || fail "the reader got a directory"
+  assert_equal "$(grep -c 'files in' <<<"$stderr")" 8
+}
+
+@test "a VM cannot reach another VM's files, nor an earlier run's" {
+  printf '0:open secret.txt w\n0:write 0 mine\n1:open secret.txt r\n1:open ../vm0-fshell/secret.txt r\n' > script
+  run --separate-stderr mh -g "$(tguest fshell)" "$(tguest fshell)" < script
+  assert_success
+  assert_line '[0:fshell.img] open=0'
+  assert_line '[1:fshell.img] open=-2'
+  assert_line '[1:fshell.img] open=-7'
+  # A later run starts with nothing but the shared files.
+  run mh -g "$(tguest fshell)" <<<'open secret.txt r'
+  assert_line --index 0 "open=-2"
+}
+
+@test "a symlink planted in the VM's directory is never followed" {
+  mkfifo in
+  "$MH_BIN" -g "$(tguest fshell)" -f notes.txt < in > out 2> err &
+  pid=$!
+  exec 5> in
+  printf 'open a.txt w\nclose 0\n' >&5
+  for _ in $(seq 100); do grep -q 'close=0' out && break; sleep 0.05; done
+  dir=$(echo mini_hypervisor.out/run-*/vm0-fshell)
+  # Replace the VM's own file with a link to a host file, and plant a
+  # link under the name of a shared file's private copy-to-be.
+  ln -sf /etc/passwd "$dir/a.txt"
+  ln -s /etc/hostname "$dir/evil"
+  before=$(sha256sum /etc/passwd)
+  printf 'open a.txt r\nopen a.txt w\nopen evil r\nopen evil w\n' >&5
+  exec 5>&-
+  wait "$pid"
+  run cat out
+  assert_line --index 2 "open=-3"
+  assert_line --index 3 "open=-3"
+  assert_line --index 4 "open=-2"   # not a name this VM knows
+  assert_line --index 5 "open=-3"   # creating it would go through the link
+  assert_equal "$(sha256sum /etc/passwd)" "$before"
+}
+
+@test "a fifo or directory planted in the VM's directory is refused" {
+  mkfifo in
+  "$MH_BIN" -g "$(tguest fshell)" < in > out 2> err &
+  pid=$!
+  exec 5> in
+  printf 'open p w\nclose 0\nopen d w\nclose 0\n' >&5
+  for _ in $(seq 100); do [ "$(grep -c 'close=0' out)" -eq 2 ] && break; sleep 0.05; done
+  dir=$(echo mini_hypervisor.out/run-*/vm0-fshell)
+  rm "$dir/p" "$dir/d" && mkfifo "$dir/p" && mkdir "$dir/d"
+  printf 'open p r\nopen d r\n' >&5
+  exec 5>&-
+  wait "$pid"   # a fifo opened for reading must not hang the VM
+  run cat out
+  assert_line --index 4 "open=-3"
+  assert_line --index 5 "open=-3"
+}
+
+@test "a block whose address or buffer runs outside RAM stops only that VM" {
+  printf '0:blockat 1fffff\n1:blockreq 3 0 0 10 0 1ffff8\n2:blockreq 3 0 0 ffffffff 0 10\n3:open notes.txt r\n3:read 0 5\n' > script
+  run --separate-stderr mh -m 2 -g "$(tguest fshell)" "$(tguest fshell)" "$(tguest fshell)" "$(tguest fshell)" -f notes.txt < script
+  assert_equal "$status" 1
+  assert_line '[3:fshell.img] read=5 data=Hi fr'
+  assert_line '[3:fshell.img] fshell: done'
+  refute_line '[0:fshell.img] blockat=sent'
+  [[ "$stderr" == *"vm 0 (fshell.img): file request block at 0x1fffff runs outside guest RAM at RIP 0x"* ]] || fail "$stderr"
+  [[ "$stderr" == *"vm 1 (fshell.img): file READ buffer [0x1ffff8, +16 bytes) runs outside guest RAM"* ]] || fail "$stderr"
+  [[ "$stderr" == *"vm 2 (fshell.img): file READ buffer [0x10, +4294967295 bytes) runs outside guest RAM"* ]] || fail "$stderr"
+  refute_line --partial "vm 3 ("
+}
+
+@test "random byte streams never wedge the byte channel" {
+  {
+    for i in $(seq 30); do
+      printf 'y raw %s\n' "$(head -c $((RANDOM % 60 + 1)) /dev/urandom | od -An -tx1 | tr -d ' \n')"
+      printf 'y in %d\n' $((RANDOM % 16))
+      printf 'y in 64\n'
+    done
+    printf 'y open notes.txt r\n'
+  } > script
+  fsh < script
+  assert_success
+  # Whatever the garbage did (it may even have opened files), the channel
+  # still answers a well-formed request at the end.
+  [[ "${lines[-2]}" =~ ^open=[0-9]+$ ]] || fail "last request got: ${lines[-2]}"
+  assert_equal "${lines[-1]}" "fshell: done"
+}
+
+@test "other widths on the file port stop the VM with a diagnosis" {
+  run --separate-stderr mh -g "$(tguest file_wide)"
+  assert_equal "$status" 1
+  [[ "$stderr" == *"on file port 0x278 (it takes 1-byte IN/OUT, or a 4-byte OUT of a request block's address) at RIP 0x"* ]] || fail "$stderr"
+}
+
+@test "a new run never destroys an earlier run's files" {
+  run mh -g "$(tguest fshell)" <<<'open keep.txt w
+write 0 first'
+  first=$(readlink mini_hypervisor.out/latest)
+  sleep 1
+  run mh -g "$(tguest fshell)" <<<'open keep.txt w
+write 0 second'
+  second=$(readlink mini_hypervisor.out/latest)
+  [ "$first" != "$second" ] || fail "same run directory twice"
+  assert_equal "$(cat "mini_hypervisor.out/$first/vm0-fshell/keep.txt")" "first"
+  assert_equal "$(cat "mini_hypervisor.out/$second/vm0-fshell/keep.txt")" "second"
+}
+
+@test "-o chooses the output directory; a host failure is an I/O error to the guest" {
+  run --separate-stderr mh -o out/dir -g "$(tguest fshell)" <<<'open x.txt w'
+  assert_success
+  [ -d out/dir/latest/vm0-fshell ] || fail "no out/dir"
+  run --separate-stderr mh -o /proc/nonexistent -g "$(tguest fshell)" <<<'open x.txt w'
+  assert_success
+  assert_line --index 0 "open=-9"
+  [[ "$stderr" == *"warning: vm 0 (fshell.img): 1 file operation(s) failed on the host, the last: creating directory '/proc/nonexistent': No such file or directory"* ]] || fail "$stderr"
+}
+
+@test "the example guests: cat, copy, copy-on-write demo" {
+  run mh -g "$(guest cat)" -f notes.txt <<<'notes.txt'
+  assert_success
+  assert_output "Hi from the host"
+  run --separate-stderr mh -g "$(guest copy)" -f notes.txt <<<'notes.txt copy.txt'
+  assert_success
+  assert_output "copied 17 bytes"
+  cmp notes.txt mini_hypervisor.out/latest/vm0-copy/copy.txt
+  run mh -g "$(guest cowdemo)" "$(guest cowdemo)" -f notes.txt <<<'notes.txt'
+  assert_success
+  assert_line "[0:cowdemo.img] written by vm 0"
+  assert_line "[1:cowdemo.img] written by vm 1"
+}
+
+@test "the assembly example uses the byte transport alone" {
+  printf 'Hello, file!\n' > hello.txt
+  run mh -g "$(guest hello_file)" -f hello.txt
+  assert_success
+  assert_output "Hello, file!"
+}
