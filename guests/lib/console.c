@@ -82,8 +82,8 @@ mh_getline(char *buf, unsigned long size)
 void
 mh_putn(const void *buf, unsigned long len)
 {
-  /* One rep outsb: each byte is still one console access, but KVM hands
-   * the hypervisor up to a page of them per exit. */
+  /* One instruction for the whole buffer; each byte is still one console
+   * access (and, as KVM emulates rep outsb, one VM exit). */
   __asm__ volatile("rep outsb"
                    : "+S"(buf), "+c"(len)
                    : "d"((uint16_t)MH_PORT_CONSOLE)

@@ -8,9 +8,9 @@
  * one 4-byte OUT of that address runs the request.
  *
  * Byte transport: rep outsb streams the 24-byte header and the payload,
- * rep insb reads the 8-byte result and any data.  KVM batches string I/O
- * (one exit per page at most), so this costs a handful of exits per
- * request rather than one per byte.
+ * rep insb reads the 8-byte result and any data.  KVM reads ahead for
+ * rep insb (up to a page of bytes per VM exit) but emulates rep outsb one
+ * byte per exit, so receiving is cheap and sending costs an exit a byte.
  */
 #include "mh_guest.h"
 
