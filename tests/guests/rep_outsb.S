@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* rep_outsb.S - writes "REP OK" and a newline with one rep outsb instruction
- * (string I/O: one exit with a count of 7), then halts. */
+ * (string I/O: KVM emulates rep outs one element per exit, so the
+ * hypervisor sees 7 1-byte OUTs), then halts. */
 
 	.section .text.start, "ax", @progbits
 	.globl	_start
