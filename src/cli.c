@@ -321,6 +321,8 @@ mh_cli_parse(int argc, char **argv, MhConfig *config, gboolean *exit_now,
     return FALSE;
   }
   if (config->version) {
+    /* The caller prints the version and exits: it needs nothing else. */
+    mh_cli_clear(config);
     *exit_now = TRUE;
     return TRUE;
   }
