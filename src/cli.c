@@ -244,6 +244,15 @@ cli_on_quota(const char *name, const char *value, gpointer data,
 }
 
 static gboolean
+cli_on_sandbox(const char *name, const char *value, gpointer data,
+               GError **error)
+{
+  CliState *state = data;
+  (void)name;
+  return mh_sandbox_parse_mode(value, &state->config->sandbox, error);
+}
+
+static gboolean
 cli_on_timeout(const char *name, const char *value, gpointer data,
                GError **error)
 {
@@ -292,6 +301,9 @@ mh_cli_parse(int argc, char **argv, MhConfig *config, gboolean *exit_now,
     {"quota", 0, 0, G_OPTION_ARG_CALLBACK, (gpointer)cli_on_quota,
      "Bytes a VM may write, copies of shared files included (default 64M)",
      "SIZE"},
+    {"sandbox", 0, 0, G_OPTION_ARG_CALLBACK, (gpointer)cli_on_sandbox,
+     "Confine the threads that serve guests: on, off or strict (default on)",
+     "MODE"},
     {"timeout", 0, 0, G_OPTION_ARG_CALLBACK, (gpointer)cli_on_timeout,
      "Stop VMs still running after SECONDS (they count as failed)", "SECONDS"},
     {"verbose", 'v', 0, G_OPTION_ARG_NONE, &config->verbose,
@@ -306,6 +318,7 @@ mh_cli_parse(int argc, char **argv, MhConfig *config, gboolean *exit_now,
   config->page_size = MH_DEFAULT_PAGE_SIZE;
   config->max_open = MH_DEFAULT_MAX_OPEN;
   config->quota = MH_DEFAULT_QUOTA;
+  config->sandbox = MH_SANDBOX_ON;
   *exit_now = FALSE;
 
   context = g_option_context_new("- run tiny 64-bit guests on KVM");

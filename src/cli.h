@@ -5,6 +5,8 @@
 
 #include <glib.h>
 
+#include "sandbox.h"
+
 #define MH_DEFAULT_MEMORY_MB 4u
 #define MH_DEFAULT_PAGE_SIZE (2u << 20)
 
@@ -19,6 +21,7 @@ typedef struct {
   char    *output_dir; /* -o: where VMs' files go                      */
   guint    max_open;   /* --max-open: open files per VM                */
   guint64  quota;      /* --quota: bytes a VM may write                */
+  MhSandboxMode sandbox; /* --sandbox: on, off or strict             */
 } MhConfig;
 
 #define MH_DEFAULT_OUTPUT_DIR "mini_hypervisor.out"

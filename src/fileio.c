@@ -174,41 +174,71 @@ files_open_status(MhFileService *svc, const char *name, int err)
   }
 }
 
-/* Creates the output directory, the run's and this VM's, when a VM first
- * needs one.  Several VMs may race to create the first two: EEXIST is
- * fine there.  The VM's own directory must be new. */
-static gint64
-files_ensure_dir(MhFileService *svc)
+/* Notes why the VM's directory could not be made, for the first time the
+ * guest needs it (a run that writes nothing never hears of it). */
+static void
+files_dir_failed(MhFileService *svc, const char *what, const char *name,
+                 int err)
+{
+  svc->dir_error = g_strdup_printf("%s '%s': %s", what, name, g_strerror(err));
+}
+
+void
+mh_files_prepare_dir(MhFileService *svc)
 {
   const MhFileConfig *c = svc->config;
   int out_fd;
 
+  /* Like mkdir -p: "-o results/today" makes both. */
+  if (g_mkdir_with_parents(c->output_dir, 0777) < 0) {
+    files_dir_failed(svc, "creating directory", c->output_dir, errno);
+    return;
+  }
+  out_fd = open(c->output_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (out_fd < 0) {
+    files_dir_failed(svc, "opening directory", c->output_dir, errno);
+    return;
+  }
+  /* Every VM of the run makes the run's directory: EEXIST is fine. */
+  if (mkdirat(out_fd, c->run_name, 0777) < 0 && errno != EEXIST)
+    files_dir_failed(svc, "creating directory", c->run_name, errno);
+  else if ((svc->run_fd = files_openat(out_fd, c->run_name,
+                                       O_RDONLY | O_DIRECTORY, 0)) < 0)
+    files_dir_failed(svc, "opening directory", c->run_name, errno);
+  else if (mkdirat(svc->run_fd, svc->dir_name, 0777) < 0)
+    files_dir_failed(svc, "creating directory", svc->dir_name, errno);
+  else if ((svc->dir_fd = files_openat(svc->run_fd, svc->dir_name,
+                                       O_RDONLY | O_DIRECTORY, 0)) < 0)
+    files_dir_failed(svc, "opening directory", svc->dir_name, errno);
+  else
+    svc->dir_path = g_build_filename(c->output_dir, c->run_name,
+                                     svc->dir_name, NULL);
+  close(out_fd);
+}
+
+gboolean
+mh_files_finish(MhFileService *svc)
+{
+  if (svc->dir_fd < 0)
+    return FALSE;
+  if (g_hash_table_size(svc->privates) > 0)
+    return TRUE;
+  /* Kept nothing: the empty directory goes (rmdir never removes files). */
+  unlinkat(svc->run_fd, svc->dir_name, AT_REMOVEDIR);
+  return FALSE;
+}
+
+/* The VM's directory, or why there is none. */
+static gint64
+files_need_dir(MhFileService *svc)
+{
   if (svc->dir_fd >= 0)
     return 0;
-  /* Like mkdir -p: "-o results/today" makes both. */
-  if (g_mkdir_with_parents(c->output_dir, 0777) < 0)
-    return files_host_error(svc, "creating directory", c->output_dir, errno);
-  out_fd = open(c->output_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (out_fd < 0)
-    return files_host_error(svc, "opening directory", c->output_dir, errno);
-  if (mkdirat(out_fd, c->run_name, 0777) < 0 && errno != EEXIST) {
-    int err = errno;
-    close(out_fd);
-    return files_host_error(svc, "creating directory", c->run_name, err);
-  }
-  svc->run_fd = files_openat(out_fd, c->run_name, O_RDONLY | O_DIRECTORY, 0);
-  close(out_fd);
-  if (svc->run_fd < 0)
-    return files_host_error(svc, "opening directory", c->run_name, errno);
-  if (mkdirat(svc->run_fd, svc->dir_name, 0777) < 0)
-    return files_host_error(svc, "creating directory", svc->dir_name, errno);
-  svc->dir_fd = files_openat(svc->run_fd, svc->dir_name,
-                             O_RDONLY | O_DIRECTORY, 0);
-  if (svc->dir_fd < 0)
-    return files_host_error(svc, "opening directory", svc->dir_name, errno);
-  svc->dir_path = g_build_filename(c->output_dir, c->run_name, svc->dir_name,
-                                   NULL);
-  return 0;
+  svc->host_errors++;
+  g_free(svc->last_host_error);
+  svc->last_host_error = g_strdup(svc->dir_error ? svc->dir_error
+                                                  : "no directory for files");
+  return MH_FILE_EIO;
 }
 
 /* Opens the VM's private file @name with host @flags; regular files only. */
@@ -285,10 +315,12 @@ files_make_copy(MhFileService *svc, const MhSharedFile *orig,
   return 0;
 }
 
-/* After a copy-on-write, fds still reading the original switch to the
- * copy, keeping their positions: from then on the VM sees only its copy. */
-static void
-files_switch_to_copy(MhFileService *svc, const char *name)
+/* After a copy-on-write, every fd still on the original switches to the
+ * copy, in its own mode and keeping its position: from then on the VM
+ * sees only its copy.  Returns an error only for @must, the fd that is
+ * about to write. */
+static gint64
+files_switch_to_copy(MhFileService *svc, const char *name, MhOpenFile *must)
 {
   GHashTableIter iter;
   gpointer value;
@@ -296,17 +328,22 @@ files_switch_to_copy(MhFileService *svc, const char *name)
   g_hash_table_iter_init(&iter, svc->fds);
   while (g_hash_table_iter_next(&iter, NULL, &value)) {
     MhOpenFile *f = value;
-    gint64 status;
-    int fd;
+    gint64 status = 0;
+    int mode, fd;
 
     if (!f->shared || strcmp(f->name, name) != 0)
       continue;
-    fd = files_open_private(svc, name, O_RDONLY, &status);
+    mode = f->readable && f->writable ? O_RDWR : f->writable ? O_WRONLY
+                                                             : O_RDONLY;
+    fd = files_open_private(svc, name, mode, &status);
     if (fd >= 0) {
       f->host_fd = fd;
       f->shared = FALSE;
+    } else if (f == must) {
+      return status;
     }
   }
+  return 0;
 }
 
 static gint64
@@ -330,10 +367,11 @@ files_open(MhFileService *svc, const guint8 *raw, guint32 len, guint32 flags)
 {
   gboolean write = (flags & MH_FILE_WRONLY) != 0;
   gboolean create = write || (flags & MH_FILE_CREATE);
+  gboolean truncate = (flags & MH_FILE_TRUNC) != 0;
   g_autofree char *name = NULL;
   const MhSharedFile *orig;
   MhOpenFile *file;
-  gint64 status;
+  gint64 status = 0;
   int host_flags;
 
   if (mh_file_name_check(raw, len) < 0)
@@ -350,8 +388,9 @@ files_open(MhFileService *svc, const guint8 *raw, guint32 len, guint32 flags)
   file->host_fd = -1;
 
   if (!g_hash_table_contains(svc->privates, name)) {
-    if (orig != NULL && !write) {
-      /* Reading a shared file reads the host original. */
+    if (orig != NULL && !truncate) {
+      /* The host original, until the first write makes a private copy
+       * (files_write). */
       file->name = g_steal_pointer(&name);
       file->host_fd = orig->fd;
       file->shared = TRUE;
@@ -361,21 +400,22 @@ files_open(MhFileService *svc, const guint8 *raw, guint32 len, guint32 flags)
       open_file_free(file);
       return MH_FILE_ENOENT;
     }
-    status = files_ensure_dir(svc);
+    status = files_need_dir(svc);
+    /* A truncating open of a shared file: an empty private copy now. */
     if (status == 0 && orig != NULL)
-      status = files_make_copy(svc, orig, (flags & MH_FILE_TRUNC) != 0);
+      status = files_make_copy(svc, orig, TRUE);
+    if (status == 0 && orig != NULL)
+      status = files_switch_to_copy(svc, name, NULL);
     if (status < 0) {
       open_file_free(file);
       return status;
     }
-    if (orig != NULL)
-      files_switch_to_copy(svc, name);
   }
 
   host_flags = (file->readable && write) ? O_RDWR : write ? O_WRONLY : O_RDONLY;
   if (create && !g_hash_table_contains(svc->privates, name))
     host_flags |= O_CREAT | O_EXCL;
-  if (flags & MH_FILE_TRUNC)
+  if (truncate)
     host_flags |= O_TRUNC;
   file->host_fd = files_open_private(svc, name, host_flags, &status);
   if (file->host_fd < 0) {
@@ -434,6 +474,18 @@ files_write(MhFileService *svc, MhOpenFile *f, const guint8 *src, guint32 len)
 
   if (!f->writable)
     return MH_FILE_EPERM;
+  if (f->shared) {
+    /* The first write to a shared file: this VM gets its own copy. */
+    const MhSharedFile *orig =
+      g_hash_table_lookup(svc->config->shared->by_name, f->name);
+    gint64 status = files_need_dir(svc);
+    if (status == 0 && !g_hash_table_contains(svc->privates, f->name))
+      status = files_make_copy(svc, orig, FALSE);
+    if (status == 0)
+      status = files_switch_to_copy(svc, f->name, f);
+    if (status < 0)
+      return status;
+  }
   if (f->append) {
     gint64 size = files_size(svc, f);
     if (size < 0)
@@ -620,5 +672,6 @@ mh_files_clear(MhFileService *svc)
     close(svc->run_fd);
   g_free(svc->dir_name);
   g_free(svc->dir_path);
+  g_free(svc->dir_error);
   g_free(svc->last_host_error);
 }

@@ -56,6 +56,7 @@ typedef struct {
   MhGuestMem         *ram;       /* for the block transport               */
   char               *dir_name;  /* "vm<N>-<image>"                       */
   char               *dir_path;  /* for messages, once created            */
+  char               *dir_error; /* why it could not be made, or NULL     */
   int                 run_fd;    /* the run's directory, -1 until needed  */
   int                 dir_fd;    /* the VM's directory, -1 until needed   */
   GHashTable         *fds;       /* guest fd -> MhOpenFile* (owned)       */
@@ -71,6 +72,14 @@ typedef struct {
 void mh_files_init(MhFileService *svc, const MhFileConfig *config,
                    MhGuestMem *ram, guint vm_index, const char *image_name);
 void mh_files_clear(MhFileService *svc);
+
+/* Main thread, before the VM runs: makes OUTPUT/RUN/vmN-name, so that the
+ * VM's thread needs no access to anything above it.  A failure is kept
+ * for the first time the guest needs the directory. */
+void mh_files_prepare_dir(MhFileService *svc);
+/* After the VM ended: removes its directory if it kept nothing there.
+ * Returns TRUE if the VM kept files. */
+gboolean mh_files_finish(MhFileService *svc);
 
 /* Port handler for MH_PORT_FILE. */
 gboolean mh_files_io(gpointer opaque, const MhIoAccess *io, GError **error);

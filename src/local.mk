@@ -14,6 +14,7 @@ src_libmh_a_SOURCES = \
 	src/kvm.c src/kvm.h \
 	src/loader.c src/loader.h \
 	src/ports.c src/ports.h \
+	src/sandbox.c src/sandbox.h \
 	src/vcpu.c \
 	src/vm.c src/vm.h \
 	src/x86_64.c src/x86_64.h \

@@ -37,9 +37,10 @@
 
 /* One VM of the run, as the main thread tracks it. */
 typedef struct {
-  guint          index;
-  const MhImage *image;
-  MhVm          *vm;       /* NULL if it could not be built        */
+  guint            index;
+  const MhImage   *image;
+  const MhSandbox *sandbox;
+  MhVm            *vm;     /* NULL if it could not be built        */
   GThread       *thread;
   GError        *error;    /* why it failed to build or to halt    */
   int            done_fd;  /* eventfd the thread signals at its end */
@@ -58,7 +59,12 @@ run_vm_thread(gpointer data)
   MhRunSlot *slot = data;
   guint64 one = 1;
 
-  mh_vm_run(slot->vm, &slot->error);
+  /* Confine this thread before the guest's first instruction. */
+  if (mh_sandbox_enter(slot->sandbox, slot->vm->files.dir_fd,
+                       slot->vm->vcpu_fd, &slot->error))
+    mh_vm_run(slot->vm, &slot->error);
+  else
+    g_prefix_error(&slot->error, "cannot confine its thread: ");
   /* Wake the main thread; an eventfd write of 1 cannot fail short. */
   while (write(slot->done_fd, &one, sizeof one) < 0 && errno == EINTR)
     ;
@@ -268,7 +274,8 @@ wait_for_vms(MhWait *w, gdouble timeout)
  * one thread per VM.  Returns how many threads run. */
 static guint
 start_vms(MhWait *w, const MhConfig *config, GPtrArray *images,
-          const MhKvm *kvm, const MhMachine *machine, MhOutput *output)
+          const MhKvm *kvm, const MhMachine *machine, MhOutput *output,
+          const MhSandbox *sandbox)
 {
   g_autofree MhInput **queues = g_new0(MhInput *, w->n_slots);
   guint running = 0;
@@ -281,6 +288,7 @@ start_vms(MhWait *w, const MhConfig *config, GPtrArray *images,
 
     slot->index = i;
     slot->image = images->pdata[i];
+    slot->sandbox = sandbox;
     slot->done_fd = w->done_fd;
     slot->vm = mh_vm_new(kvm, machine, slot->image, i, output, tag,
                          w->space_fd, &slot->error);
@@ -292,6 +300,7 @@ start_vms(MhWait *w, const MhConfig *config, GPtrArray *images,
       continue;
     }
     queues[i] = &slot->vm->input;
+    mh_files_prepare_dir(&slot->vm->files);
     if (config->verbose) {
       g_autofree char *desc = mh_vm_describe(slot->vm);
       fprintf(stderr, "%s: vm %u (%s): %s\n", g_get_prgname(), i,
@@ -325,17 +334,28 @@ make_run_name(void)
   return g_strdup_printf("run-%s-%d", stamp, (int)getpid());
 }
 
-/* Points OUTPUT_DIR/latest at this run's directory (replacing an older
- * link atomically); a failure only costs the convenience. */
+/* After the run: points OUTPUT/latest at the run's directory if a VM
+ * kept files (replacing an older link atomically), or removes the empty
+ * directories made for the VMs, so that a run that wrote nothing leaves
+ * nothing behind.  rmdir never removes a file, only empty directories. */
 static void
-update_latest_link(const MhFileConfig *files)
+finish_output(const MhFileConfig *files, gboolean kept, gboolean made_output)
 {
-  g_autofree char *tmp = g_strdup_printf("%s/.latest-%d", files->output_dir,
-                                         (int)getpid());
-  g_autofree char *latest = g_build_filename(files->output_dir, "latest", NULL);
+  g_autofree char *run = g_build_filename(files->output_dir, files->run_name,
+                                          NULL);
 
-  if (symlink(files->run_name, tmp) == 0 && rename(tmp, latest) < 0)
-    unlink(tmp);
+  if (kept) {
+    g_autofree char *tmp = g_strdup_printf("%s/.latest-%d", files->output_dir,
+                                           (int)getpid());
+    g_autofree char *latest = g_build_filename(files->output_dir, "latest",
+                                               NULL);
+    if (symlink(files->run_name, tmp) == 0 && rename(tmp, latest) < 0)
+      unlink(tmp);
+    return;
+  }
+  rmdir(run);
+  if (made_output)
+    rmdir(files->output_dir);
 }
 
 /* Joins every VM, reports each one that failed; returns the exit status. */
@@ -360,7 +380,7 @@ finish_vms(MhWait *w, const MhConfig *config)
       fprintf(stderr, "%s: warning: %s%" G_GUINT64_FORMAT " file operation(s) "
               "failed on the host, the last: %s\n", g_get_prgname(), prefix,
               slot->vm->files.host_errors, slot->vm->files.last_host_error);
-    if (slot->vm != NULL && slot->vm->files.dir_path != NULL) {
+    if (slot->vm != NULL && mh_files_finish(&slot->vm->files)) {
       fprintf(stderr, "%s: %sfiles in %s\n", g_get_prgname(), prefix,
               slot->vm->files.dir_path);
       w->wrote_files = TRUE;
@@ -392,6 +412,8 @@ run(const MhConfig *config, GError **error)
   MhMachine machine = {0};
   MhKvm kvm = {.fd = -1};
   MhWait w = {.done_fd = -1, .signal_fd = -1, .space_fd = -1, .stdin_fd = -1};
+  MhSandbox sandbox = {0};
+  gboolean made_output;
   MhOutput output;
   int stop_signal, status = MH_EXIT_FAILURE;
 
@@ -418,6 +440,12 @@ run(const MhConfig *config, GError **error)
 
   if (!ensure_fd_limit(machine.vm_count, error))
     return MH_EXIT_FAILURE;
+  if (!mh_sandbox_probe(&sandbox, config->sandbox, error))
+    return MH_EXIT_FAILURE;
+  if (sandbox.missing != NULL)
+    fprintf(stderr, "%s: warning: sandbox: %s (use --sandbox=off to silence "
+            "this, or --sandbox=strict to refuse)\n", g_get_prgname(),
+            sandbox.missing);
   w.signal_fd = setup_signals(error);
   if (w.signal_fd < 0)
     return MH_EXIT_FAILURE;
@@ -435,12 +463,17 @@ run(const MhConfig *config, GError **error)
   mh_output_init(&output, STDOUT_FILENO);
   w.n_slots = images->len;
   w.slots = slots = g_new0(MhRunSlot, w.n_slots);
-  w.n_running = start_vms(&w, config, images, &kvm, &machine, &output);
+  made_output = !g_file_test(config->output_dir, G_FILE_TEST_EXISTS);
+  w.n_running = start_vms(&w, config, images, &kvm, &machine, &output,
+                          &sandbox);
+  if (config->verbose) {
+    g_autofree char *desc = mh_sandbox_describe(&sandbox);
+    fprintf(stderr, "%s: %s\n", g_get_prgname(), desc);
+  }
 
   stop_signal = wait_for_vms(&w, config->timeout);
   status = finish_vms(&w, config);
-  if (w.wrote_files)
-    update_latest_link(&files);
+  finish_output(&files, w.wrote_files, made_output);
 
   if (output.write_errno != 0) {
     fprintf(stderr, "%s: error: writing guest output: %s\n", g_get_prgname(),
@@ -454,6 +487,7 @@ run(const MhConfig *config, GError **error)
   mh_output_clear(&output);
 
 out:
+  mh_sandbox_clear(&sandbox);
   mh_kvm_close(&kvm);
   if (w.done_fd >= 0)
     close(w.done_fd);

@@ -207,13 +207,17 @@ write 0 0123456789
 write 0 0123456789
 write 0 x
 open notes.txt w
+write 1 x
+read 1 5
 EOF2
   assert_success
   assert_line --index 1 "write=10"
   assert_line --index 2 "write=10"
   assert_line --index 3 "write=-6"
-  # A private copy of notes.txt (17 bytes) would exceed it too.
-  assert_line --index 4 "open=-6"
+  # Opening the shared file for writing copies nothing yet; the first
+  # write needs a private copy (17 bytes), which would exceed the quota.
+  assert_line --index 4 "open=1"
+  assert_line --index 5 "write=-6"
   assert_equal "$(stat -c %s "$(vmdir)/a.txt")" 20
   [ ! -e "$(vmdir)/notes.txt" ] || fail "a copy past the quota was made"
 }
@@ -234,6 +238,27 @@ EOF2
   assert_line --index 6 'read=17 data=HELLOom the host\n'
   assert_equal "$(cat "$(vmdir)/notes.txt")" "HELLOom the host"
   assert_equal "$(cat notes.txt)" "Hi from the host"
+}
+
+@test "opening a shared file for writing copies nothing until the first write" {
+  fsh <<'EOF2'
+open notes.txt w
+close 0
+open notes.txt rw
+read 0 2
+size 0
+EOF2
+  assert_success
+  assert_line --index 3 "read=2 data=Hi"
+  [ ! -e mini_hypervisor.out ] || fail "no write, yet a copy or directory was kept"
+  fsh <<'EOF2'
+open notes.txt r
+open notes.txt wa
+write 1 more\n
+read 0 100
+EOF2
+  assert_success
+  assert_line --index 3 'read=22 data=Hi from the host\nmore\n'
 }
 
 @test "a truncating open of a shared file makes an empty private copy" {
