@@ -151,6 +151,13 @@ mh_console_clear(MhConsole *con)
 }
 
 void
+mh_console_put(MhConsole *con, const guint8 *bytes, gsize n)
+{
+  mh_linebuf_push(&con->line, bytes, n, console_sink, con);
+  con->bytes_out += n;
+}
+
+void
 mh_console_flush(MhConsole *con)
 {
   mh_linebuf_flush(&con->line, console_sink, con);
@@ -189,8 +196,7 @@ mh_console_io(gpointer opaque, const MhIoAccess *io, GError **error)
     return FALSE;
   }
   if (io->dir == MH_IO_OUT) {
-    mh_linebuf_push(&con->line, io->data, io->count, console_sink, con);
-    con->bytes_out += io->count;
+    mh_console_put(con, io->data, io->count);
   } else {
     for (guint i = 0; i < io->count; i++)
       io->data[i] = console_getc(con);

@@ -66,6 +66,8 @@ void mh_console_init(MhConsole *con, MhOutput *output, const char *tag,
                      MhInput *input, const gint *stop);
 void mh_console_clear(MhConsole *con);
 void mh_console_flush(MhConsole *con);
+/* Writes @n bytes as if the guest had written them. */
+void mh_console_put(MhConsole *con, const guint8 *bytes, gsize n);
 /* Port handler for MH_PORT_CONSOLE. */
 gboolean mh_console_io(gpointer opaque, const MhIoAccess *io, GError **error);
 

@@ -15,6 +15,7 @@ src_libmh_a_SOURCES = \
 	src/loader.c src/loader.h \
 	src/ports.c src/ports.h \
 	src/sandbox.c src/sandbox.h \
+	src/testhooks.c src/testhooks.h \
 	src/vcpu.c \
 	src/vm.c src/vm.h \
 	src/x86_64.c src/x86_64.h \

@@ -538,7 +538,12 @@ main(int argc, char **argv)
     return MH_EXIT_USAGE;
   }
   if (exit_now) {
+#ifdef MH_TEST_HOOKS
+    printf("%s %s (test hooks: not for production use)\n", g_get_prgname(),
+           PACKAGE_VERSION);
+#else
     printf("%s %s\n", g_get_prgname(), PACKAGE_VERSION);
+#endif
     return MH_EXIT_OK;
   }
   status = run(&config, &error);

@@ -12,6 +12,9 @@
 
 #include "error.h"
 #include "mh_abi.h"
+#ifdef MH_TEST_HOOKS
+#include "testhooks.h"
+#endif
 
 /* Three pages KVM needs for its real-mode TSS on Intel (KVM_SET_TSS_ADDR);
  * unused in long mode but required before the first KVM_RUN.  Just below
@@ -160,6 +163,10 @@ mh_vm_new(const MhKvm *kvm, const MhMachine *machine, const MhImage *image,
       !mh_ports_register(&vm->ports, MH_PORT_FILE, 1, "file",
                          mh_files_io, &vm->files, error))
     return NULL;
+#ifdef MH_TEST_HOOKS
+  if (!mh_testhooks_register(vm, error))
+    return NULL;
+#endif
   return g_steal_pointer(&vm);
 }
 

@@ -43,7 +43,8 @@ bats_tests = \
 	tests/cli.bats \
 	tests/vm.bats \
 	tests/multivm.bats \
-	tests/files.bats
+	tests/files.bats \
+	tests/sandbox.bats
 if HAVE_BATS
 TESTS += $(bats_tests)
 else

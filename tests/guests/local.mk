@@ -14,6 +14,7 @@ mh_test_c_objs = tests/guests/ok.o tests/guests/fail.o tests/guests/spin.o \
 mh_test_asm_objs = tests/guests/triple_fault.o tests/guests/jump_past_ram.o \
 	tests/guests/unknown_port.o tests/guests/console_wide_out.o \
 	tests/guests/console_wide_in.o tests/guests/rep_outsb.o \
+	tests/guests/escape.o \
 	tests/guests/file_wide.o
 
 mh_test_c_elfs = $(mh_test_c_objs:.o=.elf)
