@@ -135,6 +135,7 @@ mh_console_init(MhConsole *con, MhOutput *output, const char *tag,
                 MhInput *input, const gint *stop)
 {
   memset(con, 0, sizeof *con);
+  g_mutex_init(&con->lock);
   mh_linebuf_init(&con->line, MH_CONSOLE_LINE_MAX);
   con->output = output;
   con->tag = g_strdup(tag);
@@ -148,19 +149,24 @@ mh_console_clear(MhConsole *con)
   mh_console_flush(con);
   mh_linebuf_clear(&con->line);
   g_clear_pointer(&con->tag, g_free);
+  g_mutex_clear(&con->lock);
 }
 
 void
 mh_console_put(MhConsole *con, const guint8 *bytes, gsize n)
 {
+  g_mutex_lock(&con->lock);
   mh_linebuf_push(&con->line, bytes, n, console_sink, con);
   con->bytes_out += n;
+  g_mutex_unlock(&con->lock);
 }
 
 void
 mh_console_flush(MhConsole *con)
 {
+  g_mutex_lock(&con->lock);
   mh_linebuf_flush(&con->line, console_sink, con);
+  g_mutex_unlock(&con->lock);
 }
 
 /* Returns the next input byte, or MH_CONSOLE_EOF at end of input. */

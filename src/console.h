@@ -50,6 +50,7 @@ void mh_output_write(MhOutput *out, const char *prefix, const char *data,
 #define MH_CONSOLE_LINE_MAX 4096 /* longer lines are written in pieces */
 
 typedef struct {
+  GMutex      lock;       /* the VM's thread and the main thread's drain   */
   MhLineBuf   line;       /* output not yet written                        */
   MhOutput   *output;     /* shared writer                                 */
   char       *tag;        /* "[index:name] " with several VMs, else NULL  */

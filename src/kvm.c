@@ -81,6 +81,13 @@ mh_kvm_open(MhKvm *kvm, const char *path, GError **error)
   }
   kvm->run_size = (gsize)size;
   kvm->readonly_mem = ioctl(kvm->fd, KVM_CHECK_EXTENSION, KVM_CAP_READONLY_MEM) > 0;
+  /* Coalesced PIO lets console OUTs skip the exit to user space: KVM
+   * queues them in a ring inside the run mapping. */
+  kvm->coalesced_page = ioctl(kvm->fd, KVM_CHECK_EXTENSION, KVM_CAP_COALESCED_MMIO);
+  kvm->coalesced_pio = kvm->coalesced_page > 0 &&
+                       ioctl(kvm->fd, KVM_CHECK_EXTENSION, KVM_CAP_COALESCED_PIO) > 0 &&
+                       (gsize)kvm->coalesced_page * (gsize)sysconf(_SC_PAGESIZE) +
+                         (gsize)sysconf(_SC_PAGESIZE) <= kvm->run_size;
   kvm->cpuid = kvm_get_supported_cpuid(kvm->fd, error);
   if (kvm->cpuid == NULL)
     goto fail;

@@ -164,7 +164,8 @@ typedef struct {
   int        space_fd;   /* input queues: "I have room again"            */
   int        stdin_fd;   /* -1 once standard input has ended             */
   MhRouter   router;
-  gboolean   wrote_files; /* some VM made its directory                 */
+  gboolean   wrote_files; /* some VM kept files                          */
+  gboolean   coalescing;  /* VMs queue console output in rings           */
 } MhWait;
 
 static void
@@ -238,8 +239,15 @@ wait_for_vms(MhWait *w, gdouble timeout)
     if (deadline != G_MAXINT64)
       wait_ms = (int)CLAMP((deadline - g_get_monotonic_time() + 999) / 1000, 0,
                            G_MAXINT);
+    /* Console bytes KVM queued without an exit are moved on at least
+     * this often, so a guest that prints and then computes is seen. */
+    if (w->coalescing && (wait_ms < 0 || wait_ms > MH_DRAIN_INTERVAL_MS))
+      wait_ms = MH_DRAIN_INTERVAL_MS;
     if (poll(fds, G_N_ELEMENTS(fds), wait_ms) < 0 && errno != EINTR)
       break;
+    for (guint i = 0; w->coalescing && i < w->n_slots; i++)
+      if (w->slots[i].vm != NULL)
+        mh_vm_drain(w->slots[i].vm);
 
     if (fds[0].revents & POLLIN) {
       guint64 n = 0;
@@ -300,6 +308,7 @@ start_vms(MhWait *w, const MhConfig *config, GPtrArray *images,
       continue;
     }
     queues[i] = &slot->vm->input;
+    w->coalescing |= slot->vm->ring != NULL;
     mh_files_prepare_dir(&slot->vm->files);
     if (config->verbose) {
       g_autofree char *desc = mh_vm_describe(slot->vm);

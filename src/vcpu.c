@@ -211,12 +211,18 @@ mh_vm_run(MhVm *vm, GError **error)
       break;
     }
     if (ioctl(vm->vcpu_fd, KVM_RUN, 0) < 0) {
-      if (errno == EINTR || errno == EAGAIN)
+      int err = errno;
+      mh_vm_drain(vm);
+      if (err == EINTR || err == EAGAIN)
         continue;
+      errno = err;
       g_set_error(error, MH_ERROR, MH_ERROR_HOST, "KVM_RUN: %s",
                   g_strerror(errno));
       break;
     }
+    /* Console bytes queued before this exit come before whatever the
+     * exit does (an input read, another port, the end). */
+    mh_vm_drain(vm);
     vm->exits_total++;
     if (run->exit_reason < MH_EXIT_REASONS)
       vm->exits[run->exit_reason]++;
@@ -296,8 +302,9 @@ mh_vm_describe_exits(const MhVm *vm)
                            G_GUINT64_FORMAT " in", r->first, r->name,
                            r->out_ops, r->in_ops);
   }
-  g_string_append_printf(s, "; console %" G_GUINT64_FORMAT " bytes out, %"
+  g_string_append_printf(s, "; console %" G_GUINT64_FORMAT " bytes out (%"
+                         G_GUINT64_FORMAT " coalesced, no exit), %"
                          G_GUINT64_FORMAT " in", vm->console.bytes_out,
-                         vm->console.bytes_in);
+                         vm->coalesced, vm->console.bytes_in);
   return g_string_free(s, FALSE);
 }

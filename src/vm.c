@@ -130,6 +130,68 @@ vm_setup_vcpu(MhVm *vm, GError **error)
   return TRUE;
 }
 
+/* Registers port 0xE9 for coalesced PIO: 1-byte OUTs are queued in the
+ * ring instead of exiting (KVM_REGISTER_COALESCED_MMIO with pio = 1).
+ * Where KVM lacks it, console OUTs simply exit as before. */
+static gboolean
+vm_setup_coalesced_console(MhVm *vm, GError **error)
+{
+  struct kvm_coalesced_mmio_zone zone = {
+    .addr = MH_PORT_CONSOLE,
+    .size = 1,
+    .pio = 1,
+  };
+  gsize page = (gsize)sysconf(_SC_PAGESIZE);
+
+  if (!vm->kvm->coalesced_pio || g_getenv("MINI_HYPERVISOR_NO_COALESCING"))
+    return TRUE;
+  if (ioctl(vm->vm_fd, KVM_REGISTER_COALESCED_MMIO, &zone) < 0)
+    return vm_ioctl_fail(error, "KVM_REGISTER_COALESCED_MMIO");
+  vm->ring = (struct kvm_coalesced_mmio_ring *)((guint8 *)vm->run +
+                                                vm->kvm->coalesced_page * page);
+  vm->ring_max = (guint32)((page - sizeof *vm->ring) /
+                           sizeof(struct kvm_coalesced_mmio));
+  return TRUE;
+}
+
+void
+mh_vm_drain(MhVm *vm)
+{
+  struct kvm_coalesced_mmio_ring *ring = vm->ring;
+  guint8 bytes[256];
+  gsize n = 0;
+  guint32 first, last;
+
+  if (ring == NULL)
+    return;
+  /* Cheap check without the lock: most calls find nothing. */
+  if (__atomic_load_n(&ring->first, __ATOMIC_ACQUIRE) ==
+      __atomic_load_n(&ring->last, __ATOMIC_ACQUIRE))
+    return;
+  g_mutex_lock(&vm->ring_lock);
+  first = __atomic_load_n(&ring->first, __ATOMIC_ACQUIRE);
+  last = __atomic_load_n(&ring->last, __ATOMIC_ACQUIRE);
+  /* KVM is the producer and owns `last`; ring_max bounds a hostile or
+   * corrupt index. */
+  while (first != last && first < vm->ring_max && last < vm->ring_max) {
+    const struct kvm_coalesced_mmio *e = &ring->coalesced_mmio[first];
+    if (e->pio && e->phys_addr == MH_PORT_CONSOLE && e->len == 1)
+      bytes[n++] = e->data[0];
+    first = (first + 1) % vm->ring_max;
+    if (n == sizeof bytes) {
+      mh_console_put(&vm->console, bytes, n);
+      vm->coalesced += n;
+      n = 0;
+    }
+  }
+  __atomic_store_n(&ring->first, first, __ATOMIC_RELEASE);
+  if (n > 0) {
+    mh_console_put(&vm->console, bytes, n);
+    vm->coalesced += n;
+  }
+  g_mutex_unlock(&vm->ring_lock);
+}
+
 MhVm *
 mh_vm_new(const MhKvm *kvm, const MhMachine *machine, const MhImage *image,
           guint index, MhOutput *output, const char *console_tag,
@@ -137,6 +199,7 @@ mh_vm_new(const MhKvm *kvm, const MhMachine *machine, const MhImage *image,
 {
   g_autoptr(MhVm) vm = g_new0(MhVm, 1);
 
+  g_mutex_init(&vm->ring_lock);
   vm->index = index;
   vm->name = g_path_get_basename(image->path);
   vm->image = image;
@@ -155,7 +218,8 @@ mh_vm_new(const MhKvm *kvm, const MhMachine *machine, const MhImage *image,
     vm_ioctl_fail(error, "KVM_SET_TSS_ADDR");
     return NULL;
   }
-  if (!vm_setup_memory(vm, error) || !vm_setup_vcpu(vm, error))
+  if (!vm_setup_memory(vm, error) || !vm_setup_vcpu(vm, error) ||
+      !vm_setup_coalesced_console(vm, error))
     return NULL;
   mh_files_init(&vm->files, machine->files, &vm->ram, index, vm->name);
   if (!mh_ports_register(&vm->ports, MH_PORT_CONSOLE, 1, "console",
@@ -190,6 +254,7 @@ mh_vm_free(MhVm *vm)
   if (vm->monitor != NULL)
     munmap(vm->monitor, MH_MONITOR_SIZE);
   g_clear_error(&vm->failure);
+  g_mutex_clear(&vm->ring_lock);
   g_free(vm->name);
   g_free(vm);
 }

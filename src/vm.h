@@ -52,6 +52,11 @@ typedef struct {
   guint8             *monitor;    /* GDT, TSS, page tables; MH_MONITOR_SIZE */
   MhPageTables        tables;
 
+  struct kvm_coalesced_mmio_ring *ring; /* console OUTs queued by KVM, or NULL */
+  guint32             ring_max;   /* entries in the ring                    */
+  GMutex              ring_lock;  /* one drainer at a time                  */
+  guint64             coalesced;  /* console bytes that took no exit        */
+
   MhPortTable         ports;
   MhConsole           console;
   MhInput             input;      /* filled by the main thread's router     */
@@ -79,6 +84,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(MhVm, mh_vm_free)
 /* Runs the vCPU until the guest halts (TRUE) or the VM fails or is
  * stopped (FALSE, with the diagnosis).  Call from the VM's own thread. */
 gboolean mh_vm_run(MhVm *vm, GError **error);
+
+/* Moves console bytes KVM queued without an exit into the console, in
+ * order.  Called by the VM's thread after every exit and by the main
+ * thread every MH_DRAIN_INTERVAL_MS so output is never held back. */
+void mh_vm_drain(MhVm *vm);
+#define MH_DRAIN_INTERVAL_MS 20
 
 /* Asks the VM to stop: safe from any thread, any time. */
 void mh_vm_request_stop(MhVm *vm, MhStopReason reason, int kick_signal);

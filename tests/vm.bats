@@ -178,3 +178,35 @@ fails_with() {
   assert_equal "$(cat "$BATS_TEST_TMPDIR/out")" "spinning"
   grep -q "stopped by signal Interrupt" "$BATS_TEST_TMPDIR/err" || fail "$(cat "$BATS_TEST_TMPDIR/err")"
 }
+
+@test "a prompt without a newline is shown before the guest waits for input" {
+  mkfifo "$BATS_TEST_TMPDIR/in"
+  "$MH_BIN" -g "$(tguest prompt)" < "$BATS_TEST_TMPDIR/in" > "$BATS_TEST_TMPDIR/out" &
+  pid=$!
+  exec 5> "$BATS_TEST_TMPDIR/in"
+  for _ in $(seq 100); do grep -q 'name? ' "$BATS_TEST_TMPDIR/out" && break; sleep 0.05; done
+  grep -q 'name? ' "$BATS_TEST_TMPDIR/out" || { kill "$pid"; fail "prompt not shown while waiting"; }
+  echo Ada >&5
+  exec 5>&-
+  wait "$pid"
+  assert_equal "$(cat "$BATS_TEST_TMPDIR/out")" "name? hello, Ada"
+}
+
+@test "console output is the same with and without coalesced PIO" {
+  run --separate-stderr mh -v -g "$(guest hello)"
+  assert_success
+  with=$output
+  [[ "$stderr" =~ console\ 61\ bytes\ out\ \(([0-9]+)\ coalesced ]] || fail "$stderr"
+  coalesced=${BASH_REMATCH[1]}
+  MINI_HYPERVISOR_NO_COALESCING=1 run --separate-stderr mh -v -g "$(guest hello)"
+  assert_success
+  assert_equal "$output" "$with"
+  [[ "$stderr" == *"console 61 bytes out (0 coalesced"* ]] || fail "$stderr"
+  echo "# coalesced bytes with the fast path: $coalesced of 61" >&3
+  # Ordering across input reads holds on both paths.
+  for env in "" "MINI_HYPERVISOR_NO_COALESCING=1"; do
+    run env $env "$MH_BIN" -g "$(guest echo)" <<<$'one\ntwo'
+    assert_line --index 0 "one"
+    assert_line --index 1 "two"
+  done
+}
