@@ -153,6 +153,23 @@ vcpu_on_shutdown(MhVm *vm, GError **error)
 }
 
 static gboolean
+vcpu_on_mmio(MhVm *vm, GError **error)
+{
+  guint64 gpa = vm->run->mmio.phys_addr;
+
+  /* The monitor region is a read-only slot: only writes exit here. */
+  if (gpa >= MH_MONITOR_GPA && gpa - MH_MONITOR_GPA < MH_MONITOR_SIZE)
+    return vcpu_fail(vm, error,
+                     "%u-byte write to the hypervisor's page tables and GDT "
+                     "(read-only) at guest-physical 0x%" G_GINT64_MODIFIER "x",
+                     vm->run->mmio.len, gpa);
+  return vcpu_fail(vm, error,
+                   "access outside RAM: %u-byte %s guest-physical address 0x%"
+                   G_GINT64_MODIFIER "x", vm->run->mmio.len,
+                   vm->run->mmio.is_write ? "write to" : "read from", gpa);
+}
+
+static gboolean
 vcpu_on_internal_error(MhVm *vm, GError **error)
 {
   guint64 rip;
@@ -239,11 +256,7 @@ mh_vm_run(MhVm *vm, GError **error)
       vcpu_on_shutdown(vm, error);
       break;
     case KVM_EXIT_MMIO:
-      vcpu_fail(vm, error,
-                "access outside RAM: %u-byte %s guest-physical address 0x%"
-                G_GINT64_MODIFIER "x", run->mmio.len,
-                run->mmio.is_write ? "write to" : "read from",
-                (guint64)run->mmio.phys_addr);
+      vcpu_on_mmio(vm, error);
       break;
     case KVM_EXIT_FAIL_ENTRY:
       g_set_error(error, MH_ERROR, MH_ERROR_HOST,
