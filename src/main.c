@@ -103,8 +103,8 @@ setup_signals(GError **error)
   return fd;
 }
 
-/* Each VM always holds four descriptors (its VM, its vCPU, and once it
- * writes, two directories); the files it opens come on top, up to
+/* Each VM always holds four descriptors (its VM, its vCPU, and its and
+ * the run's directories); the files it opens come on top, up to
  * --max-open, and a host limit hit there is reported to the guest as
  * MH_FILE_EMFILE.  The process needs a few of its own. */
 #define MH_FDS_PER_VM 4u
