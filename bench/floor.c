@@ -27,10 +27,16 @@
  * built in their own threads (mini_hypervisor builds them one after the
  * other in its main thread) and never torn down: process exit does that.
  *
- * Usage: floor [-m MB] [-f FILE] [-s] IMAGE...
+ * Usage: floor [-m MB] [-f FILE] [-c] [-s] IMAGE...
  *   -m MB    guest RAM (2, 4 or 8; default 4, as mini_hypervisor)
  *   -f FILE  the shared file, named by its base name
- *   -s       at the end, print on stderr how much guest RAM the VMs touched
+ *   -c       register port 0xE9 for coalesced PIO, as mini_hypervisor's
+ *            console fast path does, and drain the ring at every exit and
+ *            at the end (not a floor's minimum: this is the floor of that
+ *            fast path, to compare it with)
+ *   -s       print on stderr, for each VM, its exits and the time its vCPU
+ *            loop ran (the line mini_hypervisor -v prints, "N exits in X
+ *            ms"), and at the end how much guest RAM the VMs touched
  *            (resident pages, from mincore), for the RSS estimate
  */
 #define _GNU_SOURCE
@@ -46,6 +52,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "mh_abi.h"
@@ -99,6 +106,9 @@ struct floor_run {
   int                 file_fd;   /* the shared file, or -1            */
   const char         *file_name; /* its base name                     */
   uint64_t            file_size;
+  int                 coalesce;  /* -c: the coalesced console          */
+  long                ring_off;  /* bytes from kvm_run to the ring     */
+  uint32_t            ring_max;  /* entries in the ring                */
 };
 
 /* The byte transport's state (mh_abi.h, "Byte transport"). */
@@ -123,11 +133,14 @@ struct floor_vm {
   uint8_t                *ram;
   uint8_t                *monitor;
   struct kvm_run         *kr;
+  struct kvm_coalesced_mmio_ring *ring; /* -c only */
   int                     file_open; /* the guest has FLOOR_FD open  */
   uint64_t                file_off;
   struct floor_chan       chan;
   size_t                  out_len;
   int                     ok;
+  uint64_t                exits;
+  double                  run_ms;    /* the vCPU loop, first KVM_RUN to end */
   char                    out[FLOOR_OUT_CAP];
 };
 
@@ -290,6 +303,29 @@ floor_chan_in(struct floor_vm *vm)
 
 /* ---- The vCPU loop ----------------------------------------------------- */
 
+/* -c: console bytes KVM queued in the coalesced ring instead of exiting. */
+static void
+floor_drain(struct floor_vm *vm)
+{
+  struct kvm_coalesced_mmio_ring *ring = vm->ring;
+  uint32_t max = vm->run->ring_max;
+  uint32_t first;
+
+  if (ring == NULL)
+    return;
+  first = __atomic_load_n(&ring->first, __ATOMIC_ACQUIRE);
+  while (first != __atomic_load_n(&ring->last, __ATOMIC_ACQUIRE) && first < max) {
+    const struct kvm_coalesced_mmio *e = &ring->coalesced_mmio[first];
+    for (uint32_t i = 0; i < e->len && i < sizeof e->data; i++) {
+      if (vm->out_len == FLOOR_OUT_CAP)
+        floor_out_flush(vm);
+      vm->out[vm->out_len++] = (char)e->data[i];
+    }
+    first = (first + 1) % max;
+  }
+  __atomic_store_n(&ring->first, first, __ATOMIC_RELEASE);
+}
+
 static int
 floor_io(struct floor_vm *vm)
 {
@@ -340,6 +376,8 @@ floor_vcpu_loop(struct floor_vm *vm)
         continue;
       return floor_fail(vm, "KVM_RUN", errno);
     }
+    vm->exits++;
+    floor_drain(vm); /* earlier bytes first: keeps the console's order */
     switch (vm->kr->exit_reason) {
     case KVM_EXIT_IO:
       if (!floor_io(vm))
@@ -471,16 +509,41 @@ floor_vm_build(struct floor_vm *vm)
     return floor_fail(vm, "KVM_SET_SREGS", errno);
   if (ioctl(vm->vcpu_fd, KVM_SET_REGS, &regs) < 0)
     return floor_fail(vm, "KVM_SET_REGS", errno);
+  if (run->coalesce) {
+    struct kvm_coalesced_mmio_zone zone = {
+      .addr = MH_PORT_CONSOLE, .size = 1, .pio = 1,
+    };
+    if (ioctl(vm->vm_fd, KVM_REGISTER_COALESCED_MMIO, &zone) < 0)
+      return floor_fail(vm, "KVM_REGISTER_COALESCED_MMIO", errno);
+    vm->ring = (struct kvm_coalesced_mmio_ring *)((uint8_t *)vm->kr +
+                                                  run->ring_off);
+  }
   return 1;
+}
+
+static double
+floor_now_ms(void)
+{
+  struct timespec ts;
+
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
 static void *
 floor_vm_thread(void *opaque)
 {
   struct floor_vm *vm = opaque;
+  double start;
 
-  vm->ok = floor_vm_build(vm) && floor_vcpu_loop(vm);
+  if (!floor_vm_build(vm))
+    return NULL;
+  /* Timed like mini_hypervisor's run: the loop and the last flush. */
+  start = floor_now_ms();
+  vm->ok = floor_vcpu_loop(vm);
+  floor_drain(vm);
   floor_out_flush(vm);
+  vm->run_ms = floor_now_ms() - start;
   return NULL;
 }
 
@@ -489,7 +552,7 @@ floor_vm_thread(void *opaque)
 static void
 floor_usage(void)
 {
-  fprintf(stderr, "usage: floor [-m 2|4|8] [-f FILE] [-s] IMAGE...\n");
+  fprintf(stderr, "usage: floor [-m 2|4|8] [-f FILE] [-c] [-s] IMAGE...\n");
   exit(2);
 }
 
@@ -573,7 +636,7 @@ main(int argc, char **argv)
   int stats = 0, opt, status = 0;
   unsigned n;
 
-  while ((opt = getopt(argc, argv, "m:f:s")) != -1) {
+  while ((opt = getopt(argc, argv, "m:f:cs")) != -1) {
     switch (opt) {
     case 'm':
       if (strcmp(optarg, "2") && strcmp(optarg, "4") && strcmp(optarg, "8"))
@@ -582,6 +645,9 @@ main(int argc, char **argv)
       break;
     case 'f':
       file = optarg;
+      break;
+    case 'c':
+      run.coalesce = 1;
       break;
     case 's':
       stats = 1;
@@ -616,6 +682,19 @@ main(int argc, char **argv)
   }
   run.run_size = (size_t)ioctl(run.kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
   run.cpuid = floor_cpuid(run.kvm_fd);
+  if (run.coalesce) {
+    /* KVM_CAP_COALESCED_MMIO answers the ring's page offset in kvm_run. */
+    int page = ioctl(run.kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_COALESCED_MMIO);
+    if (page <= 0 ||
+        ioctl(run.kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_COALESCED_PIO) <= 0) {
+      fprintf(stderr, "floor: -c: KVM lacks coalesced PIO\n");
+      return 1;
+    }
+    run.ring_off = page * sysconf(_SC_PAGESIZE);
+    run.ring_max = (uint32_t)(((unsigned long)sysconf(_SC_PAGESIZE) -
+                               sizeof(struct kvm_coalesced_mmio_ring)) /
+                              sizeof(struct kvm_coalesced_mmio));
+  }
 
   vms = calloc(n, sizeof *vms);
   threads = calloc(n, sizeof *threads);
@@ -650,7 +729,12 @@ main(int argc, char **argv)
     if (!vms[i].ok)
       status = 1;
   }
-  if (stats)
+  if (stats) {
+    for (unsigned i = 0; i < n; i++)
+      fprintf(stderr, "floor: vm %u (%s): %s; %llu exits in %.3f ms\n", i,
+              vms[i].image_name, vms[i].ok ? "halted" : "failed",
+              (unsigned long long)vms[i].exits, vms[i].run_ms);
     floor_report_resident(vms, n, &run);
+  }
   return status;
 }
