@@ -133,14 +133,14 @@ struct floor_vm {
   uint8_t                *ram;
   uint8_t                *monitor;
   struct kvm_run         *kr;
-  struct kvm_coalesced_mmio_ring *ring; /* -c only */
+  struct kvm_coalesced_mmio_ring *ring; /* the coalesced ring, with -c */
   int                     file_open; /* the guest has FLOOR_FD open  */
   uint64_t                file_off;
   struct floor_chan       chan;
   size_t                  out_len;
   int                     ok;
   uint64_t                exits;
-  double                  run_ms;    /* the vCPU loop, first KVM_RUN to end */
+  double                  run_ms;    /* the vCPU loop and last flush */
   char                    out[FLOOR_OUT_CAP];
 };
 
@@ -188,7 +188,8 @@ floor_file_exec(struct floor_vm *vm, const struct mh_file_req *req,
   uint64_t done = 0;
 
   if (req->cmd == MH_FILE_OPEN) {
-    if (run->file_fd < 0 || vm->file_open || req->len != strlen(run->file_name) ||
+    if (run->file_fd < 0 || vm->file_open ||
+        req->len != strlen(run->file_name) ||
         memcmp(name, run->file_name, req->len) != 0)
       return MH_FILE_ENOENT;
     vm->file_open = 1;
@@ -260,6 +261,7 @@ floor_chan_out(struct floor_vm *vm, uint8_t byte)
   struct floor_chan *ch = &vm->chan;
   struct mh_file_req req = {0};
   int64_t result;
+  uint32_t data;
 
   if (ch->reply == NULL && (ch->reply = malloc(8 + MH_FILE_BYTE_MAX)) == NULL)
     return floor_fail(vm, "byte transport", 0);
@@ -281,8 +283,8 @@ floor_chan_out(struct floor_vm *vm, uint8_t byte)
     return 1;
   }
   result = floor_file_exec(vm, &req, ch->name, ch->reply + 8);
-  floor_chan_reply(ch, result,
-                   req.cmd == MH_FILE_READ && result > 0 ? (uint32_t)result : 0);
+  data = req.cmd == MH_FILE_READ && result > 0 ? (uint32_t)result : 0;
+  floor_chan_reply(ch, result, data);
   return 1;
 }
 
@@ -314,7 +316,8 @@ floor_drain(struct floor_vm *vm)
   if (ring == NULL)
     return;
   first = __atomic_load_n(&ring->first, __ATOMIC_ACQUIRE);
-  while (first != __atomic_load_n(&ring->last, __ATOMIC_ACQUIRE) && first < max) {
+  while (first < max &&
+         first != __atomic_load_n(&ring->last, __ATOMIC_ACQUIRE)) {
     const struct kvm_coalesced_mmio *e = &ring->coalesced_mmio[first];
     for (uint32_t i = 0; i < e->len && i < sizeof e->data; i++) {
       if (vm->out_len == FLOOR_OUT_CAP)
@@ -605,7 +608,8 @@ floor_cpuid(int kvm_fd)
 
 /* Guest RAM the VMs touched: resident pages of every RAM mapping. */
 static void
-floor_report_resident(struct floor_vm *vms, unsigned n, const struct floor_run *run)
+floor_report_resident(struct floor_vm *vms, unsigned n,
+                      const struct floor_run *run)
 {
   long page = sysconf(_SC_PAGESIZE);
   size_t pages = (size_t)(run->ram_size / (uint64_t)page);
@@ -620,7 +624,8 @@ floor_report_resident(struct floor_vm *vms, unsigned n, const struct floor_run *
     for (size_t p = 0; p < pages; p++)
       resident += vec[p] & 1;
   }
-  fprintf(stderr, "floor: guest RAM resident: %llu KiB in %u VMs, %.1f KiB per VM\n",
+  fprintf(stderr,
+          "floor: guest RAM resident: %llu KiB in %u VMs, %.1f KiB per VM\n",
           (unsigned long long)(resident * (uint64_t)page / 1024), counted,
           counted ? (double)resident * (double)page / 1024.0 / counted : 0.0);
   free(vec);
