@@ -1,0 +1,91 @@
+# SPDX-License-Identifier: MIT
+# fuzz/local.mk - sanitizer builds and the libFuzzer harnesses (included
+# from the top-level Makefile.am; paths are relative to the top directory).
+#
+#   configure --enable-sanitizers=LIST   the hypervisor and the unit tests
+#                                        get fuzz/sanitizer-options.c too
+#   make fuzz                            builds the harnesses with clang
+#   make fuzz-run FUZZ_SECONDS=N         runs each for N seconds
+#   make valgrind-check                  memcheck on a set of real runs
+#
+# None of this is built by `make` or `make check`.
+
+# --- Sanitizer builds ---------------------------------------------------------
+# The default sanitizer options (exit status 86 on any report, leak
+# checks, suppressions) are compiled into the programs: see the file.
+if MH_SANITIZE
+src_mini_hypervisor_SOURCES += fuzz/sanitizer-options.c
+unit_ldadd += fuzz/sanitizer-options.$(OBJEXT)
+endif
+EXTRA_DIST += fuzz/sanitizer-options.c
+
+# --- libFuzzer harnesses ------------------------------------------------------
+# Built with clang (-fsanitize=fuzzer needs it), from the src/ sources
+# directly: the objects in src/libmh.a are GCC's and carry no coverage.
+FUZZ_CC = clang
+FUZZ_SANITIZE = -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+# (-Wno-missing-field-initializers: clang warns inside libseccomp's own
+# SCMP_A0() macros, which sandbox.c uses; GCC does not.)
+FUZZ_CFLAGS = -g -O1 -fno-omit-frame-pointer $(FUZZ_SANITIZE) $(WARN_CFLAGS) \
+	-Wno-missing-field-initializers \
+	-I$(top_builddir) -I$(top_srcdir)/src -I$(top_srcdir)/guests/include \
+	-I$(top_srcdir)/fuzz $(GLIB_CFLAGS) $(SECCOMP_CFLAGS)
+FUZZ_LIBS = $(GLIB_LIBS) $(LIBS)
+FUZZ_SECONDS = 20
+
+fuzz_harnesses = bytechannel blockreq linebuf cli loader router
+fuzz_programs = $(fuzz_harnesses:%=fuzz/fuzz_%)
+
+# Each harness and the src/ files it needs (listed in full, so make
+# rebuilds a harness when one of them changes).
+fuzz_link = $(AM_V_CCLD)mkdir -p $(@D) && \
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(FUZZ_LIBS)
+fuzz_deps = $(srcdir)/fuzz/fuzz-common.h config.h
+
+fuzz/fuzz_bytechannel: $(srcdir)/fuzz/fuzz_bytechannel.c \
+		$(srcdir)/src/fileproto.c $(fuzz_deps)
+	$(fuzz_link)
+fuzz/fuzz_blockreq: $(srcdir)/fuzz/fuzz_blockreq.c $(srcdir)/src/fileio.c \
+		$(srcdir)/src/fileproto.c $(srcdir)/src/guestmem.c \
+		$(srcdir)/src/error.c $(fuzz_deps)
+	$(fuzz_link)
+fuzz/fuzz_linebuf: $(srcdir)/fuzz/fuzz_linebuf.c $(srcdir)/src/console.c \
+		$(srcdir)/src/input.c $(srcdir)/src/error.c $(fuzz_deps)
+	$(fuzz_link)
+fuzz/fuzz_cli: $(srcdir)/fuzz/fuzz_cli.c $(srcdir)/src/cli.c \
+		$(srcdir)/src/sandbox.c $(srcdir)/src/error.c $(fuzz_deps)
+	$(fuzz_link)
+fuzz/fuzz_loader: $(srcdir)/fuzz/fuzz_loader.c $(srcdir)/src/loader.c \
+		$(srcdir)/src/error.c $(fuzz_deps)
+	$(fuzz_link)
+fuzz/fuzz_router: $(srcdir)/fuzz/fuzz_router.c $(srcdir)/src/input.c \
+		$(fuzz_deps)
+	$(fuzz_link)
+
+fuzz: $(fuzz_programs)
+
+# Runs each harness for FUZZ_SECONDS on a scratch copy of its seed corpus
+# (the seeds in git stay as they are); fails on the first crash, leak or
+# timeout, leaving the reproducer in fuzz/work/artifacts/.
+fuzz-run: fuzz
+	$(AM_V_at)$(SHELL) $(srcdir)/fuzz/run-fuzzers --seconds $(FUZZ_SECONDS) \
+	  --corpus $(srcdir)/fuzz/corpus --bin fuzz --out fuzz/work \
+	  $(fuzz_harnesses)
+
+# valgrind memcheck on representative runs of the built hypervisor.
+valgrind-check: all $(check_DATA)
+	$(AM_V_at)$(SHELL) $(srcdir)/fuzz/valgrind-check \
+	  --bin src/mini_hypervisor --guests guests/examples \
+	  --test-guests tests/guests
+
+.PHONY: fuzz fuzz-run valgrind-check
+CLEANFILES += $(fuzz_programs)
+mostlyclean-local: fuzz-clean-local
+fuzz-clean-local:
+	-rm -rf fuzz/work
+.PHONY: fuzz-clean-local
+
+EXTRA_DIST += fuzz/fuzz-common.h fuzz/fuzz_bytechannel.c fuzz/fuzz_blockreq.c \
+	fuzz/fuzz_linebuf.c fuzz/fuzz_cli.c fuzz/fuzz_loader.c fuzz/fuzz_router.c \
+	fuzz/run-fuzzers fuzz/valgrind-check \
+	fuzz/corpus
