@@ -61,9 +61,10 @@ mh_linebuf_flush(MhLineBuf *lb, MhLineSink sink, gpointer user)
 }
 
 void
-mh_output_init(MhOutput *out, int fd)
+mh_output_init(MhOutput *out, int fd, int notify_fd)
 {
   out->fd = fd;
+  out->notify_fd = notify_fd;
   out->write_errno = 0;
   g_mutex_init(&out->lock);
 }
@@ -112,10 +113,16 @@ mh_output_write(MhOutput *out, const char *prefix, const char *data, gsize len,
     iov[n++] = (struct iovec){(void *)"\n", 1};
 
   g_mutex_lock(&out->lock);
-  /* After a failed write (a closed pipe) output is dropped: the VMs run on
-   * and the error is reported once, at the end. */
-  if (out->write_errno == 0)
+  /* After a failed write (a closed pipe, a full disk) output is dropped
+   * and the main thread is told once: it stops the run. */
+  if (out->write_errno == 0) {
     out->write_errno = output_writev_all(out->fd, iov, n);
+    if (out->write_errno != 0 && out->notify_fd >= 0) {
+      guint64 one = 1;
+      while (write(out->notify_fd, &one, sizeof one) < 0 && errno == EINTR)
+        ;
+    }
+  }
   g_mutex_unlock(&out->lock);
 }
 

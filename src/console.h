@@ -38,9 +38,10 @@ typedef struct {
   int      fd;          /* where output goes (standard output)          */
   GMutex   lock;        /* one line at a time, whole                    */
   int      write_errno; /* first write error, 0 if none                 */
+  int      notify_fd;   /* eventfd told of that error, or -1            */
 } MhOutput;
 
-void mh_output_init(MhOutput *out, int fd);
+void mh_output_init(MhOutput *out, int fd, int notify_fd);
 void mh_output_clear(MhOutput *out);
 /* Writes @prefix (may be NULL) then @data, plus a newline if @data does not
  * end in one and @terminate is set, in one locked, complete write. */

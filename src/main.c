@@ -162,6 +162,9 @@ typedef struct {
   int        done_fd;    /* VM threads: "I have ended"                   */
   int        signal_fd;  /* SIGINT, SIGTERM, SIGHUP                      */
   int        space_fd;   /* input queues: "I have room again"            */
+  int        output_fd;  /* the output writer: "standard output failed"  */
+  gboolean   stdout_is_pipe; /* watched for its reader going away      */
+  MhOutput  *output;
   int        stdin_fd;   /* -1 once standard input has ended             */
   MhRouter   router;
   gboolean   wrote_files; /* some VM kept files                          */
@@ -225,11 +228,15 @@ wait_for_vms(MhWait *w, gdouble timeout)
   int stop_signal = 0;
 
   while (w->n_running > 0) {
-    struct pollfd fds[4] = {
+    struct pollfd fds[6] = {
       {w->done_fd, POLLIN, 0},
       {w->signal_fd, POLLIN, 0},
       {w->space_fd, POLLIN, 0},
       {-1, POLLIN, 0}, /* standard input, while it may be read */
+      {w->output_fd, POLLIN, 0},
+      /* A pipe on standard output reports POLLERR once its reader is
+       * gone, before anyone writes to it. */
+      {w->stdout_is_pipe ? STDOUT_FILENO : -1, 0, 0},
     };
     MhStopReason reason = MH_STOP_NONE;
     int wait_ms = -1;
@@ -264,6 +271,22 @@ wait_for_vms(MhWait *w, gdouble timeout)
           stop_signal == 0) {
         stop_signal = (int)info.ssi_signo;
         reason = MH_STOP_SIGNAL_BASE + stop_signal;
+      }
+    }
+    /* Standard output failed: nobody can see the guests any more.  A
+     * closed pipe ("| head") ends the run as SIGPIPE would. */
+    if ((fds[5].revents & POLLERR) && stop_signal == 0) {
+      w->stdout_is_pipe = FALSE;
+      stop_signal = SIGPIPE;
+      reason = MH_STOP_SIGNAL_BASE + SIGPIPE;
+    }
+    if ((fds[4].revents & POLLIN) && stop_signal == 0) {
+      drain_eventfd(w->output_fd, NULL);
+      if (w->output->write_errno == EPIPE) {
+        stop_signal = SIGPIPE;
+        reason = MH_STOP_SIGNAL_BASE + SIGPIPE;
+      } else {
+        reason = MH_STOP_OUTPUT;
       }
     }
     if (deadline != G_MAXINT64 && g_get_monotonic_time() >= deadline) {
@@ -369,7 +392,7 @@ finish_output(const MhFileConfig *files, gboolean kept, gboolean made_output)
 
 /* Joins every VM, reports each one that failed; returns the exit status. */
 static int
-finish_vms(MhWait *w, const MhConfig *config)
+finish_vms(MhWait *w, const MhConfig *config, gboolean quiet_stops)
 {
   int status = MH_EXIT_OK;
 
@@ -394,8 +417,13 @@ finish_vms(MhWait *w, const MhConfig *config)
               slot->vm->files.dir_path);
       w->wrote_files = TRUE;
     }
-    if (slot->error != NULL) {
+    /* When the reader of our output went away ("| head"), the VMs it
+     * stopped are no news: only other failures are reported. */
+    if (slot->error != NULL && !(quiet_stops && slot->vm != NULL &&
+                                 g_atomic_int_get(&slot->vm->stop) != MH_STOP_NONE)) {
       print_error(prefix, slot->error);
+      status = MH_EXIT_FAILURE;
+    } else if (slot->error != NULL) {
       status = MH_EXIT_FAILURE;
     }
     g_clear_error(&slot->error);
@@ -420,7 +448,8 @@ run(const MhConfig *config, GError **error)
   MhFileConfig files = {0};
   MhMachine machine = {0};
   MhKvm kvm = {.fd = -1};
-  MhWait w = {.done_fd = -1, .signal_fd = -1, .space_fd = -1, .stdin_fd = -1};
+  MhWait w = {.done_fd = -1, .signal_fd = -1, .space_fd = -1, .stdin_fd = -1,
+              .output_fd = -1};
   MhSandbox sandbox = {0};
   gboolean made_output;
   MhOutput output;
@@ -462,14 +491,20 @@ run(const MhConfig *config, GError **error)
     goto out;
   w.done_fd = eventfd(0, EFD_CLOEXEC);
   w.space_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (w.done_fd < 0 || w.space_fd < 0) {
+  w.output_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (w.done_fd < 0 || w.space_fd < 0 || w.output_fd < 0) {
     g_set_error(error, MH_ERROR, MH_ERROR_HOST, "eventfd: %s", g_strerror(errno));
     goto out;
   }
   /* Standard input is routed to the VMs by this thread. */
   w.stdin_fd = STDIN_FILENO;
 
-  mh_output_init(&output, STDOUT_FILENO);
+  mh_output_init(&output, STDOUT_FILENO, w.output_fd);
+  w.output = &output;
+  {
+    struct stat st;
+    w.stdout_is_pipe = fstat(STDOUT_FILENO, &st) == 0 && S_ISFIFO(st.st_mode);
+  }
   w.n_slots = images->len;
   w.slots = slots = g_new0(MhRunSlot, w.n_slots);
   made_output = !g_file_test(config->output_dir, G_FILE_TEST_EXISTS);
@@ -481,10 +516,10 @@ run(const MhConfig *config, GError **error)
   }
 
   stop_signal = wait_for_vms(&w, config->timeout);
-  status = finish_vms(&w, config);
+  status = finish_vms(&w, config, stop_signal == SIGPIPE);
   finish_output(&files, w.wrote_files, made_output);
 
-  if (output.write_errno != 0) {
+  if (output.write_errno != 0 && output.write_errno != EPIPE) {
     fprintf(stderr, "%s: error: writing guest output: %s\n", g_get_prgname(),
             g_strerror(output.write_errno));
     status = MH_EXIT_FAILURE;
@@ -502,6 +537,8 @@ out:
     close(w.done_fd);
   if (w.space_fd >= 0)
     close(w.space_fd);
+  if (w.output_fd >= 0)
+    close(w.output_fd);
   close(w.signal_fd);
   return status;
 }

@@ -208,6 +208,8 @@ vcpu_stopped(MhVm *vm, GError **error)
 
   if (reason == MH_STOP_TIMEOUT)
     return vcpu_fail(vm, error, "stopped by --timeout");
+  if (reason == MH_STOP_OUTPUT)
+    return vcpu_fail(vm, error, "stopped: its output could not be written");
   return vcpu_fail(vm, error, "stopped by signal %s",
                    g_strsignal(reason - MH_STOP_SIGNAL_BASE));
 }

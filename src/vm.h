@@ -33,6 +33,7 @@ typedef struct {
 typedef enum {
   MH_STOP_NONE = 0,
   MH_STOP_TIMEOUT = 1,
+  MH_STOP_OUTPUT = 2,          /* standard output failed           */
   MH_STOP_SIGNAL_BASE = 0x100, /* + signal number */
 } MhStopReason;
 

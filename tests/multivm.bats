@@ -192,3 +192,21 @@ stop_with() {
   assert_equal "$output" ""
   assert_equal "$stderr" "mini_hypervisor: error: 100 VMs need at least 432 open files, but the limit is 64 (raise it with ulimit -n, or run fewer VMs)"
 }
+
+@test "a closed output pipe ends the run at once, quietly, with status 141" {
+  # head exits after one line; spinning VMs must not keep the pipeline alive.
+  run --separate-stderr bash -c '"$1" -g "$2" "$3" | head -n 1; echo "status=${PIPESTATUS[0]}"' _ \
+    "$MH_BIN" "$(tguest spin)" "$(guest counter)"
+  assert_success
+  assert_line --index 1 "status=141"
+  assert_equal "${#lines[@]}" 2
+  assert_equal "$stderr" ""
+}
+
+@test "output that cannot be written stops the run with one error" {
+  run --separate-stderr timeout 30 bash -c '"$1" -g "$2" "$3" > /dev/full' _ \
+    "$MH_BIN" "$(tguest spin)" "$(guest hello)"
+  assert_equal "$status" 1
+  [[ "$stderr" == *"mini_hypervisor: error: writing guest output: No space left on device"* ]] || fail "$stderr"
+  [[ "$stderr" == *"vm 0 (spin.img): stopped: its output could not be written at RIP 0x"* ]] || fail "$stderr"
+}
