@@ -27,7 +27,8 @@ unit_tests = \
 	tests/unit/test-guestmem \
 	tests/unit/test-console \
 	tests/unit/test-input \
-	tests/unit/test-fileproto
+	tests/unit/test-fileproto \
+	tests/unit/test-fileio
 check_PROGRAMS += $(unit_tests)
 TESTS += $(unit_tests)
 
@@ -38,6 +39,7 @@ tests_unit_test_guestmem_LDADD = $(unit_ldadd)
 tests_unit_test_console_LDADD = $(unit_ldadd)
 tests_unit_test_input_LDADD = $(unit_ldadd)
 tests_unit_test_fileproto_LDADD = $(unit_ldadd)
+tests_unit_test_fileio_LDADD = $(unit_ldadd)
 
 bats_tests = \
 	tests/cli.bats \

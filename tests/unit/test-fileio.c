@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: MIT */
+/* Units for the block transport and the file service behind it: a small
+ * fake guest RAM, a temporary output directory, a shared file. */
+#include "config.h"
+
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <glib.h>
+#include <glib/gstdio.h>
+
+#include "error.h"
+#include "fileio.h"
+
+#define RAM_SIZE 8192u
+#define REQ_GPA  0x100u
+#define BUF_GPA  0x400u
+
+typedef struct {
+  char          *tmp;
+  char          *shared_path;
+  MhSharedFiles *shared;
+  MhFileConfig   config;
+  guint8         ram_bytes[RAM_SIZE];
+  MhGuestMem     ram;
+  MhFileService  svc;
+} Fixture;
+
+static void
+setup(Fixture *f, gconstpointer data)
+{
+  char *paths[2] = {NULL, NULL};
+  GError *error = NULL;
+
+  (void)data;
+  f->tmp = g_dir_make_tmp("mh-test-fileio-XXXXXX", &error);
+  g_assert_no_error(error);
+  f->shared_path = g_build_filename(f->tmp, "shared.txt", NULL);
+  g_assert_true(g_file_set_contents(f->shared_path, "original\n", -1, NULL));
+  paths[0] = f->shared_path;
+  f->shared = mh_shared_files_open(paths, &error);
+  g_assert_no_error(error);
+  f->config = (MhFileConfig){
+    .shared = f->shared,
+    .output_dir = NULL,
+    .run_name = "run-test",
+    .max_open = 4,
+    .quota = 1024,
+  };
+  f->config.output_dir = g_build_filename(f->tmp, "out", NULL);
+  memset(f->ram_bytes, 0, sizeof f->ram_bytes);
+  f->ram = (MhGuestMem){f->ram_bytes, RAM_SIZE};
+  mh_files_init(&f->svc, &f->config, &f->ram, 0, "guest.img");
+  mh_files_prepare_dir(&f->svc);
+  g_assert_cmpint(f->svc.dir_fd, >=, 0);
+}
+
+static void
+teardown(Fixture *f, gconstpointer data)
+{
+  g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", f->tmp);
+  (void)data;
+  mh_files_clear(&f->svc);
+  mh_shared_files_free(f->shared);
+  g_assert_cmpint(system(cmd), ==, 0);
+  g_free((char *)f->config.output_dir);
+  g_free(f->shared_path);
+  g_free(f->tmp);
+}
+
+/* Puts a request block at REQ_GPA and sends its address (a 4-byte OUT). */
+static gboolean
+block(Fixture *f, guint32 gpa, const struct mh_file_req *req, gint64 *result,
+      GError **error)
+{
+  guint32 value = gpa;
+  MhIoAccess io = {MH_PORT_FILE, MH_IO_OUT, 4, 1, (guint8 *)&value};
+
+  if (req != NULL)
+    memcpy(f->ram_bytes + gpa, req, sizeof *req);
+  if (!mh_files_io(&f->svc, &io, error))
+    return FALSE;
+  memcpy(result, f->ram_bytes + gpa + 32, sizeof *result);
+  return TRUE;
+}
+
+static gint64
+request(Fixture *f, guint32 cmd, gint32 fd, guint32 flags, guint32 len,
+        gint64 offset, guint64 buf)
+{
+  struct mh_file_req req = {cmd, fd, flags, len, offset, buf, 0x5a5a};
+  GError *error = NULL;
+  gint64 result = 0;
+
+  g_assert_true(block(f, REQ_GPA, &req, &result, &error));
+  g_assert_no_error(error);
+  return result;
+}
+
+static void
+test_open_read_write(Fixture *f, gconstpointer data)
+{
+  gint64 fd;
+  gchar *contents = NULL;
+
+  (void)data;
+  memcpy(f->ram_bytes + BUF_GPA, "shared.txt", 10);
+  fd = request(f, MH_FILE_OPEN, 0, MH_FILE_RDWR, 10, 0, BUF_GPA);
+  g_assert_cmpint(fd, ==, 0);
+  g_assert_cmpint(request(f, MH_FILE_READ, 0, 0, 100, 0, BUF_GPA), ==, 9);
+  g_assert_cmpmem(f->ram_bytes + BUF_GPA, 9, "original\n", 9);
+  /* Still the original: no copy until the first write. */
+  g_assert_cmpuint(g_hash_table_size(f->svc.privates), ==, 0);
+  memcpy(f->ram_bytes + BUF_GPA, "MORE", 4);
+  g_assert_cmpint(request(f, MH_FILE_WRITE, 0, 0, 4, 0, BUF_GPA), ==, 4);
+  g_assert_cmpuint(g_hash_table_size(f->svc.privates), ==, 1);
+  g_assert_true(g_file_get_contents(f->shared_path, &contents, NULL, NULL));
+  g_assert_cmpstr(contents, ==, "original\n"); /* never changed */
+  g_free(contents);
+  g_assert_true(g_file_get_contents(f->svc.dir_path, &contents, NULL, NULL) ==
+                FALSE); /* a directory, not a file */
+  {
+    g_autofree char *copy = g_build_filename(f->svc.dir_path, "shared.txt", NULL);
+    g_assert_true(g_file_get_contents(copy, &contents, NULL, NULL));
+    g_assert_cmpstr(contents, ==, "original\nMORE"); /* at offset 9 */
+    g_free(contents);
+  }
+  g_assert_cmpint(request(f, MH_FILE_SIZE, 0, 0, 0, 0, 0), ==, 13);
+  g_assert_cmpint(request(f, MH_FILE_CLOSE, 0, 0, 0, 0, 0), ==, 0);
+  g_assert_cmpint(request(f, MH_FILE_CLOSE, 0, 0, 0, 0, 0), ==, MH_FILE_EBADF);
+  g_assert_true(mh_files_finish(&f->svc));
+}
+
+static void
+test_statuses(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  memcpy(f->ram_bytes + BUF_GPA, "nope", 4);
+  g_assert_cmpint(request(f, MH_FILE_OPEN, 0, MH_FILE_RDONLY, 4, 0, BUF_GPA), ==,
+                  MH_FILE_ENOENT);
+  memcpy(f->ram_bytes + BUF_GPA, "a/b", 3);
+  g_assert_cmpint(request(f, MH_FILE_OPEN, 0, MH_FILE_WRONLY, 3, 0, BUF_GPA), ==,
+                  MH_FILE_ENAME);
+  g_assert_cmpint(request(f, MH_FILE_OPEN, 0, MH_FILE_RDONLY, 0, 0, BUF_GPA), ==,
+                  MH_FILE_ENAME);
+  g_assert_cmpint(request(f, 42, 0, 0, 0, 0, 0), ==, MH_FILE_EINVAL);
+  g_assert_cmpint(request(f, MH_FILE_READ, -1, 0, 1, 0, BUF_GPA), ==,
+                  MH_FILE_EBADF);
+  /* max_open is 4 */
+  memcpy(f->ram_bytes + BUF_GPA, "shared.txt", 10);
+  for (int i = 0; i < 4; i++)
+    g_assert_cmpint(request(f, MH_FILE_OPEN, 0, MH_FILE_RDONLY, 10, 0, BUF_GPA),
+                    ==, i);
+  g_assert_cmpint(request(f, MH_FILE_OPEN, 0, MH_FILE_RDONLY, 10, 0, BUF_GPA), ==,
+                  MH_FILE_EMFILE);
+  g_assert_cmpint(request(f, MH_FILE_WRITE, 1, 0, 1, 0, BUF_GPA), ==,
+                  MH_FILE_EPERM);
+  /* An invalid request is answered without its buffer being checked. */
+  g_assert_cmpint(request(f, MH_FILE_SEEK, 0, 9, 0, 0, G_MAXUINT64), ==,
+                  MH_FILE_EINVAL);
+  g_assert_false(mh_files_finish(&f->svc)); /* kept nothing */
+}
+
+static void
+test_quota(Fixture *f, gconstpointer data)
+{
+  gint64 fd;
+
+  (void)data;
+  memcpy(f->ram_bytes + BUF_GPA, "big", 3);
+  fd = request(f, MH_FILE_OPEN, 0, MH_FILE_WRONLY, 3, 0, BUF_GPA);
+  g_assert_cmpint(fd, ==, 0);
+  g_assert_cmpint(request(f, MH_FILE_WRITE, 0, 0, 1024, 0, BUF_GPA), ==, 1024);
+  g_assert_cmpint(request(f, MH_FILE_WRITE, 0, 0, 1, 0, BUF_GPA), ==,
+                  MH_FILE_EQUOTA);
+}
+
+/* Ranges the guest controls, each outside RAM by a different route: the
+ * VM must be stopped (a guest error), never served. */
+static void
+test_outside_ram(Fixture *f, gconstpointer data)
+{
+  static const struct {
+    guint32 gpa, cmd, len;
+    guint64 buf;
+    const char *needle;
+  } cases[] = {
+    {RAM_SIZE - 39, 0, 0, 0, "request block at 0x1fd9"},
+    {RAM_SIZE, 0, 0, 0, "request block at 0x2000"},
+    {0xffffffffu, 0, 0, 0, "request block at 0xffffffff"},
+    {REQ_GPA, MH_FILE_READ, 16, RAM_SIZE - 8, "READ buffer [0x1ff8, +16 bytes)"},
+    {REQ_GPA, MH_FILE_WRITE, 0xffffffffu, 16, "WRITE buffer [0x10, +4294967295 bytes)"},
+    {REQ_GPA, MH_FILE_READ, 16, G_MAXUINT64 - 8, "READ buffer [0xfffffffffffffff7, +16 bytes)"},
+    {REQ_GPA, MH_FILE_OPEN, 4, RAM_SIZE - 2, "OPEN name [0x1ffe, +4 bytes)"},
+  };
+
+  (void)data;
+  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+    struct mh_file_req req = {cases[i].cmd, 0, MH_FILE_RDONLY, cases[i].len, 0,
+                              cases[i].buf, 0};
+    g_autoptr(GError) error = NULL;
+    gint64 result = 0;
+    gboolean in_ram = (guint64)cases[i].gpa + 40u <= RAM_SIZE;
+
+    g_assert_false(block(f, cases[i].gpa, in_ram ? &req : NULL, &result, &error));
+    g_assert_error(error, MH_ERROR, MH_ERROR_GUEST);
+    if (strstr(error->message, cases[i].needle) == NULL)
+      g_error("case %" G_GSIZE_FORMAT ": '%s' lacks '%s'", i, error->message,
+              cases[i].needle);
+  }
+  /* The last 40 bytes of RAM are a valid place for a block. */
+  {
+    struct mh_file_req req = {MH_FILE_SIZE, 7, 0, 0, 0, 0, 0};
+    gint64 result = 0;
+    g_assert_true(block(f, RAM_SIZE - 40, &req, &result, NULL));
+    g_assert_cmpint(result, ==, MH_FILE_EBADF);
+  }
+}
+
+static void
+test_other_widths(Fixture *f, gconstpointer data)
+{
+  guint32 value = 0;
+  MhIoAccess io = {MH_PORT_FILE, MH_IO_IN, 4, 1, (guint8 *)&value};
+  g_autoptr(GError) error = NULL;
+
+  (void)data;
+  g_assert_false(mh_files_io(&f->svc, &io, &error));
+  g_assert_error(error, MH_ERROR, MH_ERROR_GUEST);
+  g_clear_error(&error);
+  io.size = 2;
+  io.dir = MH_IO_OUT;
+  g_assert_false(mh_files_io(&f->svc, &io, &error));
+  g_assert_error(error, MH_ERROR, MH_ERROR_GUEST);
+}
+
+int
+main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+  g_test_add("/fileio/open-read-write", Fixture, NULL, setup, test_open_read_write, teardown);
+  g_test_add("/fileio/statuses", Fixture, NULL, setup, test_statuses, teardown);
+  g_test_add("/fileio/quota", Fixture, NULL, setup, test_quota, teardown);
+  g_test_add("/fileio/block-outside-ram", Fixture, NULL, setup, test_outside_ram, teardown);
+  g_test_add("/fileio/other-widths", Fixture, NULL, setup, test_other_widths, teardown);
+  return g_test_run();
+}
