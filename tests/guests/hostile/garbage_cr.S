@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * garbage_cr.S - loads control registers with values that break the
+ * machine.  The first input byte picks:
+ *   'z'  CR3 = 0x100000, a zeroed page of RAM: every translation is now
+ *        "not present", so fetching the next instruction (0x43) faults:
+ *        "triple fault at RIP 0x43 after a page fault at address 0x43
+ *        (CR2)", inside RAM
+ *   'r'  CR3 with reserved high bits set: #GP at the mov (0x80)
+ *   'o'  CR3 = 0x80000000, guest-physical memory that does not exist:
+ *        the page walk for the next instruction (0xc3) fails
+ *   '0'  CR0.PG cleared while in long mode: #GP at the mov (0x100)
+ *   '4'  CR4.PAE cleared while in long mode: #GP at the mov (0x140)
+ * With no IDT each ends in a triple fault the hypervisor must report with
+ * the RIP given; "garbage_cr: continued" would mean it did not.
+ */
+#include "hostile.h"
+
+	.section .text.start, "ax", @progbits
+	.globl	_start
+_start:
+	SELECT
+	cmpb	$'z', %al
+	je	cr3_zero
+	cmpb	$'r', %al
+	je	cr3_reserved
+	cmpb	$'o', %al
+	je	cr3_outside
+	cmpb	$'0', %al
+	je	cr0_pg
+	jmp	cr4_pae
+
+	.org	0x3b, 0x90
+cr3_zero:
+	movl	$0x100000, %eax		/* 0x3b, 5 bytes */
+	movq	%rax, %cr3		/* 0x40, 3 bytes */
+	jmp	went_on			/* 0x43: its fetch faults */
+
+	.org	0x70, 0x90
+cr3_reserved:
+	movabsq	$0x7ff0000000000000, %rax	/* 0x70, 10 bytes */
+	.org	0x80, 0x90
+	movq	%rax, %cr3		/* 0x80 */
+	jmp	went_on
+
+	.org	0xb8, 0x90
+cr3_outside:
+	movl	$0x80000000, %eax	/* 0xb8 */
+	.org	0xc0, 0x90
+	movq	%rax, %cr3		/* 0xc0, 3 bytes */
+	jmp	went_on			/* 0xc3 */
+
+	.org	0xf0, 0x90
+cr0_pg:
+	movq	%cr0, %rax
+	btrq	$31, %rax		/* PG */
+	.org	0x100, 0x90
+	movq	%rax, %cr0		/* 0x100 */
+	jmp	went_on
+
+	.org	0x130, 0x90
+cr4_pae:
+	movq	%cr4, %rax
+	btrq	$5, %rax		/* PAE */
+	.org	0x140, 0x90
+	movq	%rax, %cr4		/* 0x140 */
+	jmp	went_on
+
+went_on:
+	PUTS	m_on
+	HALT
+
+	MSG	m_on, "garbage_cr: continued\n"
+
+	.section .note.GNU-stack, "", @progbits

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * int_no_idt.S - software interrupts with no IDT.  The first input byte
+ * picks:
+ *   '3'   int3 at 0x40
+ *   '8'   int $0x80 at 0x80 (the old Linux system call gate)
+ *   '1'   int1 (icebp, f1) at 0xc0
+ *   'l'   lidt of a zeroed table (limit 0xfff, base 0x100000), then int3
+ *         at 0x100: the gate is not present
+ * None can be delivered.  On hardware the VM triple-faults ("triple fault
+ * at RIP 0x40 (an exception with no IDT to handle it)"); where KVM
+ * emulates guest code (nested KVM), its emulator gives up on a software
+ * interrupt in long mode instead ("KVM could not emulate the instruction
+ * at RIP 0x40 (bytes: cc ...").  Either way the VM must stop with the
+ * RIP of the int; "int_no_idt: continued" would mean it did not.
+ */
+#include "hostile.h"
+
+	.section .text.start, "ax", @progbits
+	.globl	_start
+_start:
+	SELECT
+	cmpb	$'3', %al
+	je	do_int3
+	cmpb	$'8', %al
+	je	do_int80
+	cmpb	$'1', %al
+	je	do_int1
+	jmp	do_lidt
+
+	.org	0x40, 0x90
+do_int3:
+	int3				/* 0x40 */
+	jmp	went_on
+
+	.org	0x80, 0x90
+do_int80:
+	int	$0x80			/* 0x80 */
+	jmp	went_on
+
+	.org	0xc0, 0x90
+do_int1:
+	.byte	0xf1			/* int1 (icebp), 0xc0 */
+	jmp	went_on
+
+	.org	0xf0, 0x90
+do_lidt:
+	lidt	idtr_zeroed(%rip)
+	.org	0x100, 0x90
+	int3				/* 0x100 */
+	jmp	went_on
+
+went_on:
+	PUTS	m_on
+	HALT
+
+	.section .rodata
+	.balign	8
+idtr_zeroed:
+	.word	0xfff
+	.quad	0x100000
+
+	MSG	m_on, "int_no_idt: continued\n"
+
+	.section .note.GNU-stack, "", @progbits
