@@ -18,7 +18,6 @@
 #include "config.h"
 
 #include <fcntl.h>
-#include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -32,32 +31,45 @@ const char *__ubsan_default_options(void);
 const char *__tsan_default_options(void);
 const char *__lsan_default_suppressions(void);
 
-/* Is this process being traced (strace, gdb)?  Asked during the
- * runtime's own start-up, so with raw system calls only: the C library's
- * open() and read() are intercepted and not usable yet. */
+/* Is this process being traced (strace, gdb)?  Asked during ASan's own
+ * start-up, before its shadow memory exists: so not instrumented, with
+ * raw system calls and no C library function at all (open(), read(), even
+ * strstr() are intercepted and not usable yet). */
+__attribute__((no_sanitize("address", "undefined")))
 static int
 san_traced(void)
 {
+  static const char key[] = "\nTracerPid:";
   static char buf[4096];
-  const char *p;
-  long fd = syscall(SYS_openat, AT_FDCWD, "/proc/self/status", 0 /* O_RDONLY */);
+  long fd = syscall(SYS_openat, AT_FDCWD, "/proc/self/status", O_RDONLY);
   long n;
 
   if (fd < 0)
     return 0;
   n = syscall(SYS_read, fd, buf, sizeof buf - 1);
   syscall(SYS_close, fd);
-  if (n <= 0)
-    return 0;
-  buf[n] = '\0';
-  p = strstr(buf, "TracerPid:");
-  if (p == NULL)
-    return 0;
-  p += strlen("TracerPid:");
-  while (*p == ' ' || *p == '\t')
-    p++;
-  return *p != '0';
+  for (long i = 0; i + (long)sizeof key - 1 < n; i++) {
+    long k = 0;
+    while (key[k] != '\0' && buf[i + k] == key[k])
+      k++;
+    if (key[k] == '\0') {
+      const char *p = buf + i + k;
+      while (*p == ' ' || *p == '\t')
+        p++;
+      return *p != '0';
+    }
+  }
+  return 0;
 }
+
+/* use_sigaltstack=0: ASan would give every thread an alternate signal
+ * stack and remove it when the thread ends, with sigaltstack(), which the
+ * vCPU threads' seccomp allowlist refuses (a failed CHECK then ends the
+ * run).  Without it a stack overflow is still caught, only reported as a
+ * plain SIGSEGV. */
+#define MH_SAN_ASAN \
+  MH_SAN_COMMON ":use_sigaltstack=0:detect_stack_use_after_return=1" \
+                ":strict_string_checks=1:check_initialization_order=1"
 
 const char *
 __asan_default_options(void)
@@ -66,10 +78,8 @@ __asan_default_options(void)
    * that is already traced (a test counts write calls under strace):
    * there the leak check is off, and only there. */
   if (san_traced())
-    return MH_SAN_COMMON ":detect_leaks=0:detect_stack_use_after_return=1"
-                         ":strict_string_checks=1:check_initialization_order=1";
-  return MH_SAN_COMMON ":detect_leaks=1:detect_stack_use_after_return=1"
-                       ":strict_string_checks=1:check_initialization_order=1";
+    return MH_SAN_ASAN ":detect_leaks=0";
+  return MH_SAN_ASAN ":detect_leaks=1";
 }
 
 const char *
@@ -91,3 +101,170 @@ __lsan_default_suppressions(void)
 {
   return "";
 }
+
+#if defined(__SANITIZE_THREAD__)
+/*
+ * ThreadSanitizer and GLib's locks.  GMutex and GCond are built on futex
+ * system calls inside libglib, which is not instrumented: TSan cannot see
+ * them synchronise, and would report every access made under a GMutex by
+ * two threads as a data race (mh_output_write(), the input queues).  So
+ * in a TSan build the hypervisor's own calls to them go through these
+ * wrappers, which call GLib's functions and tell TSan what they did: TSan
+ * then checks the code under these locks like code under a pthread mutex,
+ * lock-order inversions included.  (Only this program's calls are
+ * wrapped; GLib's internal ones, which touch none of our data, are not.)
+ */
+#include <dlfcn.h>
+#include <glib.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <sanitizer/tsan_interface.h>
+
+static struct {
+  void (*mutex_init)(GMutex *);
+  void (*mutex_clear)(GMutex *);
+  void (*mutex_lock)(GMutex *);
+  gboolean (*mutex_trylock)(GMutex *);
+  void (*mutex_unlock)(GMutex *);
+  void (*cond_wait)(GCond *, GMutex *);
+  gboolean (*cond_wait_until)(GCond *, GMutex *, gint64);
+} san_glib;
+
+/* GLib's own definitions, found once before main() (no lookups later,
+ * inside the vCPU sandbox). */
+__attribute__((constructor)) static void
+san_glib_resolve(void)
+{
+#define SAN_RESOLVE(field, name)                                     \
+  do {                                                               \
+    *(void **)&san_glib.field = dlsym(RTLD_NEXT, name);              \
+    if (san_glib.field == NULL)                                      \
+      g_error("sanitizer-options.c: %s not found in GLib", name);    \
+  } while (0)
+  SAN_RESOLVE(mutex_init, "g_mutex_init");
+  SAN_RESOLVE(mutex_clear, "g_mutex_clear");
+  SAN_RESOLVE(mutex_lock, "g_mutex_lock");
+  SAN_RESOLVE(mutex_trylock, "g_mutex_trylock");
+  SAN_RESOLVE(mutex_unlock, "g_mutex_unlock");
+  SAN_RESOLVE(cond_wait, "g_cond_wait");
+  SAN_RESOLVE(cond_wait_until, "g_cond_wait_until");
+#undef SAN_RESOLVE
+}
+
+/* GLib allocates the pthread lock behind a GRWLock when first used and
+ * publishes it with an atomic operation of its own, which TSan does not
+ * see: the first GError made by two VM threads at once (every GError
+ * takes GLib's error-domain lock) was reported as a race inside GLib.
+ * Making one GError before main(), and so before any thread, sets that
+ * lock up where thread creation orders it before every later use. */
+/* GSlice hands memory from thread to thread through a depot under GLib's
+ * futex locks, which TSan cannot see either: a slice freed by one VM
+ * thread and reused by another is reported as a race.  G_SLICE=
+ * always-malloc turns GSlice into plain malloc, but GLib reads it in its
+ * own constructor, before this file's: so a process started without it
+ * sets it and executes itself again, once (same pid, same arguments). */
+__attribute__((constructor)) static void
+san_glib_slice(int argc, char **argv, char **envp)
+{
+  (void)argc;
+  (void)envp;
+  if (getenv("G_SLICE") != NULL)
+    return;
+  setenv("G_SLICE", "always-malloc", 1);
+  execv("/proc/self/exe", argv);
+  /* Not reached unless exec failed: run on, reports in GSlice possible. */
+}
+
+/* GLib allocates the pthread lock behind a GRWLock when first used and
+ * publishes it with an atomic operation of its own, which TSan does not
+ * see: the first GError made by two VM threads at once (every GError
+ * takes GLib's error-domain lock) was reported as a race inside GLib.
+ * Making one GError before main(), and so before any thread, sets that
+ * lock up where thread creation orders it before every later use. */
+/* Quarks likewise: GLib's quark table is guarded by a lock TSan does not
+ * see, so a quark first made in a VM thread (MH_ERROR's on the first
+ * error, g_strsignal()'s on a stop by signal) is reported when another
+ * thread looks one up.  They are made here, before any thread.  (With a
+ * locale other than C, main()'s setlocale() gives g_strsignal() other
+ * strings, and those quarks are still made in VM threads.) */
+__attribute__((constructor)) static void
+san_glib_warm_up(void)
+{
+  const char *volatile description; /* g_strsignal() is G_GNUC_CONST */
+
+  /* MH_ERROR's quark, by its name in src/error.c (mh_error_quark() is
+   * not referenced here: the unit tests link this file after libmh.a). */
+  g_error_free(g_error_new_literal(g_quark_from_static_string("mh-error-quark"),
+                                   0, "warm-up"));
+  for (int sig = 1; sig < NSIG; sig++)
+    description = g_strsignal(sig);
+  (void)description;
+}
+
+void
+g_mutex_init(GMutex *mutex)
+{
+  san_glib.mutex_init(mutex);
+  __tsan_mutex_create(mutex, 0);
+}
+
+void
+g_mutex_clear(GMutex *mutex)
+{
+  __tsan_mutex_destroy(mutex, 0);
+  san_glib.mutex_clear(mutex);
+}
+
+void
+g_mutex_lock(GMutex *mutex)
+{
+  __tsan_mutex_pre_lock(mutex, 0);
+  san_glib.mutex_lock(mutex);
+  __tsan_mutex_post_lock(mutex, 0, 0);
+}
+
+gboolean
+g_mutex_trylock(GMutex *mutex)
+{
+  gboolean locked;
+
+  __tsan_mutex_pre_lock(mutex, __tsan_mutex_try_lock);
+  locked = san_glib.mutex_trylock(mutex);
+  __tsan_mutex_post_lock(mutex, __tsan_mutex_try_lock |
+                         (locked ? 0 : __tsan_mutex_try_lock_failed), 0);
+  return locked;
+}
+
+void
+g_mutex_unlock(GMutex *mutex)
+{
+  __tsan_mutex_pre_unlock(mutex, 0);
+  san_glib.mutex_unlock(mutex);
+  __tsan_mutex_post_unlock(mutex, 0);
+}
+
+/* A wait unlocks the mutex and locks it again before it returns. */
+void
+g_cond_wait(GCond *cond, GMutex *mutex)
+{
+  __tsan_mutex_pre_unlock(mutex, 0);
+  __tsan_mutex_post_unlock(mutex, 0);
+  san_glib.cond_wait(cond, mutex);
+  __tsan_mutex_pre_lock(mutex, 0);
+  __tsan_mutex_post_lock(mutex, 0, 0);
+}
+
+gboolean
+g_cond_wait_until(GCond *cond, GMutex *mutex, gint64 end_time)
+{
+  gboolean signalled;
+
+  __tsan_mutex_pre_unlock(mutex, 0);
+  __tsan_mutex_post_unlock(mutex, 0);
+  signalled = san_glib.cond_wait_until(cond, mutex, end_time);
+  __tsan_mutex_pre_lock(mutex, 0);
+  __tsan_mutex_post_lock(mutex, 0, 0);
+  return signalled;
+}
+#endif /* __SANITIZE_THREAD__ */
