@@ -283,10 +283,16 @@ mh_cli_parse(int argc, char **argv, MhConfig *config, gboolean *exit_now,
   g_auto(GStrv) args = NULL;
   g_autoptr(GOptionContext) context = NULL;
   GOptionGroup *group;
+  /* G_OPTION_FLAG_FILENAME on the callbacks: GOption passes their values
+   * as given, rather than failing on one that is not valid text in the
+   * locale with a message that names no option; the parsers reject such
+   * a value themselves, naming it. */
   const GOptionEntry entries[] = {
-    {"memory", 'm', 0, G_OPTION_ARG_CALLBACK, (gpointer)cli_on_memory,
+    {"memory", 'm', G_OPTION_FLAG_FILENAME, G_OPTION_ARG_CALLBACK,
+     (gpointer)cli_on_memory,
      "Guest RAM in MB: 2, 4 or 8 (default 4)", "MB"},
-    {"page", 'p', 0, G_OPTION_ARG_CALLBACK, (gpointer)cli_on_page,
+    {"page", 'p', G_OPTION_FLAG_FILENAME, G_OPTION_ARG_CALLBACK,
+     (gpointer)cli_on_page,
      "Page size of the guest's identity map: 4 (4 KB) or 2 (2 MB) (default 2)",
      "SIZE"},
     {"guest", 'g', 0, G_OPTION_ARG_FILENAME_ARRAY, &config->guests,
@@ -296,15 +302,19 @@ mh_cli_parse(int argc, char **argv, MhConfig *config, gboolean *exit_now,
     {"output-dir", 'o', 0, G_OPTION_ARG_FILENAME, &config->output_dir,
      "Where VMs' own files go, one directory per run (default "
      MH_DEFAULT_OUTPUT_DIR ")", "DIR"},
-    {"max-open", 0, 0, G_OPTION_ARG_CALLBACK, (gpointer)cli_on_max_open,
+    {"max-open", 0, G_OPTION_FLAG_FILENAME, G_OPTION_ARG_CALLBACK,
+     (gpointer)cli_on_max_open,
      "Files a VM may have open at once (default 32)", "N"},
-    {"quota", 0, 0, G_OPTION_ARG_CALLBACK, (gpointer)cli_on_quota,
+    {"quota", 0, G_OPTION_FLAG_FILENAME, G_OPTION_ARG_CALLBACK,
+     (gpointer)cli_on_quota,
      "Bytes a VM may write, copies of shared files included (default 64M)",
      "SIZE"},
-    {"sandbox", 0, 0, G_OPTION_ARG_CALLBACK, (gpointer)cli_on_sandbox,
+    {"sandbox", 0, G_OPTION_FLAG_FILENAME, G_OPTION_ARG_CALLBACK,
+     (gpointer)cli_on_sandbox,
      "Confine the threads that serve guests: on, off or strict (default on)",
      "MODE"},
-    {"timeout", 0, 0, G_OPTION_ARG_CALLBACK, (gpointer)cli_on_timeout,
+    {"timeout", 0, G_OPTION_FLAG_FILENAME, G_OPTION_ARG_CALLBACK,
+     (gpointer)cli_on_timeout,
      "Stop VMs still running after SECONDS (they count as failed)", "SECONDS"},
     {"verbose", 'v', 0, G_OPTION_ARG_NONE, &config->verbose,
      "Describe the machine built and print exit statistics", NULL},
