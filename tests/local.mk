@@ -2,6 +2,7 @@
 # both through the automake TAP driver.
 
 include tests/guests/local.mk
+include tests/guests/hostile/local.mk
 
 TAP_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
 LOG_DRIVER = $(TAP_DRIVER)
@@ -46,7 +47,8 @@ bats_tests = \
 	tests/vm.bats \
 	tests/multivm.bats \
 	tests/files.bats \
-	tests/sandbox.bats
+	tests/sandbox.bats \
+	tests/hostile.bats
 if HAVE_BATS
 TESTS += $(bats_tests)
 else
