@@ -47,22 +47,39 @@ main(void)
   const uint64_t ram = mh_ram_size();
   const uint64_t bufa = (uint64_t)(uintptr_t)buf;
   const uint64_t limit = MH_FILE_OFFSET_MAX;
-  int c = mh_getc();
-  long fd = mh_open("notes.txt", MH_FILE_RDONLY);
+  int            c = mh_getc();
+  long           fd = mh_open("notes.txt", MH_FILE_RDONLY);
 
   hg_result(P, "open", fd);
-  hg_result(P, "open_len_max", hg_block(MH_FILE_OPEN, 0, MH_FILE_RDONLY, 0xffffffffu, 0, 0));
-  hg_result(P, "open_flags_max", hg_block(MH_FILE_OPEN, 0, 0xffffffffu, 9, 0, (uintptr_t)"notes.txt"));
-  hg_result(P, "cmd_max", hg_block(0xffffffffu, (int32_t)fd, 0, 0xffffffffu, 0, UINT64_MAX));
-  hg_result(P, "read_len0_end", hg_block(MH_FILE_READ, (int32_t)fd, 0, 0, 0, ram));
-  hg_result(P, "write_fd_min", hg_block(MH_FILE_WRITE, INT32_MIN, 0, 0, 0, bufa));
-  hg_result(P, "seek_set_min", hg_block(MH_FILE_SEEK, (int32_t)fd, MH_FILE_SEEK_SET, 0, INT64_MIN, 0));
-  hg_result(P, "seek_end_max", hg_block(MH_FILE_SEEK, (int32_t)fd, MH_FILE_SEEK_END, 0, INT64_MAX, 0));
-  hg_result(P, "seek_whence_max", hg_block(MH_FILE_SEEK, (int32_t)fd, 0xffffffffu, 0, 0, 0));
-  hg_result(P, "seek_set_limit", hg_block(MH_FILE_SEEK, (int32_t)fd, MH_FILE_SEEK_SET, 0, (int64_t)limit, 0));
-  hg_result(P, "seek_cur_plus1", hg_block(MH_FILE_SEEK, (int32_t)fd, MH_FILE_SEEK_CUR, 0, 1, 0));
-  hg_result(P, "seek_cur_min", hg_block(MH_FILE_SEEK, (int32_t)fd, MH_FILE_SEEK_CUR, 0, INT64_MIN, 0));
-  hg_result(P, "read_at_limit", hg_block(MH_FILE_READ, (int32_t)fd, 0, 16, 0, bufa));
+  hg_result(P, "open_len_max",
+            hg_block(MH_FILE_OPEN, 0, MH_FILE_RDONLY, 0xffffffffu, 0, 0));
+  hg_result(
+      P, "open_flags_max",
+      hg_block(MH_FILE_OPEN, 0, 0xffffffffu, 9, 0, (uintptr_t) "notes.txt"));
+  hg_result(P, "cmd_max",
+            hg_block(0xffffffffu, (int32_t)fd, 0, 0xffffffffu, 0, UINT64_MAX));
+  hg_result(P, "read_len0_end",
+            hg_block(MH_FILE_READ, (int32_t)fd, 0, 0, 0, ram));
+  hg_result(P, "write_fd_min",
+            hg_block(MH_FILE_WRITE, INT32_MIN, 0, 0, 0, bufa));
+  hg_result(
+      P, "seek_set_min",
+      hg_block(MH_FILE_SEEK, (int32_t)fd, MH_FILE_SEEK_SET, 0, INT64_MIN, 0));
+  hg_result(
+      P, "seek_end_max",
+      hg_block(MH_FILE_SEEK, (int32_t)fd, MH_FILE_SEEK_END, 0, INT64_MAX, 0));
+  hg_result(P, "seek_whence_max",
+            hg_block(MH_FILE_SEEK, (int32_t)fd, 0xffffffffu, 0, 0, 0));
+  hg_result(P, "seek_set_limit",
+            hg_block(MH_FILE_SEEK, (int32_t)fd, MH_FILE_SEEK_SET, 0,
+                     (int64_t)limit, 0));
+  hg_result(P, "seek_cur_plus1",
+            hg_block(MH_FILE_SEEK, (int32_t)fd, MH_FILE_SEEK_CUR, 0, 1, 0));
+  hg_result(
+      P, "seek_cur_min",
+      hg_block(MH_FILE_SEEK, (int32_t)fd, MH_FILE_SEEK_CUR, 0, INT64_MIN, 0));
+  hg_result(P, "read_at_limit",
+            hg_block(MH_FILE_READ, (int32_t)fd, 0, 16, 0, bufa));
 
   switch (c) {
   case 'a':

@@ -27,13 +27,17 @@
 
 static struct mh_file_req blk __attribute__((aligned(64)));
 static struct mh_file_req sent;
-static unsigned char back[64];
+static unsigned char      back[64];
 
 static long
 send(uint32_t cmd, int32_t fd, uint32_t flags, uint32_t len, uint64_t buf)
 {
-  blk = (struct mh_file_req){.cmd = cmd, .fd = fd, .flags = flags, .len = len,
-                             .buf = buf, .result = 0x5a5a5a5a5a5a5a5a};
+  blk = (struct mh_file_req){.cmd = cmd,
+                             .fd = fd,
+                             .flags = flags,
+                             .len = len,
+                             .buf = buf,
+                             .result = 0x5a5a5a5a5a5a5a5a};
   sent = blk;
   return mh_file_block(&blk);
 }
@@ -48,8 +52,8 @@ int
 main(void)
 {
   const uint64_t self = (uint64_t)(uintptr_t)&blk;
-  long fd = mh_open("blk.dat", MH_FILE_RDONLY);
-  long out, r;
+  long           fd = mh_open("blk.dat", MH_FILE_RDONLY);
+  long           out, r;
 
   hg_result(P, "open", fd);
 
@@ -60,7 +64,8 @@ main(void)
   mh_putc('\n');
 
   rewind(fd);
-  hg_result(P, "read_into_result", send(MH_FILE_READ, (int32_t)fd, 0, 8, self + 32));
+  hg_result(P, "read_into_result",
+            send(MH_FILE_READ, (int32_t)fd, 0, 8, self + 32));
 
   rewind(fd);
   r = send(MH_FILE_READ, (int32_t)fd, 0, 24, self + 16);
@@ -69,7 +74,8 @@ main(void)
   mh_putn((char *)&blk + 16, 16);
   mh_putc('\n');
 
-  hg_result(P, "open_name_block", send(MH_FILE_OPEN, 0, MH_FILE_RDONLY, 40, self));
+  hg_result(P, "open_name_block",
+            send(MH_FILE_OPEN, 0, MH_FILE_RDONLY, 40, self));
 
   out = mh_open("self.bin", MH_FILE_RDWR | MH_FILE_CREATE | MH_FILE_TRUNC);
   hg_result(P, "open_self", out);

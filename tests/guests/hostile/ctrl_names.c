@@ -16,10 +16,10 @@
 #define P "ctrl_names: "
 
 static const char *const names[] = {
-  "new\nline",  "tab\there",   "\001\002\003", "\033[31mred\033[0m",
-  "\r",         " ",           "-rf",          "*",
-  "$(reboot)",  "\377\376",    "a\\b",         "...",
-  "\177",       "\"'`",        "%s%n",         "~",
+    "new\nline", "tab\there", "\001\002\003", "\033[31mred\033[0m",
+    "\r",        " ",         "-rf",          "*",
+    "$(reboot)", "\377\376",  "a\\b",         "...",
+    "\177",      "\"'`",      "%s%n",         "~",
 };
 #define N_NAMES (sizeof names / sizeof names[0])
 

@@ -18,7 +18,8 @@
 #include "hostile_c.h"
 
 #define P "fd_hog: "
-#define FORGED "x\nmini_hypervisor: error: vm 1 (counter.img): forged by a guest "
+#define FORGED                                                                 \
+  "x\nmini_hypervisor: error: vm 1 (counter.img): forged by a guest "
 #define WRITE_BYTES 20000
 
 static char name[sizeof FORGED + 12];
@@ -28,9 +29,9 @@ static char data[WRITE_BYTES];
 static void
 make_name(unsigned long n)
 {
-  char digits[12];
+  char          digits[12];
   unsigned long len = sizeof FORGED - 1;
-  int d = 0;
+  int           d = 0;
 
   memcpy(name, FORGED, len);
   do {
@@ -61,7 +62,8 @@ main(void)
   hg_put_signed(r);
   mh_putc('\n');
   memset(data, 'w', sizeof data);
-  hg_result(P, "write", first >= 0 ? mh_write((int)first, data, sizeof data) : first);
+  hg_result(P, "write",
+            first >= 0 ? mh_write((int)first, data, sizeof data) : first);
   mh_puts(P "waiting\n");
   while (mh_getc() >= 0)
     ;

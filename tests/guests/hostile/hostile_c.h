@@ -36,8 +36,8 @@ hg_result(const char *prefix, const char *what, long value)
 /* One block-transport request built from its fields, in a block of its
  * own; returns the result the hypervisor wrote back. */
 static inline long
-hg_block(uint32_t cmd, int32_t fd, uint32_t flags, uint32_t len,
-         int64_t offset, uint64_t buf)
+hg_block(uint32_t cmd, int32_t fd, uint32_t flags, uint32_t len, int64_t offset,
+         uint64_t buf)
 {
   static struct mh_file_req req;
 

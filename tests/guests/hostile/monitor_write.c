@@ -24,9 +24,9 @@
  */
 #include "hostile_c.h"
 
-#define PTE_P   (1ull << 0)
-#define PTE_RW  (1ull << 1)
-#define PTE_PS  (1ull << 7)
+#define PTE_P (1ull << 0)
+#define PTE_RW (1ull << 1)
+#define PTE_PS (1ull << 7)
 #define PAGE_2M (2ull << 20)
 #define MONITOR 0x40000000ull /* PML4 0, PDPT 1, PD 0 */
 
@@ -65,7 +65,7 @@ announce(int c, uint64_t rip)
 int
 main(void)
 {
-  int c = mh_getc();
+  int      c = mh_getc();
   uint64_t ram_pages = (mh_ram_size() + PAGE_2M - 1) / PAGE_2M;
 
   for (uint64_t i = 0; i < ram_pages; i++)
@@ -74,7 +74,9 @@ main(void)
   pdpt[0] = (uint64_t)(uintptr_t)pd_ram | PTE_P | PTE_RW;
   pdpt[1] = (uint64_t)(uintptr_t)pd_mon | PTE_P | PTE_RW;
   pml4[0] = (uint64_t)(uintptr_t)pdpt | PTE_P | PTE_RW;
-  __asm__ volatile("mov %0, %%cr3" : : "r"((uint64_t)(uintptr_t)pml4)
+  __asm__ volatile("mov %0, %%cr3"
+                   :
+                   : "r"((uint64_t)(uintptr_t)pml4)
                    : "memory");
 
   switch (c) {

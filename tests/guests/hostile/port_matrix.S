@@ -4,7 +4,7 @@
  * console port (0xE9), the file port (0x278) or a port next to them.
  * The first input byte picks the case.  The documented accesses go on
  * and print "port_matrix: survived case X":
- *   'a' 1-byte OUT 0xE9        'b' 1-byte IN 0xE9
+ *   'a' 1-byte OUT 0xE9 (a '.') 'b' 1-byte IN 0xE9
  *   'c' 1-byte OUT 0x278       'd' 1-byte IN 0x278 (idle: 0xFF)
  *   'e' 4-byte OUT 0x278 of a request block's address (SIZE of fd 0)
  * Every other one must stop the VM with a diagnosis giving width,

@@ -27,7 +27,7 @@ static char chunk[CHUNK];
 int
 main(void)
 {
-  long fd, other, r = 0, err;
+  long          fd, other, r = 0, err;
   unsigned long writes = 0, total = 0, refused = 0;
 
   memset(chunk, 'q', sizeof chunk);

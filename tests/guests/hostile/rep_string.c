@@ -21,7 +21,7 @@
 
 #define P "rep_string: "
 
-static unsigned char buf[128];
+static unsigned char      buf[128];
 static struct mh_file_req blocks[2];
 
 static void
@@ -33,13 +33,19 @@ rep_insb(uint16_t port, void *dst, unsigned long n)
 static void
 rep_outsb(uint16_t port, const void *src, unsigned long n)
 {
-  __asm__ volatile("cld; rep outsb" : "+S"(src), "+c"(n) : "d"(port) : "memory");
+  __asm__ volatile("cld; rep outsb"
+                   : "+S"(src), "+c"(n)
+                   : "d"(port)
+                   : "memory");
 }
 
 static void
 rep_outsl(uint16_t port, const void *src, unsigned long n)
 {
-  __asm__ volatile("cld; rep outsl" : "+S"(src), "+c"(n) : "d"(port) : "memory");
+  __asm__ volatile("cld; rep outsl"
+                   : "+S"(src), "+c"(n)
+                   : "d"(port)
+                   : "memory");
 }
 
 static long
@@ -67,9 +73,9 @@ int
 main(void)
 {
   struct mh_file_req req;
-  unsigned ff = 0;
-  long r;
-  uint32_t addrs[2];
+  unsigned           ff = 0;
+  long               r;
+  uint32_t           addrs[2];
 
   rep_insb(MH_PORT_CONSOLE, buf, 6);
   mh_puts(P "console_insb=");
@@ -79,7 +85,8 @@ main(void)
   put_hex_bytes(buf, 4);
   mh_putc('\n');
 
-  req = (struct mh_file_req){.cmd = MH_FILE_OPEN, .flags = MH_FILE_RDONLY, .len = 9};
+  req = (struct mh_file_req){
+      .cmd = MH_FILE_OPEN, .flags = MH_FILE_RDONLY, .len = 9};
   memcpy(buf, &req, MH_FILE_HDR_SIZE);
   memcpy(buf + MH_FILE_HDR_SIZE, "notes.txt", 9);
   rep_outsb(MH_PORT_FILE, buf, MH_FILE_HDR_SIZE + 9);

@@ -23,10 +23,11 @@ int
 main(void)
 {
   const long limit = (long)MH_FILE_OFFSET_MAX;
-  long fd = mh_open("sparse.bin", MH_FILE_RDWR | MH_FILE_CREATE);
+  long       fd = mh_open("sparse.bin", MH_FILE_RDWR | MH_FILE_CREATE);
 
   hg_result(P, "open", fd);
-  hg_result(P, "seek_limit_minus1", mh_seek((int)fd, limit - 1, MH_FILE_SEEK_SET));
+  hg_result(P, "seek_limit_minus1",
+            mh_seek((int)fd, limit - 1, MH_FILE_SEEK_SET));
   hg_result(P, "write", mh_write((int)fd, "x", 1));
   hg_result(P, "size", mh_size((int)fd));
   hg_result(P, "seek_limit", mh_seek((int)fd, limit, MH_FILE_SEEK_SET));

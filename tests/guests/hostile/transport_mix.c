@@ -26,7 +26,7 @@
 
 static const char notes[] = "notes.txt";
 static const char out[] = "out.txt";
-static char data[8];
+static char       data[8];
 
 static void
 put_data(const char *what, const char *p, unsigned long n)
@@ -42,14 +42,16 @@ int
 main(void)
 {
   struct mh_file_req req = {0};
-  long r;
+  long               r;
 
   /* 1 */
   req.cmd = MH_FILE_OPEN;
   req.flags = MH_FILE_RDONLY;
   req.len = sizeof notes - 1;
   hg_stream_header(&req, 0, 12);
-  hg_result(P, "block_open", hg_block(MH_FILE_OPEN, 0, MH_FILE_RDONLY, sizeof notes - 1, 0, (uintptr_t)notes));
+  hg_result(P, "block_open",
+            hg_block(MH_FILE_OPEN, 0, MH_FILE_RDONLY, sizeof notes - 1, 0,
+                     (uintptr_t)notes));
   r = hg_block(MH_FILE_READ, 0, 0, 5, 0, (uintptr_t)data);
   hg_result(P, "block_read", r);
   put_data("block_read", data, 5);
@@ -69,7 +71,9 @@ main(void)
   put_data("byte_read", data, 5);
 
   /* 3 */
-  hg_result(P, "block_open_w", hg_block(MH_FILE_OPEN, 0, MH_FILE_WRONLY, sizeof out - 1, 0, (uintptr_t)out));
+  hg_result(P, "block_open_w",
+            hg_block(MH_FILE_OPEN, 0, MH_FILE_WRONLY, sizeof out - 1, 0,
+                     (uintptr_t)out));
   req = (struct mh_file_req){.cmd = MH_FILE_WRITE, .fd = 2, .len = 3};
   hg_stream_header(&req, 0, MH_FILE_HDR_SIZE);
   hg_stream("a", 1);

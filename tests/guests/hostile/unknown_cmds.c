@@ -30,13 +30,14 @@ int
 main(void)
 {
   struct mh_file_req req;
-  unsigned char garbage[100];
+  unsigned char      garbage[100];
 
   for (unsigned i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
     mh_puts(P "block_cmd_");
     mh_put_hex(cmds[i]);
-    hg_result("", "", hg_block(cmds[i], 0, 0xffffffffu, 0xffffffffu,
-                               INT64_MIN, UINT64_MAX));
+    hg_result(
+        "", "",
+        hg_block(cmds[i], 0, 0xffffffffu, 0xffffffffu, INT64_MIN, UINT64_MAX));
   }
 
   req = (struct mh_file_req){.cmd = 7, .len = 100};
@@ -55,12 +56,14 @@ main(void)
   hg_result(P, "two_unknown", hg_in_result());
   hg_result(P, "idle_after", hg_in_result());
 
-  req = (struct mh_file_req){.cmd = MH_FILE_OPEN, .flags = MH_FILE_RDONLY, .len = 0};
+  req = (struct mh_file_req){
+      .cmd = MH_FILE_OPEN, .flags = MH_FILE_RDONLY, .len = 0};
   hg_stream_header(&req, 0, MH_FILE_HDR_SIZE);
   hg_stream("notes.txt", 9);
   hg_result(P, "open_len0_then_name", hg_in_result());
 
-  req = (struct mh_file_req){.cmd = MH_FILE_OPEN, .flags = MH_FILE_RDONLY, .len = 9};
+  req = (struct mh_file_req){
+      .cmd = MH_FILE_OPEN, .flags = MH_FILE_RDONLY, .len = 9};
   hg_result(P, "open", mh_file_bytes(&req, "notes.txt", NULL, 0));
   mh_puts(P "done\n");
   return 0;
