@@ -138,14 +138,18 @@ files_openat(int dir_fd, const char *name, int flags, mode_t mode)
   return fd;
 }
 
-/* Records a host failure for the end-of-run report; returns EIO. */
+/* Records a host failure for the end-of-run report; returns EIO.  The
+ * name comes from the guest: it is escaped (\n, \033, ...) so that it
+ * cannot forge lines or terminal sequences on our standard error. */
 static gint64
 files_host_error(MhFileService *svc, const char *what, const char *name,
                  int err)
 {
+  g_autofree char *safe = g_strescape(name, NULL);
+
   svc->host_errors++;
   g_free(svc->last_host_error);
-  svc->last_host_error = g_strdup_printf("%s '%s': %s", what, name,
+  svc->last_host_error = g_strdup_printf("%s '%s': %s", what, safe,
                                          g_strerror(err));
   return MH_FILE_EIO;
 }
@@ -400,6 +404,11 @@ files_open(MhFileService *svc, const guint8 *raw, guint32 len, guint32 flags)
       open_file_free(file);
       return MH_FILE_ENOENT;
     }
+    /* Empty files cost no bytes of quota, but inodes all the same. */
+    if (g_hash_table_size(svc->privates) >= MH_FILES_PRIVATE_MAX) {
+      open_file_free(file);
+      return MH_FILE_EQUOTA;
+    }
     status = files_need_dir(svc);
     /* A truncating open of a shared file: an empty private copy now. */
     if (status == 0 && orig != NULL)
@@ -492,10 +501,13 @@ files_write(MhFileService *svc, MhOpenFile *f, const guint8 *src, guint32 len)
       return size;
     offset = (guint64)size;
   }
-  if (len > svc->config->quota - svc->written)
-    return MH_FILE_EQUOTA;
   if (offset > MH_FILE_OFFSET_MAX || len > MH_FILE_OFFSET_MAX - offset)
     return MH_FILE_EINVAL;
+  /* The quota bounds the bytes written and, so that a write far beyond
+   * the end cannot make a huge sparse file, the size of every file. */
+  if (len > svc->config->quota - svc->written ||
+      (len > 0 && offset + len > svc->config->quota))
+    return MH_FILE_EQUOTA;
   while (done < len) {
     ssize_t n = pwrite(f->host_fd, src + done, len - done, (off_t)(offset + done));
     if (n < 0 && errno == EINTR)

@@ -45,6 +45,9 @@ typedef struct {
   guint64              quota;      /* bytes a VM may write               */
 } MhFileConfig;
 
+/* Files one VM may create or copy (each costs an inode even if empty). */
+#define MH_FILES_PRIVATE_MAX 4096u
+
 /* How a name is known to one VM (values of the copy-on-write map). */
 typedef enum {
   MH_PRIVATE_CREATED = 1, /* the VM created it                           */

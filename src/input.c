@@ -28,15 +28,25 @@ mh_input_clear(MhInput *in)
   g_mutex_clear(&in->lock);
 }
 
-void
+gsize
 mh_input_push(MhInput *in, const guint8 *bytes, gsize n)
 {
+  gsize room, take = 0;
+
   g_mutex_lock(&in->lock);
   if (!in->closed && !in->abandoned && n > 0) {
-    g_byte_array_append(in->data, bytes, (guint)n);
-    g_cond_broadcast(&in->cond);
+    gsize unread = in->data->len - in->pos;
+    room = unread < MH_INPUT_MAX ? MH_INPUT_MAX - unread : 0;
+    take = MIN(n, room);
+    if (take > 0) {
+      g_byte_array_append(in->data, bytes, (guint)take);
+      g_cond_broadcast(&in->cond);
+    }
+  } else {
+    take = n; /* nobody will read it: not "dropped for lack of room" */
   }
   g_mutex_unlock(&in->lock);
+  return n - take;
 }
 
 void
@@ -122,22 +132,37 @@ mh_router_init(MhRouter *r, MhInput **queues, guint n_queues, MhRouteWarn warn,
   r->line_no = 1;
   r->warn = warn;
   r->warn_user = warn_user;
+  r->overflowed = g_new0(gboolean, n_queues);
 }
 
 void
 mh_router_clear(MhRouter *r)
 {
   r->queues = NULL;
+  g_clear_pointer(&r->overflowed, g_free);
+}
+
+static void
+router_push(MhRouter *r, guint i, const guint8 *bytes, gsize n)
+{
+  if (mh_input_push(r->queues[i], bytes, n) > 0 && !r->overflowed[i]) {
+    g_autofree char *msg = g_strdup_printf(
+      "VM %u has left %u MiB of its input unread: its input from line %"
+      G_GUINT64_FORMAT " on is dropped", i, MH_INPUT_MAX >> 20, r->line_no);
+    r->overflowed[i] = TRUE;
+    if (r->warn)
+      r->warn(r->warn_user, msg);
+  }
 }
 
 static void
 router_deliver(MhRouter *r, const guint8 *bytes, gsize n)
 {
   if (r->target >= 0)
-    mh_input_push(r->queues[r->target], bytes, n);
+    router_push(r, (guint)r->target, bytes, n);
   else if (r->target == MH_ROUTE_ALL)
     for (guint i = 0; i < r->n_queues; i++)
-      mh_input_push(r->queues[i], bytes, n);
+      router_push(r, i, bytes, n);
 }
 
 /* Decides the current line's target from its first bytes, if they allow
@@ -186,7 +211,7 @@ void
 mh_router_feed(MhRouter *r, const guint8 *bytes, gsize n)
 {
   if (r->raw) {
-    mh_input_push(r->queues[0], bytes, n);
+    router_push(r, 0, bytes, n); /* backpressure keeps it under the cap */
     return;
   }
   while (n > 0) {

@@ -30,14 +30,21 @@ typedef struct {
                            MH_INPUT_LOW (the router may read again), or -1 */
 } MhInput;
 
-/* The router stops reading standard input while a queue holds more than
- * MH_INPUT_HIGH bytes, and reads again once it drains below MH_INPUT_LOW. */
+/* With one VM, the router stops reading standard input while its queue
+ * holds more than MH_INPUT_HIGH bytes, and reads again once it drains
+ * below MH_INPUT_LOW: backpressure, nothing lost.  With several VMs that
+ * would let one VM that never reads hold up every other VM's input, so
+ * reading goes on and a queue takes at most MH_INPUT_MAX unread bytes;
+ * input beyond that for that VM is dropped, with a warning. */
 #define MH_INPUT_HIGH (1u << 20)
 #define MH_INPUT_LOW  (64u << 10)
+#define MH_INPUT_MAX  (64u << 20)
 
 void  mh_input_init(MhInput *in, int space_fd);
 void  mh_input_clear(MhInput *in);
-void  mh_input_push(MhInput *in, const guint8 *bytes, gsize n);
+/* Queues @n bytes; returns how many were dropped because the queue
+ * already held MH_INPUT_MAX unread bytes. */
+gsize mh_input_push(MhInput *in, const guint8 *bytes, gsize n);
 void  mh_input_close(MhInput *in);
 /* The reader will read no more (its VM ended): later pushes are dropped. */
 void  mh_input_abandon(MhInput *in);
@@ -68,6 +75,7 @@ typedef struct {
   guint8      prefix[12]; /* the line's first bytes while undecided    */
   gsize       prefix_len;
   guint64     line_no;    /* 1-based, for warnings                     */
+  gboolean   *overflowed; /* per queue: dropping was reported already  */
   MhRouteWarn warn;
   gpointer    warn_user;
 } MhRouter;

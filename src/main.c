@@ -79,7 +79,8 @@ on_kick(int signo)
 
 /* Signals: SIGINT/SIGTERM/SIGHUP are blocked in every thread and read by
  * the main thread through a signalfd; the kick signal has a no-op handler
- * without SA_RESTART; SIGPIPE is ignored (write errors are reported). */
+ * without SA_RESTART; SIGPIPE and SIGXFSZ are ignored (the failing write
+ * reports the error instead). */
 static int
 setup_signals(GError **error)
 {
@@ -90,6 +91,9 @@ setup_signals(GError **error)
   sigemptyset(&kick.sa_mask);
   sigaction(MH_KICK_SIGNAL, &kick, NULL);
   signal(SIGPIPE, SIG_IGN);
+  /* A file growing past the host's size limit (ulimit -f) must fail that
+   * one write (EFBIG, reported to the guest), not kill every VM. */
+  signal(SIGXFSZ, SIG_IGN);
 
   sigemptyset(&stop_set);
   sigaddset(&stop_set, SIGINT);
@@ -104,33 +108,40 @@ setup_signals(GError **error)
 }
 
 /* Each VM always holds four descriptors (its VM, its vCPU, and its and
- * the run's directories); the files it opens come on top, up to
- * --max-open, and a host limit hit there is reported to the guest as
- * MH_FILE_EMFILE.  The process needs a few of its own. */
+ * the run's directories), plus the files its guest opens; the process
+ * needs a few of its own. */
 #define MH_FDS_PER_VM 4u
 #define MH_FDS_BASE   32u
 
-/* Raises the open-file limit to its hard maximum, and refuses a run that
- * cannot fit in it. */
-static gboolean
-ensure_fd_limit(guint n_vms, GError **error)
+/* Raises the open-file limit to its hard maximum, then gives every VM a
+ * fair share of it: --max-open files each, or fewer where the limit
+ * cannot hold that many for every VM at once, so that no VM can take the
+ * descriptors another needs.  Refuses a run that cannot give each VM at
+ * least one file.  Returns the files per VM, or 0. */
+static guint
+share_fd_limit(guint n_vms, guint max_open, GError **error)
 {
-  rlim_t need = (rlim_t)n_vms * MH_FDS_PER_VM + MH_FDS_BASE;
   struct rlimit rl;
+  guint64 limit, share;
 
   if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
-    return TRUE;
+    return max_open;
   if (rl.rlim_cur < rl.rlim_max) {
     rl.rlim_cur = rl.rlim_max;
     setrlimit(RLIMIT_NOFILE, &rl);
   }
-  if (rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= need)
-    return TRUE;
-  g_set_error(error, MH_ERROR, MH_ERROR_HOST,
-              "%u VMs need at least %llu open files, but the limit is %llu "
-              "(raise it with ulimit -n, or run fewer VMs)", n_vms,
-              (unsigned long long)need, (unsigned long long)rl.rlim_max);
-  return FALSE;
+  limit = rl.rlim_cur == RLIM_INFINITY ? G_MAXUINT64 : (guint64)rl.rlim_cur;
+  share = limit <= MH_FDS_BASE ? 0 : (limit - MH_FDS_BASE) / n_vms;
+  share = share <= MH_FDS_PER_VM ? 0 : share - MH_FDS_PER_VM;
+  if (share == 0) {
+    g_set_error(error, MH_ERROR, MH_ERROR_HOST,
+                "%u VMs need at least %" G_GUINT64_FORMAT " open files, but the "
+                "limit is %" G_GUINT64_FORMAT " (raise it with ulimit -n, or "
+                "run fewer VMs)", n_vms,
+                (guint64)n_vms * (MH_FDS_PER_VM + 1) + MH_FDS_BASE, limit);
+    return 0;
+  }
+  return (guint)MIN(share, (guint64)max_open);
 }
 
 /* Loads each distinct image path once; returns images in argv order. */
@@ -178,11 +189,13 @@ warn_input(gpointer user, const char *message)
   fprintf(stderr, "%s: warning: %s\n", g_get_prgname(), message);
 }
 
-/* TRUE while some running VM's queue is too full to take more input. */
+/* TRUE while the only VM's queue is too full to take more input.  With
+ * several VMs there is no such pause (see MH_INPUT_MAX): one VM that
+ * never reads must not hold up the input of the others. */
 static gboolean
 input_backlogged(MhWait *w)
 {
-  for (guint i = 0; i < w->n_slots; i++)
+  for (guint i = 0; w->router.raw && i < w->n_slots; i++)
     if (w->slots[i].vm != NULL &&
         mh_input_pending(&w->slots[i].vm->input) > MH_INPUT_HIGH)
       return TRUE;
@@ -452,6 +465,7 @@ run(const MhConfig *config, GError **error)
               .output_fd = -1};
   MhSandbox sandbox = {0};
   gboolean made_output;
+  guint max_open;
   MhOutput output;
   int stop_signal, status = MH_EXIT_FAILURE;
 
@@ -466,18 +480,23 @@ run(const MhConfig *config, GError **error)
   shared = mh_shared_files_open(config->files, error);
   if (shared == NULL)
     return MH_EXIT_USAGE;
+  max_open = share_fd_limit(machine.vm_count, config->max_open, error);
+  if (max_open == 0)
+    return MH_EXIT_FAILURE;
+  if (max_open < config->max_open)
+    fprintf(stderr, "%s: warning: the open-file limit leaves each of the %u "
+            "VMs %u open files, not %u (raise it with ulimit -n)\n",
+            g_get_prgname(), machine.vm_count, max_open, config->max_open);
   run_name = make_run_name();
   files = (MhFileConfig){
     .shared = shared,
     .output_dir = config->output_dir,
     .run_name = run_name,
-    .max_open = config->max_open,
+    .max_open = max_open,
     .quota = config->quota,
   };
   machine.files = &files;
 
-  if (!ensure_fd_limit(machine.vm_count, error))
-    return MH_EXIT_FAILURE;
   if (!mh_sandbox_probe(&sandbox, config->sandbox, error))
     return MH_EXIT_FAILURE;
   if (sandbox.missing != NULL)

@@ -24,6 +24,7 @@ vcpu_exit_name(guint reason)
     [KVM_EXIT_MMIO] = "mmio",           [KVM_EXIT_IRQ_WINDOW_OPEN] = "irq-window",
     [KVM_EXIT_SHUTDOWN] = "shutdown",   [KVM_EXIT_FAIL_ENTRY] = "fail-entry",
     [KVM_EXIT_INTR] = "intr",           [KVM_EXIT_INTERNAL_ERROR] = "internal-error",
+    [KVM_EXIT_SET_TPR] = "set-tpr",
   };
   if (reason < G_N_ELEMENTS(names) && names[reason] != NULL)
     return names[reason];
@@ -155,18 +156,33 @@ vcpu_on_shutdown(MhVm *vm, GError **error)
 static gboolean
 vcpu_on_mmio(MhVm *vm, GError **error)
 {
-  guint64 gpa = vm->run->mmio.phys_addr;
+  const struct kvm_run *run = vm->run;
+  guint64 gpa = run->mmio.phys_addr, rip;
+  /* KVM has completed a write when it exits (RIP is past the writing
+   * instruction) but not a read (RIP is on it). */
+  const char *where = run->mmio.is_write ? "by the instruction ending at RIP"
+                                         : "at RIP";
 
+  vcpu_get_state(vm, &rip, NULL);
   /* The monitor region is a read-only slot: only writes exit here. */
-  if (gpa >= MH_MONITOR_GPA && gpa - MH_MONITOR_GPA < MH_MONITOR_SIZE)
-    return vcpu_fail(vm, error,
-                     "%u-byte write to the hypervisor's page tables and GDT "
-                     "(read-only) at guest-physical 0x%" G_GINT64_MODIFIER "x",
-                     vm->run->mmio.len, gpa);
-  return vcpu_fail(vm, error,
-                   "access outside RAM: %u-byte %s guest-physical address 0x%"
-                   G_GINT64_MODIFIER "x", vm->run->mmio.len,
-                   vm->run->mmio.is_write ? "write to" : "read from", gpa);
+  if (gpa >= MH_MONITOR_GPA && gpa - MH_MONITOR_GPA < MH_MONITOR_SIZE) {
+    guint64 off = gpa - MH_MONITOR_GPA;
+    g_set_error(error, MH_ERROR, MH_ERROR_GUEST,
+                "%u-byte write to the hypervisor's %s (read-only) at "
+                "guest-physical 0x%" G_GINT64_MODIFIER "x %s 0x%"
+                G_GINT64_MODIFIER "x", run->mmio.len,
+                off < MH_MONITOR_TSS_OFF  ? "GDT"
+                : off < MH_MONITOR_PT_OFF ? "TSS"
+                                          : "page tables",
+                gpa, where, rip);
+    return FALSE;
+  }
+  g_set_error(error, MH_ERROR, MH_ERROR_GUEST,
+              "access outside RAM: %u-byte %s guest-physical address 0x%"
+              G_GINT64_MODIFIER "x %s 0x%" G_GINT64_MODIFIER "x",
+              run->mmio.len, run->mmio.is_write ? "write to" : "read from",
+              gpa, where, rip);
+  return FALSE;
 }
 
 static gboolean
@@ -174,7 +190,9 @@ vcpu_on_internal_error(MhVm *vm, GError **error)
 {
   guint64 rip;
   GString *bytes = g_string_new(NULL);
-  const guint8 *code;
+  const guint8 *code = NULL;
+  const char *hint;
+  guint n;
 
   if (vm->run->internal.suberror != KVM_INTERNAL_ERROR_EMULATION) {
     g_string_free(bytes, TRUE);
@@ -183,7 +201,7 @@ vcpu_on_internal_error(MhVm *vm, GError **error)
   }
   vcpu_get_state(vm, &rip, NULL);
   /* Show the instruction bytes: they tell which instruction it was. */
-  for (guint n = 15; n > 0; n--) {
+  for (n = 15; n > 0; n--) {
     code = mh_guestmem_range(&vm->ram, rip, n);
     if (code != NULL) {
       for (guint i = 0; i < n; i++)
@@ -191,12 +209,17 @@ vcpu_on_internal_error(MhVm *vm, GError **error)
       break;
     }
   }
+  if (code == NULL)
+    hint = " - RIP is outside guest RAM: nothing there to run";
+  else if (mh_x86_is_simd(code, n))
+    hint = " - an SSE/AVX instruction, which nested KVM may not emulate: "
+           "build guests with -mgeneral-regs-only";
+  else
+    hint = " - KVM's instruction emulator does not handle it here";
   g_set_error(error, MH_ERROR, MH_ERROR_GUEST,
               "KVM could not emulate the instruction at RIP 0x%"
               G_GINT64_MODIFIER "x (bytes:%s)%s", rip,
-              bytes->len ? bytes->str : " unavailable",
-              " - nested KVM may reject SSE/AVX: build guests with "
-              "-mgeneral-regs-only");
+              bytes->len ? bytes->str : " unavailable", hint);
   g_string_free(bytes, TRUE);
   return FALSE;
 }
@@ -270,6 +293,10 @@ mh_vm_run(MhVm *vm, GError **error)
       vcpu_on_internal_error(vm, error);
       break;
     case KVM_EXIT_INTR:
+      continue;
+    case KVM_EXIT_SET_TPR:
+      /* The guest changed CR8 (task priority): with no interrupt
+       * controller there is nothing to do. */
       continue;
     default:
       vcpu_fail(vm, error, "unexpected KVM exit %u (%s)", run->exit_reason,

@@ -194,3 +194,26 @@ mh_x86_decode_pio(const guint8 *code, gsize avail, MhPioInsn *insn)
   insn->length = (guint)i;
   return TRUE;
 }
+
+gboolean
+mh_x86_is_simd(const guint8 *code, gsize n)
+{
+  gsize i = 0;
+  guint8 op;
+
+  while (i < n && (code[i] == 0x66 || code[i] == 0xf2 || code[i] == 0xf3 ||
+                   (code[i] & 0xf0) == 0x40))
+    i++;
+  if (i >= n)
+    return FALSE;
+  /* VEX (C4, C5) and EVEX (62) prefixes exist only for AVX in 64-bit mode. */
+  if (code[i] == 0xc4 || code[i] == 0xc5 || code[i] == 0x62)
+    return TRUE;
+  if (code[i] != 0x0f || i + 1 >= n)
+    return FALSE;
+  op = code[i + 1];
+  /* Two-byte opcode map (SDM 2, Table A-3): the SSE/MMX rows. */
+  return (op >= 0x10 && op <= 0x17) || (op >= 0x28 && op <= 0x2f) ||
+         op == 0x38 || op == 0x3a || (op >= 0x50 && op <= 0x7f) ||
+         op == 0xc2 || (op >= 0xc4 && op <= 0xc6) || op >= 0xd0;
+}

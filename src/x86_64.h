@@ -121,4 +121,9 @@ typedef struct {
  * past others when it exits to user space. */
 gboolean mh_x86_decode_pio(const guint8 *code, gsize avail, MhPioInsn *insn);
 
+/* Whether @code starts with an SSE/AVX instruction (VEX, EVEX, or a 0F
+ * opcode of the SIMD groups, after legacy and REX prefixes): the kind a
+ * nested KVM's emulator may refuse.  A hint for diagnoses only. */
+gboolean mh_x86_is_simd(const guint8 *code, gsize n);
+
 #endif /* MH_X86_64_H */

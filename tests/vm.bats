@@ -139,7 +139,7 @@ fails_with() {
   # The guest maps a page of its own onto guest-physical 0x20000000.
   run --separate-stderr mh -m 8 -g "$(tguest mmio)"
   assert_equal "$status" 1
-  [[ "$stderr" =~ "vm 0 (mmio.img): access outside RAM: "[1248]"-byte write to guest-physical address 0x20000000 at RIP 0x" ]] ||
+  [[ "$stderr" =~ "vm 0 (mmio.img): access outside RAM: "[1248]"-byte write to guest-physical address 0x20000000 by the instruction ending at RIP 0x" ]] ||
     fail "$stderr"
 }
 

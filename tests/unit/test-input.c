@@ -156,6 +156,27 @@ test_abandon_and_stop(void)
   mh_input_clear(&in);
 }
 
+static void
+test_cap_drops_and_warns_once(void)
+{
+  g_autofree char *big = g_malloc(MH_INPUT_MAX);
+  Fixture f;
+
+  memset(big, 'q', MH_INPUT_MAX);
+  fixture_setup(&f, N);
+  feed(&f, "0:");
+  mh_router_feed(&f.router, (const guint8 *)big, MH_INPUT_MAX);
+  feed(&f, "\n0:more\n0:and more\n1:for one\n");
+  /* VM 0 holds the cap; its later lines are dropped, reported once; the
+   * others are not held up. */
+  g_assert_cmpuint(mh_input_pending(&f.queues[0]), ==, MH_INPUT_MAX);
+  g_assert_cmpuint(mh_input_pending(&f.queues[1]), ==, 8);
+  g_assert_cmpstr(f.warnings->str, ==,
+                  "VM 0 has left 64 MiB of its input unread: its input from "
+                  "line 1 on is dropped\n");
+  fixture_teardown(&f, N);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -165,5 +186,6 @@ main(int argc, char **argv)
   g_test_add_func("/input/long-line", test_long_line_streams);
   g_test_add_func("/input/raw-single-vm", test_raw_single);
   g_test_add_func("/input/abandon-and-stop", test_abandon_and_stop);
+  g_test_add_func("/input/cap", test_cap_drops_and_warns_once);
   return g_test_run();
 }

@@ -181,6 +181,27 @@ test_decode_pio(void)
   }
 }
 
+static void
+test_is_simd(void)
+{
+  static const struct { guint8 bytes[5]; gsize n; gboolean simd; } cases[] = {
+    {{0x0f, 0x28, 0xc1}, 3, TRUE},        /* movaps xmm0, xmm1        */
+    {{0x66, 0x0f, 0xef, 0xc0}, 4, TRUE},  /* pxor xmm0, xmm0          */
+    {{0xf3, 0x0f, 0x10, 0x07}, 4, TRUE},  /* movss xmm0, [rdi]        */
+    {{0xc5, 0xf8, 0x77}, 3, TRUE},        /* vzeroupper (VEX)         */
+    {{0x62, 0xf1, 0x7c, 0x48}, 4, TRUE},  /* EVEX                     */
+    {{0xcc}, 1, FALSE},                   /* int3                     */
+    {{0xcd, 0x80}, 2, FALSE},             /* int 0x80                 */
+    {{0x0f, 0x0b}, 2, FALSE},             /* ud2                      */
+    {{0x0f, 0x01, 0xc1}, 3, FALSE},       /* vmcall                   */
+    {{0x48, 0x89, 0xc3}, 3, FALSE},       /* mov rbx, rax             */
+    {{0x66, 0x66}, 2, FALSE},             /* prefixes only            */
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++)
+    g_assert_cmpint(mh_x86_is_simd(cases[i].bytes, cases[i].n), ==,
+                    cases[i].simd);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -200,5 +221,6 @@ main(int argc, char **argv)
   g_test_add_func("/x86/page-tables/refuses", test_refuses);
   g_test_add_func("/x86/long-mode", test_long_mode);
   g_test_add_func("/x86/decode-pio", test_decode_pio);
+  g_test_add_func("/x86/is-simd", test_is_simd);
   return g_test_run();
 }
