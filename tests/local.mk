@@ -55,7 +55,7 @@ else
 check-local:
 	@echo "bats is required for make check (apt-get install bats bats-assert bats-support bats-file)" >&2; exit 1
 endif
-EXTRA_DIST += $(bats_tests) tests/helpers.bash
+EXTRA_DIST += $(bats_tests) tests/helpers.bash tests/run-all
 
 # installcheck (and so distcheck) builds a guest from the installed SDK.
 installcheck-local: mh-sdk-installcheck
