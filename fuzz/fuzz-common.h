@@ -8,10 +8,12 @@
 #ifndef MH_FUZZ_COMMON_H
 #define MH_FUZZ_COMMON_H
 
+#include <ftw.h>
 #include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int LLVMFuzzerTestOneInput(const guint8 *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -97,6 +99,36 @@ fuzz_glib_strict(void)
 {
   g_log_set_always_fatal(G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL |
                          G_LOG_LEVEL_WARNING);
+}
+
+static inline int
+fuzz_rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+  (void)st;
+  (void)flag;
+  (void)ftw;
+  remove(path);
+  return 0;
+}
+
+/* Removes a scratch directory and everything in it (at exit). */
+static inline void
+fuzz_rm_rf(const char *dir)
+{
+  nftw(dir, fuzz_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* A new scratch directory, in /dev/shm where there is one: a harness that
+ * makes and removes files for every input runs several times faster on
+ * tmpfs than on a disk filesystem. */
+static inline char *
+fuzz_scratch_dir(const char *name)
+{
+  const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : g_get_tmp_dir();
+  char *dir = g_strdup_printf("%s/mh-fuzz-%s-XXXXXX", base, name);
+
+  FUZZ_CHECK(g_mkdtemp(dir) != NULL, "cannot make %s", dir);
+  return dir;
 }
 
 #endif /* MH_FUZZ_COMMON_H */

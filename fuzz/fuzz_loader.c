@@ -18,20 +18,24 @@
 #include "error.h"
 #include "loader.h"
 
+static char *scratch;
 static char *image_path;
+
+static void
+remove_scratch(void)
+{
+  fuzz_rm_rf(scratch);
+}
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *dir = NULL;
-
   (void)argc;
   (void)argv;
   fuzz_glib_strict();
-  dir = g_dir_make_tmp("mh-fuzz-loader-XXXXXX", &error);
-  FUZZ_CHECK(dir != NULL, "%s", error->message);
-  image_path = g_build_filename(dir, "guest.img", NULL);
+  scratch = fuzz_scratch_dir("loader");
+  atexit(remove_scratch);
+  image_path = g_build_filename(scratch, "guest.img", NULL);
   return 0;
 }
 
