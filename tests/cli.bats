@@ -162,3 +162,13 @@ usage_error() { # usage_error EXPECTED-TEXT -- ARGS...
   assert_equal "$status" 1
   assert_equal "$stderr" "mini_hypervisor: error: cannot open /nonexistent/kvm: No such file or directory (is KVM enabled? load kvm_intel or kvm_amd)"
 }
+
+@test "the bash completion offers every long option --help lists" {
+  completion=${MH_COMPLETION:-/usr/share/bash-completion/completions/mini_hypervisor}
+  [ -f "$completion" ] || fail "no completion file at $completion"
+  run mh --help
+  assert_success
+  want=$(grep -o -- '--[a-z][a-z-]*' <<<"$output" | sort -u | tr '\n' ' ')
+  have=$(sed -n "/local opts='/,/'/p" "$completion" | grep -o -- '--[a-z][a-z-]*' | sort -u | tr '\n' ' ')
+  assert_equal "$have" "$want"
+}

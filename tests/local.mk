@@ -19,6 +19,7 @@ AM_TESTS_ENVIRONMENT = \
 	MH_GUESTS='$(abs_top_builddir)/guests/examples'; export MH_GUESTS; \
 	MH_TEST_GUESTS='$(abs_top_builddir)/tests/guests'; export MH_TEST_GUESTS; \
 	MH_TESTS_SRCDIR='$(abs_top_srcdir)/tests'; export MH_TESTS_SRCDIR; \
+	MH_COMPLETION='$(abs_top_srcdir)/src/mini_hypervisor.bash-completion'; export MH_COMPLETION; \
 	G_TEST_SRCDIR='$(abs_top_srcdir)/tests/unit'; export G_TEST_SRCDIR; \
 	G_TEST_BUILDDIR='$(abs_top_builddir)/tests/unit'; export G_TEST_BUILDDIR;
 
