@@ -61,7 +61,7 @@ run_vm_thread(gpointer data)
 
   /* Confine this thread before the guest's first instruction. */
   if (mh_sandbox_enter(slot->sandbox, slot->vm->files.dir_fd,
-                       slot->vm->vcpu_fd, &slot->error))
+                       slot->vm->vm_fd, slot->vm->vcpu_fd, &slot->error))
     mh_vm_run(slot->vm, &slot->error);
   else
     g_prefix_error(&slot->error, "cannot confine its thread: ");
@@ -344,7 +344,6 @@ start_vms(MhWait *w, const MhConfig *config, GPtrArray *images,
       continue;
     }
     queues[i] = &slot->vm->input;
-    w->coalescing |= slot->vm->ring != NULL;
     mh_files_prepare_dir(&slot->vm->files);
     if (config->verbose) {
       g_autofree char *desc = mh_vm_describe(slot->vm);
@@ -527,6 +526,9 @@ run(const MhConfig *config, GError **error)
   w.n_slots = images->len;
   w.slots = slots = g_new0(MhRunSlot, w.n_slots);
   made_output = !g_file_test(config->output_dir, G_FILE_TEST_EXISTS);
+  /* Any VM may switch to coalesced console output while it runs. */
+  w.coalescing = kvm.coalesced_pio &&
+                 g_getenv("MINI_HYPERVISOR_NO_COALESCING") == NULL;
   w.n_running = start_vms(&w, config, images, &kvm, &machine, &output,
                           &sandbox);
   if (config->verbose) {

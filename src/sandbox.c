@@ -138,12 +138,19 @@ static const char *const sandbox_allowed[] = {
 };
 
 static gboolean
-sandbox_seccomp(int vcpu_fd, GError **error)
+sandbox_seccomp(int vm_fd, int vcpu_fd, GError **error)
 {
-  /* The vCPU loop's only ioctls, and only on its own vCPU. */
+  /* The vCPU loop's only ioctls, and only on its own vCPU... */
   static const unsigned long ioctls[] = {KVM_RUN, KVM_GET_REGS, KVM_GET_SREGS};
   scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
   int rc = ctx == NULL ? -ENOMEM : 0;
+
+  /* ...and, on its own VM, the switch to coalesced console output. */
+  if (rc == 0)
+    rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 2,
+                          SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)vm_fd),
+                          SCMP_A1(SCMP_CMP_EQ,
+                                  (scmp_datum_t)KVM_REGISTER_COALESCED_MMIO));
 
   for (gsize i = 0; rc == 0 && i < G_N_ELEMENTS(sandbox_allowed); i++) {
     int nr = seccomp_syscall_resolve_name(sandbox_allowed[i]);
@@ -166,7 +173,7 @@ sandbox_seccomp(int vcpu_fd, GError **error)
 }
 
 gboolean
-mh_sandbox_enter(const MhSandbox *sb, int vm_dir_fd, int vcpu_fd,
+mh_sandbox_enter(const MhSandbox *sb, int vm_dir_fd, int vm_fd, int vcpu_fd,
                  GError **error)
 {
   if (sb->mode == MH_SANDBOX_OFF)
@@ -179,7 +186,7 @@ mh_sandbox_enter(const MhSandbox *sb, int vm_dir_fd, int vcpu_fd,
   }
   if (sb->landlock_abi > 0 && !sandbox_landlock(sb, vm_dir_fd, error))
     return FALSE;
-  return sandbox_seccomp(vcpu_fd, error);
+  return sandbox_seccomp(vm_fd, vcpu_fd, error);
 }
 
 char *
@@ -188,7 +195,7 @@ mh_sandbox_describe(const MhSandbox *sb)
   if (sb->mode == MH_SANDBOX_OFF)
     return g_strdup("sandbox off");
   return g_strdup_printf("sandbox: seccomp allowlist (%" G_GSIZE_FORMAT
-                         " calls, ioctl on the own vCPU only), %s",
+                         " calls, ioctl on the own vCPU and VM only), %s",
                          G_N_ELEMENTS(sandbox_allowed),
                          sb->landlock_abi > 0 ? "Landlock (own directory only)"
                                               : "no Landlock");

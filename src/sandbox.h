@@ -8,8 +8,9 @@
  *    VM's own directory; everything it needs besides (the KVM fds, the
  *    shared files) was opened before.
  *  - seccomp (libseccomp): an allowlist of system calls, with ioctl
- *    limited to the thread's own vCPU fd and the three requests the loop
- *    makes.  Anything else fails with EPERM.
+ *    limited to the three requests the loop makes on its own vCPU fd and
+ *    the switch to coalesced console output on its own VM fd.  Anything
+ *    else fails with EPERM.
  *
  * The main thread, which runs no guest code, stays unconfined: it reads
  * standard input, joins the threads and cleans up.
@@ -41,10 +42,11 @@ gboolean mh_sandbox_probe(MhSandbox *sb, MhSandboxMode mode, GError **error);
 void     mh_sandbox_clear(MhSandbox *sb);
 
 /* In a vCPU thread, before its guest runs: confines this thread.
- * @vm_dir_fd is the VM's directory (or -1: no files at all), @vcpu_fd its
- * vCPU.  Fails only where the probe said the feature works. */
-gboolean mh_sandbox_enter(const MhSandbox *sb, int vm_dir_fd, int vcpu_fd,
-                          GError **error);
+ * @vm_dir_fd is the VM's directory (or -1: no files at all), @vm_fd its
+ * VM, @vcpu_fd its vCPU.  Fails only where the probe said the feature
+ * works. */
+gboolean mh_sandbox_enter(const MhSandbox *sb, int vm_dir_fd, int vm_fd,
+                          int vcpu_fd, GError **error);
 
 /* A one-line description for --verbose. */
 char *mh_sandbox_describe(const MhSandbox *sb);

@@ -271,8 +271,10 @@ mh_vm_run(MhVm *vm, GError **error)
 
     switch (run->exit_reason) {
     case KVM_EXIT_IO:
-      if (vcpu_on_io(vm, error))
+      if (vcpu_on_io(vm, error)) {
+        mh_vm_coalesce_console(vm);
         continue;
+      }
       break;
     case KVM_EXIT_HLT:
       ok = vm->halted = TRUE;

@@ -57,6 +57,7 @@ typedef struct {
   guint32             ring_max;   /* entries in the ring                    */
   GMutex              ring_lock;  /* one drainer at a time                  */
   guint64             coalesced;  /* console bytes that took no exit        */
+  gboolean            coalesce_tried; /* zone registered, or given up      */
 
   MhPortTable         ports;
   MhConsole           console;
@@ -91,6 +92,11 @@ gboolean mh_vm_run(MhVm *vm, GError **error);
  * thread every MH_DRAIN_INTERVAL_MS so output is never held back. */
 void mh_vm_drain(MhVm *vm);
 #define MH_DRAIN_INTERVAL_MS 20
+
+/* Switches the console to coalesced PIO once the guest has written
+ * MH_COALESCE_AFTER bytes the slow way.  Called by the VM's thread. */
+void mh_vm_coalesce_console(MhVm *vm);
+#define MH_COALESCE_AFTER 4096u
 
 /* Asks the VM to stop: safe from any thread, any time. */
 void mh_vm_request_stop(MhVm *vm, MhStopReason reason, int kick_signal);
