@@ -15,7 +15,8 @@
 static struct kvm_cpuid2 *
 kvm_get_supported_cpuid(int fd, GError **error)
 {
-  for (guint n = 64; n <= 4096; n *= 2) {
+  /* 256 entries hold what today's CPUs report at once. */
+  for (guint n = 256; n <= 4096; n *= 2) {
     struct kvm_cpuid2 *cpuid =
       g_malloc0(sizeof *cpuid + n * sizeof cpuid->entries[0]);
     cpuid->nent = n;

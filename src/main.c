@@ -590,7 +590,11 @@ main(int argc, char **argv)
   int status;
 
   ensure_std_fds();
-  setlocale(LC_ALL, "");
+  /* The character set (for file names and messages) and the language of
+   * system error texts: all this program takes from the locale.  Loading
+   * every category would cost a dozen file opens at every start. */
+  setlocale(LC_CTYPE, "");
+  setlocale(LC_MESSAGES, "");
   g_set_prgname("mini_hypervisor");
 
   if (!mh_cli_parse(argc, argv, &config, &exit_now, &error)) {
