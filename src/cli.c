@@ -208,57 +208,27 @@ cli_check_value(const char *option, const char *value, GError **error)
   return TRUE;
 }
 
+/* One callback for every option whose value needs parsing: GOption gives
+ * the name as typed ("-m" or "--memory"). */
 static gboolean
-cli_on_memory(const char *name, const char *value, gpointer data,
-              GError **error)
-{
-  CliState *state = data;
-  (void)name;
-  return mh_cli_parse_memory(value, &state->config->memory_mb, error);
-}
-
-static gboolean
-cli_on_page(const char *name, const char *value, gpointer data, GError **error)
-{
-  CliState *state = data;
-  (void)name;
-  return mh_cli_parse_page(value, &state->config->page_size, error);
-}
-
-static gboolean
-cli_on_max_open(const char *name, const char *value, gpointer data,
-                GError **error)
-{
-  CliState *state = data;
-  (void)name;
-  return mh_cli_parse_max_open(value, &state->config->max_open, error);
-}
-
-static gboolean
-cli_on_quota(const char *name, const char *value, gpointer data,
+cli_on_value(const char *name, const char *value, gpointer data,
              GError **error)
 {
-  CliState *state = data;
-  (void)name;
-  return mh_cli_parse_quota(value, &state->config->quota, error);
-}
+  MhConfig *c = ((CliState *)data)->config;
+  const char *long_name = name + strspn(name, "-");
 
-static gboolean
-cli_on_sandbox(const char *name, const char *value, gpointer data,
-               GError **error)
-{
-  CliState *state = data;
-  (void)name;
-  return mh_sandbox_parse_mode(value, &state->config->sandbox, error);
-}
-
-static gboolean
-cli_on_timeout(const char *name, const char *value, gpointer data,
-               GError **error)
-{
-  CliState *state = data;
-  (void)name;
-  return mh_cli_parse_timeout(value, &state->config->timeout, error);
+  if (strcmp(name, "-m") == 0 || strcmp(long_name, "memory") == 0)
+    return mh_cli_parse_memory(value, &c->memory_mb, error);
+  if (strcmp(name, "-p") == 0 || strcmp(long_name, "page") == 0)
+    return mh_cli_parse_page(value, &c->page_size, error);
+  if (strcmp(long_name, "max-open") == 0)
+    return mh_cli_parse_max_open(value, &c->max_open, error);
+  if (strcmp(long_name, "quota") == 0)
+    return mh_cli_parse_quota(value, &c->quota, error);
+  if (strcmp(long_name, "sandbox") == 0)
+    return mh_sandbox_parse_mode(value, &c->sandbox, error);
+  g_assert(strcmp(long_name, "timeout") == 0);
+  return mh_cli_parse_timeout(value, &c->timeout, error);
 }
 
 static const char cli_description[] =
@@ -289,10 +259,10 @@ mh_cli_parse(int argc, char **argv, MhConfig *config, gboolean *exit_now,
    * a value themselves, naming it. */
   const GOptionEntry entries[] = {
     {"memory", 'm', G_OPTION_FLAG_FILENAME, G_OPTION_ARG_CALLBACK,
-     (gpointer)cli_on_memory,
+     (gpointer)cli_on_value,
      "Guest RAM in MB: 2, 4 or 8 (default 4)", "MB"},
     {"page", 'p', G_OPTION_FLAG_FILENAME, G_OPTION_ARG_CALLBACK,
-     (gpointer)cli_on_page,
+     (gpointer)cli_on_value,
      "Page size of the guest's identity map: 4 (4 KB) or 2 (2 MB) (default 2)",
      "SIZE"},
     {"guest", 'g', 0, G_OPTION_ARG_FILENAME_ARRAY, &config->guests,
@@ -303,18 +273,18 @@ mh_cli_parse(int argc, char **argv, MhConfig *config, gboolean *exit_now,
      "Where VMs' own files go, one directory per run (default "
      MH_DEFAULT_OUTPUT_DIR ")", "DIR"},
     {"max-open", 0, G_OPTION_FLAG_FILENAME, G_OPTION_ARG_CALLBACK,
-     (gpointer)cli_on_max_open,
+     (gpointer)cli_on_value,
      "Files a VM may have open at once (default 32)", "N"},
     {"quota", 0, G_OPTION_FLAG_FILENAME, G_OPTION_ARG_CALLBACK,
-     (gpointer)cli_on_quota,
+     (gpointer)cli_on_value,
      "Bytes a VM may write, copies of shared files included (default 64M)",
      "SIZE"},
     {"sandbox", 0, G_OPTION_FLAG_FILENAME, G_OPTION_ARG_CALLBACK,
-     (gpointer)cli_on_sandbox,
+     (gpointer)cli_on_value,
      "Confine the threads that serve guests: on, off or strict (default on)",
      "MODE"},
     {"timeout", 0, G_OPTION_FLAG_FILENAME, G_OPTION_ARG_CALLBACK,
-     (gpointer)cli_on_timeout,
+     (gpointer)cli_on_value,
      "Stop VMs still running after SECONDS (they count as failed)", "SECONDS"},
     {"verbose", 'v', 0, G_OPTION_ARG_NONE, &config->verbose,
      "Describe the machine built and print exit statistics", NULL},
