@@ -431,12 +431,11 @@ finish_vms(MhWait *w, const MhConfig *config, gboolean quiet_stops)
     }
     /* When the reader of our output went away ("| head"), the VMs it
      * stopped are no news: only other failures are reported. */
-    if (slot->error != NULL && !(quiet_stops && slot->vm != NULL &&
-                                 g_atomic_int_get(&slot->vm->stop) != MH_STOP_NONE)) {
-      print_error(prefix, slot->error);
+    if (slot->error != NULL) {
       status = MH_EXIT_FAILURE;
-    } else if (slot->error != NULL) {
-      status = MH_EXIT_FAILURE;
+      if (!(quiet_stops && slot->vm != NULL &&
+            g_atomic_int_get(&slot->vm->stop) != MH_STOP_NONE))
+        print_error(prefix, slot->error);
     }
     g_clear_error(&slot->error);
     if (slot->vm == NULL && w->router.queues != NULL) {

@@ -72,6 +72,7 @@ mh_sandbox_probe(MhSandbox *sb, MhSandboxMode mode, GError **error)
   if (sb->missing != NULL && mode == MH_SANDBOX_STRICT) {
     g_set_error(error, MH_ERROR, MH_ERROR_HOST, "--sandbox=strict: %s",
                 sb->missing);
+    mh_sandbox_clear(sb);
     return FALSE;
   }
   return TRUE;
