@@ -163,6 +163,35 @@ do_out(MhByteChannel *ch, Model *m, Exec *x, guint8 byte)
              expect_exec);
 }
 
+/* @n OUTs of @byte: a payload, or bytes the channel discards, stepped
+ * through the model in bulk (the channel still gets every byte). */
+static void
+do_out_run(MhByteChannel *ch, Model *m, Exec *x, guint8 byte, gsize n)
+{
+  while (n > 0) {
+    guint calls = x->calls;
+    gsize k = 0;
+
+    if (m->discard) {
+      k = n; /* all ignored until an IN */
+    } else if (!m->in_reply && m->hdr_len == MH_FILE_HDR_SIZE &&
+               m->payload_len + 1 < m->payload_need) {
+      k = MIN(n, m->payload_need - m->payload_len - 1); /* not the last */
+      memset(m->payload + m->payload_len, byte, k);
+      m->payload_len += k;
+    }
+    if (k == 0) {
+      do_out(ch, m, x, byte);
+      n--;
+      continue;
+    }
+    for (gsize i = 0; i < k; i++)
+      mh_chan_out(ch, byte, fake_exec, x);
+    FUZZ_CHECK(x->calls == calls, "executor ran inside a payload or a discard");
+    n -= k;
+  }
+}
+
 /* One IN: the byte must be the model's. */
 static void
 do_in(MhByteChannel *ch, Model *m)
@@ -272,8 +301,11 @@ LLVMFuzzerTestOneInput(const guint8 *data, size_t size)
     case 2: /* one IN */
       do_in(&ch, &m);
       break;
-    case 3: /* rep insb, long enough to read a whole reply */
-      n = 1u + (op / 6) * 40u + fuzz_u8(&in);
+    case 3: /* rep insb: a short one, or one that reads the rest of the
+             * reply (up to the largest READ's) and a few bytes past it */
+      n = 1u + fuzz_u8(&in) % 40u;
+      if (op >= 0xc0 && m.in_reply)
+        n += (guint)(m.reply_len - m.reply_pos);
       for (guint i = 0; i < n; i++)
         do_in(&ch, &m);
       break;
@@ -282,10 +314,13 @@ LLVMFuzzerTestOneInput(const guint8 *data, size_t size)
       break;
     default: { /* a run of one repeated byte: long payloads, cheaply */
       guint8 b = fuzz_u8(&in);
-      n = (op & 0x80) ? (guint)fuzz_u16(&in) % (MH_FILE_BYTE_MAX + 2)
-                      : fuzz_u8(&in);
-      for (guint i = 0; i < n; i++)
-        do_out(&ch, &m, &x, b);
+      /* Short, or the rest of the payload the header announced (up to the
+       * largest) and a few bytes past it. */
+      n = fuzz_u8(&in);
+      if (op >= 0xc0 && !m.discard && !m.in_reply &&
+          m.hdr_len == MH_FILE_HDR_SIZE)
+        n = (guint)(m.payload_need - m.payload_len) + n % 8u;
+      do_out_run(&ch, &m, &x, b, n);
       break;
     }
     }
