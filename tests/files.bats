@@ -296,6 +296,7 @@ EOF2
   assert_line '[1:fshell.img] open=-7'
   # A later run starts with nothing but the shared files.
   run mh -g "$(tguest fshell)" <<<'open secret.txt r'
+  assert_success
   assert_line --index 0 "open=-2"
 }
 

@@ -129,6 +129,7 @@ fails_with() {
   # unknown_port.S places its OUT at a known offset; the image's own
   # bytes at the reported RIP must be an OUT instruction (E6 or EE).
   run --separate-stderr mh -g "$(tguest unknown_port)"
+  assert_equal "$status" 1
   rip=$(grep -o 'at RIP 0x[0-9a-f]*' <<<"$stderr" | cut -d' ' -f3)
   [ -n "$rip" ] || fail "no RIP in: $stderr"
   byte=$(od -An -tx1 -j $((rip)) -N1 "$(tguest unknown_port)" | tr -d ' ')
@@ -157,6 +158,7 @@ fails_with() {
   [[ "$stderr" == *"2048 pages of 4 KiB: 1 PML4 + 1 PDPT + 1 PD + 4 PT = 7 tables"* ]] || fail "$stderr"
   [[ "$stderr" == *"halted;"*"hlt 1"* ]] || fail "$stderr"
   run --separate-stderr mh -v -m 2 -p 2 -g "$(guest hello)"
+  assert_success
   [[ "$stderr" == *"1 pages of 2 MiB: 1 PML4 + 1 PDPT + 1 PD + 0 PT = 3 tables"* ]] || fail "$stderr"
 }
 
@@ -215,6 +217,7 @@ fails_with() {
   # Ordering across input reads holds on both paths.
   for env in "" "MINI_HYPERVISOR_NO_COALESCING=1"; do
     run env $env "$MH_BIN" -g "$(guest echo)" <<<$'one\ntwo'
+    assert_success
     assert_line --index 0 "one"
     assert_line --index 1 "two"
   done
