@@ -122,7 +122,8 @@ mh_file_name_check(const guint8 *name, gsize len)
 
 /* Opens @name inside the directory @dir_fd and never outside it: no
  * symlinks, no "..", no magic links (openat2 RESOLVE_*; on kernels before
- * 5.6, O_NOFOLLOW on a name already checked to be flat). */
+ * 5.6, O_NOFOLLOW on a name already checked to be flat).  With O_PATH a
+ * trailing symlink is opened as the link itself, not refused. */
 static int
 files_openat(int dir_fd, const char *name, int flags, mode_t mode)
 {
@@ -131,8 +132,12 @@ files_openat(int dir_fd, const char *name, int flags, mode_t mode)
     .mode = (flags & O_CREAT) ? mode : 0,
     .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
   };
-  int fd = (int)syscall(SYS_openat2, dir_fd, name, &how, sizeof how);
+  int fd;
 
+  /* openat2 refuses O_PATH with any flag it would ignore, O_NOCTTY too. */
+  if (flags & O_PATH)
+    how.flags &= ~(guint64)O_NOCTTY;
+  fd = (int)syscall(SYS_openat2, dir_fd, name, &how, sizeof how);
   if (fd < 0 && errno == ENOSYS)
     fd = openat(dir_fd, name, (int)how.flags, how.mode);
   return fd;
@@ -265,6 +270,30 @@ files_open_private(MhFileService *svc, const char *name, int flags,
   return fd;
 }
 
+/* A name the VM has not made may still be in its directory, planted
+ * there by someone on the host: anything but a regular file is EPERM, the
+ * status the VM would get had it made the name itself, and never "no such
+ * file" or the shared original behind it.  (A regular file stays unseen,
+ * as before.)  O_PATH opens nothing: a FIFO cannot block, a device never
+ * sees an open; with O_NOFOLLOW a symlink is the link itself. */
+static gint64
+files_check_planted(MhFileService *svc, const char *name)
+{
+  struct stat st;
+  int         fd, err;
+
+  if (svc->dir_fd < 0)
+    return 0; /* no directory, nothing planted */
+  fd = files_openat(svc->dir_fd, name, O_PATH, 0);
+  if (fd < 0)
+    return errno == ENOENT ? 0 : files_open_status(svc, name, errno);
+  err = fstat(fd, &st) < 0 ? errno : 0;
+  close(fd);
+  if (err != 0)
+    return files_host_error(svc, "opening", name, err);
+  return S_ISREG(st.st_mode) ? 0 : MH_FILE_EPERM;
+}
+
 /* Copies the shared original to a temporary name in the VM's directory,
  * then renames it into place: the private copy appears whole or not at
  * all.  With @truncate the copy starts empty. */
@@ -392,6 +421,11 @@ files_open(MhFileService *svc, const guint8 *raw, guint32 len, guint32 flags)
   file->host_fd = -1;
 
   if (!g_hash_table_contains(svc->privates, name)) {
+    status = files_check_planted(svc, name);
+    if (status < 0) {
+      open_file_free(file);
+      return status;
+    }
     if (orig != NULL && !truncate) {
       /* The host original, until the first write makes a private copy
        * (files_write). */

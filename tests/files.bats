@@ -319,7 +319,7 @@ EOF2
   run cat out
   assert_line --index 2 "open=-3"
   assert_line --index 3 "open=-3"
-  assert_line --index 4 "open=-2"   # not a name this VM knows
+  assert_line --index 4 "open=-3"   # planted, not a regular file
   assert_line --index 5 "open=-3"   # creating it would go through the link
   assert_equal "$(sha256sum /etc/passwd)" "$before"
 }
@@ -339,6 +339,72 @@ EOF2
   run cat out
   assert_line --index 4 "open=-3"
   assert_line --index 5 "open=-3"
+}
+
+# planted KIND: runs fshell with notes.txt shared; once it has answered
+# (a missing name is "no such file"), plants KIND in its directory under
+# a name it never made (x) and under the shared file's name, then opens
+# both names every way over both transports.  Every one of those opens
+# must be EPERM (-3): never ENOENT, never the shared original (issue 10).
+planted() {
+  printf 'target\n' > target.txt
+  mkfifo in
+  mh -g "$(tguest fshell)" -f notes.txt < in > out 2> err &
+  pid=$!
+  exec 5> in
+  printf 'open missing r\n' >&5
+  for _ in $(seq 200); do grep -q 'open=-2' out && break; sleep 0.05; done
+  grep -q 'open=-2' out || fail "fshell did not answer: $(cat out err)"
+  dir=$(echo mini_hypervisor.out/run-*/vm0-fshell)
+  for name in x notes.txt; do
+    case $1 in
+    fifo) mkfifo "$dir/$name" ;;
+    dir) mkdir "$dir/$name" ;;
+    link-file) ln -s "$BATS_TEST_TMPDIR/target.txt" "$dir/$name" ;;
+    link-dir) ln -s "$BATS_TEST_TMPDIR" "$dir/$name" ;;
+    esac
+  done
+  for t in b y; do
+    for name in x notes.txt; do
+      printf '%s open %s r\n%s open %s w\n' "$t" "$name" "$t" "$name"
+      printf '%s open %s rw\n%s open %s wt\n' "$t" "$name" "$t" "$name"
+    done
+    printf '%s open missing r\n' "$t"
+  done >&5
+  exec 5>&-
+  wait "$pid"   # no open of a FIFO may block the VM
+  run cat out
+  assert_output - <<EOF2
+open=-2
+$(printf 'open=-3\n%.0s' $(seq 8))
+open=-2
+$(printf 'open=-3\n%.0s' $(seq 8))
+open=-2
+fshell: done
+EOF2
+  run cat err
+  refute_output --partial "failed on the host"
+  assert_equal "$(cat target.txt)" "target"
+}
+
+@test "a fifo planted under a name the VM never made is refused on both transports" {
+  planted fifo
+  [ -p "$dir/x" ] && [ -p "$dir/notes.txt" ] || fail "the fifos were replaced"
+}
+
+@test "a directory planted under a name the VM never made is refused on both transports" {
+  planted dir
+  [ -d "$dir/x" ] && [ -d "$dir/notes.txt" ] || fail "the directories were replaced"
+}
+
+@test "a symlink to a file planted under a name the VM never made is refused on both transports" {
+  planted link-file
+  [ -L "$dir/x" ] && [ -L "$dir/notes.txt" ] || fail "the links were replaced"
+}
+
+@test "a symlink to a directory planted under a name the VM never made is refused on both transports" {
+  planted link-dir
+  [ -L "$dir/x" ] && [ -L "$dir/notes.txt" ] || fail "the links were replaced"
 }
 
 @test "a block whose address or buffer runs outside RAM stops only that VM" {

@@ -5,6 +5,7 @@
 
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <glib.h>
@@ -235,6 +236,149 @@ test_other_widths(Fixture *f, gconstpointer data)
   g_assert_error(error, MH_ERROR, MH_ERROR_GUEST);
 }
 
+/* The same OPEN over the byte transport: 1-byte OUTs of the header and
+ * the name, then 1-byte INs of the 8-byte result. */
+static gint64
+open_bytes(Fixture *f, const char *name, guint32 flags)
+{
+  guint32            len = (guint32)strlen(name);
+  struct mh_file_req req = {.cmd = GUINT32_TO_LE(MH_FILE_OPEN),
+                            .flags = GUINT32_TO_LE(flags),
+                            .len = GUINT32_TO_LE(len)};
+  guint8             out[MH_FILE_HDR_SIZE + MH_FILE_NAME_MAX];
+  guint64            le = 0;
+  MhIoAccess io_out = {MH_PORT_FILE, MH_IO_OUT, 1, MH_FILE_HDR_SIZE + len, out};
+  MhIoAccess io_in = {MH_PORT_FILE, MH_IO_IN, 1, sizeof le, (guint8 *)&le};
+  GError    *error = NULL;
+
+  g_assert_cmpuint(len, <=, MH_FILE_NAME_MAX);
+  memcpy(out, &req, MH_FILE_HDR_SIZE);
+  memcpy(out + MH_FILE_HDR_SIZE, name, len);
+  g_assert_true(mh_files_io(&f->svc, &io_out, &error));
+  g_assert_no_error(error);
+  g_assert_true(mh_files_io(&f->svc, &io_in, &error));
+  g_assert_no_error(error);
+  return (gint64)GUINT64_FROM_LE(le);
+}
+
+static gint64
+open_block(Fixture *f, const char *name, guint32 flags)
+{
+  gsize len = strlen(name);
+
+  memcpy(f->ram_bytes + BUF_GPA, name, len);
+  return request(f, MH_FILE_OPEN, 0, flags, (guint32)len, 0, BUF_GPA);
+}
+
+/* What someone on the host may plant in a VM's directory: never a file
+ * the VM made, never a regular file. */
+typedef enum {
+  PLANT_FIFO,
+  PLANT_DIR,
+  PLANT_LINK_FILE, /* a symlink to a regular file      */
+  PLANT_LINK_DIR,  /* a symlink to a directory         */
+} Plant;
+
+typedef struct {
+  Plant   kind;
+  guint32 flags; /* of the guest's OPEN */
+} PlantCase;
+
+static void
+plant(Fixture *f, const char *name, Plant kind)
+{
+  g_autofree char *path = g_build_filename(f->svc.dir_path, name, NULL);
+
+  switch (kind) {
+  case PLANT_FIFO:
+    g_assert_cmpint(mkfifo(path, 0666), ==, 0);
+    break;
+  case PLANT_DIR:
+    g_assert_cmpint(g_mkdir(path, 0777), ==, 0);
+    break;
+  case PLANT_LINK_FILE:
+    g_assert_cmpint(symlink(f->shared_path, path), ==, 0);
+    break;
+  case PLANT_LINK_DIR:
+    g_assert_cmpint(symlink(f->tmp, path), ==, 0);
+    break;
+  }
+}
+
+static void
+assert_planted(Fixture *f, const char *name, Plant kind)
+{
+  g_autofree char *path = g_build_filename(f->svc.dir_path, name, NULL);
+  struct stat      st;
+
+  g_assert_cmpint(lstat(path, &st), ==, 0);
+  switch (kind) {
+  case PLANT_FIFO:
+    g_assert_true(S_ISFIFO(st.st_mode));
+    break;
+  case PLANT_DIR:
+    g_assert_true(S_ISDIR(st.st_mode));
+    break;
+  case PLANT_LINK_FILE:
+  case PLANT_LINK_DIR:
+    g_assert_true(S_ISLNK(st.st_mode));
+    break;
+  }
+}
+
+/* Issue 10: a name in the VM's directory that is not a regular file is
+ * EPERM on both transports and for every mode, whether or not a shared
+ * file has that name: never "no such file", never the shared original. */
+static void
+test_planted(Fixture *f, gconstpointer data)
+{
+  const PlantCase         *c = data;
+  static const char *const names[] = {"planted", "shared.txt"};
+  gchar                   *contents = NULL;
+
+  /* Opening a FIFO must never block: a hang fails the test. */
+  alarm(10);
+  for (gsize i = 0; i < G_N_ELEMENTS(names); i++) {
+    gint64 by_block, by_bytes;
+
+    plant(f, names[i], c->kind);
+    by_block = open_block(f, names[i], c->flags);
+    by_bytes = open_bytes(f, names[i], c->flags);
+    if (by_block != MH_FILE_EPERM || by_bytes != MH_FILE_EPERM)
+      g_error("OPEN '%s' 0x%x: block %" G_GINT64_FORMAT
+              ", bytes %" G_GINT64_FORMAT ", not EPERM (-3)",
+              names[i], c->flags, by_block, by_bytes);
+    assert_planted(f, names[i], c->kind);
+  }
+  alarm(0);
+  g_assert_cmpuint(g_hash_table_size(f->svc.fds), ==, 0);
+  g_assert_cmpuint(g_hash_table_size(f->svc.privates), ==, 0);
+  g_assert_cmpuint(f->svc.host_errors, ==, 0);
+  g_assert_true(g_file_get_contents(f->shared_path, &contents, NULL, NULL));
+  g_assert_cmpstr(contents, ==, "original\n");
+  g_free(contents);
+  /* A name that exists nowhere is still "no such file". */
+  if (!(c->flags & MH_FILE_WRONLY)) {
+    g_assert_cmpint(open_block(f, "nope", c->flags), ==, MH_FILE_ENOENT);
+    g_assert_cmpint(open_bytes(f, "nope", c->flags), ==, MH_FILE_ENOENT);
+  }
+}
+
+/* The VM's own files still open after something was planted beside them,
+ * and a missing name is still ENOENT on both transports. */
+static void
+test_planted_neighbours(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  plant(f, "fifo", PLANT_FIFO);
+  plant(f, "dir", PLANT_DIR);
+  g_assert_cmpint(open_block(f, "mine", MH_FILE_WRONLY), ==, 0);
+  g_assert_cmpint(open_bytes(f, "mine", MH_FILE_RDONLY), ==, 1);
+  g_assert_cmpint(open_block(f, "shared.txt", MH_FILE_RDONLY), ==, 2);
+  g_assert_cmpint(open_block(f, "nope", MH_FILE_RDONLY), ==, MH_FILE_ENOENT);
+  g_assert_cmpint(open_bytes(f, "nope", MH_FILE_RDONLY), ==, MH_FILE_ENOENT);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -244,5 +388,38 @@ main(int argc, char **argv)
   g_test_add("/fileio/quota", Fixture, NULL, setup, test_quota, teardown);
   g_test_add("/fileio/block-outside-ram", Fixture, NULL, setup, test_outside_ram, teardown);
   g_test_add("/fileio/other-widths", Fixture, NULL, setup, test_other_widths, teardown);
+  {
+    static const struct {
+      const char *name;
+      Plant       kind;
+    } kinds[] = {
+        {"fifo", PLANT_FIFO},
+        {"dir", PLANT_DIR},
+        {"symlink-to-file", PLANT_LINK_FILE},
+        {"symlink-to-dir", PLANT_LINK_DIR},
+    };
+    static const struct {
+      const char *name;
+      guint32     flags;
+    } modes[] = {
+        {"rdonly", MH_FILE_RDONLY},
+        {"wronly", MH_FILE_WRONLY},
+        {"wronly-trunc", MH_FILE_WRONLY | MH_FILE_TRUNC},
+    };
+    static PlantCase cases[G_N_ELEMENTS(kinds) * G_N_ELEMENTS(modes)];
+
+    for (gsize k = 0; k < G_N_ELEMENTS(kinds); k++) {
+      for (gsize m = 0; m < G_N_ELEMENTS(modes); m++) {
+        PlantCase       *c = &cases[k * G_N_ELEMENTS(modes) + m];
+        g_autofree char *path = g_strdup_printf("/fileio/planted/%s/%s",
+                                                kinds[k].name, modes[m].name);
+        c->kind = kinds[k].kind;
+        c->flags = modes[m].flags;
+        g_test_add(path, Fixture, c, setup, test_planted, teardown);
+      }
+    }
+  }
+  g_test_add("/fileio/planted/neighbours", Fixture, NULL, setup,
+             test_planted_neighbours, teardown);
   return g_test_run();
 }
