@@ -81,7 +81,6 @@ mh_kvm_open(MhKvm *kvm, const char *path, GError **error)
     goto fail;
   }
   kvm->run_size = (gsize)size;
-  kvm->readonly_mem = ioctl(kvm->fd, KVM_CHECK_EXTENSION, KVM_CAP_READONLY_MEM) > 0;
   /* Coalesced PIO lets console OUTs skip the exit to user space: KVM
    * queues them in a ring inside the run mapping. */
   kvm->coalesced_page = ioctl(kvm->fd, KVM_CHECK_EXTENSION, KVM_CAP_COALESCED_MMIO);

@@ -17,7 +17,6 @@ typedef struct {
   int                 fd;             /* /dev/kvm                          */
   gsize               run_size;       /* KVM_GET_VCPU_MMAP_SIZE            */
   struct kvm_cpuid2  *cpuid;          /* KVM_GET_SUPPORTED_CPUID           */
-  gboolean            readonly_mem;   /* KVM_CAP_READONLY_MEM              */
   int                 coalesced_page; /* KVM_CAP_COALESCED_MMIO: page offset
                                          of the ring in the run mapping, or 0 */
   gboolean            coalesced_pio;  /* KVM_CAP_COALESCED_PIO             */

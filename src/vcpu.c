@@ -12,6 +12,7 @@
 #include <sys/ioctl.h>
 
 #include "error.h"
+#include "mh_abi.h"
 #include "vm.h"
 
 static const char *
@@ -99,6 +100,38 @@ vcpu_pio_rip(MhVm *vm, const MhIoAccess *io, guint64 rip)
   return rip;
 }
 
+/* The hypervisor's exception handler reported: describe the exception
+ * from the frame the CPU pushed on the exception stack. */
+static gboolean
+vcpu_on_exception(MhVm *vm, guint vector, GError **error)
+{
+  struct kvm_regs regs;
+  struct kvm_sregs sregs;
+  g_autofree char *what = NULL;
+  MhException ex;
+
+  if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &regs) < 0 ||
+      ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sregs) < 0) {
+    g_set_error(error, MH_ERROR, MH_ERROR_HOST,
+                "cannot read the registers after exception %u: %s", vector,
+                g_strerror(errno));
+    return FALSE;
+  }
+  /* The stack is the guest's to scribble on (it is writable): a frame
+   * that does not lie in it is reported as such, not trusted. */
+  if (!mh_x86_exception_frame(vm->monitor + MH_MONITOR_STACK_OFF, regs.rsp,
+                              vector, &ex)) {
+    g_set_error(error, MH_ERROR, MH_ERROR_GUEST,
+                "exception %u, with its stack frame lost (RSP 0x%"
+                G_GINT64_MODIFIER "x)", vector, (guint64)regs.rsp);
+    return FALSE;
+  }
+  ex.cr2 = sregs.cr2;
+  what = mh_x86_describe_exception(&ex, vm->ram.size);
+  g_set_error_literal(error, MH_ERROR, MH_ERROR_GUEST, what);
+  return FALSE;
+}
+
 static gboolean
 vcpu_on_io(MhVm *vm, GError **error)
 {
@@ -120,6 +153,17 @@ vcpu_on_io(MhVm *vm, GError **error)
                 "KVM reported an I/O exit with data outside the run area");
     return FALSE;
   }
+  /* An exception handler's report: only from the handler itself (RIP
+   * just past its OUT); from anywhere else the port is unknown. */
+  if (io.port == MH_PORT_EXCEPTION && io.dir == MH_IO_OUT && io.size == 1 &&
+      io.count == 1) {
+    guint64 rip;
+    gint vector;
+    vcpu_get_state(vm, &rip, NULL);
+    vector = mh_x86_stub_vector(rip);
+    if (vector >= 0)
+      return vcpu_on_exception(vm, (guint)vector, error);
+  }
   if (mh_ports_dispatch(&vm->ports, &io, &local))
     return TRUE;
   if (local->code == MH_ERROR_GUEST) {
@@ -134,21 +178,35 @@ vcpu_on_io(MhVm *vm, GError **error)
   return FALSE;
 }
 
+/* A triple fault: an exception that no handler could take, which only
+ * happens once the guest has replaced the hypervisor's IDT or page
+ * tables.  Intel keeps the registers; on AMD KVM has already reset the
+ * vCPU (RIP 0xfff0, CS 0xf000), so there is no RIP to name. */
 static gboolean
 vcpu_on_shutdown(MhVm *vm, GError **error)
 {
-  guint64 rip, cr2;
+  struct kvm_regs regs;
+  struct kvm_sregs sregs;
 
-  vcpu_get_state(vm, &rip, &cr2);
-  if (cr2 == 0) {
+  if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &regs) < 0 ||
+      ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sregs) < 0 ||
+      (regs.rip == 0xfff0 && sregs.cs.selector == 0xf000)) {
     g_set_error(error, MH_ERROR, MH_ERROR_GUEST,
-                "triple fault at RIP 0x%" G_GINT64_MODIFIER "x "
-                "(an exception with no IDT to handle it)", rip);
+                "triple fault: an exception the guest's own IDT or page "
+                "tables could not handle (this CPU resets the registers, so "
+                "its RIP is lost)");
+  } else if (sregs.cr2 == 0) {
+    g_set_error(error, MH_ERROR, MH_ERROR_GUEST,
+                "triple fault at RIP 0x%" G_GINT64_MODIFIER "x: an exception "
+                "the guest's own IDT or page tables could not handle",
+                (guint64)regs.rip);
   } else {
     g_set_error(error, MH_ERROR, MH_ERROR_GUEST,
-                "triple fault at RIP 0x%" G_GINT64_MODIFIER "x after a page "
-                "fault at address 0x%" G_GINT64_MODIFIER "x (CR2)%s", rip, cr2,
-                cr2 >= vm->ram.size ? ", outside guest RAM" : "");
+                "triple fault at RIP 0x%" G_GINT64_MODIFIER "x: an exception "
+                "the guest's own IDT or page tables could not handle (CR2 0x%"
+                G_GINT64_MODIFIER "x%s)", (guint64)regs.rip,
+                (guint64)sregs.cr2,
+                sregs.cr2 >= vm->ram.size ? ", outside guest RAM" : "");
   }
   return FALSE;
 }
@@ -164,19 +222,6 @@ vcpu_on_mmio(MhVm *vm, GError **error)
                                          : "at RIP";
 
   vcpu_get_state(vm, &rip, NULL);
-  /* The monitor region is a read-only slot: only writes exit here. */
-  if (gpa >= MH_MONITOR_GPA && gpa - MH_MONITOR_GPA < MH_MONITOR_SIZE) {
-    guint64 off = gpa - MH_MONITOR_GPA;
-    g_set_error(error, MH_ERROR, MH_ERROR_GUEST,
-                "%u-byte write to the hypervisor's %s (read-only) at "
-                "guest-physical 0x%" G_GINT64_MODIFIER "x %s 0x%"
-                G_GINT64_MODIFIER "x", run->mmio.len,
-                off < MH_MONITOR_TSS_OFF  ? "GDT"
-                : off < MH_MONITOR_PT_OFF ? "TSS"
-                                          : "page tables",
-                gpa, where, rip);
-    return FALSE;
-  }
   g_set_error(error, MH_ERROR, MH_ERROR_GUEST,
               "access outside RAM: %u-byte %s guest-physical address 0x%"
               G_GINT64_MODIFIER "x %s 0x%" G_GINT64_MODIFIER "x",

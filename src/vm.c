@@ -23,6 +23,9 @@
 
 enum { VM_SLOT_RAM = 0, VM_SLOT_MONITOR = 1 };
 
+G_STATIC_ASSERT(MH_MONITOR_BASE == MH_MONITOR_GPA); /* the ABI says where */
+G_STATIC_ASSERT(MH_PORT_EXCEPTION <= 0xff); /* the stubs' OUT takes an imm8 */
+
 static gboolean
 vm_ioctl_fail(GError **error, const char *what)
 {
@@ -84,11 +87,12 @@ vm_setup_memory(MhVm *vm, GError **error)
 
   if (!vm_add_slot(vm, VM_SLOT_RAM, 0, 0, vm->ram.size, vm->ram.host, error))
     return FALSE;
-  /* The monitor region is read-only to the guest where KVM allows it: the
-   * CPU never needs to write it (Accessed/Dirty bits are preset). */
-  return vm_add_slot(vm, VM_SLOT_MONITOR,
-                     vm->kvm->readonly_mem ? KVM_MEM_READONLY : 0,
-                     MH_MONITOR_GPA, MH_MONITOR_SIZE, vm->monitor, error);
+  /* A writable slot, never KVM_MEM_READONLY: the nested page walk writes
+   * (or counts as writing) the guest's page tables, and a read-only slot
+   * makes KVM emulate every guest instruction (x86_64.h).  The guest's
+   * own mapping keeps it off the region. */
+  return vm_add_slot(vm, VM_SLOT_MONITOR, 0, MH_MONITOR_GPA, MH_MONITOR_SIZE,
+                     vm->monitor, error);
 }
 
 static gboolean
@@ -122,7 +126,8 @@ vm_setup_vcpu(MhVm *vm, GError **error)
     return vm_ioctl_fail(error, "KVM_SET_CPUID2");
   if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sregs) < 0)
     return vm_ioctl_fail(error, "KVM_GET_SREGS");
-  mh_x86_setup_long_mode(vm->monitor, vm->tables.cr3, &sregs);
+  mh_x86_setup_long_mode(vm->monitor, vm->tables.cr3, MH_PORT_EXCEPTION,
+                         &sregs);
   if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, &sregs) < 0)
     return vm_ioctl_fail(error, "KVM_SET_SREGS");
   if (ioctl(vm->vcpu_fd, KVM_SET_REGS, &regs) < 0)
@@ -274,11 +279,12 @@ mh_vm_describe(const MhVm *vm)
   return g_strdup_printf(
     "%" G_GUINT64_FORMAT " MiB RAM at guest-physical 0 (image %" G_GSIZE_FORMAT
     " bytes); identity-mapped with %u pages of %s: %u PML4 + %u PDPT + %u PD + %u PT"
-    " = %u tables (%" G_GUINT64_FORMAT " KiB) at guest-physical 0x%" G_GINT64_MODIFIER
-    "x, outside the guest's mapping%s; entry RIP 0x0, RSP 0x%" G_GINT64_MODIFIER "x",
+    " + 2 for the hypervisor's pages = %u tables (%" G_GUINT64_FORMAT " KiB) at"
+    " guest-physical 0x%" G_GINT64_MODIFIER "x, outside the guest's mapping;"
+    " GDT, IDT and exception handlers read-only at 0x%" G_GINT64_MODIFIER "x;"
+    " entry RIP 0x0, RSP 0x%" G_GINT64_MODIFIER "x",
     vm->ram.size >> 20, vm->image->size, t->n_leaves,
     t->page_size == MH_PAGE_2M ? "2 MiB" : "4 KiB", t->n_pml4, t->n_pdpt,
-    t->n_pd, t->n_pt, t->n_pml4 + t->n_pdpt + t->n_pd + t->n_pt,
-    t->tables_size / 1024, t->tables_gpa,
-    vm->kvm->readonly_mem ? ", read-only" : "", vm->ram.size);
+    t->n_pd, t->n_pt, t->n_pml4 + t->n_pdpt + t->n_pd + t->n_pt + 2,
+    t->tables_size / 1024, t->tables_gpa, (guint64)MH_MONITOR_GPA, vm->ram.size);
 }

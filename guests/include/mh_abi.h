@@ -35,15 +35,28 @@
  * The image is a flat binary linked at address 0 and loaded at
  * guest-physical 0.  RAM (MH_RAM_MB_* megabytes) is zeroed before the
  * image is copied in, and identity-mapped (virtual == physical) with
- * 4 KiB or 2 MiB pages.  Nothing but RAM is mapped: an access past the
- * end of RAM page-faults, and with no IDT installed that is a triple
- * fault, which stops the VM with a diagnosis.
+ * 4 KiB or 2 MiB pages.  Besides RAM only the hypervisor's own two pages
+ * at MH_MONITOR_BASE are mapped (below): an access anywhere else
+ * page-faults, and every exception stops the VM with a diagnosis that
+ * names it, its RIP, error code and (for a page fault) CR2.
  *
  * 64-bit long mode, CPL 0, interrupts disabled (RFLAGS = 0x2).
- * CR0.PE|MP|ET|NE|WP|PG, CR4.PAE|OSFXSR|OSXMMEXCPT, EFER.LME|LMA.
+ * CR0.PE|MP|ET|NE|WP|PG, CR4.PAE|OSFXSR|OSXMMEXCPT, EFER.LME|LMA|NXE.
  * CS = MH_BOOT_SEL_CODE (64-bit code), DS/ES/SS/FS/GS = MH_BOOT_SEL_DATA.
- * The GDT and page tables live outside the guest's mapping; a guest that
- * reloads segment registers (iretq, far jumps) must install its own GDT.
+ *
+ * The hypervisor's pages, at their identity address (supervisor only):
+ *   MH_MONITOR_BASE           read-only: GDT, IDT (vectors 0-31), TSS and
+ *                             the exception handlers;
+ *   MH_MONITOR_BASE + 0x1000  writable, execute-disable: the handlers'
+ *                             stack (TSS IST1).
+ * The page tables themselves are not mapped.  Each handler reports the
+ * exception with an OUT to MH_PORT_EXCEPTION and the VM stops; the port
+ * means nothing to guest code, where an access to it is an unknown port.
+ * A guest may install its own IDT (lidt) or page tables: from then on its
+ * exceptions are its own, and one it cannot handle is a triple fault (on
+ * AMD the CPU then resets its registers, so that diagnosis has no RIP).
+ * A guest that reloads segment registers (iretq, far jumps) may use the
+ * selectors below, or install its own GDT.
  *
  * Registers at entry:
  */
@@ -62,6 +75,8 @@
 #define MH_BOOT_MAGIC    MH_ULL(0x4d48564d31414249) /* "MHVM1ABI" */
 #define MH_BOOT_SEL_CODE MH_U(0x08)
 #define MH_BOOT_SEL_DATA MH_U(0x10)
+#define MH_MONITOR_BASE   MH_ULL(0x40000000) /* the hypervisor's pages  */
+#define MH_PORT_EXCEPTION MH_U(0xEB) /* reserved: the exception handlers' */
 
 #define MH_RAM_MB_MIN MH_U(2)
 #define MH_RAM_MB_MAX MH_U(8)
