@@ -21,9 +21,10 @@ entry(const guint8 *buf, guint64 table_gpa, guint index)
 }
 
 /* Walks the tables like the MMU (SDM 3A §4.5) and returns the physical
- * address @va maps to, or G_MAXUINT64 if it is not mapped. */
+ * address @va maps to, or G_MAXUINT64 if it is not mapped; the leaf
+ * entry in *@leaf if @leaf is not NULL. */
 static guint64
-walk(const guint8 *buf, guint64 cr3, guint64 va)
+walk_leaf(const guint8 *buf, guint64 cr3, guint64 va, guint64 *leaf)
 {
   const guint64 addr_mask = 0x000ffffffffff000ull;
   guint64 e = entry(buf, cr3, (va >> 39) & 511);
@@ -35,12 +36,22 @@ walk(const guint8 *buf, guint64 cr3, guint64 va)
   e = entry(buf, e & addr_mask, (va >> 21) & 511);
   if (!(e & MH_PTE_P))
     return G_MAXUINT64;
+  if (leaf != NULL)
+    *leaf = e;
   if (e & MH_PTE_PS)
     return (e & 0x000fffffffe00000ull) | (va & (MH_PAGE_2M - 1));
   e = entry(buf, e & addr_mask, (va >> 12) & 511);
   if (!(e & MH_PTE_P))
     return G_MAXUINT64;
+  if (leaf != NULL)
+    *leaf = e;
   return (e & addr_mask) | (va & (MH_PAGE_4K - 1));
+}
+
+static guint64
+walk(const guint8 *buf, guint64 cr3, guint64 va)
+{
+  return walk_leaf(buf, cr3, va, NULL);
 }
 
 typedef struct {
@@ -67,22 +78,37 @@ test_layout(gconstpointer data)
   g_assert_cmpuint(t.n_pd, ==, l->n_pd);
   g_assert_cmpuint(t.n_pt, ==, l->n_pt);
   g_assert_cmpuint(t.n_leaves, ==, l->leaves);
-  g_assert_cmpuint(t.tables_size, ==, (2u + l->n_pd + l->n_pt) * 4096u);
+  g_assert_cmpuint(t.tables_size, ==, (4u + l->n_pd + l->n_pt) * 4096u);
 
   /* Every page of RAM maps to itself; the first byte past RAM and the
-   * tables themselves are not mapped. */
+   * tables themselves are not mapped; the monitor's first two pages are,
+   * at their own address. */
   for (guint64 va = 0; va < ram; va += l->page) {
     g_assert_cmpuint(walk(buf, t.cr3, va), ==, va);
     g_assert_cmpuint(walk(buf, t.cr3, va + l->page - 1), ==, va + l->page - 1);
   }
   g_assert_cmpuint(walk(buf, t.cr3, ram), ==, G_MAXUINT64);
   g_assert_cmpuint(walk(buf, t.cr3, ram + l->page), ==, G_MAXUINT64);
-  g_assert_cmpuint(walk(buf, t.cr3, MH_MONITOR_GPA), ==, G_MAXUINT64);
   g_assert_cmpuint(walk(buf, t.cr3, BASE), ==, G_MAXUINT64);
+  g_assert_cmpuint(walk(buf, t.cr3, MH_MONITOR_GPA + MH_MONITOR_SIZE), ==, G_MAXUINT64);
+  g_assert_cmpuint(walk(buf, t.cr3, MH_MONITOR_GPA - 1), ==, G_MAXUINT64);
   g_assert_cmpuint(walk(buf, t.cr3, 1ull << 39), ==, G_MAXUINT64);
+  {
+    guint64 leaf = 0;
+    /* GDT, IDT, TSS, stubs: present, read-only, supervisor, executable. */
+    g_assert_cmpuint(walk_leaf(buf, t.cr3, MH_MONITOR_GPA + 0xfff, &leaf), ==,
+                     MH_MONITOR_GPA + 0xfff);
+    g_assert_cmpuint(leaf & (MH_PTE_P | MH_PTE_RW | MH_PTE_US | MH_PTE_XD), ==,
+                     MH_PTE_P);
+    /* The exception stack: writable, supervisor, execute-disable. */
+    g_assert_cmpuint(walk_leaf(buf, t.cr3, MH_MONITOR_GPA + MH_MONITOR_STACK_OFF, &leaf),
+                     ==, MH_MONITOR_GPA + MH_MONITOR_STACK_OFF);
+    g_assert_cmpuint(leaf & (MH_PTE_P | MH_PTE_RW | MH_PTE_US | MH_PTE_XD), ==,
+                     MH_PTE_P | MH_PTE_RW | MH_PTE_XD);
+  }
 
   /* Leaves are writable, user-accessible, with Accessed and Dirty preset
-   * so the CPU never writes the (read-only) tables. */
+   * so the CPU never needs to write the tables. */
   {
     guint64 pd = entry(buf, t.cr3, 0) & ~0xfffull;
     pd = entry(buf, pd, 0) & ~0xfffull;
@@ -120,7 +146,7 @@ test_long_mode(void)
   struct kvm_sregs s = {0};
   guint64 gdt[MH_GDT_SIZE / 8];
 
-  mh_x86_setup_long_mode(monitor, BASE, &s);
+  mh_x86_setup_long_mode(monitor, BASE, 0xeb, &s);
   g_assert_cmpuint(s.cr3, ==, BASE);
   g_assert_true(s.cr0 & MH_CR0_PE);
   g_assert_true(s.cr0 & MH_CR0_PG);
@@ -134,13 +160,104 @@ test_long_mode(void)
   g_assert_cmpuint(s.ss.selector, ==, MH_GDT_SEL_DATA);
   g_assert_cmpuint(s.tr.type, ==, 0xb);
   g_assert_cmpuint(s.gdt.base, ==, MH_MONITOR_GPA);
-  g_assert_cmpuint(s.idt.limit, ==, 0);
+  g_assert_cmpuint(s.idt.base, ==, MH_MONITOR_GPA + MH_MONITOR_IDT_OFF);
+  g_assert_cmpuint(s.idt.limit, ==, 32 * 16 - 1);
+  g_assert_true(s.efer & MH_EFER_NXE);
+
+  /* Every gate leads to its stub, on IST1, as a present DPL-0 64-bit
+   * interrupt gate; every stub reports on the port. */
+  for (guint v = 0; v < MH_IDT_VECTORS; v++) {
+    guint64 lo, hi, stub = MH_MONITOR_GPA + MH_MONITOR_STUB_OFF + v * 8u;
+    const guint8 *code = monitor + (stub - MH_MONITOR_GPA);
+    memcpy(&lo, monitor + MH_MONITOR_IDT_OFF + v * 16u, 8);
+    memcpy(&hi, monitor + MH_MONITOR_IDT_OFF + v * 16u + 8, 8);
+    g_assert_cmpuint((lo & 0xffff) | ((lo >> 48) << 16) | (hi << 32), ==, stub);
+    g_assert_cmpuint((lo >> 16) & 0xffff, ==, MH_GDT_SEL_CODE);
+    g_assert_cmpuint((lo >> 32) & 7, ==, 1);       /* IST1 */
+    g_assert_cmpuint((lo >> 40) & 0xff, ==, 0x8e); /* P, DPL 0, type E */
+    g_assert_cmpuint(code[0], ==, 0xe6);
+    g_assert_cmpuint(code[1], ==, 0xeb);
+    g_assert_cmpint(mh_x86_stub_vector(stub), ==, (gint)v);
+    g_assert_cmpint(mh_x86_stub_vector(stub + MH_STUB_REPORT_LEN), ==, (gint)v);
+    g_assert_cmpint(mh_x86_stub_vector(stub + 1), ==, -1);
+  }
+  g_assert_cmpint(mh_x86_stub_vector(MH_MONITOR_GPA + MH_MONITOR_STUB_OFF - 8), ==, -1);
+  g_assert_cmpint(mh_x86_stub_vector(MH_MONITOR_GPA + MH_MONITOR_STUB_OFF + 32 * 8), ==, -1);
+  g_assert_cmpint(mh_x86_stub_vector(0x2), ==, -1);
+  {
+    guint64 ist1;
+    memcpy(&ist1, monitor + MH_MONITOR_TSS_OFF + 0x24, 8);
+    g_assert_cmpuint(ist1, ==, MH_MONITOR_GPA + MH_MONITOR_STACK_OFF + 4096);
+  }
 
   memcpy(gdt, monitor, sizeof gdt);
   g_assert_cmpuint(gdt[0], ==, 0);
   /* The canonical flat 64-bit code descriptor (G, L, P, S, type B). */
   g_assert_cmpuint(gdt[1], ==, 0x00af9b000000ffffull);
   g_assert_cmpuint(gdt[2], ==, 0x00cf93000000ffffull);
+}
+
+/* The frame an exception leaves on the stack, and its description. */
+static void
+test_exception(void)
+{
+  g_autofree guint8 *stack = g_malloc0(4096);
+  const guint64 top = MH_MONITOR_GPA + MH_MONITOR_STACK_OFF + 4096;
+  /* #PF pushes an error code: [error, RIP, CS, RFLAGS, RSP, SS]. */
+  const guint64 pf[6] = {0x2, 0x40, 0x8, 0x2, 0x3ffff8, 0x10};
+  const guint64 ud[5] = {0x1234, 0x8, 0x2, 0x1000, 0x10};
+  MhException ex;
+  char *s;
+
+  memcpy(stack + 4096 - sizeof pf, pf, sizeof pf);
+  g_assert_true(mh_x86_exception_frame(stack, top - sizeof pf, 14, &ex));
+  g_assert_true(ex.has_error);
+  g_assert_cmpuint(ex.error, ==, 2);
+  g_assert_cmpuint(ex.rip, ==, 0x40);
+  g_assert_cmpuint(ex.rsp, ==, 0x3ffff8);
+  ex.cr2 = 0xfffffffffffffff8ull;
+  s = mh_x86_describe_exception(&ex, 4u << 20);
+  g_assert_cmpstr(s, ==, "page fault (#PF) at RIP 0x40: write to address "
+                  "0xfffffffffffffff8 (CR2), outside guest RAM; error code 0x2");
+  g_free(s);
+  ex.error = 0x10; /* an instruction fetch */
+  ex.cr2 = 0x400000;
+  s = mh_x86_describe_exception(&ex, 4u << 20);
+  g_assert_cmpstr(s, ==, "page fault (#PF) at RIP 0x40: instruction fetch from "
+                  "address 0x400000 (CR2), outside guest RAM; error code 0x10");
+  g_free(s);
+  ex.error = 0x3; /* a write to a present page */
+  ex.cr2 = MH_MONITOR_GPA;
+  s = mh_x86_describe_exception(&ex, 4u << 20);
+  g_assert_true(g_str_has_prefix(s, "page fault (#PF) at RIP 0x40: write to address "
+                                 "0x40000000 (CR2), a protection violation"));
+  g_free(s);
+
+  memcpy(stack + 4096 - sizeof ud, ud, sizeof ud);
+  g_assert_true(mh_x86_exception_frame(stack, top - sizeof ud, 6, &ex));
+  g_assert_false(ex.has_error);
+  g_assert_cmpuint(ex.rip, ==, 0x1234);
+  s = mh_x86_describe_exception(&ex, 4u << 20);
+  g_assert_cmpstr(s, ==, "invalid opcode (#UD) at RIP 0x1234");
+  g_free(s);
+  ex.vector = 3;
+  s = mh_x86_describe_exception(&ex, 4u << 20);
+  g_assert_cmpstr(s, ==, "breakpoint (#BP) by the instruction ending at RIP 0x1234");
+  g_free(s);
+  /* int $0x80 past the IDT's limit: #GP with the IDT bit and the vector. */
+  ex = (MhException){.vector = 13, .has_error = TRUE, .error = 0x80 * 8 + 2, .rip = 0x80};
+  s = mh_x86_describe_exception(&ex, 4u << 20);
+  g_assert_cmpstr(s, ==, "general protection fault (#GP) at RIP 0x80; error code "
+                  "0x402 (IDT vector 0x80)");
+  g_free(s);
+
+  /* A frame that would not lie inside the stack page is refused. */
+  g_assert_false(mh_x86_exception_frame(stack, top - 8, 6, &ex));
+  g_assert_false(mh_x86_exception_frame(stack, top - 40, 14, &ex));
+  g_assert_false(mh_x86_exception_frame(stack, top, 6, &ex));
+  g_assert_false(mh_x86_exception_frame(stack, top - 4097, 6, &ex));
+  g_assert_false(mh_x86_exception_frame(stack, 0, 6, &ex));
+  g_assert_true(mh_x86_exception_frame(stack, top - 4096, 6, &ex));
 }
 
 static void
@@ -220,6 +337,7 @@ main(int argc, char **argv)
   }
   g_test_add_func("/x86/page-tables/refuses", test_refuses);
   g_test_add_func("/x86/long-mode", test_long_mode);
+  g_test_add_func("/x86/exception", test_exception);
   g_test_add_func("/x86/decode-pio", test_decode_pio);
   g_test_add_func("/x86/is-simd", test_is_simd);
   return g_test_run();
