@@ -6,7 +6,8 @@
  * It does the same KVM work as mini_hypervisor and nothing more: open
  * /dev/kvm, and for every image, in a thread of its own, create a VM with
  * the same two memory slots (anonymous RAM at guest-physical 0, a
- * read-only monitor region at 1 GiB holding the GDT and the page tables),
+ * writable monitor region at 1 GiB holding the GDT and the page tables:
+ * a read-only slot makes nested paging emulate every instruction),
  * the same long-mode registers and boot registers, then KVM_RUN until
  * HLT, serving:
  *   - port 0xE9: OUT bytes go to a per-VM buffer written to stdout when it
@@ -492,7 +493,7 @@ floor_vm_build(struct floor_vm *vm)
   vm->monitor = p;
   memcpy(vm->ram, vm->image, vm->image_size);
   if (!floor_slot(vm, 0, 0, 0, run->ram_size, vm->ram) ||
-      !floor_slot(vm, 1, KVM_MEM_READONLY, MONITOR_GPA, MONITOR_SIZE,
+      !floor_slot(vm, 1, 0, MONITOR_GPA, MONITOR_SIZE,
                   vm->monitor))
     return floor_fail(vm, "KVM_SET_USER_MEMORY_REGION", errno);
 

@@ -43,10 +43,10 @@ MH_BENCH = $(PYTHON3) $(srcdir)/bench/run-bench --builddir . \
 	--srcdir $(srcdir)
 
 bench: $(mh_bench_deps)
-	$(MH_BENCH) --results $(srcdir)/bench/RESULTS.md
+	$(MH_WITH_KVM) $(MH_BENCH) --results $(srcdir)/bench/RESULTS.md
 
 bench-quick: $(mh_bench_deps)
-	$(MH_BENCH) --quick
+	$(MH_WITH_KVM) $(MH_BENCH) --quick
 
 .PHONY: bench bench-quick
 

@@ -87,7 +87,7 @@ fuzz-run: fuzz
 
 # valgrind memcheck on representative runs of the built hypervisor.
 valgrind-check: all $(check_DATA)
-	$(AM_V_at)$(SHELL) $(srcdir)/fuzz/valgrind-check \
+	$(AM_V_at)$(MH_WITH_KVM) $(SHELL) $(srcdir)/fuzz/valgrind-check \
 	  --bin src/mini_hypervisor --guests guests/examples \
 	  --test-guests tests/guests
 

@@ -8,7 +8,12 @@ TAP_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver
 LOG_DRIVER = $(TAP_DRIVER)
 TEST_EXTENSIONS = .bats
 BATS_LOG_DRIVER = $(TAP_DRIVER)
-BATS_LOG_COMPILER = $(BATS)
+# Everything that starts VMs goes through tests/kvm-host --when-needed:
+# here on a working /dev/kvm, else in the KVM host (kvm_amd in QEMU), one
+# boot per command.  MH_KVM_HOST=never|auto|always forces either.
+MH_WITH_KVM = env MH_KVM_HOST_DIR='$(abs_top_builddir)/kvm-host.d' \
+	$(SHELL) $(top_srcdir)/tests/kvm-host --when-needed --
+BATS_LOG_COMPILER = $(MH_WITH_KVM) $(BATS)
 AM_BATS_LOG_FLAGS = --tap
 AM_BATS_LOG_DRIVER_FLAGS = --ignore-exit
 
@@ -56,7 +61,12 @@ else
 check-local:
 	@echo "bats is required for make check (apt-get install bats bats-assert bats-support bats-file)" >&2; exit 1
 endif
-EXTRA_DIST += $(bats_tests) tests/helpers.bash tests/run-all
+EXTRA_DIST += $(bats_tests) tests/helpers.bash tests/run-all tests/kvm-host
+
+clean-local: mh-clean-kvm-host
+mh-clean-kvm-host:
+	rm -rf kvm-host.d
+.PHONY: mh-clean-kvm-host
 
 # installcheck (and so distcheck) builds a guest from the installed SDK.
 installcheck-local: mh-sdk-installcheck
