@@ -32,16 +32,13 @@ vcpu_exit_name(guint reason)
   return NULL;
 }
 
-/* Reads RIP (and CR2) for a diagnosis; on failure reports what it can. */
-static void
-vcpu_get_state(MhVm *vm, guint64 *rip, guint64 *cr2)
+/* Reads RIP for a diagnosis; G_MAXUINT64 if it cannot. */
+static guint64
+vcpu_get_rip(MhVm *vm)
 {
   struct kvm_regs regs;
-  struct kvm_sregs sregs;
 
-  *rip = ioctl(vm->vcpu_fd, KVM_GET_REGS, &regs) == 0 ? regs.rip : G_MAXUINT64;
-  if (cr2 != NULL)
-    *cr2 = ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sregs) == 0 ? sregs.cr2 : 0;
+  return ioctl(vm->vcpu_fd, KVM_GET_REGS, &regs) == 0 ? regs.rip : G_MAXUINT64;
 }
 
 static gboolean
@@ -52,15 +49,13 @@ static gboolean
 vcpu_fail(MhVm *vm, GError **error, const char *fmt, ...)
 {
   g_autofree char *what = NULL;
-  guint64 rip;
   va_list ap;
 
   va_start(ap, fmt);
   what = g_strdup_vprintf(fmt, ap);
   va_end(ap);
-  vcpu_get_state(vm, &rip, NULL);
   g_set_error(error, MH_ERROR, MH_ERROR_GUEST, "%s at RIP 0x%" G_GINT64_MODIFIER "x",
-              what, rip);
+              what, vcpu_get_rip(vm));
   return FALSE;
 }
 
@@ -154,24 +149,19 @@ vcpu_on_io(MhVm *vm, GError **error)
     return FALSE;
   }
   /* An exception handler's report: only from the handler itself (RIP
-   * just past its OUT); from anywhere else the port is unknown. */
+   * on or just past its OUT); from anywhere else the port is unknown. */
   if (io.port == MH_PORT_EXCEPTION && io.dir == MH_IO_OUT && io.size == 1 &&
       io.count == 1) {
-    guint64 rip;
-    gint vector;
-    vcpu_get_state(vm, &rip, NULL);
-    vector = mh_x86_stub_vector(rip);
+    gint vector = mh_x86_stub_vector(vcpu_get_rip(vm));
     if (vector >= 0)
       return vcpu_on_exception(vm, (guint)vector, error);
   }
   if (mh_ports_dispatch(&vm->ports, &io, &local))
     return TRUE;
   if (local->code == MH_ERROR_GUEST) {
-    guint64 rip;
-    vcpu_get_state(vm, &rip, NULL);
     g_set_error(error, MH_ERROR, MH_ERROR_GUEST,
                 "%s at RIP 0x%" G_GINT64_MODIFIER "x", local->message,
-                vcpu_pio_rip(vm, &io, rip));
+                vcpu_pio_rip(vm, &io, vcpu_get_rip(vm)));
     return FALSE;
   }
   g_propagate_error(error, g_steal_pointer(&local));
@@ -221,7 +211,7 @@ vcpu_on_mmio(MhVm *vm, GError **error)
   const char *where = run->mmio.is_write ? "by the instruction ending at RIP"
                                          : "at RIP";
 
-  vcpu_get_state(vm, &rip, NULL);
+  rip = vcpu_get_rip(vm);
   g_set_error(error, MH_ERROR, MH_ERROR_GUEST,
               "access outside RAM: %u-byte %s guest-physical address 0x%"
               G_GINT64_MODIFIER "x %s 0x%" G_GINT64_MODIFIER "x",
@@ -244,7 +234,7 @@ vcpu_on_internal_error(MhVm *vm, GError **error)
     return vcpu_fail(vm, error, "KVM internal error (suberror %u)",
                      vm->run->internal.suberror);
   }
-  vcpu_get_state(vm, &rip, NULL);
+  rip = vcpu_get_rip(vm);
   /* Show the instruction bytes: they tell which instruction it was. */
   for (n = 15; n > 0; n--) {
     code = mh_guestmem_range(&vm->ram, rip, n);
