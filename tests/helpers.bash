@@ -12,8 +12,30 @@ MH_BIN=${MH_BIN:-/usr/bin/mini_hypervisor}
 MH_GUESTS=${MH_GUESTS:-/usr/lib/mini-hypervisor/guests}
 MH_TEST_GUESTS=${MH_TEST_GUESTS:-/usr/lib/mini-hypervisor/tests/guests}
 
+# on_qemu_tcg: whether the CPU is QEMU's emulation (TCG), as in the KVM
+# host of tests/kvm-host.
+on_qemu_tcg() { grep -q '^model name[[:space:]]*: QEMU TCG CPU' /proc/cpuinfo 2>/dev/null; }
+
 # Every VM run is bounded: a hang fails the test instead of the suite.
+# On an emulated CPU guest code runs 10 to 50 times slower, and so do the
+# runs that move much data through port exits.
+if [ -z "${MH_TIMEOUT:-}" ] && on_qemu_tcg; then
+  MH_TIMEOUT=300
+fi
 MH_TIMEOUT=${MH_TIMEOUT:-30}
+
+# mh_size FULL SMALL: FULL, or SMALL on an emulated CPU.  A test that moves
+# hundreds of thousands of bytes one VM exit at a time takes minutes
+# under emulation: there it uses the SMALL size, unless
+# MH_TEST_FULL_SIZE=1.  tests/run-all runs the FULL size once: on
+# /dev/kvm, or in the KVM host with MH_TEST_FULL_SIZE=1.
+mh_size() {
+  if on_qemu_tcg && [ -z "${MH_TEST_FULL_SIZE:-}" ]; then
+    echo "$2"
+  else
+    echo "$1"
+  fi
+}
 
 # mh ARGS...: runs the hypervisor under timeout(1).
 mh() {
@@ -25,4 +47,26 @@ tguest() { printf '%s/%s.img' "$MH_TEST_GUESTS" "$1"; }
 
 require_kvm() {
   [ -w /dev/kvm ] || fail "/dev/kvm is missing or not writable: these tests run real VMs"
+}
+
+# insn_at IMAGE RIP N: the N bytes of IMAGE (loaded at address 0) at RIP,
+# in hex without spaces: what the guest executed there.
+insn_at() {
+  od -An -tx1 -v -j "$(($2))" -N "$3" "$1" | tr -d ' \n'
+}
+
+# is_triple_fault TEXT PREFIX RIP [CR2]: whether TEXT is PREFIX followed by
+# the diagnosis of a triple fault at RIP (CR2 as the hypervisor words it,
+# e.g. "CR2 0x200000, outside guest RAM").  A triple fault happens only
+# once a guest has replaced the hypervisor's IDT, GDT or page tables.
+# Where the registers survive (Intel, PVM, and kvm_amd when KVM itself
+# finds the triple fault, as it may with shadow paging) the diagnosis
+# names RIP and CR2; when an AMD CPU shuts down, kvm_amd resets the vCPU
+# before user space can read it, and the diagnosis says the RIP is lost.
+# Both forms are right, and no other text is.
+is_triple_fault() {
+  local text=$1 prefix=$2 rip=$3 cr2=${4:+ ($4)}
+  local what="an exception the guest's own IDT or page tables could not handle"
+  [[ "$text" == "${prefix}triple fault at RIP $rip: $what$cr2" ||
+     "$text" == "${prefix}triple fault: $what (this CPU resets the registers, so its RIP is lost)" ]]
 }

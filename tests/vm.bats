@@ -9,11 +9,12 @@ setup() {
   require_kvm
 }
 
-# fails_with GUEST-IMAGE EXPECTED-STDERR-FRAGMENT [ARGS...]
+# fails_with GUEST-IMAGE EXPECTED-STDERR-FRAGMENT [ARGS...]: runs the
+# image with no input.
 fails_with() {
   local img=$1 want=$2
   shift 2
-  run --separate-stderr mh "$@" -g "$img"
+  run --separate-stderr mh "$@" -g "$img" </dev/null
   assert_equal "$status" 1
   [[ "$stderr" == *"$want"* ]] || fail "stderr '$stderr' lacks '$want'"
   [[ "$stderr" == "mini_hypervisor: error: vm 0 ($(basename "$img")): "* ]] ||
@@ -23,14 +24,14 @@ fails_with() {
 @test "hello and memtest run in every memory and page size" {
   for m in 2 4 8; do
     for p in 2 4; do
-      run --separate-stderr mh -m "$m" -p "$p" -g "$(guest hello)"
+      run --separate-stderr mh -m "$m" -p "$p" -g "$(guest hello)" </dev/null
       assert_success
       assert_equal "${lines[0]}" "Hello from mini_hypervisor guest 0!"
       if [ "$p" = 2 ]; then page="2 MiB"; else page="4 KiB"; fi
       assert_equal "${lines[1]}" "RAM: $m MiB, pages: $page"
       assert_equal "$stderr" ""
 
-      run mh -m "$m" -p "$p" -g "$(guest memtest)"
+      run mh -m "$m" -p "$p" -g "$(guest memtest)" </dev/null
       assert_success
       assert_line "memtest: $m MiB OK"
       # One line per 2 MB region checked, then the verdict.
@@ -40,7 +41,7 @@ fails_with() {
 }
 
 @test "the guest gets the documented registers at entry" {
-  run mh -m 8 -p 4 -g "$(tguest print_boot)"
+  run mh -m 8 -p 4 -g "$(tguest print_boot)" </dev/null
   assert_success
   assert_output "ram=8388608 index=0 page=4096 count=1 magic=0x4d48564d31414249 abi=1"
 }
@@ -64,19 +65,19 @@ fails_with() {
 }
 
 @test "rep outsb on the console writes every byte" {
-  run mh -g "$(tguest rep_outsb)"
+  run mh -g "$(tguest rep_outsb)" </dev/null
   assert_success
   assert_output "REP OK"
 }
 
 @test ".bss is zero and a deep stack works in 2 MB" {
-  run mh -m 2 -p 4 -g "$(tguest bss_stack)"
+  run mh -m 2 -p 4 -g "$(tguest bss_stack)" </dev/null
   assert_success
   assert_output "OK"
 }
 
 @test "a guest written in nasm runs" {
-  run mh -g "$(tguest hello_nasm)"
+  run mh -g "$(tguest hello_nasm)" </dev/null
   assert_success
   assert_output --partial "nasm"
 }
@@ -90,30 +91,66 @@ fails_with() {
   # one per byte (strace counts them when it is available).
   if command -v strace >/dev/null; then
     strace -f -qq -e trace=write,writev -o "$BATS_TEST_TMPDIR/trace" \
-      "$MH_BIN" -g "$(guest hello)" > /dev/null
+      "$MH_BIN" -g "$(guest hello)" < /dev/null > /dev/null
     n=$(grep -cE '^[0-9]+ +(write|writev)\(1,' "$BATS_TEST_TMPDIR/trace")
     [ "$n" -le 3 ] || fail "$n writes for two lines"
   fi
 }
 
-@test "triple fault: diagnosis names the RIP" {
-  fails_with "$(tguest triple_fault)" "triple fault at RIP 0x"
+@test "an exception stops the VM with its name and RIP: ud2 is #UD" {
+  # The hypervisor's IDT takes every exception a guest does not handle
+  # itself; ud2.img's ud2 is its first instruction.
+  run --separate-stderr mh -g "$(tguest ud2)" </dev/null
+  assert_equal "$status" 1
+  assert_equal "$stderr" "mini_hypervisor: error: vm 0 (ud2.img): invalid opcode (#UD) at RIP 0x0"
+  assert_equal "$output" ""
 }
 
-@test "page fault past RAM: diagnosis gives CR2 outside RAM" {
+@test "triple fault: an exception the guest's own empty IDT cannot take" {
+  # triple_fault.img loads an IDT of its own with no gate in it, then
+  # executes ud2 at 0x40 (no input) or reads past RAM at 0x80 ('p').
+  img=$(tguest triple_fault)
+  run --separate-stderr mh -g "$img" </dev/null
+  assert_equal "$status" 1
+  is_triple_fault "$stderr" "mini_hypervisor: error: vm 0 (triple_fault.img): " 0x40 || fail "$stderr"
+  assert_equal "$output" ""
+  for m in 2 8; do
+    run --separate-stderr mh -m "$m" -g "$img" <<<p
+    assert_equal "$status" 1
+    is_triple_fault "$stderr" "mini_hypervisor: error: vm 0 (triple_fault.img): " 0x80 \
+      "CR2 $(printf '0x%x' $((m << 20))), outside guest RAM" || fail "$stderr"
+    assert_equal "$output" ""
+  done
+}
+
+# page_fault_at MB PAGE_MB: runs page_fault.img, which reads the first
+# byte past RAM and first prints the RIP of the reading instruction, and
+# checks the diagnosis names that RIP, the address and the error code.
+page_fault_at() {
+  local end rip
+  end=$(printf '0x%x' $(($1 << 20)))
+  run --separate-stderr mh -m "$1" -p "$2" -g "$(tguest page_fault)" </dev/null
+  assert_equal "$status" 1
+  [[ "$output" =~ ^"page_fault: reading $end at RIP "(0x[0-9a-f]+)$ ]] || fail "$output"
+  rip=${BASH_REMATCH[1]}
+  assert_equal "$stderr" "mini_hypervisor: error: vm 0 (page_fault.img): page fault (#PF) at RIP $rip: read from address $end (CR2), outside guest RAM; error code 0x0"
+}
+
+@test "page fault past RAM: diagnosis gives the RIP, CR2 outside RAM and the error code" {
   for m in 2 4 8; do
-    fails_with "$(tguest page_fault)" "after a page fault at address $(printf '0x%x' $((m << 20))) (CR2), outside guest RAM" -m "$m"
+    page_fault_at "$m" 2
   done
 }
 
 @test "page fault past RAM with 4 KB pages too" {
-  fails_with "$(tguest page_fault)" "after a page fault at address 0x200000 (CR2), outside guest RAM" -m 2 -p 4
+  page_fault_at 2 4
+  page_fault_at 8 4
 }
 
 @test "a jump past RAM is a fault at that RIP" {
-  run --separate-stderr mh -m 4 -g "$(tguest jump_past_ram)"
+  run --separate-stderr mh -m 4 -g "$(tguest jump_past_ram)" </dev/null
   assert_equal "$status" 1
-  [[ "$stderr" == *"triple fault at RIP 0x400000 after a page fault at address 0x400000 (CR2), outside guest RAM"* ]] || fail "$stderr"
+  assert_equal "$stderr" "mini_hypervisor: error: vm 0 (jump_past_ram.img): page fault (#PF) at RIP 0x400000: instruction fetch from address 0x400000 (CR2), outside guest RAM; error code 0x10"
 }
 
 @test "unknown port: diagnosis gives port, direction, width and RIP" {
@@ -128,7 +165,7 @@ fails_with() {
 @test "the RIP in a diagnosis is that of the faulting instruction" {
   # unknown_port.S places its OUT at a known offset; the image's own
   # bytes at the reported RIP must be an OUT instruction (E6 or EE).
-  run --separate-stderr mh -g "$(tguest unknown_port)"
+  run --separate-stderr mh -g "$(tguest unknown_port)" </dev/null
   assert_equal "$status" 1
   rip=$(grep -o 'at RIP 0x[0-9a-f]*' <<<"$stderr" | cut -d' ' -f3)
   [ -n "$rip" ] || fail "no RIP in: $stderr"
@@ -138,39 +175,45 @@ fails_with() {
 
 @test "a memory access with no RAM behind it is reported as such" {
   # The guest maps a page of its own onto guest-physical 0x20000000.
-  run --separate-stderr mh -m 8 -g "$(tguest mmio)"
+  run --separate-stderr mh -m 8 -g "$(tguest mmio)" </dev/null
   assert_equal "$status" 1
   [[ "$stderr" =~ "vm 0 (mmio.img): access outside RAM: "[1248]"-byte write to guest-physical address 0x20000000 by the instruction ending at RIP 0x" ]] ||
     fail "$stderr"
 }
 
 @test "a failing guest's output is kept, then the failure is reported" {
-  run --separate-stderr mh -g "$(tguest fail)"
+  img=$(tguest fail)
+  run --separate-stderr mh -g "$img" </dev/null
   assert_equal "$status" 1
-  assert_output --partial "deliberate failure"
-  [[ "$stderr" == *"triple fault"* ]] || fail "$stderr"
+  assert_output "deliberate failure"
+  # mh_fail() ends in ud2: the diagnosis names that instruction.
+  [[ "$stderr" =~ ^"mini_hypervisor: error: vm 0 (fail.img): invalid opcode (#UD) at RIP "(0x[0-9a-f]+)$ ]] ||
+    fail "$stderr"
+  assert_equal "$(insn_at "$img" "${BASH_REMATCH[1]}" 2)" 0f0b
 }
 
 @test "--verbose describes the machine and counts exits" {
-  run --separate-stderr mh -v -m 8 -p 4 -g "$(guest hello)"
+  run --separate-stderr mh -v -m 8 -p 4 -g "$(guest hello)" </dev/null
   assert_success
   [[ "$stderr" == *"8 MiB RAM"* ]] || fail "$stderr"
-  [[ "$stderr" == *"2048 pages of 4 KiB: 1 PML4 + 1 PDPT + 1 PD + 4 PT = 7 tables"* ]] || fail "$stderr"
+  # RAM's tables, and a PD and a PT for the hypervisor's own pages.
+  [[ "$stderr" == *"2048 pages of 4 KiB: 1 PML4 + 1 PDPT + 1 PD + 4 PT + 2 for the hypervisor's pages = 9 tables (36 KiB) at guest-physical 0x40002000, outside the guest's mapping; GDT, IDT and exception handlers read-only at 0x40000000;"* ]] ||
+    fail "$stderr"
   [[ "$stderr" == *"halted;"*"hlt 1"* ]] || fail "$stderr"
-  run --separate-stderr mh -v -m 2 -p 2 -g "$(guest hello)"
+  run --separate-stderr mh -v -m 2 -p 2 -g "$(guest hello)" </dev/null
   assert_success
-  [[ "$stderr" == *"1 pages of 2 MiB: 1 PML4 + 1 PDPT + 1 PD + 0 PT = 3 tables"* ]] || fail "$stderr"
+  [[ "$stderr" == *"1 pages of 2 MiB: 1 PML4 + 1 PDPT + 1 PD + 0 PT + 2 for the hypervisor's pages = 5 tables (20 KiB)"* ]] || fail "$stderr"
 }
 
 @test "--timeout stops a spinning guest and reports it" {
-  run --separate-stderr mh --timeout 0.5 -g "$(tguest spin)"
+  run --separate-stderr mh --timeout 0.5 -g "$(tguest spin)" </dev/null
   assert_equal "$status" 1
   assert_output "spinning"
   [[ "$stderr" == *"stopped by --timeout"* ]] || fail "$stderr"
 }
 
 @test "SIGINT stops a spinning guest with status 130" {
-  "$MH_BIN" -g "$(tguest spin)" > "$BATS_TEST_TMPDIR/out" 2> "$BATS_TEST_TMPDIR/err" &
+  "$MH_BIN" -g "$(tguest spin)" < /dev/null > "$BATS_TEST_TMPDIR/out" 2> "$BATS_TEST_TMPDIR/err" &
   pid=$!
   for _ in $(seq 50); do grep -q spinning "$BATS_TEST_TMPDIR/out" && break; sleep 0.1; done
   kill -INT "$pid"
@@ -197,20 +240,20 @@ fails_with() {
 @test "console output is the same with and without coalesced PIO" {
   # A guest that writes little never switches to coalesced output (the
   # zone makes VM teardown slower on nested KVM than it saves)...
-  run --separate-stderr mh -v -g "$(guest hello)"
+  run --separate-stderr mh -v -g "$(guest hello)" </dev/null
   assert_success
   [[ "$stderr" == *"console 61 bytes out (0 coalesced"* ]] || fail "$stderr"
   # ...one that writes 100 KiB switches after 4 KiB, and every byte comes
   # out the same, in the same order, as on the exit-per-byte path.
   flood=$(tguest hostile/console_flood)
-  run --separate-stderr mh -v -g "$flood"
+  run --separate-stderr mh -v -g "$flood" </dev/null
   assert_success
   fast=$output
   [[ "$stderr" =~ console\ 102400\ bytes\ out\ \(([0-9]+)\ coalesced ]] || fail "$stderr"
   coalesced=${BASH_REMATCH[1]}
   [ "$coalesced" -gt 90000 ] || fail "only $coalesced bytes coalesced"
   echo "# coalesced: $coalesced of 102400 bytes" >&3
-  MINI_HYPERVISOR_NO_COALESCING=1 run --separate-stderr mh -v -g "$flood"
+  MINI_HYPERVISOR_NO_COALESCING=1 run --separate-stderr mh -v -g "$flood" </dev/null
   assert_success
   [[ "$stderr" == *"console 102400 bytes out (0 coalesced"* ]] || fail "$stderr"
   [ "$output" = "$fast" ] || fail "output differs between the two paths"

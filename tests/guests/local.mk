@@ -11,7 +11,8 @@ mh_test_c_objs = tests/guests/ok.o tests/guests/fail.o tests/guests/spin.o \
 	tests/guests/fshell.o tests/guests/fread_bench.o \
 	tests/guests/fread_bench_byte.o tests/guests/prompt.o
 # Guests in GNU assembler with their own _start and no SDK.
-mh_test_asm_objs = tests/guests/triple_fault.o tests/guests/jump_past_ram.o \
+mh_test_asm_objs = tests/guests/triple_fault.o tests/guests/ud2.o \
+	tests/guests/jump_past_ram.o \
 	tests/guests/unknown_port.o tests/guests/console_wide_out.o \
 	tests/guests/console_wide_in.o tests/guests/rep_outsb.o \
 	tests/guests/escape.o \

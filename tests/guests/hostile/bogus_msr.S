@@ -6,9 +6,9 @@
  *   'w'   wrmsr of 0 to MSR 0xdeadbeef, at 0x80
  *   'e'   wrmsr of EFER with LME cleared while paging, at 0xc0
  * KVM answers each with #GP (unless the host set kvm.ignore_msrs, which
- * makes unknown MSRs read as 0 and ignore writes); with no IDT that is a
- * triple fault, which the hypervisor must report with that RIP.  If the
- * VM goes on it prints "bogus_msr: continued".
+ * makes unknown MSRs read as 0 and ignore writes), which the hypervisor's
+ * IDT must report: "general protection fault (#GP) at RIP 0x40; error
+ * code 0x0".  If the VM goes on it prints "bogus_msr: continued".
  */
 #include "hostile.h"
 

@@ -4,10 +4,11 @@
  * bytes of RAM and the first byte past it.  The first input byte picks:
  *   'r'   a 4-byte load from RAM - 2, at RIP 0x40
  *   else  an 8-byte store to RAM - 4, at RIP 0x80
- * Either page-faults at the RAM size; with no IDT the VM triple-faults.
- * The hypervisor must report "triple fault at RIP 0x40 (or 0x80) after a
- * page fault at address <RAM size> (CR2), outside guest RAM".  If the VM
- * goes on, it prints "cross_end_access: continued".  No stack used.
+ * Either page-faults at the RAM size.  The hypervisor must report "page
+ * fault (#PF) at RIP 0x40: read from address <RAM size> (CR2), outside
+ * guest RAM; error code 0x0" (0x80, "write to", 0x2 for the store).  If
+ * the VM goes on, it prints "cross_end_access: continued".  No stack
+ * used.
  */
 #include "hostile.h"
 

@@ -3,16 +3,22 @@
  * garbage_cr.S - loads control registers with values that break the
  * machine.  The first input byte picks:
  *   'z'  CR3 = 0x100000, a zeroed page of RAM: every translation is now
- *        "not present", so fetching the next instruction (0x43) faults:
- *        "triple fault at RIP 0x43 after a page fault at address 0x43
- *        (CR2)", inside RAM
- *   'r'  CR3 with reserved high bits set: #GP at the mov (0x80)
+ *        "not present", so fetching the next instruction (0x43) faults
+ *        (CR2 0x43, inside RAM); the hypervisor's IDT is not mapped any
+ *        more either, so the fault cannot be delivered: a triple fault
+ *   'r'  CR3 with reserved high bits set: #GP at the mov (0x80) (QEMU's
+ *        CPU loads them where kvm_amd does not intercept the mov, and
+ *        the next VM entry fails)
  *   'o'  CR3 = 0x80000000, guest-physical memory that does not exist:
- *        the page walk for the next instruction (0xc3) fails
+ *        the page walk for the next instruction (0xc3) fails, and so
+ *        does every delivery: a triple fault (kvm_amd with nested
+ *        paging retries the walk for ever instead)
  *   '0'  CR0.PG cleared while in long mode: #GP at the mov (0x100)
  *   '4'  CR4.PAE cleared while in long mode: #GP at the mov (0x140)
- * With no IDT each ends in a triple fault the hypervisor must report with
- * the RIP given; "garbage_cr: continued" would mean it did not.
+ * The hypervisor's IDT reports each #GP, "general protection fault (#GP)
+ * at RIP 0x80; error code 0x0"; a triple fault is reported with the RIP
+ * given where the CPU keeps the registers.  "garbage_cr: continued" would
+ * mean the VM went on.
  */
 #include "hostile.h"
 

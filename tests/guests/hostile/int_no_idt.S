@@ -1,18 +1,24 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * int_no_idt.S - software interrupts with no IDT.  The first input byte
- * picks:
- *   '3'   int3 at 0x40
- *   '8'   int $0x80 at 0x80 (the old Linux system call gate)
- *   '1'   int1 (icebp, f1) at 0xc0
+ * int_no_idt.S - software interrupts with no IDT of the guest's own.
+ * The first input byte picks:
+ *   '3'   int3 at 0x40: the hypervisor's IDT takes the #BP, a trap:
+ *         "breakpoint (#BP) by the instruction ending at RIP 0x41"
+ *   '8'   int $0x80 at 0x80 (the old Linux system call gate): past the
+ *         hypervisor's IDT (32 gates), so a #GP naming the vector:
+ *         "general protection fault (#GP) at RIP 0x80; error code 0x402
+ *         (IDT vector 0x80)"
+ *   '1'   int1 (icebp, f1) at 0xc0: a #DB, a trap: "debug exception (#DB)
+ *         at RIP 0xc1", past the int1
  *   'l'   lidt of a zeroed table (limit 0xfff, base 0x100000), then int3
- *         at 0x100: the gate is not present
- * None can be delivered.  On hardware the VM triple-faults ("triple fault
- * at RIP 0x40 (an exception with no IDT to handle it)"); where KVM
- * emulates guest code (nested KVM), its emulator gives up on a software
- * interrupt in long mode instead ("KVM could not emulate the instruction
- * at RIP 0x40 (bytes: cc ...").  Either way the VM must stop with the
- * RIP of the int; "int_no_idt: continued" would mean it did not.
+ *         at 0x100: the gate is not present, nor any other, and the VM
+ *         triple-faults (at RIP 0x100, where the CPU keeps the registers)
+ * Where KVM emulates guest code (PVM), its emulator gives up on a
+ * software interrupt in long mode instead ("KVM could not emulate the
+ * instruction at RIP 0x40 (bytes: cc ...").  QEMU's CPU (TCG) departs
+ * from the manuals for '8' (error code 0x802, the gate's byte offset)
+ * and '1' (#UD at 0xc0).  Either way the VM must stop with the RIP of
+ * the int; "int_no_idt: continued" would mean it did not.
  */
 #include "hostile.h"
 

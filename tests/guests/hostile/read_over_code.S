@@ -9,7 +9,7 @@
  * instructions that follow the READ's own OUT, which are ud2s.  When the
  * guest resumes after the OUT it runs what the hypervisor just read: it
  * prints "read_over_code: running the bytes it read" and halts.  If the
- * READ did not land, the ud2 triple-faults; if a step fails the guest
+ * READ did not land, the ud2 stops the VM (#UD); if a step fails the guest
  * prints "read_over_code: request N failed" and halts.
  *
  * The hypervisor may not care where a READ lands as long as the buffer

@@ -8,11 +8,12 @@
  * loop they overwrite it with itself and it keeps running; everything
  * else of the image (the message, the code before 0x40) is trampled.
  * The push with RSP = 0 writes to 0xfffffffffffffff8, which is not
- * mapped: a page fault, and with no IDT a triple fault.  The hypervisor
- * must report "triple fault at RIP 0x40 after a page fault at address
- * 0xfffffffffffffff8 (CR2), outside guest RAM"; the output is only the
- * first line, printed before the pushes start.  Run it with -m 2 (every
- * push is one emulated instruction on nested KVM).
+ * mapped: a page fault, which the hypervisor's IDT takes on a stack of
+ * its own.  The hypervisor must report "page fault (#PF) at RIP 0x40:
+ * write to address 0xfffffffffffffff8 (CR2), outside guest RAM; error
+ * code 0x2"; the output is only the first line, printed before the
+ * pushes start.  Run it with -m 2 (every push is one emulated
+ * instruction on nested KVM).
  */
 #include "hostile.h"
 
