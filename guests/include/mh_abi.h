@@ -52,11 +52,13 @@
  * The page tables themselves are not mapped.  Each handler reports the
  * exception with an OUT to MH_PORT_EXCEPTION and the VM stops; the port
  * means nothing to guest code, where an access to it is an unknown port.
- * A guest may install its own IDT (lidt) or page tables: from then on its
- * exceptions are its own, and one it cannot handle is a triple fault (on
- * AMD the CPU then resets its registers, so that diagnosis has no RIP).
- * A guest that reloads segment registers (iretq, far jumps) may use the
- * selectors below, or install its own GDT.
+ * A guest may install its own IDT (lidt), GDT (lgdt) or page tables: from
+ * then on its exceptions are its own, and one it cannot handle is a
+ * triple fault (kvm_amd may reset the registers first, and then that
+ * diagnosis has no RIP).  A guest's own GDT needs a 64-bit code segment
+ * at selector 0x08 for the hypervisor's handlers to run.  A guest that
+ * reloads segment registers (iretq, far jumps) may use the selectors
+ * below, or install its own GDT.
  *
  * Registers at entry:
  */

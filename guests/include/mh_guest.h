@@ -288,8 +288,8 @@ long mh_file_bytes(const struct mh_file_req *req, const void *payload,
  * case anything ever resumes it). */
 _Noreturn void mh_halt(void);
 
-/* Writes @msg and a newline, then executes ud2: with no IDT the #UD
- * becomes a triple fault, which the hypervisor reports as a VM failure. */
+/* Writes @msg and a newline, then executes ud2: the hypervisor's IDT
+ * reports the #UD (invalid opcode) and the VM fails. */
 _Noreturn void mh_fail(const char *msg);
 
 /* ------------------------------------------------------------------ */

@@ -27,7 +27,7 @@ mh_fail(const char *msg)
 {
   mh_puts(msg);
   mh_putc('\n');
-  /* #UD with no IDT: #UD -> #DF -> triple fault, a VM failure. */
+  /* #UD: the hypervisor's handler reports it, a VM failure. */
   for (;;)
     __asm__ volatile("ud2" : : : "memory");
 }
