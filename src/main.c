@@ -28,10 +28,6 @@
 #include "loader.h"
 #include "vm.h"
 
-#define MH_EXIT_OK       0
-#define MH_EXIT_FAILURE  1
-#define MH_EXIT_USAGE    2
-
 /* The signal the main thread sends a vCPU thread to break KVM_RUN. */
 #define MH_KICK_SIGNAL SIGUSR1
 
