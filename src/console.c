@@ -5,6 +5,7 @@
 #include "console.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -75,15 +76,41 @@ mh_output_clear(MhOutput *out)
   g_mutex_clear(&out->lock);
 }
 
-/* Writes every byte of @iov, retrying after partial writes and EINTR. */
+/* TRUE if @fd can take bytes now, or within @timeout_ms. */
+static gboolean
+output_writable(int fd, int timeout_ms)
+{
+  struct pollfd p = {.fd = fd, .events = POLLOUT};
+
+  return poll(&p, 1, timeout_ms) > 0 && (p.revents & POLLOUT);
+}
+
+/* Writes every byte of @iov: retries after partial writes and EINTR, and
+ * waits for room on a non-blocking fd (EAGAIN) rather than failing.
+ * Once *@stop is set (the writer's VM is stopping) it writes only what
+ * the fd takes without waiting, and gives up with ECANCELED as soon as
+ * the fd is full: a reader that never reads cannot keep a stopped VM
+ * alive.  A write blocked when the stop comes is broken by the kick
+ * (EINTR; mh_vm_kick), which the main thread repeats until the VM's
+ * thread ends, so a kick that lands just before writev() is not lost. */
 static int
-output_writev_all(int fd, struct iovec *iov, int n)
+output_writev_all(int fd, struct iovec *iov, int n, const gint *stop)
 {
   while (n > 0) {
-    ssize_t done = writev(fd, iov, n);
+    gboolean stopping = stop != NULL && g_atomic_int_get(stop) != 0;
+    ssize_t done;
+
+    if (stopping && !output_writable(fd, 0))
+      return ECANCELED;
+    done = writev(fd, iov, n);
     if (done < 0) {
       if (errno == EINTR)
         continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        /* A bounded wait, so that a stop is seen even without a kick. */
+        output_writable(fd, stopping ? 0 : 100);
+        continue;
+      }
       return errno;
     }
     while (n > 0 && (gsize)done >= iov->iov_len) {
@@ -100,8 +127,8 @@ output_writev_all(int fd, struct iovec *iov, int n)
 }
 
 void
-mh_output_write(MhOutput *out, const char *prefix, const char *data, gsize len,
-                gboolean terminate)
+mh_output_write(MhOutput *out, const gint *stop, const char *prefix,
+                const char *data, gsize len, gboolean terminate)
 {
   struct iovec iov[3];
   int n = 0;
@@ -114,13 +141,17 @@ mh_output_write(MhOutput *out, const char *prefix, const char *data, gsize len,
 
   g_mutex_lock(&out->lock);
   /* After a failed write (a closed pipe, a full disk) output is dropped
-   * and the main thread is told once: it stops the run. */
+   * and the main thread is told once: it stops the run.  A write given
+   * up because its VM is stopping is no failure of the output. */
   if (out->write_errno == 0) {
-    out->write_errno = output_writev_all(out->fd, iov, n);
-    if (out->write_errno != 0 && out->notify_fd >= 0) {
-      guint64 one = 1;
-      while (write(out->notify_fd, &one, sizeof one) < 0 && errno == EINTR)
-        ;
+    int err = output_writev_all(out->fd, iov, n, stop);
+    if (err != 0 && err != ECANCELED) {
+      g_atomic_int_set(&out->write_errno, err);
+      if (out->notify_fd >= 0) {
+        guint64 one = 1;
+        while (write(out->notify_fd, &one, sizeof one) < 0 && errno == EINTR)
+          ;
+      }
     }
   }
   g_mutex_unlock(&out->lock);
@@ -134,7 +165,8 @@ console_sink(gpointer user, const char *data, gsize len, gboolean complete)
   MhConsole *con = user;
 
   (void)complete;
-  mh_output_write(con->output, con->tag, data, len, con->tag != NULL);
+  mh_output_write(con->output, con->stop, con->tag, data, len,
+                  con->tag != NULL);
 }
 
 void
@@ -142,7 +174,6 @@ mh_console_init(MhConsole *con, MhOutput *output, const char *tag,
                 MhInput *input, const gint *stop)
 {
   memset(con, 0, sizeof *con);
-  g_mutex_init(&con->lock);
   mh_linebuf_init(&con->line, MH_CONSOLE_LINE_MAX);
   con->output = output;
   con->tag = g_strdup(tag);
@@ -150,30 +181,26 @@ mh_console_init(MhConsole *con, MhOutput *output, const char *tag,
   con->stop = stop;
 }
 
+/* Writes nothing: the VM's thread flushed the console when its guest
+ * ended (mh_vm_quiesce), and no other thread may write a VM's output. */
 void
 mh_console_clear(MhConsole *con)
 {
-  mh_console_flush(con);
   mh_linebuf_clear(&con->line);
   g_clear_pointer(&con->tag, g_free);
-  g_mutex_clear(&con->lock);
 }
 
 void
 mh_console_put(MhConsole *con, const guint8 *bytes, gsize n)
 {
-  g_mutex_lock(&con->lock);
   mh_linebuf_push(&con->line, bytes, n, console_sink, con);
   con->bytes_out += n;
-  g_mutex_unlock(&con->lock);
 }
 
 void
 mh_console_flush(MhConsole *con)
 {
-  g_mutex_lock(&con->lock);
   mh_linebuf_flush(&con->line, console_sink, con);
-  g_mutex_unlock(&con->lock);
 }
 
 /* Returns the next input byte, or MH_CONSOLE_EOF at end of input. */

@@ -44,14 +44,15 @@ typedef struct {
 void mh_output_init(MhOutput *out, int fd, int notify_fd);
 void mh_output_clear(MhOutput *out);
 /* Writes @prefix (may be NULL) then @data, plus a newline if @data does not
- * end in one and @terminate is set, in one locked, complete write. */
-void mh_output_write(MhOutput *out, const char *prefix, const char *data,
-                     gsize len, gboolean terminate);
+ * end in one and @terminate is set, in one locked, complete write.  Once
+ * *@stop (may be NULL) is set, it gives up rather than wait for room. */
+void mh_output_write(MhOutput *out, const gint *stop, const char *prefix,
+                     const char *data, gsize len, gboolean terminate);
 
 #define MH_CONSOLE_LINE_MAX 4096 /* longer lines are written in pieces */
 
+/* Used by the VM's thread only. */
 typedef struct {
-  GMutex      lock;       /* the VM's thread and the main thread's drain   */
   MhLineBuf   line;       /* output not yet written                        */
   MhOutput   *output;     /* shared writer                                 */
   char       *tag;        /* "[index:name] " with several VMs, else NULL  */
@@ -59,7 +60,8 @@ typedef struct {
   guint8      in_buf[256];
   gsize       in_pos, in_len;
   gboolean    in_eof;     /* once set, every IN returns MH_CONSOLE_EOF     */
-  const gint *stop;       /* set when the VM must stop: abandon input      */
+  const gint *stop;       /* set when the VM must stop: abandon input and
+                             give up a blocked write                       */
   guint64     bytes_out;  /* statistics */
   guint64     bytes_in;
 } MhConsole;

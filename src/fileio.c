@@ -196,33 +196,19 @@ void
 mh_files_prepare_dir(MhFileService *svc)
 {
   const MhFileConfig *c = svc->config;
-  int out_fd;
 
-  /* Like mkdir -p: "-o results/today" makes both. */
-  if (g_mkdir_with_parents(c->output_dir, 0777) < 0) {
-    files_dir_failed(svc, "creating directory", c->output_dir, errno);
-    return;
-  }
-  out_fd = open(c->output_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (out_fd < 0) {
-    files_dir_failed(svc, "opening directory", c->output_dir, errno);
-    return;
-  }
-  /* Every VM of the run makes the run's directory: EEXIST is fine. */
-  if (mkdirat(out_fd, c->run_name, 0777) < 0 && errno != EEXIST)
-    files_dir_failed(svc, "creating directory", c->run_name, errno);
-  else if ((svc->run_fd = files_openat(out_fd, c->run_name,
-                                       O_RDONLY | O_DIRECTORY, 0)) < 0)
-    files_dir_failed(svc, "opening directory", c->run_name, errno);
-  else if (mkdirat(svc->run_fd, svc->dir_name, 0777) < 0)
+  if (c->run_fd < 0)
+    svc->dir_error = g_strdup(c->run_error ? c->run_error
+                                           : "no directory for files");
+  else if (mkdirat(c->run_fd, svc->dir_name, 0777) < 0)
     files_dir_failed(svc, "creating directory", svc->dir_name, errno);
-  else if ((svc->dir_fd = files_openat(svc->run_fd, svc->dir_name,
+  else if ((svc->dir_fd = files_openat(c->run_fd, svc->dir_name,
                                        O_RDONLY | O_DIRECTORY, 0)) < 0)
     files_dir_failed(svc, "opening directory", svc->dir_name, errno);
   else
-    svc->dir_path = g_build_filename(c->output_dir, c->run_name,
-                                     svc->dir_name, NULL);
-  close(out_fd);
+    svc->dir_path = g_build_filename(c->run_path, svc->dir_name, NULL);
+  if (svc->dir_fd >= 0)
+    svc->run_fd = c->run_fd; /* borrowed: the run owns it */
 }
 
 gboolean
@@ -714,8 +700,6 @@ mh_files_clear(MhFileService *svc)
   mh_chan_clear(&svc->channel);
   if (svc->dir_fd >= 0)
     close(svc->dir_fd);
-  if (svc->run_fd >= 0)
-    close(svc->run_fd);
   g_free(svc->dir_name);
   g_free(svc->dir_path);
   g_free(svc->dir_error);

@@ -39,8 +39,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(MhSharedFiles, mh_shared_files_free)
 /* Settings common to every VM's file service. */
 typedef struct {
   const MhSharedFiles *shared;
-  const char          *output_dir; /* where runs keep their files        */
-  const char          *run_name;   /* "run-YYYYmmdd-HHMMSS-PID"          */
+  int                  run_fd;     /* the run's directory, or -1         */
+  const char          *run_path;   /* its path, for messages             */
+  const char          *run_error;  /* why there is none, or NULL         */
   guint                max_open;   /* open files per VM                  */
   guint64              quota;      /* bytes a VM may write               */
 } MhFileConfig;
@@ -76,8 +77,8 @@ void mh_files_init(MhFileService *svc, const MhFileConfig *config,
                    MhGuestMem *ram, guint vm_index, const char *image_name);
 void mh_files_clear(MhFileService *svc);
 
-/* Main thread, before the VM runs: makes OUTPUT/RUN/vmN-name, so that the
- * VM's thread needs no access to anything above it.  A failure is kept
+/* Main thread, before the VM runs: makes RUN/vmN-name beneath the run's
+ * directory, so that the VM's thread needs no access to anything above it.  A failure is kept
  * for the first time the guest needs the directory. */
 void mh_files_prepare_dir(MhFileService *svc);
 /* After the VM ended: removes its directory if it kept nothing there.

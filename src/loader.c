@@ -10,11 +10,14 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "text.h"
 
 static gboolean
 image_fail(GError **error, const char *path, const char *what)
 {
-  g_set_error(error, MH_ERROR, MH_ERROR_USAGE, "guest image '%s': %s", path,
+  g_autofree char *safe = mh_text_escape(path);
+
+  g_set_error(error, MH_ERROR, MH_ERROR_USAGE, "guest image '%s': %s", safe,
               what);
   return FALSE;
 }

@@ -5,6 +5,7 @@
 noinst_LIBRARIES += src/libmh.a
 src_libmh_a_SOURCES = \
 	src/error.c src/error.h \
+	src/text.c src/text.h \
 	src/fileio.c src/fileio.h \
 	src/fileproto.c src/fileproto.h \
 	src/cli.c src/cli.h \
@@ -14,10 +15,12 @@ src_libmh_a_SOURCES = \
 	src/kvm.c src/kvm.h \
 	src/loader.c src/loader.h \
 	src/ports.c src/ports.h \
+	src/rundir.c src/rundir.h \
+	src/run.c src/run.h \
 	src/sandbox.c src/sandbox.h \
 	src/testhooks.c src/testhooks.h \
 	src/vcpu.c \
-	src/vm.c src/vm.h \
+	src/vm.c src/vm.h src/vm-private.h \
 	src/x86_64.c src/x86_64.h \
 	guests/include/mh_abi.h
 

@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "error.h"
-#include "vm.h"
+#include "vm-private.h"
 
 static void
 hook_report(MhVm *vm, const char *what, int rc)

@@ -13,7 +13,7 @@
 
 #include "error.h"
 #include "mh_abi.h"
-#include "vm.h"
+#include "vm-private.h"
 
 static const char *
 vcpu_exit_name(guint reason)
@@ -273,14 +273,11 @@ vcpu_stopped(MhVm *vm, GError **error)
 }
 
 gboolean
-mh_vm_run(MhVm *vm, GError **error)
+mh_vcpu_loop(MhVm *vm, GError **error)
 {
   struct kvm_run *run = vm->run;
   gint64 start = g_get_monotonic_time();
   gboolean ok = FALSE;
-
-  vm->thread = pthread_self();
-  g_atomic_int_set(&vm->thread_ready, 1);
 
   for (;;) {
     if (g_atomic_int_get(&vm->stop) != MH_STOP_NONE) {
@@ -312,7 +309,7 @@ mh_vm_run(MhVm *vm, GError **error)
       }
       break;
     case KVM_EXIT_HLT:
-      ok = vm->halted = TRUE;
+      ok = TRUE;
       break;
     case KVM_EXIT_SHUTDOWN:
       vcpu_on_shutdown(vm, error);
@@ -342,24 +339,8 @@ mh_vm_run(MhVm *vm, GError **error)
     }
     break;
   }
-  mh_console_flush(&vm->console);
-  mh_input_abandon(&vm->input); /* nobody reads it any more */
   vm->run_usec = g_get_monotonic_time() - start;
   return ok;
-}
-
-void
-mh_vm_request_stop(MhVm *vm, MhStopReason reason, int kick_signal)
-{
-  /* Order matters: the reason first, then immediate_exit (checked by KVM
-   * at every KVM_RUN entry), then the signal that breaks a KVM_RUN or a
-   * read() already under way. */
-  if (!g_atomic_int_compare_and_exchange(&vm->stop, MH_STOP_NONE, reason))
-    return;
-  __atomic_store_n(&vm->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
-  mh_input_wake(&vm->input);
-  if (g_atomic_int_get(&vm->thread_ready))
-    pthread_kill(vm->thread, kick_signal);
 }
 
 char *

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* vm.c - building one VM: KVM VM and vCPU, memory, long mode, devices. */
+/* vm.c - one VM: building it (KVM VM and vCPU, memory, long mode,
+ * devices), its thread's life (confine, run, quiesce), stopping it. */
 #include "config.h"
 
-#include "vm.h"
+#include "vm-private.h"
 
 #include <errno.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 
 #include "error.h"
 #include "mh_abi.h"
+#include "text.h"
 #ifdef MH_TEST_HOOKS
 #include "testhooks.h"
 #endif
@@ -29,10 +31,7 @@ G_STATIC_ASSERT(MH_PORT_EXCEPTION <= 0xff); /* the stubs' OUT takes an imm8 */
 static gboolean
 vm_ioctl_fail(GError **error, const char *what)
 {
-  int saved = errno;
-  g_set_error(error, MH_ERROR, MH_ERROR_HOST, "%s: %s", what,
-              g_strerror(saved));
-  return FALSE;
+  return mh_throw_errno(error, MH_ERROR_HOST, "%s", what);
 }
 
 static guint8 *
@@ -161,68 +160,138 @@ mh_vm_coalesce_console(MhVm *vm)
     return; /* the slow path works as before */
   vm->ring_max = (guint32)((page - sizeof *vm->ring) /
                            sizeof(struct kvm_coalesced_mmio));
-  /* Published last: the main thread's drain reads it without a lock. */
+  /* Published last: the main thread reads it without a lock to see
+   * whether to kick this thread (mh_vm_output_pending). */
   g_atomic_pointer_set(&vm->ring, (struct kvm_coalesced_mmio_ring *)(
                                     (guint8 *)vm->run +
                                     vm->kvm->coalesced_page * page));
 }
 
+/* Dispatches @n queued bytes for @port as one string OUT, the way a
+ * `rep outsb` reaches the port table. */
+static void
+vm_dispatch_queued(MhVm *vm, guint16 port, guint8 *bytes, gsize n)
+{
+  MhIoAccess io = {
+    .port = port, .dir = MH_IO_OUT, .size = 1, .count = (guint)n, .data = bytes,
+  };
+  g_autoptr(GError) error = NULL;
+
+  /* Only a registered 1-byte port is ever coalesced, and a 1-byte OUT to
+   * it cannot fail. */
+  if (!mh_ports_dispatch(&vm->ports, &io, &error))
+    g_warning("coalesced output to port 0x%x: %s", port, error->message);
+  vm->coalesced += n;
+}
+
 void
 mh_vm_drain(MhVm *vm)
 {
-  struct kvm_coalesced_mmio_ring *ring = g_atomic_pointer_get(&vm->ring);
+  struct kvm_coalesced_mmio_ring *ring = vm->ring;
   guint8 bytes[256];
+  guint16 port = 0;
   gsize n = 0;
   guint32 first, last;
 
   if (ring == NULL)
     return;
-  /* Cheap check without the lock: most calls find nothing. */
-  if (__atomic_load_n(&ring->first, __ATOMIC_ACQUIRE) ==
-      __atomic_load_n(&ring->last, __ATOMIC_ACQUIRE))
-    return;
-  g_mutex_lock(&vm->ring_lock);
   first = __atomic_load_n(&ring->first, __ATOMIC_ACQUIRE);
   last = __atomic_load_n(&ring->last, __ATOMIC_ACQUIRE);
   /* KVM is the producer and owns `last`; ring_max bounds a hostile or
-   * corrupt index. */
+   * corrupt index.  Runs of bytes for one port go out together. */
   while (first != last && first < vm->ring_max && last < vm->ring_max) {
     const struct kvm_coalesced_mmio *e = &ring->coalesced_mmio[first];
-    if (e->pio && e->phys_addr == MH_PORT_CONSOLE && e->len == 1)
+    if (e->pio && e->len == 1 && e->phys_addr <= G_MAXUINT16) {
+      if (n > 0 && (n == sizeof bytes || e->phys_addr != port)) {
+        vm_dispatch_queued(vm, port, bytes, n);
+        n = 0;
+      }
+      port = (guint16)e->phys_addr;
       bytes[n++] = e->data[0];
-    first = (first + 1) % vm->ring_max;
-    if (n == sizeof bytes) {
-      mh_console_put(&vm->console, bytes, n);
-      vm->coalesced += n;
-      n = 0;
     }
+    first = (first + 1) % vm->ring_max;
   }
   __atomic_store_n(&ring->first, first, __ATOMIC_RELEASE);
-  if (n > 0) {
-    mh_console_put(&vm->console, bytes, n);
-    vm->coalesced += n;
+  if (n > 0)
+    vm_dispatch_queued(vm, port, bytes, n);
+}
+
+gboolean
+mh_vm_output_pending(MhVm *vm)
+{
+  struct kvm_coalesced_mmio_ring *ring = g_atomic_pointer_get(&vm->ring);
+
+  return ring != NULL && __atomic_load_n(&ring->first, __ATOMIC_ACQUIRE) !=
+                         __atomic_load_n(&ring->last, __ATOMIC_ACQUIRE);
+}
+
+/* Adds a device on @count ports from @first. */
+static gboolean
+vm_add_device(MhVm *vm, guint16 first, guint16 count, const char *name,
+              MhPortHandler handler, MhDeviceQuiesce quiesce, gpointer opaque,
+              GError **error)
+{
+  if (vm->n_devices == MH_DEVICES_MAX) {
+    g_set_error(error, MH_ERROR, MH_ERROR_HOST, "too many devices");
+    return FALSE;
   }
-  g_mutex_unlock(&vm->ring_lock);
+  if (!mh_ports_register(&vm->ports, first, count, name, handler, opaque,
+                         error))
+    return FALSE;
+  vm->devices[vm->n_devices++] = (MhDevice){name, quiesce, opaque};
+  return TRUE;
+}
+
+void
+mh_vm_quiesce(MhVm *vm)
+{
+  for (guint i = 0; i < vm->n_devices; i++)
+    if (vm->devices[i].quiesce != NULL)
+      vm->devices[i].quiesce(vm->devices[i].opaque);
+}
+
+/* The console's end: what the guest printed goes out, and its input
+ * queue takes no more. */
+static void
+vm_console_quiesce(gpointer opaque)
+{
+  MhConsole *con = opaque;
+
+  mh_console_flush(con);
+  mh_input_abandon(con->input);
+}
+
+/* The file service's end: the guest's files are closed by this thread,
+ * whose own fd table holds them (sandbox.h). */
+static void
+vm_files_quiesce(gpointer opaque)
+{
+  MhFileService *svc = opaque;
+
+  g_hash_table_remove_all(svc->fds);
 }
 
 MhVm *
-mh_vm_new(const MhKvm *kvm, const MhMachine *machine, const MhImage *image,
-          guint index, MhOutput *output, const char *console_tag,
-          int input_space_fd, GError **error)
+mh_vm_new(const MhVmSetup *setup, GError **error)
 {
   g_autoptr(MhVm) vm = g_new0(MhVm, 1);
+  g_autofree char *base = g_path_get_basename(setup->image->path);
 
-  g_mutex_init(&vm->ring_lock);
-  vm->index = index;
-  vm->name = g_path_get_basename(image->path);
-  vm->image = image;
-  vm->kvm = kvm;
-  vm->machine = machine;
-  vm->vcpu_fd = -1;
-  mh_input_init(&vm->input, input_space_fd);
-  mh_console_init(&vm->console, output, console_tag, &vm->input, &vm->stop);
+  vm->index = setup->index;
+  vm->name = mh_text_escape(base);
+  vm->image = setup->image;
+  vm->kvm = setup->kvm;
+  vm->machine = setup->machine;
+  vm->sandbox = setup->sandbox;
+  vm->keep_fds = g_memdup2(setup->keep_fds, setup->n_keep_fds * sizeof(int));
+  vm->n_keep_fds = setup->n_keep_fds;
+  vm->vm_fd = vm->vcpu_fd = -1;
+  mh_input_init(&vm->input, setup->input_space_fd);
+  mh_console_init(&vm->console, setup->output, setup->console_tag, &vm->input,
+                  &vm->stop);
+  mh_files_init(&vm->files, vm->machine->files, &vm->ram, vm->index, base);
 
-  vm->vm_fd = ioctl(kvm->fd, KVM_CREATE_VM, 0);
+  vm->vm_fd = ioctl(vm->kvm->fd, KVM_CREATE_VM, 0);
   if (vm->vm_fd < 0) {
     vm_ioctl_fail(error, "KVM_CREATE_VM");
     return NULL;
@@ -233,17 +302,92 @@ mh_vm_new(const MhKvm *kvm, const MhMachine *machine, const MhImage *image,
   }
   if (!vm_setup_memory(vm, error) || !vm_setup_vcpu(vm, error))
     return NULL;
-  mh_files_init(&vm->files, machine->files, &vm->ram, index, vm->name);
-  if (!mh_ports_register(&vm->ports, MH_PORT_CONSOLE, 1, "console",
-                         mh_console_io, &vm->console, error) ||
-      !mh_ports_register(&vm->ports, MH_PORT_FILE, 1, "file",
-                         mh_files_io, &vm->files, error))
+  if (!vm_add_device(vm, MH_PORT_CONSOLE, 1, "console", mh_console_io,
+                     vm_console_quiesce, &vm->console, error) ||
+      !vm_add_device(vm, MH_PORT_FILE, 1, "file", mh_files_io,
+                     vm_files_quiesce, &vm->files, error))
     return NULL;
 #ifdef MH_TEST_HOOKS
   if (!mh_testhooks_register(vm, error))
     return NULL;
 #endif
+  /* Made here, by the main thread: the VM's thread, once confined, can
+   * reach nothing above its own directory. */
+  mh_files_prepare_dir(&vm->files);
   return g_steal_pointer(&vm);
+}
+
+gboolean
+mh_vm_run(MhVm *vm, GError **error)
+{
+  gboolean ok;
+
+  vm->thread = pthread_self();
+  g_atomic_int_set(&vm->thread_ready, 1);
+  /* Confined before the guest's first instruction. */
+  if (!mh_sandbox_enter(vm->sandbox, vm->files.dir_fd, vm->vm_fd,
+                        vm->vcpu_fd, error)) {
+    g_prefix_error(error, "cannot confine its thread: ");
+    ok = FALSE;
+  } else {
+    ok = mh_vcpu_loop(vm, error);
+  }
+  mh_vm_quiesce(vm);
+  return ok;
+}
+
+void
+mh_vm_request_stop(MhVm *vm, MhStopReason reason)
+{
+  /* Order matters: the reason first, then immediate_exit (checked by KVM
+   * at every KVM_RUN entry), then the kick that breaks a KVM_RUN, a
+   * blocking write or an input wait already under way. */
+  if (!g_atomic_int_compare_and_exchange(&vm->stop, MH_STOP_NONE, reason))
+    return;
+  __atomic_store_n(&vm->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+  mh_input_wake(&vm->input);
+  mh_vm_kick(vm);
+}
+
+void
+mh_vm_kick(MhVm *vm)
+{
+  if (g_atomic_int_get(&vm->thread_ready))
+    pthread_kill(vm->thread, MH_KICK_SIGNAL);
+}
+
+MhStopReason
+mh_vm_stop_reason(MhVm *vm)
+{
+  return (MhStopReason)g_atomic_int_get(&vm->stop);
+}
+
+MhInput *
+mh_vm_input(MhVm *vm)
+{
+  return &vm->input;
+}
+
+const char *
+mh_vm_name(const MhVm *vm)
+{
+  return vm->name;
+}
+
+gboolean
+mh_vm_keep_files(MhVm *vm, const char **dir_path)
+{
+  gboolean kept = mh_files_finish(&vm->files);
+
+  *dir_path = kept ? vm->files.dir_path : NULL;
+  return kept;
+}
+
+guint64
+mh_vm_host_errors(const MhVm *vm, const char **last)
+{
+  *last = vm->files.last_host_error;
+  return vm->files.host_errors;
 }
 
 void
@@ -251,6 +395,8 @@ mh_vm_free(MhVm *vm)
 {
   if (vm == NULL)
     return;
+  /* The VM's thread quiesced the devices: nothing here writes to
+   * standard output or touches a guest's fds. */
   mh_console_clear(&vm->console);
   mh_input_clear(&vm->input);
   if (vm->files.fds != NULL)
@@ -265,8 +411,7 @@ mh_vm_free(MhVm *vm)
     munmap(vm->ram.host, vm->ram.size);
   if (vm->monitor != NULL)
     munmap(vm->monitor, MH_MONITOR_SIZE);
-  g_clear_error(&vm->failure);
-  g_mutex_clear(&vm->ring_lock);
+  g_free(vm->keep_fds);
   g_free(vm->name);
   g_free(vm);
 }

@@ -1,25 +1,39 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * vm.h - one virtual machine: its KVM handles, RAM, monitor region, vCPU,
- * devices and outcome.  All of a VM's state hangs off its MhVm; several
- * VMs live in one process and share only read-only things (MhKvm, the
- * images, MhMachine) and the locked MhOutput.
+ * vm.h - one virtual machine, as the rest of the program sees it.
+ *
+ * Its fields are private (vm-private.h, for the VM's own files): a run
+ * drives a VM through four steps, each on a given thread.
+ *
+ *   mh_vm_new()      main thread: KVM VM and vCPU, RAM with the image,
+ *                    long mode, devices, the VM's output directory;
+ *   mh_vm_run()      the VM's own thread: confines the thread, runs the
+ *                    guest until it halts, fails or is stopped, then
+ *                    quiesces every device (console flushed, input
+ *                    abandoned, guest files closed) on that same thread;
+ *   mh_vm_request_stop(), mh_vm_kick()
+ *                    any thread, any time;
+ *   mh_vm_keep_files(), mh_vm_describe*(), mh_vm_free()
+ *                    main thread, after the VM's thread was joined.
+ *
+ * Several VMs live in one process and share only read-only things
+ * (MhKvm, the images, MhMachine) and the locked MhOutput.  The VM's
+ * thread is the only one that runs its devices: the main thread never
+ * writes a VM's console to standard output nor takes a VM's lock; it only
+ * kicks the thread (a signal that breaks KVM_RUN) when there is work.
  */
 #ifndef MH_VM_H
 #define MH_VM_H
 
 #include <glib.h>
-#include <linux/kvm.h>
-#include <pthread.h>
+#include <signal.h>
 
 #include "console.h"
 #include "fileio.h"
-#include "guestmem.h"
 #include "input.h"
 #include "kvm.h"
 #include "loader.h"
-#include "ports.h"
-#include "x86_64.h"
+#include "sandbox.h"
 
 /* What every VM of a run has in common (read-only once VMs start). */
 typedef struct {
@@ -29,7 +43,7 @@ typedef struct {
   const MhFileConfig *files;     /* the file service's settings */
 } MhMachine;
 
-/* Why a VM was asked to stop (MhVm.stop); 0 means keep running. */
+/* Why a VM was asked to stop; 0 means keep running. */
 typedef enum {
   MH_STOP_NONE = 0,
   MH_STOP_TIMEOUT = 1,
@@ -37,69 +51,61 @@ typedef enum {
   MH_STOP_SIGNAL_BASE = 0x100, /* + signal number */
 } MhStopReason;
 
-#define MH_EXIT_REASONS 64 /* counted exit reasons (KVM_EXIT_* < 64) */
+/* The signal that breaks a VM thread's KVM_RUN or blocking write.  Its
+ * handler does nothing and is installed without SA_RESTART. */
+#define MH_KICK_SIGNAL SIGUSR1
 
+/* Everything a run hands a new VM. */
 typedef struct {
-  guint               index;      /* position on the command line           */
-  char               *name;       /* image file's base name                 */
-  const MhImage      *image;
-  const MhKvm        *kvm;
-  const MhMachine    *machine;
+  const MhKvm     *kvm;
+  const MhMachine *machine;
+  const MhImage   *image;
+  guint            index;          /* position on the command line      */
+  MhOutput        *output;         /* the shared writer to stdout       */
+  const char      *console_tag;    /* "[index:name] " or NULL           */
+  int              input_space_fd; /* eventfd: the VM's input drained   */
+  const MhSandbox *sandbox;
+  const int       *keep_fds;       /* the run's fds the VM thread uses  */
+  guint            n_keep_fds;     /* (stdout, eventfds, shared files)  */
+} MhVmSetup;
 
-  int                 vm_fd;
-  int                 vcpu_fd;
-  struct kvm_run     *run;        /* shared with KVM, kvm->run_size bytes   */
-  MhGuestMem          ram;        /* guest RAM at guest-physical 0          */
-  guint8             *monitor;    /* GDT, TSS, page tables; MH_MONITOR_SIZE */
-  MhPageTables        tables;
+typedef struct MhVm MhVm;
 
-  struct kvm_coalesced_mmio_ring *ring; /* console OUTs queued by KVM, or NULL */
-  guint32             ring_max;   /* entries in the ring                    */
-  GMutex              ring_lock;  /* one drainer at a time                  */
-  guint64             coalesced;  /* console bytes that took no exit        */
-  gboolean            coalesce_tried; /* zone registered, or given up      */
-
-  MhPortTable         ports;
-  MhConsole           console;
-  MhInput             input;      /* filled by the main thread's router     */
-  MhFileService       files;      /* port 0x278                             */
-
-  gint                stop;       /* MhStopReason, set by the main thread   */
-  pthread_t           thread;     /* valid once thread_ready is set         */
-  gint                thread_ready;
-
-  guint64             exits[MH_EXIT_REASONS]; /* statistics              */
-  guint64             exits_total;
-  gint64              run_usec;   /* wall time in the vCPU loop             */
-  gboolean            halted;     /* ended with hlt                         */
-  GError             *failure;    /* why it did not halt, if it did not     */
-} MhVm;
-
-/* Creates a VM ready to run @image: RAM zeroed with the image at 0, page
- * tables, long mode, registers as mh_abi.h documents, console on 0xE9. */
-MhVm *mh_vm_new(const MhKvm *kvm, const MhMachine *machine,
-                const MhImage *image, guint index, MhOutput *output,
-                const char *console_tag, int input_space_fd, GError **error);
+/* Creates a VM ready to run its image: RAM zeroed with the image at 0,
+ * page tables, long mode, registers as mh_abi.h documents, the console
+ * and the file service, and the VM's output directory. */
+MhVm *mh_vm_new(const MhVmSetup *setup, GError **error);
 void  mh_vm_free(MhVm *vm);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(MhVm, mh_vm_free)
 
-/* Runs the vCPU until the guest halts (TRUE) or the VM fails or is
- * stopped (FALSE, with the diagnosis).  Call from the VM's own thread. */
+/* On the VM's own thread: confines it, runs the guest until it halts
+ * (TRUE) or fails or is stopped (FALSE, with the diagnosis), then
+ * quiesces its devices. */
 gboolean mh_vm_run(MhVm *vm, GError **error);
 
-/* Moves console bytes KVM queued without an exit into the console, in
- * order.  Called by the VM's thread after every exit and by the main
- * thread every MH_DRAIN_INTERVAL_MS so output is never held back. */
-void mh_vm_drain(MhVm *vm);
-#define MH_DRAIN_INTERVAL_MS 20
+/* Asks the VM to stop, with the first reason given: safe from any
+ * thread, any time; its thread ends soon after, even if it was blocked
+ * writing to a standard output nobody reads. */
+void mh_vm_request_stop(MhVm *vm, MhStopReason reason);
+/* Interrupts the VM's thread (KVM_RUN, a blocking write) so that it
+ * looks at its state again: a stop, console bytes queued in its ring. */
+void mh_vm_kick(MhVm *vm);
+/* TRUE if KVM queued console bytes the VM's thread has not moved on yet
+ * (read without a lock: the main thread kicks such a VM). */
+gboolean mh_vm_output_pending(MhVm *vm);
+#define MH_DRAIN_INTERVAL_MS 20 /* how often the main thread looks */
 
-/* Switches the console to coalesced PIO once the guest has written
- * MH_COALESCE_AFTER bytes the slow way.  Called by the VM's thread. */
-void mh_vm_coalesce_console(MhVm *vm);
-#define MH_COALESCE_AFTER 4096u
+MhStopReason mh_vm_stop_reason(MhVm *vm);
+/* Its input queue, filled by the main thread's router. */
+MhInput     *mh_vm_input(MhVm *vm);
+/* The image's base name, escaped for the terminal (mh_text_escape). */
+const char  *mh_vm_name(const MhVm *vm);
 
-/* Asks the VM to stop: safe from any thread, any time. */
-void mh_vm_request_stop(MhVm *vm, MhStopReason reason, int kick_signal);
+/* After the VM's thread ended.  Removes the VM's output directory if it
+ * kept nothing; returns TRUE and its path if it kept files. */
+gboolean mh_vm_keep_files(MhVm *vm, const char **dir_path);
+/* File operations that failed on the host: count, and the last one. */
+guint64  mh_vm_host_errors(const MhVm *vm, const char **last);
 
 /* Human-readable descriptions for --verbose. */
 char *mh_vm_describe(const MhVm *vm);

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vm-private.h - the fields of MhVm, for the VM's own files only (vm.c,
+ * vcpu.c, testhooks.c).  Everything else goes through vm.h.
+ */
+#ifndef MH_VM_PRIVATE_H
+#define MH_VM_PRIVATE_H
+
+#include <linux/kvm.h>
+#include <pthread.h>
+
+#include "guestmem.h"
+#include "ports.h"
+#include "vm.h"
+#include "x86_64.h"
+
+#define MH_EXIT_REASONS 64 /* counted exit reasons (KVM_EXIT_* < 64) */
+#define MH_DEVICES_MAX  MH_PORTS_MAX
+
+/* A device's end: called on the VM's thread once the guest has run its
+ * last instruction, in the order the devices were added. */
+typedef void (*MhDeviceQuiesce)(gpointer opaque);
+
+typedef struct {
+  const char     *name;
+  MhDeviceQuiesce quiesce; /* or NULL */
+  gpointer        opaque;
+} MhDevice;
+
+struct MhVm {
+  guint               index;      /* position on the command line           */
+  char               *name;       /* image's base name, escaped             */
+  const MhImage      *image;
+  const MhKvm        *kvm;
+  const MhMachine    *machine;
+  const MhSandbox    *sandbox;
+  int                *keep_fds;   /* the run's fds its thread keeps         */
+  guint               n_keep_fds;
+
+  int                 vm_fd;
+  int                 vcpu_fd;
+  struct kvm_run     *run;        /* shared with KVM, kvm->run_size bytes   */
+  MhGuestMem          ram;        /* guest RAM at guest-physical 0          */
+  guint8             *monitor;    /* GDT, TSS, page tables; MH_MONITOR_SIZE */
+  MhPageTables        tables;
+
+  /* Console OUTs KVM queued without an exit: drained by the VM's thread
+   * only.  Published with an atomic store once registered, so that the
+   * main thread can see there is something to drain (and kick). */
+  struct kvm_coalesced_mmio_ring *ring;
+  guint32             ring_max;   /* entries in the ring                    */
+  guint64             coalesced;  /* console bytes that took no exit        */
+  gboolean            coalesce_tried; /* zone registered, or given up      */
+
+  MhPortTable         ports;
+  MhDevice            devices[MH_DEVICES_MAX];
+  guint               n_devices;
+  MhConsole           console;
+  MhInput             input;      /* filled by the main thread's router     */
+  MhFileService       files;      /* port 0x278                             */
+
+  gint                stop;       /* MhStopReason; atomic                   */
+  pthread_t           thread;     /* valid once thread_ready is set         */
+  gint                thread_ready; /* atomic; 2 once the guest has ended  */
+
+  guint64             exits[MH_EXIT_REASONS]; /* statistics              */
+  guint64             exits_total;
+  gint64              run_usec;   /* wall time in the vCPU loop             */
+};
+
+/* vm.c, for vcpu.c: moves queued console bytes through the port table. */
+void mh_vm_drain(MhVm *vm);
+/* Switches the console to coalesced PIO once the guest has written
+ * MH_COALESCE_AFTER bytes the slow way. */
+void mh_vm_coalesce_console(MhVm *vm);
+#define MH_COALESCE_AFTER 4096u
+/* Runs every device's quiesce hook. */
+void mh_vm_quiesce(MhVm *vm);
+
+/* vcpu.c, for vm.c: the KVM_RUN loop. */
+gboolean mh_vcpu_loop(MhVm *vm, GError **error);
+
+#endif /* MH_VM_PRIVATE_H */
