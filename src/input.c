@@ -155,6 +155,22 @@ mh_input_pending(MhInput *in)
 }
 
 gsize
+mh_input_peek(MhInput *in, guint8 *buf, gsize n)
+{
+  gsize got, first;
+
+  g_mutex_lock(&in->lock);
+  got = MIN(n, in->count);
+  first = MIN(got, in->size - in->head);
+  if (got > 0) {
+    memcpy(buf, in->buf + in->head, first);
+    memcpy(buf + first, in->buf, got - first);
+  }
+  g_mutex_unlock(&in->lock);
+  return got;
+}
+
+gsize
 mh_input_held(MhInput *in)
 {
   gsize n;

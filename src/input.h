@@ -74,6 +74,9 @@ void  mh_input_close(MhInput *in);
 /* The reader will read no more (its VM ended): later pushes are dropped. */
 void  mh_input_abandon(MhInput *in);
 gsize mh_input_pending(MhInput *in);
+/* Copies up to @n unread bytes to @buf without consuming them; returns
+ * the count (for tests and fuzzers: they see what a VM would read). */
+gsize mh_input_peek(MhInput *in, guint8 *buf, gsize n);
 /* Bytes of memory the queue holds (its allocation, read or not). */
 gsize mh_input_held(MhInput *in);
 /* Blocks until data, end of input, or *@stop; copies up to @n bytes.

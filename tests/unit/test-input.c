@@ -289,6 +289,9 @@ test_ring_order(void)
     g_assert_cmpuint(mh_input_held(&in), <=, limit);
     if (model->len == 0)
       continue;
+    got = mh_input_peek(&in, out, sizeof out);
+    g_assert_cmpuint(got, ==, MIN(model->len, sizeof out));
+    g_assert_cmpmem(out, got, model->str, got);
     got = mh_input_read(&in, out, (gsize)g_rand_int_range(rand, 1, sizeof out),
                         &stop);
     g_assert_cmpmem(out, got, model->str, got);
