@@ -51,8 +51,10 @@ typedef struct {
  * rounded down to a multiple of MH_INPUT_MIN, so the input a run holds is
  * at most n * share(n) <= max(MH_INPUT_RUN_MAX, n * MH_INPUT_MIN) bytes:
  * 256 MiB up to 4096 VMs, 64 KiB a VM beyond (a VM's guest RAM alone is
- * 2 MiB or more).  One VM holds at most MH_INPUT_HIGH plus one read of
- * standard input.  A broadcast line counts in every queue it is sent to. */
+ * 2 MiB or more).  A queue's ring never outgrows its limit.  One VM
+ * queues at most MH_INPUT_HIGH plus one 64 KiB read of standard input, in
+ * a ring of at most 2 * MH_INPUT_HIGH.  A broadcast line counts in every
+ * queue it is sent to. */
 #define MH_INPUT_HIGH    (1u << 20)
 #define MH_INPUT_LOW     (64u << 10)
 #define MH_INPUT_MAX     (64u << 20)
