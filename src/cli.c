@@ -9,6 +9,13 @@
 #include <string.h>
 
 #include "error.h"
+#include "mh_abi.h"
+
+/* The messages, --help and mini_hypervisor(1) spell the RAM sizes out as
+ * "2, 4 or 8": they must change with the ABI's limits. */
+G_STATIC_ASSERT(MH_RAM_MB_MIN == 2 && MH_RAM_MB_MAX == 8);
+G_STATIC_ASSERT(MH_DEFAULT_MEMORY_MB >= MH_RAM_MB_MIN &&
+                MH_DEFAULT_MEMORY_MB <= MH_RAM_MB_MAX);
 
 /* Strips an optional unit suffix (case-insensitive) from @text into
  * @number; returns FALSE if the suffix is not one of @suffixes. */
@@ -38,7 +45,9 @@ mh_cli_parse_memory(const char *text, guint *mb, GError **error)
 
   if (cli_split_unit(text, number, sizeof number, units)) {
     guint64 value = g_ascii_strtoull(number, NULL, 10);
-    if (value == 2 || value == 4 || value == 8) {
+    /* The ABI's sizes: every power of two from its minimum to maximum. */
+    if (value >= MH_RAM_MB_MIN && value <= MH_RAM_MB_MAX &&
+        (value & (value - 1)) == 0) {
       *mb = (guint)value;
       return TRUE;
     }
@@ -139,6 +148,28 @@ mh_cli_parse_quota(const char *text, guint64 *bytes, GError **error)
   return FALSE;
 }
 
+gboolean
+mh_cli_parse_sandbox(const char *text, MhSandboxMode *mode, GError **error)
+{
+  static const struct {
+    const char   *name;
+    MhSandboxMode mode;
+  } modes[] = {
+    {"on", MH_SANDBOX_ON}, {"off", MH_SANDBOX_OFF},
+    {"strict", MH_SANDBOX_STRICT},
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS(modes); i++) {
+    if (strcmp(text, modes[i].name) == 0) {
+      *mode = modes[i].mode;
+      return TRUE;
+    }
+  }
+  g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
+              "invalid --sandbox value '%s': must be on, off or strict", text);
+  return FALSE;
+}
+
 /* The options that take one or more values: "-g a b c". */
 static const char *
 cli_multi_option(const char *arg)
@@ -226,7 +257,7 @@ cli_on_value(const char *name, const char *value, gpointer data,
   if (strcmp(long_name, "quota") == 0)
     return mh_cli_parse_quota(value, &c->quota, error);
   if (strcmp(long_name, "sandbox") == 0)
-    return mh_sandbox_parse_mode(value, &c->sandbox, error);
+    return mh_cli_parse_sandbox(value, &c->sandbox, error);
   g_assert(strcmp(long_name, "timeout") == 0);
   return mh_cli_parse_timeout(value, &c->timeout, error);
 }

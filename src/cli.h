@@ -5,13 +5,15 @@
 
 #include <glib.h>
 
-#include "sandbox.h"
+#include "sandbox.h" /* MhSandboxMode only: the command line needs no
+                        sandbox code (nor libseccomp) */
 
 #define MH_DEFAULT_MEMORY_MB 4u
 #define MH_DEFAULT_PAGE_SIZE (2u << 20)
 
 typedef struct {
-  guint    memory_mb;  /* guest RAM in MiB: 2, 4 or 8                 */
+  guint    memory_mb;  /* guest RAM in MiB: a power of two from
+                          MH_RAM_MB_MIN to MH_RAM_MB_MAX (2, 4 or 8) */
   guint64  page_size;  /* identity-map page size: 4096 or 2 MiB       */
   GStrv    guests;     /* guest image paths, one VM each (>= 1)       */
   GStrv    files;      /* shared host files (may be empty, never NULL) */
@@ -42,6 +44,8 @@ gboolean mh_cli_parse_page(const char *text, guint64 *size, GError **error);
 gboolean mh_cli_parse_timeout(const char *text, gdouble *seconds, GError **error);
 gboolean mh_cli_parse_max_open(const char *text, guint *n, GError **error);
 gboolean mh_cli_parse_quota(const char *text, guint64 *bytes, GError **error);
+gboolean mh_cli_parse_sandbox(const char *text, MhSandboxMode *mode,
+                              GError **error);
 /* Rewrites "-g a b c" into "-g a -g b -g c" (likewise -f/--file). */
 GStrv    mh_cli_expand_multi(int argc, char **argv);
 

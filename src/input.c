@@ -13,8 +13,11 @@ mh_input_init(MhInput *in, int space_fd)
 {
   g_mutex_init(&in->lock);
   g_cond_init(&in->cond);
-  in->data = g_byte_array_new();
-  in->pos = 0;
+  in->buf = NULL;
+  in->size = 0;
+  in->head = 0;
+  in->count = 0;
+  in->limit = MH_INPUT_MAX;
   in->closed = FALSE;
   in->abandoned = FALSE;
   in->space_fd = space_fd;
@@ -23,23 +26,95 @@ mh_input_init(MhInput *in, int space_fd)
 void
 mh_input_clear(MhInput *in)
 {
-  g_clear_pointer(&in->data, g_byte_array_unref);
+  g_clear_pointer(&in->buf, g_free);
+  in->size = in->head = in->count = 0;
   g_cond_clear(&in->cond);
   g_mutex_clear(&in->lock);
 }
 
 gsize
+mh_input_share(guint n_queues)
+{
+  gsize share = MH_INPUT_RUN_MAX / MAX(n_queues, 1u);
+
+  share = CLAMP(share, MH_INPUT_MIN, MH_INPUT_MAX);
+  return share - share % MH_INPUT_MIN;
+}
+
+void
+mh_input_set_limit(MhInput *in, gsize limit)
+{
+  g_mutex_lock(&in->lock);
+  in->limit = limit;
+  g_mutex_unlock(&in->lock);
+}
+
+gsize
+mh_input_limit(MhInput *in)
+{
+  gsize limit;
+
+  g_mutex_lock(&in->lock);
+  limit = in->limit;
+  g_mutex_unlock(&in->lock);
+  return limit;
+}
+
+/* Gives the ring back once it is read, unless it is small enough to keep
+ * for the next bytes: a queue nobody writes to costs nothing. */
+static void
+input_release(MhInput *in)
+{
+  in->head = 0;
+  if (in->size > MH_INPUT_LOW) {
+    g_clear_pointer(&in->buf, g_free);
+    in->size = 0;
+  }
+}
+
+/* Makes room for @need unread bytes (need <= in->limit): doubles the ring
+ * up to the limit, moving the unread bytes to its start. */
+static void
+input_grow(MhInput *in, gsize need)
+{
+  gsize size = MAX(in->size, (gsize)4096);
+  guint8 *buf;
+  gsize first;
+
+  if (need <= in->size)
+    return;
+  while (size < need)
+    size *= 2;
+  size = MIN(size, MAX(in->limit, need));
+  buf = g_malloc(size);
+  first = MIN(in->count, in->size - in->head);
+  if (in->count > 0) {
+    memcpy(buf, in->buf + in->head, first);
+    memcpy(buf + first, in->buf, in->count - first);
+  }
+  g_free(in->buf);
+  in->buf = buf;
+  in->size = size;
+  in->head = 0;
+}
+
+gsize
 mh_input_push(MhInput *in, const guint8 *bytes, gsize n)
 {
-  gsize room, take = 0;
+  gsize take = 0;
 
   g_mutex_lock(&in->lock);
   if (!in->closed && !in->abandoned && n > 0) {
-    gsize unread = in->data->len - in->pos;
-    room = unread < MH_INPUT_MAX ? MH_INPUT_MAX - unread : 0;
+    gsize room = in->count < in->limit ? in->limit - in->count : 0;
     take = MIN(n, room);
     if (take > 0) {
-      g_byte_array_append(in->data, bytes, (guint)take);
+      gsize tail, first;
+      input_grow(in, in->count + take);
+      tail = (in->head + in->count) % in->size;
+      first = MIN(take, in->size - tail);
+      memcpy(in->buf + tail, bytes, first);
+      memcpy(in->buf, bytes + first, take - first);
+      in->count += take;
       g_cond_broadcast(&in->cond);
     }
   } else {
@@ -63,8 +138,8 @@ mh_input_abandon(MhInput *in)
 {
   g_mutex_lock(&in->lock);
   in->abandoned = TRUE;
-  g_byte_array_set_size(in->data, 0);
-  in->pos = 0;
+  in->count = 0;
+  input_release(in);
   g_mutex_unlock(&in->lock);
 }
 
@@ -74,7 +149,34 @@ mh_input_pending(MhInput *in)
   gsize n;
 
   g_mutex_lock(&in->lock);
-  n = in->data->len - in->pos;
+  n = in->count;
+  g_mutex_unlock(&in->lock);
+  return n;
+}
+
+gsize
+mh_input_peek(MhInput *in, guint8 *buf, gsize n)
+{
+  gsize got, first;
+
+  g_mutex_lock(&in->lock);
+  got = MIN(n, in->count);
+  first = MIN(got, in->size - in->head);
+  if (got > 0) {
+    memcpy(buf, in->buf + in->head, first);
+    memcpy(buf + first, in->buf, got - first);
+  }
+  g_mutex_unlock(&in->lock);
+  return got;
+}
+
+gsize
+mh_input_held(MhInput *in)
+{
+  gsize n;
+
+  g_mutex_lock(&in->lock);
+  n = in->size;
   g_mutex_unlock(&in->lock);
   return n;
 }
@@ -93,23 +195,21 @@ mh_input_read(MhInput *in, guint8 *buf, gsize n, const gint *stop)
   gsize got = 0, before, after;
 
   g_mutex_lock(&in->lock);
-  while (in->pos == in->data->len && !in->closed && !g_atomic_int_get(stop))
+  while (in->count == 0 && !in->closed && !g_atomic_int_get(stop))
     g_cond_wait(&in->cond, &in->lock);
-  before = in->data->len - in->pos;
+  before = in->count;
   if (before > 0 && !g_atomic_int_get(stop)) {
+    gsize first;
     got = MIN(n, before);
-    memcpy(buf, in->data->data + in->pos, got);
-    in->pos += got;
-    /* Drop consumed bytes once they are most of the buffer. */
-    if (in->pos == in->data->len) {
-      g_byte_array_set_size(in->data, 0);
-      in->pos = 0;
-    } else if (in->pos > MH_INPUT_LOW && in->pos * 2 > in->data->len) {
-      g_byte_array_remove_range(in->data, 0, (guint)in->pos);
-      in->pos = 0;
-    }
+    first = MIN(got, in->size - in->head);
+    memcpy(buf, in->buf + in->head, first);
+    memcpy(buf + first, in->buf, got - first);
+    in->head = (in->head + got) % in->size;
+    in->count -= got;
+    if (in->count == 0)
+      input_release(in);
   }
-  after = in->data->len - in->pos;
+  after = in->count;
   g_mutex_unlock(&in->lock);
 
   if (in->space_fd >= 0 && before >= MH_INPUT_LOW && after < MH_INPUT_LOW) {
@@ -133,6 +233,8 @@ mh_router_init(MhRouter *r, MhInput **queues, guint n_queues, MhRouteWarn warn,
   r->warn = warn;
   r->warn_user = warn_user;
   r->overflowed = g_new0(gboolean, n_queues);
+  for (guint i = 0; n_queues > 1 && i < n_queues; i++)
+    mh_input_set_limit(queues[i], mh_input_share(n_queues));
 }
 
 void
@@ -146,9 +248,13 @@ static void
 router_push(MhRouter *r, guint i, const guint8 *bytes, gsize n)
 {
   if (mh_input_push(r->queues[i], bytes, n) > 0 && !r->overflowed[i]) {
+    gsize limit = mh_input_limit(r->queues[i]);
+    /* Shares are multiples of 64 KiB: say MiB when it is a whole number. */
     g_autofree char *msg = g_strdup_printf(
-      "VM %u has left %u MiB of its input unread: its input from line %"
-      G_GUINT64_FORMAT " on is dropped", i, MH_INPUT_MAX >> 20, r->line_no);
+      "VM %u has left %" G_GSIZE_FORMAT " %s of its input unread: its input "
+      "from line %" G_GUINT64_FORMAT " on is dropped", i,
+      limit % (1u << 20) == 0 ? limit >> 20 : limit >> 10,
+      limit % (1u << 20) == 0 ? "MiB" : "KiB", r->line_no);
     r->overflowed[i] = TRUE;
     if (r->warn)
       r->warn(r->warn_user, msg);

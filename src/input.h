@@ -18,12 +18,19 @@
 
 #include <glib.h>
 
-/* A VM's input queue: filled by the main thread, drained by the VM. */
+/* A VM's input queue: filled by the main thread, drained by the VM.  A
+ * ring that grows on demand up to its limit and is given back once read,
+ * so what it holds is what it was sent and has not read, never more
+ * than its limit. */
 typedef struct {
   GMutex      lock;
   GCond       cond;
-  GByteArray *data;     /* queued bytes; [pos, len) not yet read         */
-  gsize       pos;
+  guint8     *buf;      /* the ring, NULL while nothing is queued        */
+  gsize       size;     /* bytes allocated for buf                       */
+  gsize       head;     /* where the oldest unread byte is               */
+  gsize       count;    /* unread bytes, from head on (wrapping)         */
+  gsize       limit;    /* most unread bytes it takes (MH_INPUT_MAX, or
+                           the share of a run with several VMs)          */
   gboolean    closed;   /* no more data will come                        */
   gboolean    abandoned;/* the reader is gone: drop whatever is pushed   */
   int         space_fd; /* eventfd written when the queue drains below
@@ -34,21 +41,46 @@ typedef struct {
  * holds more than MH_INPUT_HIGH bytes, and reads again once it drains
  * below MH_INPUT_LOW: backpressure, nothing lost.  With several VMs that
  * would let one VM that never reads hold up every other VM's input, so
- * reading goes on and a queue takes at most MH_INPUT_MAX unread bytes;
- * input beyond that for that VM is dropped, with a warning. */
-#define MH_INPUT_HIGH (1u << 20)
-#define MH_INPUT_LOW  (64u << 10)
-#define MH_INPUT_MAX  (64u << 20)
+ * reading goes on and each queue takes at most its share of the run's
+ * budget; input beyond that for that VM is dropped, with a warning.
+ *
+ * The share of each of n queues (n >= 2) is
+ *
+ *   share(n) = CLAMP(MH_INPUT_RUN_MAX / n, MH_INPUT_MIN, MH_INPUT_MAX)
+ *
+ * rounded down to a multiple of MH_INPUT_MIN, so the input a run holds is
+ * at most n * share(n) <= max(MH_INPUT_RUN_MAX, n * MH_INPUT_MIN) bytes:
+ * 256 MiB up to 4096 VMs, 64 KiB a VM beyond (a VM's guest RAM alone is
+ * 2 MiB or more).  A queue's ring never outgrows its limit.  One VM
+ * queues at most MH_INPUT_HIGH plus one 64 KiB read of standard input, in
+ * a ring of at most 2 * MH_INPUT_HIGH.  A broadcast line counts in every
+ * queue it is sent to. */
+#define MH_INPUT_HIGH    (1u << 20)
+#define MH_INPUT_LOW     (64u << 10)
+#define MH_INPUT_MAX     (64u << 20)
+#define MH_INPUT_MIN     (64u << 10)
+#define MH_INPUT_RUN_MAX (256u << 20)
+
+/* The limit of each queue of a run with @n_queues VMs (see above). */
+gsize mh_input_share(guint n_queues);
 
 void  mh_input_init(MhInput *in, int space_fd);
 void  mh_input_clear(MhInput *in);
+/* Sets the most unread bytes @in takes (MH_INPUT_MAX after init). */
+void  mh_input_set_limit(MhInput *in, gsize limit);
+gsize mh_input_limit(MhInput *in);
 /* Queues @n bytes; returns how many were dropped because the queue
- * already held MH_INPUT_MAX unread bytes. */
+ * already held its limit of unread bytes. */
 gsize mh_input_push(MhInput *in, const guint8 *bytes, gsize n);
 void  mh_input_close(MhInput *in);
 /* The reader will read no more (its VM ended): later pushes are dropped. */
 void  mh_input_abandon(MhInput *in);
 gsize mh_input_pending(MhInput *in);
+/* Copies up to @n unread bytes to @buf without consuming them; returns
+ * the count (for tests and fuzzers: they see what a VM would read). */
+gsize mh_input_peek(MhInput *in, guint8 *buf, gsize n);
+/* Bytes of memory the queue holds (its allocation, read or not). */
+gsize mh_input_held(MhInput *in);
 /* Blocks until data, end of input, or *@stop; copies up to @n bytes.
  * Returns the count, or 0 at end of input (or when stopped). */
 gsize mh_input_read(MhInput *in, guint8 *buf, gsize n, const gint *stop);
@@ -80,6 +112,9 @@ typedef struct {
   gpointer    warn_user;
 } MhRouter;
 
+/* Sets every queue's limit to mh_input_share(@n_queues) when there are
+ * several (one queue keeps MH_INPUT_MAX: the caller applies backpressure
+ * at MH_INPUT_HIGH). */
 void mh_router_init(MhRouter *r, MhInput **queues, guint n_queues,
                     MhRouteWarn warn, gpointer warn_user);
 void mh_router_clear(MhRouter *r);

@@ -12,18 +12,28 @@ mh_ports_register(MhPortTable *table, guint16 first, guint16 count,
                   GError **error)
 {
   guint32 end = (guint32)first + count;
+  g_autofree char *why = NULL;
 
-  if (count == 0 || end > 0x10000u || table->n_ranges == MH_PORTS_MAX) {
+  g_return_val_if_fail(handler != NULL && name != NULL, FALSE);
+  /* Each refusal says why (they used to share one message). */
+  if (count == 0)
+    why = g_strdup("it is empty");
+  else if (end > 0x10000u)
+    why = g_strdup("it ends past port 0xffff");
+  else if (table->n_ranges == MH_PORTS_MAX)
+    why = g_strdup_printf("the port table is full (%u ranges)", MH_PORTS_MAX);
+  if (why != NULL) {
     g_set_error(error, MH_ERROR, MH_ERROR_HOST,
-                "cannot register port range 0x%x+%u for %s", first, count, name);
+                "cannot register port range 0x%x+%u for %s: %s", first, count,
+                name, why);
     return FALSE;
   }
   for (guint i = 0; i < table->n_ranges; i++) {
     const MhPortRange *r = &table->ranges[i];
     if (first < (guint32)r->first + r->count && r->first < end) {
       g_set_error(error, MH_ERROR, MH_ERROR_HOST,
-                  "port range 0x%x+%u for %s overlaps %s", first, count, name,
-                  r->name);
+                  "port range 0x%x+%u for %s overlaps %s (0x%x+%u)", first,
+                  count, name, r->name, r->first, r->count);
       return FALSE;
     }
   }

@@ -43,7 +43,9 @@ typedef struct {
   guint       n_ranges;
 } MhPortTable;
 
-/* Adds a range; refuses one that overlaps a registered range. */
+/* Adds the range [@first, @first + @count); refuses, saying why, one that
+ * is empty, ends past port 0xFFFF, overlaps a registered range or does
+ * not fit in the table.  @name is kept, not copied: a static string. */
 gboolean mh_ports_register(MhPortTable *table, guint16 first, guint16 count,
                            const char *name, MhPortHandler handler,
                            gpointer opaque, GError **error);

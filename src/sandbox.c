@@ -20,23 +20,6 @@
 #define LANDLOCK_ACCESS_FS_TRUNCATE (1ULL << 14)
 #endif
 
-gboolean
-mh_sandbox_parse_mode(const char *text, MhSandboxMode *mode, GError **error)
-{
-  if (g_strcmp0(text, "on") == 0)
-    *mode = MH_SANDBOX_ON;
-  else if (g_strcmp0(text, "off") == 0)
-    *mode = MH_SANDBOX_OFF;
-  else if (g_strcmp0(text, "strict") == 0)
-    *mode = MH_SANDBOX_STRICT;
-  else {
-    g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
-                "invalid --sandbox value '%s': must be on, off or strict", text);
-    return FALSE;
-  }
-  return TRUE;
-}
-
 static int
 landlock_abi(void)
 {

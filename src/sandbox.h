@@ -32,9 +32,6 @@ typedef struct {
   char         *missing;      /* why confinement is partial, or NULL  */
 } MhSandbox;
 
-gboolean mh_sandbox_parse_mode(const char *text, MhSandboxMode *mode,
-                               GError **error);
-
 /* Main thread, before any VM runs: probes what the kernel supports.
  * Strict mode fails if something is missing; otherwise sb->missing says
  * what (for one warning). */

@@ -2,6 +2,8 @@
 /* Units for the command line: value parsers and the multi-value rewrite. */
 #include "config.h"
 
+#include <string.h>
+
 #include <glib.h>
 
 #include "cli.h"
@@ -14,7 +16,7 @@ test_memory_values(void)
     {"2", 2}, {"4", 4}, {"8", 8}, {"4M", 4}, {"4mb", 4}, {"8MiB", 8},
   };
   static const char *const bad[] = {
-    "", "0", "1", "3", "16", "04x", "abc", "4G", "-4", "4 ", " 4", "99999999999",
+    "", "0", "1", "3", "6", "7", "16", "04x", "abc", "4G", "-4", "4 ", " 4", "99999999999",
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS(good); i++) {
@@ -71,6 +73,107 @@ test_timeout_values(void)
   g_assert_false(mh_cli_parse_timeout("nan", &s, &error));
   g_clear_error(&error);
   g_assert_false(mh_cli_parse_timeout("5s", &s, &error));
+}
+
+static void
+test_max_open_values(void)
+{
+  static const struct { const char *text; guint n; } good[] = {
+    {"1", 1}, {"32", 32}, {"1024", 1024}, {"0032", 32},
+  };
+  static const char *const bad[] = {
+    "", "0", "1025", "4294967297", "99999999999999999999999", "-1", "+1",
+    " 1", "1 ", "0x10", "1e3", "8K", "abc", "1.0",
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS(good); i++) {
+    g_autoptr(GError) error = NULL;
+    guint n = 0;
+    if (!mh_cli_parse_max_open(good[i].text, &n, &error))
+      g_error("--max-open '%s' refused: %s", good[i].text, error->message);
+    g_assert_cmpuint(n, ==, good[i].n);
+  }
+  for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+    g_autoptr(GError) error = NULL;
+    g_autofree char *want = g_strdup_printf(
+      "invalid --max-open value '%s': must be a number from 1 to 1024", bad[i]);
+    guint n = 7;
+    if (mh_cli_parse_max_open(bad[i], &n, &error))
+      g_error("--max-open '%s' accepted as %u", bad[i], n);
+    g_assert_error(error, MH_ERROR, MH_ERROR_USAGE);
+    g_assert_cmpstr(error->message, ==, want);
+    g_assert_cmpuint(n, ==, 7); /* untouched on error */
+  }
+}
+
+static void
+test_quota_values(void)
+{
+  static const struct { const char *text; guint64 bytes; } good[] = {
+    {"0", 0}, {"1", 1}, {"4096", 4096}, {"007", 7},
+    {"2K", 2048}, {"2k", 2048}, {"2KB", 2048}, {"2kb", 2048}, {"2KiB", 2048},
+    {"2kib", 2048},
+    {"64M", 64ull << 20}, {"64m", 64ull << 20}, {"64MB", 64ull << 20},
+    {"64MiB", 64ull << 20}, {"64mib", 64ull << 20},
+    {"3G", 3ull << 30}, {"3g", 3ull << 30}, {"3GB", 3ull << 30},
+    {"3GiB", 3ull << 30}, {"3gib", 3ull << 30},
+    /* The largest: 2^63 - 1 bytes, and as many whole K, M and G. */
+    {"9223372036854775807", G_MAXINT64},
+    {"9007199254740991K", 9007199254740991ull << 10},
+    {"8589934591G", 8589934591ull << 30},
+  };
+  static const char *const bad[] = {
+    "", "K", "M", "-1", "+1", " 1", "1 ", "1.5G", "1e9", "0x10", "10T",
+    "10KK", "10 K", "10Kb ", "10B", "1MiBs", "abc",
+    "9223372036854775808", "9007199254740992K", "8589934592G",
+    "18446744073709551616", "123456789012345678901",
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS(good); i++) {
+    g_autoptr(GError) error = NULL;
+    guint64 bytes = 1;
+    if (!mh_cli_parse_quota(good[i].text, &bytes, &error))
+      g_error("--quota '%s' refused: %s", good[i].text, error->message);
+    g_assert_cmpuint(bytes, ==, good[i].bytes);
+  }
+  for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+    g_autoptr(GError) error = NULL;
+    g_autofree char *want = g_strdup_printf(
+      "invalid --quota value '%s': must be a size in bytes, with an "
+      "optional K, M or G suffix", bad[i]);
+    guint64 bytes = 7;
+    if (mh_cli_parse_quota(bad[i], &bytes, &error))
+      g_error("--quota '%s' accepted as %" G_GUINT64_FORMAT, bad[i], bytes);
+    g_assert_error(error, MH_ERROR, MH_ERROR_USAGE);
+    g_assert_cmpstr(error->message, ==, want);
+    g_assert_cmpuint(bytes, ==, 7);
+  }
+}
+
+static void
+test_sandbox_values(void)
+{
+  static const struct { const char *text; MhSandboxMode mode; } good[] = {
+    {"on", MH_SANDBOX_ON}, {"off", MH_SANDBOX_OFF},
+    {"strict", MH_SANDBOX_STRICT},
+  };
+  static const char *const bad[] = {"", "ON", "yes", "on ", "stric", "1"};
+
+  for (gsize i = 0; i < G_N_ELEMENTS(good); i++) {
+    g_autoptr(GError) error = NULL;
+    MhSandboxMode mode = 99;
+    g_assert_true(mh_cli_parse_sandbox(good[i].text, &mode, &error));
+    g_assert_cmpint(mode, ==, good[i].mode);
+  }
+  for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+    g_autoptr(GError) error = NULL;
+    g_autofree char *want = g_strdup_printf(
+      "invalid --sandbox value '%s': must be on, off or strict", bad[i]);
+    MhSandboxMode mode = MH_SANDBOX_ON;
+    g_assert_false(mh_cli_parse_sandbox(bad[i], &mode, &error));
+    g_assert_error(error, MH_ERROR, MH_ERROR_USAGE);
+    g_assert_cmpstr(error->message, ==, want);
+  }
 }
 
 /* Joins a vector with spaces for compact comparisons. */
@@ -171,6 +274,9 @@ main(int argc, char **argv)
   g_test_add_func("/cli/memory", test_memory_values);
   g_test_add_func("/cli/page", test_page_values);
   g_test_add_func("/cli/timeout", test_timeout_values);
+  g_test_add_func("/cli/max-open", test_max_open_values);
+  g_test_add_func("/cli/quota", test_quota_values);
+  g_test_add_func("/cli/sandbox", test_sandbox_values);
   g_test_add_func("/cli/expand-multi", test_expand_multi);
   g_test_add_func("/cli/parse", test_parse_full);
   g_test_add_func("/cli/parse-errors", test_parse_errors);

@@ -177,6 +177,130 @@ test_cap_drops_and_warns_once(void)
   fixture_teardown(&f, N);
 }
 
+/* Defect 3 of issue 11: 16 VMs that never read must not hold 16 times a
+ * queue's cap; what the run holds stays under its documented bound, for
+ * broadcast and for addressed lines alike. */
+#define MANY 16
+
+static gsize
+held_by_all(MhInput *queues, guint n)
+{
+  gsize total = 0;
+  for (guint i = 0; i < n; i++)
+    total += mh_input_held(&queues[i]);
+  return total;
+}
+
+static void
+feed_many(MhRouter *router, const char *prefix, const guint8 *chunk,
+          gsize chunk_len, gsize total)
+{
+  for (gsize fed = 0; fed < total; fed += chunk_len) {
+    mh_router_feed(router, (const guint8 *)prefix, strlen(prefix));
+    mh_router_feed(router, chunk, chunk_len);
+  }
+}
+
+static void
+test_run_bound(gconstpointer data)
+{
+  const gboolean addressed = GPOINTER_TO_INT(data);
+  const gsize total = 70u * 1000 * 1000;
+  const gsize line = 64u << 10;
+  g_autofree guint8 *chunk = g_malloc(line);
+  MhInput queues[MANY];
+  MhInput *ptrs[MANY];
+  MhRouter router;
+
+  memset(chunk, 'b', line - 1);
+  chunk[line - 1] = '\n';
+  for (guint i = 0; i < MANY; i++) {
+    mh_input_init(&queues[i], -1);
+    ptrs[i] = &queues[i];
+  }
+  mh_router_init(&router, ptrs, MANY, NULL, NULL);
+  if (addressed) {
+    /* 70 MB for every VM, each line addressed to one. */
+    for (guint i = 0; i < MANY; i++) {
+      g_autofree char *prefix = g_strdup_printf("%u:", i);
+      feed_many(&router, prefix, chunk, line, total);
+    }
+  } else {
+    feed_many(&router, "", chunk, line, total);
+  }
+  g_assert_cmpuint(held_by_all(queues, MANY), <=, MH_INPUT_RUN_MAX);
+  /* Each VM still has its fair share, read or not. */
+  for (guint i = 0; i < MANY; i++)
+    g_assert_cmpuint(mh_input_pending(&queues[i]), >=, MH_INPUT_RUN_MAX / MANY / 2);
+  /* Reading frees memory: a drained queue holds (almost) nothing. */
+  {
+    gint stop = 0;
+    g_autofree guint8 *buf = g_malloc(line);
+    mh_router_finish(&router);
+    while (mh_input_read(&queues[0], buf, line, &stop) > 0)
+      ;
+    g_assert_cmpuint(mh_input_held(&queues[0]), <=, MH_INPUT_LOW);
+  }
+  mh_router_clear(&router);
+  for (guint i = 0; i < MANY; i++)
+    mh_input_clear(&queues[i]);
+}
+
+static void
+test_share(void)
+{
+  g_assert_cmpuint(mh_input_share(2), ==, MH_INPUT_MAX);
+  g_assert_cmpuint(mh_input_share(16), ==, 16u << 20);
+  g_assert_cmpuint(mh_input_share(1024), ==, 256u << 10);
+  g_assert_cmpuint(mh_input_share(100000), ==, MH_INPUT_MIN);
+  /* n * share(n) <= max(MH_INPUT_RUN_MAX, n * MH_INPUT_MIN), as input.h says. */
+  for (guint n = 2; n < 10000; n += 1 + n / 7) {
+    guint64 held = (guint64)n * mh_input_share(n);
+    g_assert_cmpuint(mh_input_share(n) % MH_INPUT_MIN, ==, 0);
+    g_assert_cmpuint(held, <=, MAX((guint64)MH_INPUT_RUN_MAX,
+                                   (guint64)n * MH_INPUT_MIN));
+  }
+}
+
+/* The queue is a ring: bytes come out in order across wraps and growth,
+ * and it never holds more than its limit. */
+static void
+test_ring_order(void)
+{
+  const gsize limit = 3 * 4096 + 100;
+  g_autoptr(GRand) rand = g_rand_new_with_seed(11);
+  GString *model = g_string_new(NULL);
+  guint8 in_bytes[9000], out[9000];
+  guint8 next = 0;
+  gint stop = 0;
+  MhInput in;
+
+  mh_input_init(&in, -1);
+  mh_input_set_limit(&in, limit);
+  for (guint round = 0; round < 2000; round++) {
+    gsize n = (gsize)g_rand_int_range(rand, 0, sizeof in_bytes);
+    gsize dropped, got;
+    for (gsize i = 0; i < n; i++)
+      in_bytes[i] = next++;
+    dropped = mh_input_push(&in, in_bytes, n);
+    g_string_append_len(model, (const char *)in_bytes, (gssize)(n - dropped));
+    next -= (guint8)dropped; /* dropped bytes are sent again next round */
+    g_assert_cmpuint(mh_input_pending(&in), ==, model->len);
+    g_assert_cmpuint(mh_input_held(&in), <=, limit);
+    if (model->len == 0)
+      continue;
+    got = mh_input_peek(&in, out, sizeof out);
+    g_assert_cmpuint(got, ==, MIN(model->len, sizeof out));
+    g_assert_cmpmem(out, got, model->str, got);
+    got = mh_input_read(&in, out, (gsize)g_rand_int_range(rand, 1, sizeof out),
+                        &stop);
+    g_assert_cmpmem(out, got, model->str, got);
+    g_string_erase(model, 0, (gssize)got);
+  }
+  g_string_free(model, TRUE);
+  mh_input_clear(&in);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -187,5 +311,11 @@ main(int argc, char **argv)
   g_test_add_func("/input/raw-single-vm", test_raw_single);
   g_test_add_func("/input/abandon-and-stop", test_abandon_and_stop);
   g_test_add_func("/input/cap", test_cap_drops_and_warns_once);
+  g_test_add_func("/input/share", test_share);
+  g_test_add_func("/input/ring-order", test_ring_order);
+  g_test_add_data_func("/input/run-bound/broadcast", GINT_TO_POINTER(FALSE),
+                       test_run_bound);
+  g_test_add_data_func("/input/run-bound/addressed", GINT_TO_POINTER(TRUE),
+                       test_run_bound);
   return g_test_run();
 }
