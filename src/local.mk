@@ -6,6 +6,7 @@ noinst_LIBRARIES += src/libmh.a
 src_libmh_a_SOURCES = \
 	src/error.c src/error.h \
 	src/fileio.c src/fileio.h \
+	src/fileport.c src/fileport.h \
 	src/fileproto.c src/fileproto.h \
 	src/cli.c src/cli.h \
 	src/console.c src/console.h \

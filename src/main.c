@@ -61,6 +61,9 @@ run_vm_thread(gpointer data)
     mh_vm_run(slot->vm, &slot->error);
   else
     g_prefix_error(&slot->error, "cannot confine its thread: ");
+  /* The guest's files are closed by this thread, whose file table they
+   * are in (mh_files_clear() later closes none). */
+  mh_files_close_all(&slot->vm->files);
   /* Wake the main thread; an eventfd write of 1 cannot fail short. */
   while (write(slot->done_fd, &one, sizeof one) < 0 && errno == EINTR)
     ;
@@ -374,28 +377,61 @@ make_run_name(void)
   return g_strdup_printf("run-%s-%d", stamp, (int)getpid());
 }
 
+/* Before the VMs: makes OUTPUT (like mkdir -p: "-o results/today" makes
+ * both) and OUTPUT/RUN, once for every VM, and returns RUN's fd; or -1
+ * with *@why saying why, which a VM reports the first time it needs a
+ * file.  (Minimal: the run-directory object replaces it.) */
+static int
+make_run_dir(const char *output_dir, const char *run_name, char **why)
+{
+  g_auto(MhFd) out_fd = -1;
+  int run_fd;
+
+  if (g_mkdir_with_parents(output_dir, 0777) < 0) {
+    *why = g_strdup_printf("creating directory '%s': %s", output_dir,
+                           g_strerror(errno));
+    return -1;
+  }
+  out_fd = open(output_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (out_fd < 0) {
+    *why = g_strdup_printf("opening directory '%s': %s", output_dir,
+                           g_strerror(errno));
+    return -1;
+  }
+  if (mkdirat(out_fd, run_name, 0777) < 0) {
+    *why = g_strdup_printf("creating directory '%s': %s", run_name,
+                           g_strerror(errno));
+    return -1;
+  }
+  run_fd = openat(out_fd, run_name,
+                  O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  if (run_fd < 0)
+    *why = g_strdup_printf("opening directory '%s': %s", run_name,
+                           g_strerror(errno));
+  return run_fd;
+}
+
 /* After the run: points OUTPUT/latest at the run's directory if a VM
  * kept files (replacing an older link atomically), or removes the empty
  * directories made for the VMs, so that a run that wrote nothing leaves
  * nothing behind.  rmdir never removes a file, only empty directories. */
 static void
-finish_output(const MhFileConfig *files, gboolean kept, gboolean made_output)
+finish_output(const char *output_dir, const char *run_name, gboolean kept,
+              gboolean made_output)
 {
-  g_autofree char *run = g_build_filename(files->output_dir, files->run_name,
-                                          NULL);
+  g_autofree char *run = g_build_filename(output_dir, run_name, NULL);
 
   if (kept) {
-    g_autofree char *tmp = g_strdup_printf("%s/.latest-%d", files->output_dir,
+    g_autofree char *tmp = g_strdup_printf("%s/.latest-%d", output_dir,
                                            (int)getpid());
-    g_autofree char *latest = g_build_filename(files->output_dir, "latest",
-                                               NULL);
-    if (symlink(files->run_name, tmp) == 0 && rename(tmp, latest) < 0)
+    g_autofree char *latest = g_build_filename(output_dir, "latest", NULL);
+    if (symlink(run_name, tmp) == 0 && rename(tmp, latest) < 0)
       unlink(tmp);
     return;
   }
   rmdir(run);
   if (made_output)
-    rmdir(files->output_dir);
+    rmdir(output_dir);
 }
 
 /* Joins every VM, reports each one that failed; returns the exit status. */
@@ -452,6 +488,9 @@ run(const MhConfig *config, GError **error)
   g_autofree MhRunSlot *slots = NULL;
   g_autoptr(MhSharedFiles) shared = NULL;
   g_autofree char *run_name = NULL;
+  g_autofree char *run_path = NULL;
+  g_autofree char *run_error = NULL;
+  g_auto(MhFd) run_fd = -1;
   MhFileConfig files = {0};
   MhMachine machine = {0};
   MhKvm kvm = {.fd = -1};
@@ -482,10 +521,11 @@ run(const MhConfig *config, GError **error)
             "VMs %u open files, not %u (raise it with ulimit -n)\n",
             g_get_prgname(), machine.vm_count, max_open, config->max_open);
   run_name = make_run_name();
+  run_path = g_build_filename(config->output_dir, run_name, NULL);
   files = (MhFileConfig){
     .shared = shared,
-    .output_dir = config->output_dir,
-    .run_name = run_name,
+    .run_fd = -1, /* made just before the VMs start */
+    .run_path = run_path,
     .max_open = max_open,
     .quota = config->quota,
   };
@@ -521,6 +561,9 @@ run(const MhConfig *config, GError **error)
   w.n_slots = images->len;
   w.slots = slots = g_new0(MhRunSlot, w.n_slots);
   made_output = !g_file_test(config->output_dir, G_FILE_TEST_EXISTS);
+  run_fd = make_run_dir(config->output_dir, run_name, &run_error);
+  files.run_fd = run_fd;
+  files.run_error = run_error;
   /* Any VM may switch to coalesced console output while it runs. */
   w.coalescing = kvm.coalesced_pio &&
                  g_getenv("MINI_HYPERVISOR_NO_COALESCING") == NULL;
@@ -533,7 +576,7 @@ run(const MhConfig *config, GError **error)
 
   stop_signal = wait_for_vms(&w, config->timeout);
   status = finish_vms(&w, config, stop_signal == SIGPIPE);
-  finish_output(&files, w.wrote_files, made_output);
+  finish_output(config->output_dir, run_name, w.wrote_files, made_output);
 
   if (output.write_errno != 0 && output.write_errno != EPIPE) {
     fprintf(stderr, "%s: error: writing guest output: %s\n", g_get_prgname(),

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "fileport.h"
 #include "mh_abi.h"
 #ifdef MH_TEST_HOOKS
 #include "testhooks.h"

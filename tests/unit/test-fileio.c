@@ -3,9 +3,11 @@
  * fake guest RAM, a temporary output directory, a shared file. */
 #include "config.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <glib.h>
@@ -13,14 +15,46 @@
 
 #include "error.h"
 #include "fileio.h"
+#include "fileport.h"
 
 #define RAM_SIZE 8192u
 #define REQ_GPA  0x100u
 #define BUF_GPA  0x400u
 
+/* A seam for the copy-on-write fallback: this definition of
+ * copy_file_range() takes the place of the C library's in this test
+ * program.  While @cfr_grow_path is set, it behaves as between two
+ * filesystems (EXDEV, so the copy falls back to read and write) and, the
+ * first time, appends @cfr_grow_by bytes to that file first: a shared
+ * file growing during the copy, deterministically. */
+static const char *cfr_grow_path;
+static gsize       cfr_grow_by;
+static guint       cfr_calls;
+
+ssize_t
+copy_file_range(int fd_in, off_t *off_in, int fd_out, off_t *off_out,
+                size_t len, unsigned int flags)
+{
+  if (cfr_grow_path == NULL)
+    return syscall(SYS_copy_file_range, fd_in, off_in, fd_out, off_out, len,
+                   flags);
+  if (cfr_calls++ == 0) {
+    g_autofree char *more = g_malloc(cfr_grow_by);
+    int fd = open(cfr_grow_path, O_WRONLY | O_APPEND);
+
+    g_assert_cmpint(fd, >=, 0);
+    memset(more, 'G', cfr_grow_by);
+    g_assert_cmpint(write(fd, more, cfr_grow_by), ==, (gssize)cfr_grow_by);
+    close(fd);
+  }
+  errno = EXDEV;
+  return -1;
+}
+
 typedef struct {
   char          *tmp;
   char          *shared_path;
+  char          *run_path;
   MhSharedFiles *shared;
   MhFileConfig   config;
   guint8         ram_bytes[RAM_SIZE];
@@ -42,14 +76,17 @@ setup(Fixture *f, gconstpointer data)
   paths[0] = f->shared_path;
   f->shared = mh_shared_files_open(paths, &error);
   g_assert_no_error(error);
+  /* The run's directory, made once by the run. */
+  f->run_path = g_build_filename(f->tmp, "out", "run-test", NULL);
+  g_assert_cmpint(g_mkdir_with_parents(f->run_path, 0777), ==, 0);
   f->config = (MhFileConfig){
     .shared = f->shared,
-    .output_dir = NULL,
-    .run_name = "run-test",
+    .run_fd = open(f->run_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC),
+    .run_path = f->run_path,
     .max_open = 4,
     .quota = 1024,
   };
-  f->config.output_dir = g_build_filename(f->tmp, "out", NULL);
+  g_assert_cmpint(f->config.run_fd, >=, 0);
   memset(f->ram_bytes, 0, sizeof f->ram_bytes);
   f->ram = (MhGuestMem){f->ram_bytes, RAM_SIZE};
   mh_files_init(&f->svc, &f->config, &f->ram, 0, "guest.img");
@@ -62,10 +99,12 @@ teardown(Fixture *f, gconstpointer data)
 {
   g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", f->tmp);
   (void)data;
+  mh_files_close_all(&f->svc);
   mh_files_clear(&f->svc);
   mh_shared_files_free(f->shared);
   g_assert_cmpint(system(cmd), ==, 0);
-  g_free((char *)f->config.output_dir);
+  close(f->config.run_fd);
+  g_free(f->run_path);
   g_free(f->shared_path);
   g_free(f->tmp);
 }
@@ -173,6 +212,42 @@ test_quota(Fixture *f, gconstpointer data)
   fd = request(f, MH_FILE_OPEN, 0, MH_FILE_WRONLY, 3, 0, BUF_GPA);
   g_assert_cmpint(fd, ==, 0);
   g_assert_cmpint(request(f, MH_FILE_WRITE, 0, 0, 1024, 0, BUF_GPA), ==, 1024);
+  g_assert_cmpint(request(f, MH_FILE_WRITE, 0, 0, 1, 0, BUF_GPA), ==,
+                  MH_FILE_EQUOTA);
+}
+
+/* Issue 11, defect 1: a shared file that grows while it is copied (on
+ * the read-and-write fallback, as between two filesystems) gives a copy
+ * of the size that was checked against the quota, never more; the bytes
+ * counted never exceed the quota, and the quota still holds after. */
+static void
+test_quota_copy_grows(Fixture *f, gconstpointer data)
+{
+  g_autofree char *copy = NULL;
+  struct stat      st;
+
+  (void)data;
+  memcpy(f->ram_bytes + BUF_GPA, "shared.txt", 10);
+  g_assert_cmpint(request(f, MH_FILE_OPEN, 0, MH_FILE_RDWR, 10, 0, BUF_GPA),
+                  ==, 0);
+  cfr_grow_path = f->shared_path;
+  cfr_grow_by = 4096; /* 4 times the quota */
+  cfr_calls = 0;
+  memcpy(f->ram_bytes + BUF_GPA, "MORE", 4);
+  g_assert_cmpint(request(f, MH_FILE_SEEK, 0, MH_FILE_SEEK_SET, 0, 9, 0), ==, 9);
+  g_assert_cmpint(request(f, MH_FILE_WRITE, 0, 0, 4, 0, BUF_GPA), ==, 4);
+  cfr_grow_path = NULL;
+  g_assert_cmpuint(cfr_calls, >=, 1); /* the fallback did run */
+  copy = g_build_filename(f->svc.dir_path, "shared.txt", NULL);
+  g_assert_cmpint(stat(copy, &st), ==, 0);
+  g_assert_cmpint(st.st_size, ==, 9 + 4); /* "original\n" + "MORE" */
+  g_assert_cmpuint(f->svc.written, ==, 9 + 4);
+  /* 1011 bytes of quota are left: one more is refused, wherever it goes. */
+  g_assert_cmpint(request(f, MH_FILE_SEEK, 0, MH_FILE_SEEK_SET, 0, 0, 0), ==, 0);
+  g_assert_cmpint(request(f, MH_FILE_WRITE, 0, 0, 1012, 0, BUF_GPA), ==,
+                  MH_FILE_EQUOTA);
+  g_assert_cmpint(request(f, MH_FILE_WRITE, 0, 0, 1011, 0, BUF_GPA), ==, 1011);
+  g_assert_cmpuint(f->svc.written, ==, 1024);
   g_assert_cmpint(request(f, MH_FILE_WRITE, 0, 0, 1, 0, BUF_GPA), ==,
                   MH_FILE_EQUOTA);
 }
@@ -386,6 +461,7 @@ main(int argc, char **argv)
   g_test_add("/fileio/open-read-write", Fixture, NULL, setup, test_open_read_write, teardown);
   g_test_add("/fileio/statuses", Fixture, NULL, setup, test_statuses, teardown);
   g_test_add("/fileio/quota", Fixture, NULL, setup, test_quota, teardown);
+  g_test_add("/fileio/quota/copy-grows", Fixture, NULL, setup, test_quota_copy_grows, teardown);
   g_test_add("/fileio/block-outside-ram", Fixture, NULL, setup, test_outside_ram, teardown);
   g_test_add("/fileio/other-widths", Fixture, NULL, setup, test_other_widths, teardown);
   {
