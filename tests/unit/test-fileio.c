@@ -454,6 +454,223 @@ test_planted_neighbours(Fixture *f, gconstpointer data)
   g_assert_cmpint(open_bytes(f, "nope", MH_FILE_RDONLY), ==, MH_FILE_ENOENT);
 }
 
+/* Copies of shared files count toward the files a VM may keep, as the
+ * files it creates do: one more of either is EQUOTA.  (A copy made by a
+ * first WRITE was not counted before.) */
+static void
+test_files_limit(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  for (guint i = 0; i < MH_FILES_PRIVATE_MAX; i++) {
+    g_autofree char *name = g_strdup_printf("f%u", i);
+    g_assert_cmpint(open_block(f, name, MH_FILE_WRONLY), ==, 0);
+    g_assert_cmpint(request(f, MH_FILE_CLOSE, 0, 0, 0, 0, 0), ==, 0);
+  }
+  g_assert_cmpint(open_block(f, "one-more", MH_FILE_WRONLY), ==, MH_FILE_EQUOTA);
+  g_assert_cmpint(open_bytes(f, "one-more", MH_FILE_RDONLY | MH_FILE_CREATE),
+                  ==, MH_FILE_EQUOTA);
+  g_assert_cmpint(open_block(f, "shared.txt", MH_FILE_WRONLY | MH_FILE_TRUNC),
+                  ==, MH_FILE_EQUOTA);
+  /* Opening the shared file to write copies nothing; the first write would. */
+  g_assert_cmpint(open_block(f, "shared.txt", MH_FILE_RDWR), ==, 0);
+  memcpy(f->ram_bytes + BUF_GPA, "x", 1);
+  g_assert_cmpint(request(f, MH_FILE_WRITE, 0, 0, 1, 0, BUF_GPA), ==,
+                  MH_FILE_EQUOTA);
+  g_assert_cmpuint(g_hash_table_size(f->svc.privates), ==, MH_FILES_PRIVATE_MAX);
+  /* An existing file still opens. */
+  g_assert_cmpint(open_block(f, "f7", MH_FILE_RDWR), ==, 1);
+}
+
+/* An invalid request changes nothing: no copy, no quota spent, the fd's
+ * offset as it was.  (A WRITE past 1 TiB to a shared file made the copy
+ * before it was refused.) */
+static void
+test_invalid_changes_nothing(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  g_assert_cmpint(open_block(f, "shared.txt", MH_FILE_RDWR), ==, 0);
+  g_assert_cmpint(request(f, MH_FILE_SEEK, 0, MH_FILE_SEEK_SET, 0,
+                          (gint64)MH_FILE_OFFSET_MAX, 0), ==,
+                  (gint64)MH_FILE_OFFSET_MAX);
+  memcpy(f->ram_bytes + BUF_GPA, "x", 1);
+  g_assert_cmpint(request(f, MH_FILE_WRITE, 0, 0, 1, 0, BUF_GPA), ==,
+                  MH_FILE_EINVAL);
+  g_assert_cmpuint(g_hash_table_size(f->svc.privates), ==, 0);
+  g_assert_cmpuint(f->svc.written, ==, 0);
+  g_assert_cmpint(request(f, MH_FILE_SEEK, 0, MH_FILE_SEEK_CUR, 0, 0, 0), ==,
+                  (gint64)MH_FILE_OFFSET_MAX);
+  /* A refused SEEK, WRITE (quota) or READ leaves the offset. */
+  g_assert_cmpint(request(f, MH_FILE_SEEK, 0, MH_FILE_SEEK_SET, 0, 5, 0), ==, 5);
+  g_assert_cmpint(request(f, MH_FILE_SEEK, 0, MH_FILE_SEEK_CUR, 0, -6, 0), ==,
+                  MH_FILE_EINVAL);
+  g_assert_cmpint(request(f, MH_FILE_SEEK, 0, 3, 0, 1, 0), ==, MH_FILE_EINVAL);
+  g_assert_cmpint(request(f, MH_FILE_WRITE, 0, 0, 2000, 0, BUF_GPA), ==,
+                  MH_FILE_EQUOTA);
+  g_assert_cmpint(request(f, MH_FILE_SEEK, 0, MH_FILE_SEEK_CUR, 0, 0, 0), ==, 5);
+  g_assert_cmpint(open_block(f, "w-only", MH_FILE_WRONLY), ==, 1);
+  g_assert_cmpint(request(f, MH_FILE_WRITE, 1, 0, 3, 0, BUF_GPA), ==, 3);
+  g_assert_cmpint(request(f, MH_FILE_READ, 1, 0, 3, 0, BUF_GPA), ==,
+                  MH_FILE_EPERM);
+  g_assert_cmpint(request(f, MH_FILE_SEEK, 1, MH_FILE_SEEK_CUR, 0, 0, 0), ==, 3);
+}
+
+/* Which status wins when several apply: the order of checks that
+ * mini_hypervisor-abi(7) documents (STATUSES, order of checks). */
+static void
+test_precedence(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  /* 1. The header: command, then OPEN's flags, then its name length. */
+  g_assert_cmpint(request(f, 42, 9, 0, 0, 0, 0), ==, MH_FILE_EINVAL);
+  g_assert_cmpint(open_block(f, "missing", MH_FILE_RDONLY | 0x80), ==,
+                  MH_FILE_EINVAL);
+  g_assert_cmpint(request(f, MH_FILE_OPEN, 0, 0x80, 0, 0, G_MAXUINT64), ==,
+                  MH_FILE_EINVAL);
+  g_assert_cmpint(request(f, MH_FILE_OPEN, 0, MH_FILE_RDONLY, 256, 0,
+                          G_MAXUINT64), ==, MH_FILE_ENAME);
+  /* 2. OPEN: the name, then the fd table, then the file itself. */
+  for (int i = 0; i < 4; i++)
+    g_assert_cmpint(open_block(f, "shared.txt", MH_FILE_RDONLY), ==, i);
+  g_assert_cmpint(open_block(f, "a/b", MH_FILE_RDONLY), ==, MH_FILE_ENAME);
+  g_assert_cmpint(open_block(f, "missing", MH_FILE_RDONLY), ==, MH_FILE_EMFILE);
+  g_assert_cmpint(request(f, MH_FILE_CLOSE, 3, 0, 0, 0, 0), ==, 0);
+  g_assert_cmpint(open_block(f, "missing", MH_FILE_RDONLY), ==, MH_FILE_ENOENT);
+  /* 3. Other commands: the fd, then its mode, then offset, then quota. */
+  g_assert_cmpint(request(f, MH_FILE_WRITE, 3, 0, 1, 0, BUF_GPA), ==,
+                  MH_FILE_EBADF);
+  g_assert_cmpint(request(f, MH_FILE_SEEK, 3, 7, 0, 0, 0), ==, MH_FILE_EINVAL);
+  g_assert_cmpint(request(f, MH_FILE_WRITE, 0, 0, 1, 0, BUF_GPA), ==,
+                  MH_FILE_EPERM);
+  g_assert_cmpint(open_block(f, "new", MH_FILE_WRONLY), ==, 3);
+  g_assert_cmpint(request(f, MH_FILE_SEEK, 3, MH_FILE_SEEK_SET, 0,
+                          (gint64)MH_FILE_OFFSET_MAX - 1, 0), ==,
+                  (gint64)MH_FILE_OFFSET_MAX - 1);
+  g_assert_cmpint(request(f, MH_FILE_WRITE, 3, 0, 2, 0, BUF_GPA), ==,
+                  MH_FILE_EINVAL); /* past 1 TiB and past the quota */
+  g_assert_cmpint(request(f, MH_FILE_WRITE, 3, 0, 1, 0, BUF_GPA), ==,
+                  MH_FILE_EQUOTA); /* within 1 TiB, past the quota */
+}
+
+/* Empty and over-long OPEN names are ENAME on both transports. */
+static void
+test_name_lengths(Fixture *f, gconstpointer data)
+{
+  guint8  out[MH_FILE_HDR_SIZE + 300];
+  guint64 le = 0;
+  struct mh_file_req req = {.cmd = GUINT32_TO_LE(MH_FILE_OPEN),
+                            .flags = GUINT32_TO_LE(MH_FILE_WRONLY),
+                            .len = GUINT32_TO_LE(256)};
+  MhIoAccess io_out = {MH_PORT_FILE, MH_IO_OUT, 1, sizeof out, out};
+  MhIoAccess io_in = {MH_PORT_FILE, MH_IO_IN, 1, sizeof le, (guint8 *)&le};
+
+  (void)data;
+  g_assert_cmpint(open_block(f, "", MH_FILE_RDONLY), ==, MH_FILE_ENAME);
+  g_assert_cmpint(open_bytes(f, "", MH_FILE_RDONLY), ==, MH_FILE_ENAME);
+  memset(f->ram_bytes + BUF_GPA, 'a', 256);
+  g_assert_cmpint(request(f, MH_FILE_OPEN, 0, MH_FILE_WRONLY, 256, 0, BUF_GPA),
+                  ==, MH_FILE_ENAME);
+  /* The byte transport answers the header at once and ignores the 256
+   * name bytes (and more) streamed after it. */
+  memcpy(out, &req, MH_FILE_HDR_SIZE);
+  memset(out + MH_FILE_HDR_SIZE, 'a', sizeof out - MH_FILE_HDR_SIZE);
+  g_assert_true(mh_files_io(&f->svc, &io_out, NULL));
+  g_assert_true(mh_files_io(&f->svc, &io_in, NULL));
+  g_assert_cmpint((gint64)GUINT64_FROM_LE(le), ==, MH_FILE_ENAME);
+  g_assert_cmpint(open_bytes(f, "shared.txt", MH_FILE_RDONLY), ==, 0);
+}
+
+/* Block transport: no alignment is needed; the buf of SIZE, SEEK and
+ * CLOSE is never looked at; a zero-length buffer may start anywhere in
+ * RAM up to its end, and past the end it stops the VM like any other. */
+static void
+test_block_buffers(Fixture *f, gconstpointer data)
+{
+  struct mh_file_req req = {MH_FILE_OPEN, 0, MH_FILE_RDONLY, 10, 0,
+                            BUF_GPA + 3, 0};
+  g_autoptr(GError) error = NULL;
+  gint64 result = 0;
+
+  (void)data;
+  memcpy(f->ram_bytes + BUF_GPA + 3, "shared.txt", 10);
+  g_assert_true(block(f, REQ_GPA + 1, &req, &result, NULL));
+  g_assert_cmpint(result, ==, 0);
+  req = (struct mh_file_req){MH_FILE_READ, 0, 0, 5, 0, BUF_GPA + 7, 0};
+  g_assert_true(block(f, REQ_GPA + 5, &req, &result, NULL));
+  g_assert_cmpint(result, ==, 5);
+  g_assert_cmpmem(f->ram_bytes + BUF_GPA + 7, 5, "origi", 5);
+  g_assert_cmpint(request(f, MH_FILE_SIZE, 0, 0, 0, 0, G_MAXUINT64), ==, 9);
+  g_assert_cmpint(request(f, MH_FILE_SEEK, 0, 0, 0, 1, G_MAXUINT64), ==, 1);
+  g_assert_cmpint(request(f, MH_FILE_READ, 0, 0, 0, 0, RAM_SIZE), ==, 0);
+  g_assert_cmpint(request(f, MH_FILE_CLOSE, 0, 0, 0, 0, G_MAXUINT64), ==, 0);
+  g_assert_cmpint(open_block(f, "new", MH_FILE_WRONLY), ==, 0);
+  g_assert_cmpint(request(f, MH_FILE_WRITE, 0, 0, 0, 0, RAM_SIZE), ==, 0);
+  req = (struct mh_file_req){MH_FILE_WRITE, 0, 0, 0, 0, RAM_SIZE + 1, 0};
+  g_assert_false(block(f, REQ_GPA, &req, &result, &error));
+  g_assert_error(error, MH_ERROR, MH_ERROR_GUEST);
+  g_assert_nonnull(strstr(error->message, "WRITE buffer [0x2001, +0 bytes) "
+                                          "runs outside guest RAM"));
+}
+
+/* The byte transport checks the fd once a WRITE's data has arrived: the
+ * guest streams all len bytes, then reads EBADF, and the channel is in
+ * step for the next request. */
+static void
+test_bytes_fd_after_data(Fixture *f, gconstpointer data)
+{
+  struct mh_file_req req = {.cmd = GUINT32_TO_LE(MH_FILE_WRITE),
+                            .fd = (gint32)GUINT32_TO_LE(7),
+                            .len = GUINT32_TO_LE(3)};
+  guint8  out[MH_FILE_HDR_SIZE + 3];
+  guint64 le = 0;
+  MhIoAccess io_hdr = {MH_PORT_FILE, MH_IO_OUT, 1, MH_FILE_HDR_SIZE, out};
+  MhIoAccess io_data = {MH_PORT_FILE, MH_IO_OUT, 1, 3, out + MH_FILE_HDR_SIZE};
+  MhIoAccess io_in = {MH_PORT_FILE, MH_IO_IN, 1, sizeof le, (guint8 *)&le};
+
+  (void)data;
+  memcpy(out, &req, MH_FILE_HDR_SIZE);
+  memcpy(out + MH_FILE_HDR_SIZE, "abc", 3);
+  g_assert_true(mh_files_io(&f->svc, &io_hdr, NULL));
+  g_assert_cmpuint(f->svc.ops, ==, 0); /* waits for the data */
+  g_assert_true(mh_files_io(&f->svc, &io_data, NULL));
+  g_assert_true(mh_files_io(&f->svc, &io_in, NULL));
+  g_assert_cmpint((gint64)GUINT64_FROM_LE(le), ==, MH_FILE_EBADF);
+  g_assert_cmpint(open_bytes(f, "shared.txt", MH_FILE_RDONLY), ==, 0);
+}
+
+/* The guest's fds are closed by mh_files_close_all(), and mh_files_clear()
+ * after it is safe (the fixture's teardown does both). */
+static void
+test_close_all(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  g_assert_cmpint(open_block(f, "mine", MH_FILE_WRONLY), ==, 0);
+  g_assert_cmpint(open_block(f, "shared.txt", MH_FILE_RDONLY), ==, 1);
+  mh_files_close_all(&f->svc);
+  g_assert_cmpuint(g_hash_table_size(f->svc.fds), ==, 0);
+  g_assert_cmpint(request(f, MH_FILE_SIZE, 0, 0, 0, 0, 0), ==, MH_FILE_EBADF);
+  /* The shared file's fd belongs to the run, and stays open. */
+  g_assert_cmpint(fcntl(f->shared->files[0].fd, F_GETFD), >=, 0);
+  mh_files_close_all(&f->svc);
+  g_assert_true(mh_files_finish(&f->svc));
+}
+
+/* The room under the quota saturates: never a wrapped value. */
+static void
+test_quota_room(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  g_assert_cmpuint(mh_files_quota_room(&f->svc), ==, 1024);
+  f->svc.written = 1000;
+  g_assert_cmpuint(mh_files_quota_room(&f->svc), ==, 24);
+  f->svc.written = 1024;
+  g_assert_cmpuint(mh_files_quota_room(&f->svc), ==, 0);
+  f->svc.written = 5000;
+  g_assert_cmpuint(mh_files_quota_room(&f->svc), ==, 0);
+  g_assert_cmpint(open_block(f, "x", MH_FILE_WRONLY), ==, 0);
+  g_assert_cmpint(request(f, MH_FILE_WRITE, 0, 0, 1, 0, BUF_GPA), ==,
+                  MH_FILE_EQUOTA);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -497,5 +714,15 @@ main(int argc, char **argv)
   }
   g_test_add("/fileio/planted/neighbours", Fixture, NULL, setup,
              test_planted_neighbours, teardown);
+  g_test_add("/fileio/files-limit", Fixture, NULL, setup, test_files_limit, teardown);
+  g_test_add("/fileio/invalid-changes-nothing", Fixture, NULL, setup,
+             test_invalid_changes_nothing, teardown);
+  g_test_add("/fileio/precedence", Fixture, NULL, setup, test_precedence, teardown);
+  g_test_add("/fileio/name-lengths", Fixture, NULL, setup, test_name_lengths, teardown);
+  g_test_add("/fileio/block-buffers", Fixture, NULL, setup, test_block_buffers, teardown);
+  g_test_add("/fileio/bytes-fd-after-data", Fixture, NULL, setup,
+             test_bytes_fd_after_data, teardown);
+  g_test_add("/fileio/close-all", Fixture, NULL, setup, test_close_all, teardown);
+  g_test_add("/fileio/quota/room", Fixture, NULL, setup, test_quota_room, teardown);
   return g_test_run();
 }
