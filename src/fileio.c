@@ -285,12 +285,13 @@ mh_files_quota_room(const MhFileService *svc)
 
 /* Copies the shared original to a temporary name in the VM's directory,
  * then renames it into place: the private copy appears whole or not at
- * all.  With @truncate the copy starts empty.  The copy has the size that
+ * all.  With @truncate the copy starts empty.  @reserve bytes of quota
+ * must be left after it (the write it is for).  The copy has the size that
  * was checked against the quota, st_size at the start: a shared file that
  * grows meanwhile gives a copy of its first st_size bytes, never more. */
 static gint64
 files_make_copy(MhFileService *svc, const MhSharedFile *orig,
-                gboolean truncate)
+                gboolean truncate, guint64 reserve)
 {
   g_autofree char *tmp = g_strdup_printf(MH_FILE_RESERVED_PREFIX "tmp-%u",
                                          svc->tmp_seq++);
@@ -302,7 +303,8 @@ files_make_copy(MhFileService *svc, const MhSharedFile *orig,
   if (fstat(orig->fd, &st) < 0)
     return files_host_error(svc, "reading", orig->name, errno);
   size = truncate ? 0 : st.st_size;
-  if ((guint64)size > mh_files_quota_room(svc))
+  if ((guint64)size > mh_files_quota_room(svc) ||
+      reserve > mh_files_quota_room(svc) - (guint64)size)
     return MH_FILE_EQUOTA;
   status = files_room_for_file(svc);
   if (status < 0)
@@ -441,7 +443,7 @@ files_open(MhFileService *svc, const guint8 *raw, guint32 len, guint32 flags)
       status = files_need_dir(svc);
     /* A truncating open of a shared file: an empty private copy now. */
     if (status == 0 && orig != NULL)
-      status = files_make_copy(svc, orig, TRUE);
+      status = files_make_copy(svc, orig, TRUE, 0);
     if (status == 0 && orig != NULL)
       status = files_switch_to_copy(svc, name, NULL);
     if (status < 0) {
@@ -536,13 +538,18 @@ files_write(MhFileService *svc, MhOpenFile *f, const guint8 *src, guint32 len)
   status = files_write_offset(svc, f, len, &offset);
   if (status < 0)
     return status;
+  /* The quota, first for one file's size, then (after any copy) for the
+   * bytes written. */
+  if (len > 0 && offset + len > svc->config->quota)
+    return MH_FILE_EQUOTA;
   if (f->shared) {
-    /* The first write to a shared file: this VM gets its own copy. */
+    /* The first write to a shared file: this VM gets its own copy, if
+     * the copy and then this write both fit in the quota. */
     const MhSharedFile *orig =
       g_hash_table_lookup(svc->config->shared->by_name, f->name);
     status = files_need_dir(svc);
     if (status == 0 && !g_hash_table_contains(svc->privates, f->name))
-      status = files_make_copy(svc, orig, FALSE);
+      status = files_make_copy(svc, orig, FALSE, len);
     if (status == 0)
       status = files_switch_to_copy(svc, f->name, f);
     /* The copy's size, not the original's, is the end for APPEND. */
@@ -552,7 +559,8 @@ files_write(MhFileService *svc, MhOpenFile *f, const guint8 *src, guint32 len)
       return status;
   }
   /* The quota bounds the bytes written and, so that a write far beyond
-   * the end cannot make a huge sparse file, the size of every file. */
+   * the end cannot make a huge sparse file, the size of every file
+   * (checked again: APPEND's end may have moved with the copy). */
   if (len > mh_files_quota_room(svc) ||
       (len > 0 && offset + len > svc->config->quota))
     return MH_FILE_EQUOTA;

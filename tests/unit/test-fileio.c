@@ -499,6 +499,15 @@ test_invalid_changes_nothing(Fixture *f, gconstpointer data)
   g_assert_cmpuint(f->svc.written, ==, 0);
   g_assert_cmpint(request(f, MH_FILE_SEEK, 0, MH_FILE_SEEK_CUR, 0, 0, 0), ==,
                   (gint64)MH_FILE_OFFSET_MAX);
+  /* The copy (9 bytes) would fit in the quota (1024), the copy and this
+   * write would not: EQUOTA, and no copy either. */
+  g_assert_cmpint(request(f, MH_FILE_SEEK, 0, MH_FILE_SEEK_SET, 0, 0, 0), ==, 0);
+  g_assert_cmpint(request(f, MH_FILE_WRITE, 0, 0, 1020, 0, BUF_GPA), ==,
+                  MH_FILE_EQUOTA);
+  g_assert_cmpuint(g_hash_table_size(f->svc.privates), ==, 0);
+  g_assert_cmpint(request(f, MH_FILE_SEEK, 0, MH_FILE_SEEK_SET, 0,
+                          (gint64)MH_FILE_OFFSET_MAX, 0), ==,
+                  (gint64)MH_FILE_OFFSET_MAX);
   /* A refused SEEK, WRITE (quota) or READ leaves the offset. */
   g_assert_cmpint(request(f, MH_FILE_SEEK, 0, MH_FILE_SEEK_SET, 0, 5, 0), ==, 5);
   g_assert_cmpint(request(f, MH_FILE_SEEK, 0, MH_FILE_SEEK_CUR, 0, -6, 0), ==,
