@@ -58,8 +58,7 @@ mh_shared_files_open(GStrv paths, GError **error)
     f->fd = open(paths[i], O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     shared->n_files++;
     if (f->fd < 0 || fstat(f->fd, &st) < 0) {
-      g_set_error(error, MH_ERROR, MH_ERROR_USAGE, "shared file '%s': %s",
-                  paths[i], g_strerror(errno));
+      mh_throw_errno(error, MH_ERROR_USAGE, "shared file '%s'", paths[i]);
       return NULL;
     }
     if (!S_ISREG(st.st_mode)) {
@@ -69,10 +68,13 @@ mh_shared_files_open(GStrv paths, GError **error)
     }
     f->path = g_strdup(paths[i]);
     f->name = g_path_get_basename(paths[i]);
+    /* A base name is never empty, has no '/', and a host file's cannot
+     * be "." or "..", nor over 255 bytes: only the reserved prefix is
+     * left to refuse. */
     if (mh_file_name_check((const guint8 *)f->name, strlen(f->name)) < 0) {
       g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
                   "shared file '%s': guests could not name it (names starting "
-                  "with '.mh-' are reserved)", paths[i]);
+                  "with '" MH_FILE_RESERVED_PREFIX "' are reserved)", paths[i]);
       return NULL;
     }
     other = g_hash_table_lookup(shared->by_name, f->name);
@@ -298,7 +300,7 @@ files_make_copy(MhFileService *svc, const MhSharedFile *orig,
   struct stat st;
   gint64 status = 0;
   off_t in_off = 0, size;
-  int fd;
+  g_auto(MhFd) fd = -1;
 
   if (fstat(orig->fd, &st) < 0)
     return files_host_error(svc, "reading", orig->name, errno);
@@ -334,7 +336,6 @@ files_make_copy(MhFileService *svc, const MhSharedFile *orig,
       break;
     }
   }
-  close(fd);
   if (status == 0 && renameat(svc->dir_fd, tmp, svc->dir_fd, orig->name) < 0)
     status = files_host_error(svc, "renaming copy of", orig->name, errno);
   if (status < 0) {
