@@ -680,6 +680,38 @@ test_quota_room(Fixture *f, gconstpointer data)
                   MH_FILE_EQUOTA);
 }
 
+/* The run makes its directory once; a VM only makes vmN-name beneath it.
+ * Without a run directory, the run's reason reaches the report the first
+ * time the guest needs a file, and reading still works. */
+static void
+test_run_dir(Fixture *f, gconstpointer data)
+{
+  g_autofree char *want = g_build_filename(f->run_path, "vm0-guest", NULL);
+  MhFileConfig config = f->config;
+  struct mh_file_req req = {.cmd = MH_FILE_OPEN, .flags = MH_FILE_WRONLY,
+                            .len = 3};
+  MhFileService svc;
+
+  (void)data;
+  g_assert_cmpstr(f->svc.dir_path, ==, want);
+  g_assert_true(g_file_test(want, G_FILE_TEST_IS_DIR));
+  config.run_fd = -1;
+  config.run_error = "creating directory 'out': Permission denied";
+  mh_files_init(&svc, &config, &f->ram, 1, "other.img");
+  mh_files_prepare_dir(&svc);
+  g_assert_cmpint(svc.dir_fd, <, 0);
+  g_assert_cmpint(mh_files_exec(&svc, &req, (const guint8 *)"new", NULL), ==,
+                  MH_FILE_EIO);
+  g_assert_cmpstr(svc.last_host_error, ==, config.run_error);
+  req.flags = MH_FILE_RDONLY;
+  req.len = 10;
+  g_assert_cmpint(mh_files_exec(&svc, &req, (const guint8 *)"shared.txt", NULL),
+                  ==, 0);
+  g_assert_false(mh_files_finish(&svc));
+  mh_files_close_all(&svc);
+  mh_files_clear(&svc);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -733,5 +765,6 @@ main(int argc, char **argv)
              test_bytes_fd_after_data, teardown);
   g_test_add("/fileio/close-all", Fixture, NULL, setup, test_close_all, teardown);
   g_test_add("/fileio/quota/room", Fixture, NULL, setup, test_quota_room, teardown);
+  g_test_add("/fileio/run-dir", Fixture, NULL, setup, test_run_dir, teardown);
   return g_test_run();
 }
