@@ -28,6 +28,7 @@
 
 #include "error.h"
 #include "fileio.h"
+#include "fileport.h"
 
 #define FUZZ_MAX_OPEN 4
 #define FUZZ_QUOTA    8192
@@ -115,6 +116,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *notes = NULL, *empty = NULL;
+  char *run;
   char *paths[3];
 
   (void)argc;
@@ -133,14 +135,17 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
   paths[2] = NULL;
   F.shared = mh_shared_files_open(paths, &error);
   FUZZ_CHECK(F.shared != NULL, "%s", error->message);
+  g_mkdir_with_parents(F.out, 0700);
+  run = g_build_filename(F.out, "run-fuzz", NULL);
+  g_mkdir_with_parents(run, 0700);
   F.config = (MhFileConfig){
     .shared = F.shared,
-    .output_dir = F.out,
-    .run_name = "run-fuzz",
+    .run_fd = open(run, O_RDONLY | O_DIRECTORY | O_CLOEXEC), /* the run's */
+    .run_path = run,
     .max_open = FUZZ_MAX_OPEN,
     .quota = FUZZ_QUOTA,
   };
-  g_mkdir_with_parents(F.out, 0700);
+  FUZZ_CHECK(F.config.run_fd >= 0, "run directory");
   return 0;
 }
 
@@ -354,6 +359,7 @@ LLVMFuzzerTestOneInput(const guint8 *data, size_t size)
     }
     }
   }
+  mh_files_close_all(&svc);
   mh_files_finish(&svc);
   mh_files_clear(&svc);
   g_free(ram.host);

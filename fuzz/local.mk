@@ -59,7 +59,7 @@ fuzz/fuzz_bytechannel: $(srcdir)/fuzz/fuzz_bytechannel.c \
 		$(srcdir)/src/fileproto.c $(fuzz_deps)
 	$(fuzz_link)
 fuzz/fuzz_blockreq: $(srcdir)/fuzz/fuzz_blockreq.c $(srcdir)/src/fileio.c \
-		$(srcdir)/src/fileproto.c $(srcdir)/src/guestmem.c \
+		$(srcdir)/src/fileport.c $(srcdir)/src/fileproto.c $(srcdir)/src/guestmem.c \
 		$(srcdir)/src/error.c $(fuzz_deps)
 	$(fuzz_link)
 fuzz/fuzz_linebuf: $(srcdir)/fuzz/fuzz_linebuf.c $(srcdir)/src/console.c \

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* fileio.c - file requests on the host: names, fds, copy-on-write, quota. */
+/* fileio.c - file requests on the host: fds, copy-on-write, quota, the
+ * VM's directory.  Requests arrive decoded and checked (fileproto.c)
+ * through the port (fileport.c). */
 #include "config.h"
 
 #include "fileio.h"
@@ -14,6 +16,8 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "text.h"
+#include "fileproto.h"
 
 /* An open guest fd. */
 typedef struct {
@@ -49,34 +53,40 @@ mh_shared_files_open(GStrv paths, GError **error)
   shared->by_name = g_hash_table_new(g_str_hash, g_str_equal);
   for (guint i = 0; i < n; i++) {
     MhSharedFile *f = &shared->files[i];
+    g_autofree char *safe = mh_text_escape(paths[i]);
     const MhSharedFile *other;
     struct stat st;
 
     f->fd = open(paths[i], O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     shared->n_files++;
     if (f->fd < 0 || fstat(f->fd, &st) < 0) {
-      g_set_error(error, MH_ERROR, MH_ERROR_USAGE, "shared file '%s': %s",
-                  paths[i], g_strerror(errno));
+      mh_throw_errno(error, MH_ERROR_USAGE, "shared file '%s'", safe);
       return NULL;
     }
     if (!S_ISREG(st.st_mode)) {
       g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
-                  "shared file '%s': not a regular file", paths[i]);
+                  "shared file '%s': not a regular file", safe);
       return NULL;
     }
     f->path = g_strdup(paths[i]);
     f->name = g_path_get_basename(paths[i]);
+    /* A base name is never empty, has no '/', and a host file's cannot
+     * be "." or "..", nor over 255 bytes: only the reserved prefix is
+     * left to refuse. */
     if (mh_file_name_check((const guint8 *)f->name, strlen(f->name)) < 0) {
       g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
                   "shared file '%s': guests could not name it (names starting "
-                  "with '.mh-' are reserved)", paths[i]);
+                  "with '" MH_FILE_RESERVED_PREFIX "' are reserved)", safe);
       return NULL;
     }
     other = g_hash_table_lookup(shared->by_name, f->name);
     if (other != NULL) {
+      g_autofree char *other_safe = mh_text_escape(other->path);
+      g_autofree char *name_safe = mh_text_escape(f->name);
+
       g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
                   "shared files '%s' and '%s' have the same name '%s': guests "
-                  "could not tell them apart", other->path, paths[i], f->name);
+                  "could not tell them apart", other_safe, safe, name_safe);
       return NULL;
     }
     g_hash_table_insert(shared->by_name, f->name, f);
@@ -102,23 +112,6 @@ mh_shared_files_free(MhSharedFiles *shared)
 
 /* ------------------------------------------------------------------ */
 /* Names and host paths                                                 */
-
-#define MH_RESERVED_PREFIX ".mh-"
-
-gint64
-mh_file_name_check(const guint8 *name, gsize len)
-{
-  if (len == 0 || len > MH_FILE_NAME_MAX)
-    return MH_FILE_ENAME;
-  if (memchr(name, '/', len) != NULL || memchr(name, '\0', len) != NULL)
-    return MH_FILE_ENAME;
-  if ((len == 1 && name[0] == '.') || (len == 2 && name[0] == '.' && name[1] == '.'))
-    return MH_FILE_ENAME;
-  if (len >= strlen(MH_RESERVED_PREFIX) &&
-      memcmp(name, MH_RESERVED_PREFIX, strlen(MH_RESERVED_PREFIX)) == 0)
-    return MH_FILE_ENAME;
-  return 0;
-}
 
 /* Opens @name inside the directory @dir_fd and never outside it: no
  * symlinks, no "..", no magic links (openat2 RESOLVE_*; on kernels before
@@ -150,7 +143,7 @@ static gint64
 files_host_error(MhFileService *svc, const char *what, const char *name,
                  int err)
 {
-  g_autofree char *safe = g_strescape(name, NULL);
+  g_autofree char *safe = mh_text_escape(name);
 
   svc->host_errors++;
   g_free(svc->last_host_error);
@@ -197,9 +190,11 @@ mh_files_prepare_dir(MhFileService *svc)
 {
   const MhFileConfig *c = svc->config;
 
+  /* The run made its directory once (c->run_fd); a VM only makes its own
+   * beneath it. */
   if (c->run_fd < 0)
     svc->dir_error = g_strdup(c->run_error ? c->run_error
-                                           : "no directory for files");
+                                           : "no run directory for files");
   else if (mkdirat(c->run_fd, svc->dir_name, 0777) < 0)
     files_dir_failed(svc, "creating directory", svc->dir_name, errno);
   else if ((svc->dir_fd = files_openat(c->run_fd, svc->dir_name,
@@ -207,8 +202,6 @@ mh_files_prepare_dir(MhFileService *svc)
     files_dir_failed(svc, "opening directory", svc->dir_name, errno);
   else
     svc->dir_path = g_build_filename(c->run_path, svc->dir_name, NULL);
-  if (svc->dir_fd >= 0)
-    svc->run_fd = c->run_fd; /* borrowed: the run owns it */
 }
 
 gboolean
@@ -219,7 +212,7 @@ mh_files_finish(MhFileService *svc)
   if (g_hash_table_size(svc->privates) > 0)
     return TRUE;
   /* Kept nothing: the empty directory goes (rmdir never removes files). */
-  unlinkat(svc->run_fd, svc->dir_name, AT_REMOVEDIR);
+  unlinkat(svc->config->run_fd, svc->dir_name, AT_REMOVEDIR);
   return FALSE;
 }
 
@@ -280,35 +273,61 @@ files_check_planted(MhFileService *svc, const char *name)
   return S_ISREG(st.st_mode) ? 0 : MH_FILE_EPERM;
 }
 
+/* Files a VM keeps, created or copied, each cost an inode even if empty:
+ * at most MH_FILES_PRIVATE_MAX of them. */
+static gint64
+files_room_for_file(const MhFileService *svc)
+{
+  return g_hash_table_size(svc->privates) < MH_FILES_PRIVATE_MAX
+           ? 0 : MH_FILE_EQUOTA;
+}
+
+guint64
+mh_files_quota_room(const MhFileService *svc)
+{
+  /* Saturating: even if written ever passed the quota, no wrap to 2^64. */
+  return svc->written < svc->config->quota ? svc->config->quota - svc->written
+                                           : 0;
+}
+
 /* Copies the shared original to a temporary name in the VM's directory,
  * then renames it into place: the private copy appears whole or not at
- * all.  With @truncate the copy starts empty. */
+ * all.  With @truncate the copy starts empty.  @reserve bytes of quota
+ * must be left after it (the write it is for).  The copy has the size that
+ * was checked against the quota, st_size at the start: a shared file that
+ * grows meanwhile gives a copy of its first st_size bytes, never more. */
 static gint64
 files_make_copy(MhFileService *svc, const MhSharedFile *orig,
-                gboolean truncate)
+                gboolean truncate, guint64 reserve)
 {
-  g_autofree char *tmp = g_strdup_printf(MH_RESERVED_PREFIX "tmp-%u",
+  g_autofree char *tmp = g_strdup_printf(MH_FILE_RESERVED_PREFIX "tmp-%u",
                                          svc->tmp_seq++);
   struct stat st;
   gint64 status = 0;
-  off_t in_off = 0;
-  int fd;
+  off_t in_off = 0, size;
+  g_auto(MhFd) fd = -1;
 
   if (fstat(orig->fd, &st) < 0)
     return files_host_error(svc, "reading", orig->name, errno);
-  if (!truncate && (guint64)st.st_size > svc->config->quota - svc->written)
+  size = truncate ? 0 : st.st_size;
+  if ((guint64)size > mh_files_quota_room(svc) ||
+      reserve > mh_files_quota_room(svc) - (guint64)size)
     return MH_FILE_EQUOTA;
+  status = files_room_for_file(svc);
+  if (status < 0)
+    return status;
   fd = files_open_private(svc, tmp, O_WRONLY | O_CREAT | O_EXCL, &status);
   if (fd < 0)
     return status;
-  while (!truncate && in_off < st.st_size) {
-    ssize_t n = copy_file_range(orig->fd, &in_off, fd, NULL,
-                                (size_t)(st.st_size - in_off), 0);
+  while (in_off < size) {
+    size_t want = (size_t)(size - in_off);
+    ssize_t n = copy_file_range(orig->fd, &in_off, fd, NULL, want, 0);
     if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL ||
                   errno == EOPNOTSUPP)) {
-      /* No in-kernel copy between these filesystems: copy by hand. */
+      /* No in-kernel copy between these filesystems: copy by hand, in
+       * chunks bounded by what is left of the checked size. */
       char buf[65536];
-      ssize_t got = pread(orig->fd, buf, sizeof buf, in_off);
+      ssize_t got = pread(orig->fd, buf, MIN(sizeof buf, want), in_off);
       n = got > 0 ? write(fd, buf, (size_t)got) : got;
       if (n > 0)
         in_off += n;
@@ -316,12 +335,12 @@ files_make_copy(MhFileService *svc, const MhSharedFile *orig,
     if (n < 0 && errno == EINTR)
       continue;
     if (n <= 0) {
+      /* 0: the original shrank under us; a short copy is no copy. */
       status = files_host_error(svc, "copying", orig->name,
                                 n < 0 ? errno : EIO);
       break;
     }
   }
-  close(fd);
   if (status == 0 && renameat(svc->dir_fd, tmp, svc->dir_fd, orig->name) < 0)
     status = files_host_error(svc, "renaming copy of", orig->name, errno);
   if (status < 0) {
@@ -387,17 +406,17 @@ files_open(MhFileService *svc, const guint8 *raw, guint32 len, guint32 flags)
   gboolean write = (flags & MH_FILE_WRONLY) != 0;
   gboolean create = write || (flags & MH_FILE_CREATE);
   gboolean truncate = (flags & MH_FILE_TRUNC) != 0;
-  g_autofree char *name = NULL;
+  char name[MH_FILE_NAME_MAX + 1];
   const MhSharedFile *orig;
   MhOpenFile *file;
   gint64 status = 0;
   int host_flags;
 
-  if (mh_file_name_check(raw, len) < 0)
+  /* The checks, in the order mini_hypervisor-abi(7) documents. */
+  if (mh_file_name_copy(name, raw, len) < 0)
     return MH_FILE_ENAME;
   if (g_hash_table_size(svc->fds) >= svc->config->max_open)
     return MH_FILE_EMFILE;
-  name = g_strndup((const char *)raw, len);
   orig = g_hash_table_lookup(svc->config->shared->by_name, name);
 
   file = g_new0(MhOpenFile, 1);
@@ -415,7 +434,7 @@ files_open(MhFileService *svc, const guint8 *raw, guint32 len, guint32 flags)
     if (orig != NULL && !truncate) {
       /* The host original, until the first write makes a private copy
        * (files_write). */
-      file->name = g_steal_pointer(&name);
+      file->name = g_strdup(name);
       file->host_fd = orig->fd;
       file->shared = TRUE;
       return files_new_fd(svc, file);
@@ -424,15 +443,13 @@ files_open(MhFileService *svc, const guint8 *raw, guint32 len, guint32 flags)
       open_file_free(file);
       return MH_FILE_ENOENT;
     }
-    /* Empty files cost no bytes of quota, but inodes all the same. */
-    if (g_hash_table_size(svc->privates) >= MH_FILES_PRIVATE_MAX) {
-      open_file_free(file);
-      return MH_FILE_EQUOTA;
-    }
-    status = files_need_dir(svc);
+    /* A new file, or an empty copy (made by files_make_copy). */
+    status = orig == NULL ? files_room_for_file(svc) : 0;
+    if (status == 0)
+      status = files_need_dir(svc);
     /* A truncating open of a shared file: an empty private copy now. */
     if (status == 0 && orig != NULL)
-      status = files_make_copy(svc, orig, TRUE);
+      status = files_make_copy(svc, orig, TRUE, 0);
     if (status == 0 && orig != NULL)
       status = files_switch_to_copy(svc, name, NULL);
     if (status < 0) {
@@ -454,7 +471,7 @@ files_open(MhFileService *svc, const guint8 *raw, guint32 len, guint32 flags)
   if (host_flags & O_CREAT)
     g_hash_table_insert(svc->privates, g_strdup(name),
                         GINT_TO_POINTER(MH_PRIVATE_CREATED));
-  file->name = g_steal_pointer(&name);
+  file->name = g_strdup(name);
   return files_new_fd(svc, file);
 }
 
@@ -496,36 +513,61 @@ files_size(MhFileService *svc, MhOpenFile *f)
   return st.st_size;
 }
 
+/* Where a WRITE of @len bytes goes: the fd's offset, or the end of the
+ * file with APPEND.  EINVAL past MH_FILE_OFFSET_MAX. */
 static gint64
-files_write(MhFileService *svc, MhOpenFile *f, const guint8 *src, guint32 len)
+files_write_offset(MhFileService *svc, MhOpenFile *f, guint32 len,
+                   guint64 *offset)
 {
-  guint64 done = 0, offset = f->offset;
-
-  if (!f->writable)
-    return MH_FILE_EPERM;
-  if (f->shared) {
-    /* The first write to a shared file: this VM gets its own copy. */
-    const MhSharedFile *orig =
-      g_hash_table_lookup(svc->config->shared->by_name, f->name);
-    gint64 status = files_need_dir(svc);
-    if (status == 0 && !g_hash_table_contains(svc->privates, f->name))
-      status = files_make_copy(svc, orig, FALSE);
-    if (status == 0)
-      status = files_switch_to_copy(svc, f->name, f);
-    if (status < 0)
-      return status;
-  }
+  *offset = f->offset;
   if (f->append) {
     gint64 size = files_size(svc, f);
     if (size < 0)
       return size;
-    offset = (guint64)size;
+    *offset = (guint64)size;
   }
-  if (offset > MH_FILE_OFFSET_MAX || len > MH_FILE_OFFSET_MAX - offset)
+  if (*offset > MH_FILE_OFFSET_MAX || len > MH_FILE_OFFSET_MAX - *offset)
     return MH_FILE_EINVAL;
+  return 0;
+}
+
+static gint64
+files_write(MhFileService *svc, MhOpenFile *f, const guint8 *src, guint32 len)
+{
+  guint64 done = 0, offset = 0;
+  gint64 status;
+
+  /* An invalid request changes nothing: the offset is checked before the
+   * first write to a shared file makes the copy. */
+  if (!f->writable)
+    return MH_FILE_EPERM;
+  status = files_write_offset(svc, f, len, &offset);
+  if (status < 0)
+    return status;
+  /* The quota, first for one file's size, then (after any copy) for the
+   * bytes written. */
+  if (len > 0 && offset + len > svc->config->quota)
+    return MH_FILE_EQUOTA;
+  if (f->shared) {
+    /* The first write to a shared file: this VM gets its own copy, if
+     * the copy and then this write both fit in the quota. */
+    const MhSharedFile *orig =
+      g_hash_table_lookup(svc->config->shared->by_name, f->name);
+    status = files_need_dir(svc);
+    if (status == 0 && !g_hash_table_contains(svc->privates, f->name))
+      status = files_make_copy(svc, orig, FALSE, len);
+    if (status == 0)
+      status = files_switch_to_copy(svc, f->name, f);
+    /* The copy's size, not the original's, is the end for APPEND. */
+    if (status == 0 && f->append)
+      status = files_write_offset(svc, f, len, &offset);
+    if (status < 0)
+      return status;
+  }
   /* The quota bounds the bytes written and, so that a write far beyond
-   * the end cannot make a huge sparse file, the size of every file. */
-  if (len > svc->config->quota - svc->written ||
+   * the end cannot make a huge sparse file, the size of every file
+   * (checked again: APPEND's end may have moved with the copy). */
+  if (len > mh_files_quota_room(svc) ||
       (len > 0 && offset + len > svc->config->quota))
     return MH_FILE_EQUOTA;
   while (done < len) {
@@ -594,79 +636,6 @@ mh_files_exec(gpointer user, const struct mh_file_req *req,
 }
 
 /* ------------------------------------------------------------------ */
-/* The port: both transports                                            */
-
-/* Block transport: @gpa is the guest-physical address of a request. */
-static gboolean
-files_block(MhFileService *svc, guint64 gpa, GError **error)
-{
-  static const char *const names[] = {
-    [MH_FILE_OPEN] = "OPEN name", [MH_FILE_READ] = "READ buffer",
-    [MH_FILE_WRITE] = "WRITE buffer",
-  };
-  guint8 *block = mh_guestmem_range(svc->ram, gpa, MH_FILE_REQ_SIZE);
-  struct mh_file_req req;
-  guint8 *buf = NULL;
-  gint64 result;
-
-  if (block == NULL) {
-    g_set_error(error, MH_ERROR, MH_ERROR_GUEST,
-                "file request block at 0x%" G_GINT64_MODIFIER "x runs outside "
-                "guest RAM", gpa);
-    return FALSE;
-  }
-  /* One copy, then only the copy is used: the guest cannot change the
-   * request between its check and its use. */
-  memcpy(&req, block, sizeof req);
-  result = mh_file_req_check(&req, G_MAXUINT32);
-  if (result == 0 && (req.cmd == MH_FILE_OPEN || req.cmd == MH_FILE_READ ||
-                      req.cmd == MH_FILE_WRITE)) {
-    buf = mh_guestmem_range(svc->ram, req.buf, req.len);
-    if (buf == NULL) {
-      g_set_error(error, MH_ERROR, MH_ERROR_GUEST,
-                  "file %s [0x%" G_GINT64_MODIFIER "x, +%u bytes) runs outside "
-                  "guest RAM", names[req.cmd], (guint64)req.buf, req.len);
-      return FALSE;
-    }
-  }
-  if (result == 0)
-    result = mh_files_exec(svc, &req, buf, buf);
-  memcpy(block + G_STRUCT_OFFSET(struct mh_file_req, result), &result,
-         sizeof result);
-  return TRUE;
-}
-
-gboolean
-mh_files_io(gpointer opaque, const MhIoAccess *io, GError **error)
-{
-  MhFileService *svc = opaque;
-
-  if (io->size == 1) {
-    for (guint i = 0; i < io->count; i++) {
-      if (io->dir == MH_IO_OUT)
-        mh_chan_out(&svc->channel, io->data[i], mh_files_exec, svc);
-      else
-        io->data[i] = mh_chan_in(&svc->channel);
-    }
-    return TRUE;
-  }
-  if (io->size == 4 && io->dir == MH_IO_OUT) {
-    for (guint i = 0; i < io->count; i++) {
-      guint32 gpa;
-      memcpy(&gpa, io->data + 4 * i, sizeof gpa);
-      if (!files_block(svc, gpa, error))
-        return FALSE;
-    }
-    return TRUE;
-  }
-  g_set_error(error, MH_ERROR, MH_ERROR_GUEST,
-              "%u-byte %s on file port 0x%x (it takes 1-byte IN/OUT, or a "
-              "4-byte OUT of a request block's address)", io->size,
-              io->dir == MH_IO_IN ? "IN" : "OUT", io->port);
-  return FALSE;
-}
-
-/* ------------------------------------------------------------------ */
 
 void
 mh_files_init(MhFileService *svc, const MhFileConfig *config, MhGuestMem *ram,
@@ -683,7 +652,7 @@ mh_files_init(MhFileService *svc, const MhFileConfig *config, MhGuestMem *ram,
   svc->config = config;
   svc->ram = ram;
   svc->dir_name = g_strdup_printf("vm%u-%s", vm_index, stem);
-  svc->run_fd = svc->dir_fd = -1;
+  svc->dir_fd = -1;
   /* fds: keys are ints in pointers; values owned (closed when removed). */
   svc->fds = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
                                    open_file_free);
@@ -693,13 +662,34 @@ mh_files_init(MhFileService *svc, const MhFileConfig *config, MhGuestMem *ram,
 }
 
 void
+mh_files_close_all(MhFileService *svc)
+{
+  if (svc->fds != NULL)
+    g_hash_table_remove_all(svc->fds);
+}
+
+void
 mh_files_clear(MhFileService *svc)
 {
-  g_clear_pointer(&svc->fds, g_hash_table_unref);
+  if (svc->fds != NULL) {
+    GHashTableIter iter;
+    gpointer value;
+
+    /* The guest's fds were closed by mh_files_close_all() on the VM's
+     * own thread.  Any left here are forgotten, never closed: this runs
+     * on another thread, and a VM thread with a file table of its own
+     * (unshare(CLONE_FILES)) had them under numbers that here are other
+     * files. */
+    g_hash_table_iter_init(&iter, svc->fds);
+    while (g_hash_table_iter_next(&iter, NULL, &value))
+      ((MhOpenFile *)value)->host_fd = -1;
+    g_clear_pointer(&svc->fds, g_hash_table_unref);
+  }
   g_clear_pointer(&svc->privates, g_hash_table_unref);
   mh_chan_clear(&svc->channel);
   if (svc->dir_fd >= 0)
     close(svc->dir_fd);
+  svc->dir_fd = -1;
   g_free(svc->dir_name);
   g_free(svc->dir_path);
   g_free(svc->dir_error);

@@ -6,9 +6,9 @@
  * Shared, read-only after start-up (MhSharedFiles): the -f files, opened
  * once, looked up by base name.  Per VM (MhFileService): the fd table, the
  * copy-on-write map, the quota, the VM's private directory, and the byte
- * channel.  Nothing mutable is shared between VMs: each VM creates and
- * uses its own directory, and the filesystem arbitrates the one directory
- * they have in common (the run's).
+ * channel of its port (fileport.h).  Nothing mutable is shared between
+ * VMs: the run makes its directory once, each VM makes and uses its own
+ * beneath it.
  */
 #ifndef MH_FILEIO_H
 #define MH_FILEIO_H
@@ -17,7 +17,6 @@
 
 #include "fileproto.h"
 #include "guestmem.h"
-#include "ports.h"
 
 typedef struct {
   char   *name; /* base name: what guests open                */
@@ -39,14 +38,16 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(MhSharedFiles, mh_shared_files_free)
 /* Settings common to every VM's file service. */
 typedef struct {
   const MhSharedFiles *shared;
-  int                  run_fd;     /* the run's directory, or -1         */
-  const char          *run_path;   /* its path, for messages             */
-  const char          *run_error;  /* why there is none, or NULL         */
-  guint                max_open;   /* open files per VM                  */
-  guint64              quota;      /* bytes a VM may write               */
+  int                  run_fd;    /* the run's directory, opened once by
+                                   * the run (not owned), or -1          */
+  const char          *run_path;  /* its path, for messages             */
+  const char          *run_error; /* why there is no run_fd, or NULL    */
+  guint                max_open;  /* open files per VM                  */
+  guint64              quota;     /* bytes a VM may write               */
 } MhFileConfig;
 
-/* Files one VM may create or copy (each costs an inode even if empty). */
+/* Files one VM may create or copy (each costs an inode even if empty);
+ * one more is MH_FILE_EQUOTA. */
 #define MH_FILES_PRIVATE_MAX 4096u
 
 /* How a name is known to one VM (values of the copy-on-write map). */
@@ -61,13 +62,12 @@ typedef struct {
   char               *dir_name;  /* "vm<N>-<image>"                       */
   char               *dir_path;  /* for messages, once created            */
   char               *dir_error; /* why it could not be made, or NULL     */
-  int                 run_fd;    /* the run's directory, -1 until needed  */
-  int                 dir_fd;    /* the VM's directory, -1 until needed   */
+  int                 dir_fd;    /* the VM's directory, or -1             */
   GHashTable         *fds;       /* guest fd -> MhOpenFile* (owned)       */
   GHashTable         *privates;  /* name -> MhPrivateKind: copy-on-write map */
   guint64             written;   /* bytes counted against the quota       */
   guint               tmp_seq;   /* temporary names for atomic copies     */
-  MhByteChannel       channel;
+  MhByteChannel       channel;   /* the port's byte transport (fileport.c) */
   guint64             ops;       /* statistics                            */
   guint64             host_errors;
   char               *last_host_error;
@@ -75,24 +75,34 @@ typedef struct {
 
 void mh_files_init(MhFileService *svc, const MhFileConfig *config,
                    MhGuestMem *ram, guint vm_index, const char *image_name);
+
+/* The VM's own thread, when its guest has ended: closes every file the
+ * guest had open (empties the fd table).  Only that thread may: its file
+ * table may be its own (unshare(CLONE_FILES)). */
+void mh_files_close_all(MhFileService *svc);
+
+/* Frees the service, on any thread, after mh_files_close_all() or when
+ * the guest never ran.  It closes no guest fd: any left are forgotten,
+ * since their numbers may belong to another thread's file table. */
 void mh_files_clear(MhFileService *svc);
 
-/* Main thread, before the VM runs: makes RUN/vmN-name beneath the run's
- * directory, so that the VM's thread needs no access to anything above it.  A failure is kept
- * for the first time the guest needs the directory. */
+/* Main thread, before the VM runs: makes vmN-name beneath the run's
+ * directory (config->run_fd), so that the VM's thread needs no access to
+ * anything above it.  A failure is kept for the first time the guest
+ * needs the directory. */
 void mh_files_prepare_dir(MhFileService *svc);
 /* After the VM ended: removes its directory if it kept nothing there.
  * Returns TRUE if the VM kept files. */
 gboolean mh_files_finish(MhFileService *svc);
 
-/* Port handler for MH_PORT_FILE. */
-gboolean mh_files_io(gpointer opaque, const MhIoAccess *io, GError **error);
+/* Bytes the VM may still write under its quota: 0 when none, never a
+ * wrapped value.  Every quota check goes through it. */
+guint64 mh_files_quota_room(const MhFileService *svc);
 
-/* Runs one checked request (both transports end here). */
+/* Runs one request that mh_file_req_check() accepted (both transports end
+ * here; an MhFileExec).  @payload (OPEN's name, WRITE's data) and @dest
+ * (READ's) may be guest memory: a name is copied before it is checked. */
 gint64 mh_files_exec(gpointer svc, const struct mh_file_req *req,
                      const guint8 *payload, guint8 *dest);
-
-/* Checks a guest file name; returns 0 or MH_FILE_ENAME. */
-gint64 mh_file_name_check(const guint8 *name, gsize len);
 
 #endif /* MH_FILEIO_H */

@@ -1,10 +1,61 @@
 /* SPDX-License-Identifier: MIT */
-/* fileproto.c - request validation and the byte-transport state machine. */
+/* fileproto.c - request decoding and validation, guest names, and the
+ * byte-transport state machine. */
 #include "config.h"
 
 #include "fileproto.h"
 
 #include <string.h>
+
+void
+mh_file_req_decode(struct mh_file_req *req, const guint8 *bytes)
+{
+  guint32 u32[4];
+  guint64 u64;
+
+  memcpy(u32, bytes, sizeof u32);
+  memcpy(&u64, bytes + sizeof u32, sizeof u64);
+  memset(req, 0, sizeof *req);
+  req->cmd = GUINT32_FROM_LE(u32[0]);
+  req->fd = (gint32)GUINT32_FROM_LE(u32[1]);
+  req->flags = GUINT32_FROM_LE(u32[2]);
+  req->len = GUINT32_FROM_LE(u32[3]);
+  req->offset = (gint64)GUINT64_FROM_LE(u64);
+}
+G_STATIC_ASSERT(4 * sizeof(guint32) + sizeof(guint64) == MH_FILE_HDR_SIZE);
+G_STATIC_ASSERT(G_STRUCT_OFFSET(struct mh_file_req, offset) == 16);
+
+gint64
+mh_file_name_check(const guint8 *name, gsize len)
+{
+  gsize prefix = strlen(MH_FILE_RESERVED_PREFIX);
+
+  if (len == 0 || len > MH_FILE_NAME_MAX)
+    return MH_FILE_ENAME;
+  if (memchr(name, '/', len) != NULL || memchr(name, '\0', len) != NULL)
+    return MH_FILE_ENAME;
+  if ((len == 1 && name[0] == '.') ||
+      (len == 2 && name[0] == '.' && name[1] == '.'))
+    return MH_FILE_ENAME;
+  if (len >= prefix && memcmp(name, MH_FILE_RESERVED_PREFIX, prefix) == 0)
+    return MH_FILE_ENAME;
+  return 0;
+}
+
+gint64
+mh_file_name_copy(char out[MH_FILE_NAME_MAX + 1], const guint8 *raw, gsize len)
+{
+  out[0] = '\0';
+  if (len == 0 || len > MH_FILE_NAME_MAX)
+    return MH_FILE_ENAME;
+  memcpy(out, raw, len);
+  out[len] = '\0';
+  if (mh_file_name_check((const guint8 *)out, len) < 0) {
+    out[0] = '\0';
+    return MH_FILE_ENAME;
+  }
+  return 0;
+}
 
 gint64
 mh_file_req_check(const struct mh_file_req *req, guint64 max_len)
@@ -87,14 +138,7 @@ chan_header_done(MhByteChannel *ch, MhFileExec exec, gpointer user)
   struct mh_file_req *r = &ch->req;
   gint64 status;
 
-  memset(r, 0, sizeof *r);
-  memcpy(r, ch->hdr, MH_FILE_HDR_SIZE);
-  r->cmd = GUINT32_FROM_LE(r->cmd);
-  r->fd = (gint32)GUINT32_FROM_LE((guint32)r->fd);
-  r->flags = GUINT32_FROM_LE(r->flags);
-  r->len = GUINT32_FROM_LE(r->len);
-  r->offset = (gint64)GUINT64_FROM_LE((guint64)r->offset);
-
+  mh_file_req_decode(r, ch->hdr);
   status = mh_file_req_check(r, MH_FILE_BYTE_MAX);
   if (status < 0) {
     /* The guest may go on streaming a payload we cannot size: answer now

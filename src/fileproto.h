@@ -2,8 +2,10 @@
 /*
  * fileproto.h - the file-service protocol, without any I/O.
  *
- * mh_file_req_check() validates a request header, the same way for both
- * transports.  MhByteChannel is the byte transport's state machine: it
+ * Guest-controlled values pass here first, one helper each, the same for
+ * both transports: mh_file_req_decode() turns a header's bytes into a
+ * request, mh_file_req_check() validates it, mh_file_name_copy() copies a
+ * name out of guest memory and checks the copy.  MhByteChannel is the byte transport's state machine: it
  * assembles requests from 1-byte OUTs, runs each through an executor
  * callback, and serves the reply to 1-byte INs, resynchronising after any
  * malformed sequence exactly as mh_abi.h documents.  Pure, so it is unit-
@@ -16,10 +18,31 @@
 
 #include "mh_abi.h"
 
+/* Names starting with this are the hypervisor's (temporary copies). */
+#define MH_FILE_RESERVED_PREFIX ".mh-"
+
+/* Decodes the MH_FILE_HDR_SIZE bytes at @bytes (little-endian, as both
+ * transports carry them) into @req; buf and result are set to 0.  Each
+ * byte is read once, so @bytes may be guest memory: only @req is used
+ * afterwards. */
+void mh_file_req_decode(struct mh_file_req *req, const guint8 *bytes);
+
 /* Checks what can be checked in a request header alone: a known command,
  * known flags, lengths within @max_len (the transport's limit for READ and
  * WRITE).  Returns 0 or a negative MH_FILE_E* status. */
 gint64 mh_file_req_check(const struct mh_file_req *req, guint64 max_len);
+
+/* Checks a guest file name of @len bytes: 1 to MH_FILE_NAME_MAX bytes, no
+ * '/' or NUL, not "." or "..", not MH_FILE_RESERVED_PREFIX...  Returns 0
+ * or MH_FILE_ENAME. */
+gint64 mh_file_name_check(const guint8 *name, gsize len);
+
+/* Copies the guest's name of @len bytes at @raw (which may be guest memory)
+ * into @out, NUL-terminated, then checks the copy: the guest cannot change
+ * a name between its check and its use.  Returns 0 or MH_FILE_ENAME (and
+ * then @out is the empty string). */
+gint64 mh_file_name_copy(char out[MH_FILE_NAME_MAX + 1], const guint8 *raw,
+                         gsize len);
 
 /* Runs a checked request.  @payload holds the name (OPEN) or the data
  * (WRITE), req->len bytes; a READ stores up to req->len bytes at @dest.

@@ -7,6 +7,7 @@ src_libmh_a_SOURCES = \
 	src/error.c src/error.h \
 	src/text.c src/text.h \
 	src/fileio.c src/fileio.h \
+	src/fileport.c src/fileport.h \
 	src/fileproto.c src/fileproto.h \
 	src/cli.c src/cli.h \
 	src/console.c src/console.h \

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "fileport.h"
 #include "mh_abi.h"
 #include "text.h"
 #ifdef MH_TEST_HOOKS
@@ -266,9 +267,7 @@ vm_console_quiesce(gpointer opaque)
 static void
 vm_files_quiesce(gpointer opaque)
 {
-  MhFileService *svc = opaque;
-
-  g_hash_table_remove_all(svc->fds);
+  mh_files_close_all(opaque);
 }
 
 MhVm *

@@ -418,6 +418,12 @@ EOF2
   [[ "$stderr" == *"vm 1 (fshell.img): file READ buffer [0x1ffff8, +16 bytes) runs outside guest RAM"* ]] || fail "$stderr"
   [[ "$stderr" == *"vm 2 (fshell.img): file READ buffer [0x10, +4294967295 bytes) runs outside guest RAM"* ]] || fail "$stderr"
   refute_line --partial "vm 3 ("
+  # The RIP named is the start of the port access: outl %eax, (%dx).
+  for vm in 0 1 2; do
+    rip=$(sed -n "s/^mini_hypervisor: error: vm $vm (fshell.img): .* at RIP \(0x[0-9a-f]*\)$/\1/p" <<<"$stderr")
+    [ -n "$rip" ] || fail "vm $vm: no RIP in: $stderr"
+    assert_equal "$(insn_at "$(tguest fshell)" "$rip" 1)" ef
+  done
 }
 
 @test "random byte streams never wedge the byte channel" {
@@ -441,6 +447,22 @@ EOF2
   run --separate-stderr mh -g "$(tguest file_wide)"
   assert_equal "$status" 1
   [[ "$stderr" == *"on file port 0x278 (it takes 1-byte IN/OUT, or a 4-byte OUT of a request block's address) at RIP 0x"* ]] || fail "$stderr"
+  # One line, in the documented format; the RIP is the instruction's start.
+  for access in 'O:2-byte OUT:66ef' 'W:2-byte IN:66ed' 'L:4-byte IN:ed'; do
+    IFS=: read -r key what insn <<<"$access"
+    run --separate-stderr mh -g "$(tguest file_wide)" <<<"$key"
+    assert_equal "$status" 1
+    [[ "$stderr" =~ ^"mini_hypervisor: error: vm 0 (file_wide.img): $what on file port 0x278 (it takes 1-byte IN/OUT, or a 4-byte OUT of a request block's address) at RIP "(0x[0-9a-f]+)$ ]] || fail "$stderr"
+    assert_equal "$(insn_at "$(tguest file_wide)" "${BASH_REMATCH[1]}" $((${#insn} / 2)))" "$insn"
+  done
+}
+
+@test "a shared file whose base name guests could not use is refused at start-up" {
+  cp notes.txt .mh-notes
+  run --separate-stderr mh -g "$(tguest fshell)" -f .mh-notes </dev/null
+  assert_equal "$status" 2
+  assert_equal "$stderr" "mini_hypervisor: error: shared file '.mh-notes': guests could not name it (names starting with '.mh-' are reserved)"
+  [ ! -e mini_hypervisor.out ] || fail "a refused run made the output directory"
 }
 
 @test "a new run never destroys an earlier run's files" {

@@ -104,9 +104,21 @@
 /*
  * A guest opens, reads, writes and closes files by name.  The names it can
  * reach are the shared files (-f, by base name; read from the host
- * original) and the files it creates itself (private to the VM).  The
- * first write to a shared file, or an open that truncates it, gives the VM
- * a private copy; the original never changes.
+ * original) and the files it creates itself (private to the VM).  Opening
+ * a shared file for writing copies nothing: the first WRITE gives the VM a
+ * private copy (or MH_FILE_EQUOTA, copying nothing, when the copy and the
+ * write do not both fit in the quota), and an open with MH_FILE_TRUNC
+ * makes an empty copy at the open.  The original never changes.
+ *
+ * Per VM: --max-open open files (MH_FILE_EMFILE); --quota bytes written,
+ * copies included, and no file larger than that (MH_FILE_EQUOTA); 4096
+ * files kept, created or copied (MH_FILE_EQUOTA).  A request that fails
+ * changes nothing (no copy, no offset moved).  When several statuses
+ * apply, the first failing check wins, in this order: the header
+ * (command, OPEN flags, then name length: EINVAL, EINVAL, ENAME); the
+ * block's buffer in RAM; OPEN: the name's bytes, a free fd, the file;
+ * other commands: the fd (EBADF), its mode (EPERM), the offset (EINVAL),
+ * the quota (EQUOTA), the host (EIO).
  *
  * One request format (struct mh_file_req), two transports:
  *
@@ -114,8 +126,11 @@
  *    address.  The hypervisor copies the block, checks every address and
  *    length against RAM, does the work (READ fills buf, WRITE takes buf,
  *    OPEN takes the name from buf) and writes `result` back into the
- *    block.  One VM exit per operation.  A block, name or buffer that does
- *    not lie wholly in RAM stops the VM.
+ *    block.  One VM exit per operation.  No alignment is needed.  buf is
+ *    looked at only for OPEN, READ and WRITE (and only when the header is
+ *    valid); a zero-length buffer may start anywhere up to the end of
+ *    RAM.  A block, name or buffer that does not lie wholly in RAM stops
+ *    the VM, with a diagnosis naming the range and the RIP of the OUT.
  *
  *  Byte transport - 1-byte OUTs stream the first MH_FILE_HDR_SIZE bytes of
  *    the request (cmd .. offset), then `len` payload bytes for OPEN (the
@@ -125,9 +140,13 @@
  *    rep insb work.  The channel never wedges:
  *      - an IN before a request is complete discards it; the reply is
  *        MH_FILE_EPROTO;
- *      - a header that is invalid (unknown command, length over the limit)
- *        is answered with its error at once, and OUT bytes are ignored
- *        until the guest has read that reply;
+ *      - a header that is invalid (unknown command, bad flags, a READ or
+ *        WRITE length over MH_FILE_BYTE_MAX: EINVAL; an OPEN name length
+ *        of 0 or over MH_FILE_NAME_MAX: ENAME) is answered with its error
+ *        at once, and OUT bytes are ignored until the guest has read that
+ *        reply;
+ *      - a valid header's payload is always taken whole: a WRITE's fd is
+ *        checked only once its data has arrived;
  *      - an OUT while a reply is unread discards the rest of the reply and
  *        starts a new request;
  *      - an IN with no reply pending returns 0xFF (so an 8-byte result
@@ -167,9 +186,9 @@
 #define MH_FILE_EPERM   (-3)  /* not permitted (fd not open for that, not a regular file) */
 #define MH_FILE_EBADF   (-4)  /* fd not open                                */
 #define MH_FILE_EMFILE  (-5)  /* too many open files (see --max-open)       */
-#define MH_FILE_EQUOTA  (-6)  /* write quota exceeded (see --quota)         */
-#define MH_FILE_ENAME   (-7)  /* invalid file name                          */
-#define MH_FILE_EINVAL  (-8)  /* bad command, flags, length or offset       */
+#define MH_FILE_EQUOTA  (-6)  /* quota exceeded: bytes (--quota), a file's size, or 4096 files */
+#define MH_FILE_ENAME   (-7)  /* invalid file name (or its length)          */
+#define MH_FILE_EINVAL  (-8)  /* bad command, flags, data length, whence or offset */
 #define MH_FILE_EIO     (-9)  /* the host failed to read or write           */
 
 /* Limits. */

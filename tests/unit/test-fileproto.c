@@ -7,7 +7,6 @@
 
 #include <glib.h>
 
-#include "fileio.h"
 #include "fileproto.h"
 
 /* An executor that records what it was asked and answers a fixed value. */
@@ -243,6 +242,56 @@ test_name_check(void)
                   MH_FILE_ENAME);
 }
 
+/* A name is copied, NUL-terminated, before it is checked; a refused name
+ * leaves an empty string, never a partial copy. */
+static void
+test_name_copy(void)
+{
+  char   out[MH_FILE_NAME_MAX + 1];
+  guint8 raw[300];
+
+  memset(raw, 'n', sizeof raw);
+  g_assert_cmpint(mh_file_name_copy(out, (const guint8 *)"abcdef", 3), ==, 0);
+  g_assert_cmpstr(out, ==, "abc");
+  g_assert_cmpint(mh_file_name_copy(out, raw, 255), ==, 0);
+  g_assert_cmpuint(strlen(out), ==, 255);
+  g_assert_cmpint(mh_file_name_copy(out, raw, 256), ==, MH_FILE_ENAME);
+  g_assert_cmpstr(out, ==, "");
+  g_assert_cmpint(mh_file_name_copy(out, (const guint8 *)"a/b", 3), ==,
+                  MH_FILE_ENAME);
+  g_assert_cmpstr(out, ==, "");
+  g_assert_cmpint(mh_file_name_copy(out, (const guint8 *)"a\0b", 3), ==,
+                  MH_FILE_ENAME);
+  g_assert_cmpint(mh_file_name_copy(out, raw, 0), ==, MH_FILE_ENAME);
+}
+
+/* One decode for both transports: little-endian fields at their ABI
+ * offsets, buf and result zero whatever follows the header. */
+static void
+test_req_decode(void)
+{
+  static const guint8 bytes[MH_FILE_REQ_SIZE] = {
+    0x04, 0, 0, 0,             /* cmd WRITE      */
+    0xfe, 0xff, 0xff, 0xff,    /* fd -2          */
+    0x10, 0x02, 0, 0,          /* flags 0x210    */
+    0x00, 0x00, 0x01, 0,       /* len 65536      */
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, /* offset -1 */
+    1, 2, 3, 4, 5, 6, 7, 8,    /* buf: not part of the header */
+    9, 9, 9, 9, 9, 9, 9, 9,
+  };
+  struct mh_file_req req;
+
+  memset(&req, 0x5a, sizeof req);
+  mh_file_req_decode(&req, bytes);
+  g_assert_cmpuint(req.cmd, ==, MH_FILE_WRITE);
+  g_assert_cmpint(req.fd, ==, -2);
+  g_assert_cmpuint(req.flags, ==, 0x210);
+  g_assert_cmpuint(req.len, ==, 65536);
+  g_assert_cmpint(req.offset, ==, -1);
+  g_assert_cmpuint(req.buf, ==, 0);
+  g_assert_cmpint(req.result, ==, 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -255,5 +304,7 @@ main(int argc, char **argv)
   g_test_add_func("/fileproto/out-during-reply", test_out_during_reply);
   g_test_add_func("/fileproto/random-streams", test_random_streams_never_wedge);
   g_test_add_func("/fileproto/name-check", test_name_check);
+  g_test_add_func("/fileproto/name-copy", test_name_copy);
+  g_test_add_func("/fileproto/req-decode", test_req_decode);
   return g_test_run();
 }
