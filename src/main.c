@@ -26,6 +26,7 @@
 #include "error.h"
 #include "kvm.h"
 #include "loader.h"
+#include "sandbox.h"
 #include "vm.h"
 
 /* The signal the main thread sends a vCPU thread to break KVM_RUN. */
@@ -49,18 +50,48 @@ print_error(const char *prefix, const GError *error)
           error->message);
 }
 
+/* The fds a VM's thread uses besides its VM's, vCPU's and directory's:
+ * standard output (its console) and error, the run's directory, the
+ * eventfds it signals, the shared files. */
+static GArray *
+vm_thread_fds(const MhRunSlot *slot)
+{
+  const MhVm *vm = slot->vm;
+  const MhSharedFiles *shared = vm->machine->files->shared;
+  const int fds[] = {STDOUT_FILENO, STDERR_FILENO, vm->files.run_fd,
+                     slot->done_fd, vm->input.space_fd,
+                     vm->console.output->notify_fd};
+  GArray *keep = g_array_new(FALSE, FALSE, sizeof(int));
+
+  g_array_append_vals(keep, fds, G_N_ELEMENTS(fds));
+  for (guint i = 0; shared != NULL && i < shared->n_files; i++)
+    g_array_append_val(keep, shared->files[i].fd);
+  return keep;
+}
+
 static gpointer
 run_vm_thread(gpointer data)
 {
   MhRunSlot *slot = data;
+  g_autoptr(GArray) keep = vm_thread_fds(slot);
+  MhSandboxFds fds = {
+    .vm_dir_fd = slot->vm->files.dir_fd,
+    .vm_fd = slot->vm->vm_fd,
+    .vcpu_fd = slot->vm->vcpu_fd,
+    .keep = (const int *)keep->data,
+    .n_keep = keep->len,
+  };
   guint64 one = 1;
 
   /* Confine this thread before the guest's first instruction. */
-  if (mh_sandbox_enter(slot->sandbox, slot->vm->files.dir_fd,
-                       slot->vm->vm_fd, slot->vm->vcpu_fd, &slot->error))
+  if (mh_sandbox_enter(slot->sandbox, &fds, &slot->error))
     mh_vm_run(slot->vm, &slot->error);
   else
     g_prefix_error(&slot->error, "cannot confine its thread: ");
+  /* The files the guest opened exist in this thread's own file table
+   * only: close them here.  The main thread must not, after the join, by
+   * number: in its table those numbers are other files. */
+  g_hash_table_remove_all(slot->vm->files.fds);
   /* Wake the main thread; an eventfd write of 1 cannot fail short. */
   while (write(slot->done_fd, &one, sizeof one) < 0 && errno == EINTR)
     ;
