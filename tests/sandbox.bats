@@ -146,3 +146,18 @@ EOF2
   assert_line "[1:escape.img] escape: KVM_GET_REGS on another VM's vCPU: ALLOWED"
   assert_equal "$SECRET" "PWNED!! of vm 0"
 }
+
+@test "files a guest left open are closed by its own thread, never by number in the main thread" {
+  command -v strace > /dev/null || skip "needs strace"
+  # In each VM thread's own table the guest's first file gets fd 0; in the
+  # main thread's table 0 is standard input, and the other numbers are
+  # other VMs' descriptors.
+  printf 'open a.txt wc\nopen b.txt wc\n' > in
+  run strace -f -qq -e trace=close -o trace \
+    "$MH_BIN" -g "$(tguest fshell)" -g "$(tguest fshell)" < in
+  assert_success
+  assert_line "[1:fshell.img] open=1"
+  main=$(head -n 1 trace | cut -d ' ' -f 1)
+  run grep -E "^$main close\(0\)|EBADF" trace
+  assert_failure
+}
