@@ -51,16 +51,16 @@ print_error(const char *prefix, const GError *error)
 }
 
 /* The fds a VM's thread uses besides its VM's, vCPU's and directory's:
- * standard output (its console) and error, the run's directory, the
- * eventfds it signals, the shared files. */
+ * standard output (its console) and error, the eventfds it signals, the
+ * shared files.  Not the run's directory: only the main thread uses it,
+ * and in the thread it would lead to the other VMs' directories. */
 static GArray *
 vm_thread_fds(const MhRunSlot *slot)
 {
   const MhVm *vm = slot->vm;
   const MhSharedFiles *shared = vm->machine->files->shared;
-  const int fds[] = {STDOUT_FILENO, STDERR_FILENO, vm->files.run_fd,
-                     slot->done_fd, vm->input.space_fd,
-                     vm->console.output->notify_fd};
+  const int fds[] = {STDOUT_FILENO, STDERR_FILENO, slot->done_fd,
+                     vm->input.space_fd, vm->console.output->notify_fd};
   GArray *keep = g_array_new(FALSE, FALSE, sizeof(int));
 
   g_array_append_vals(keep, fds, G_N_ELEMENTS(fds));

@@ -6,9 +6,8 @@
  * of the host:
  *
  *  - its own file table (unshare(CLONE_FILES)), in which every fd but its
- *    VM's is closed: its VM and vCPU, its VM's and the run's directories,
- *    standard output and error, the eventfds it signals, the shared
- *    files.  Other VMs' vCPUs and open files are not in it, and what its
+ *    VM's is closed: its VM and vCPU, its VM's directory, standard
+ *    output and error, the eventfds it signals, the shared files.  Other VMs' vCPUs and open files are not in it, and what its
  *    guest opens is in no other table.
  *  - Landlock (filesystem): it may open files only beneath its VM's own
  *    directory; everything it needs besides was opened before.
