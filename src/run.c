@@ -303,15 +303,16 @@ run_warn_input(gpointer user, const char *message)
 }
 
 /* The fds of the run that every VM thread uses, for its sandbox: it
- * writes the console to standard output and diagnoses to standard error,
- * signals the run's eventfds, reads the shared files, and makes its
- * directory's files beneath the run's directory. */
+ * writes the console to standard output (and sanitizers' reports to
+ * standard error), signals the run's eventfds and reads the shared
+ * files.  Not the run's directory: only the main thread uses it, and it
+ * leads to the other VMs' directories. */
 static GArray *
 run_vm_fds(MhRun *run)
 {
   GArray *fds = g_array_new(FALSE, FALSE, sizeof(int));
   int fixed[] = {STDOUT_FILENO, STDERR_FILENO, run->done_fd, run->space_fd,
-                 run->output_fd, run->dir.run_fd};
+                 run->output_fd};
 
   for (guint i = 0; i < G_N_ELEMENTS(fixed); i++)
     if (fixed[i] >= 0)

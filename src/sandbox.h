@@ -1,19 +1,38 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * sandbox.h - confining the vCPU threads, which run on behalf of guest
- * code: if a guest ever found a bug in the code that serves it, the
- * thread it took over could still reach nothing but its own VM.
+ * code.  If a guest ever found a bug in the code that serves it, the
+ * thread it took over would be limited, by the kernel, in what it can ask
+ * of the host:
  *
- *  - Landlock (filesystem): the thread may open files only beneath its
- *    VM's own directory; everything it needs besides (the KVM fds, the
- *    shared files) was opened before.
+ *  - its own file table (unshare(CLONE_FILES)), in which every fd but its
+ *    VM's is closed: its VM and vCPU, its VM's directory, standard
+ *    output and error, the eventfds it signals, the shared files.  Other VMs' vCPUs and open files are not in it, and what its
+ *    guest opens is in no other table.
+ *  - Landlock (filesystem): it may open files only beneath its VM's own
+ *    directory; everything it needs besides was opened before.
  *  - seccomp (libseccomp): an allowlist of system calls, with ioctl
  *    limited to the three requests the loop makes on its own vCPU fd and
- *    the switch to coalesced console output on its own VM fd.  Anything
- *    else fails with EPERM.
+ *    the switch to coalesced console output on its own VM fd, and no way
+ *    to put another file at those numbers (no dup, dup2, dup3, F_DUPFD).
+ *    Anything else fails with EPERM.  Could it close its vCPU's number and
+ *    open something there instead?  Only a file beneath its directory
+ *    (Landlock), or an O_PATH fd, on which ioctl fails: no KVM fd, since
+ *    /dev/kvm is outside its directory and its table holds no other VM.
+ *
+ * What it does not do: threads of one process share memory.  A thread
+ * that is taken over can still read and write every other VM's RAM and
+ * the hypervisor's own memory, the main thread's (which is not confined)
+ * included.  The sandbox bounds the system calls of such a thread; it is
+ * no wall between the VMs of one run.  Guests that must not trust each
+ * other run in separate processes (one run per guest).  Without Landlock
+ * (an older kernel, which the probe reports) the thread keeps the user's
+ * filesystem access, other VMs' files through /proc included.
  *
  * The main thread, which runs no guest code, stays unconfined: it reads
- * standard input, joins the threads and cleans up.
+ * standard input, joins the threads and cleans up.  It must never close
+ * by number an fd a VM thread opened: that number, in its table, is
+ * another file.
  */
 #ifndef MH_SANDBOX_H
 #define MH_SANDBOX_H
@@ -38,12 +57,22 @@ typedef struct {
 gboolean mh_sandbox_probe(MhSandbox *sb, MhSandboxMode mode, GError **error);
 void     mh_sandbox_clear(MhSandbox *sb);
 
-/* In a vCPU thread, before its guest runs: confines this thread.
- * @vm_dir_fd is the VM's directory (or -1: no files at all), @vm_fd its
- * VM, @vcpu_fd its vCPU.  Fails only where the probe said the feature
- * works. */
-gboolean mh_sandbox_enter(const MhSandbox *sb, int vm_dir_fd, int vm_fd,
-                          int vcpu_fd, GError **error);
+/* The fds a vCPU thread keeps; every other is closed in its table. */
+typedef struct {
+  int        vm_dir_fd; /* its VM's directory, or -1: no files at all  */
+  int        vm_fd;     /* its VM: coalesced console output            */
+  int        vcpu_fd;   /* its vCPU: KVM_RUN, KVM_GET_REGS, KVM_GET_SREGS */
+  const int *keep;      /* the others it uses; -1 entries are ignored  */
+  gsize      n_keep;
+} MhSandboxFds;
+
+/* In a vCPU thread, before its guest runs: confines this thread (see
+ * above), which then holds only @fds.  Fds the thread opens afterwards
+ * exist in its table only: close them from this thread, before it ends
+ * (the kernel closes what is left when it exits).  Fails only where the
+ * probe said the feature works. */
+gboolean mh_sandbox_enter(const MhSandbox *sb, const MhSandboxFds *fds,
+                          GError **error);
 
 /* A one-line description for --verbose. */
 char *mh_sandbox_describe(const MhSandbox *sb);

@@ -323,9 +323,18 @@ mh_vm_run(MhVm *vm, GError **error)
 
   vm->thread = pthread_self();
   g_atomic_int_set(&vm->thread_ready, 1);
-  /* Confined before the guest's first instruction. */
-  if (!mh_sandbox_enter(vm->sandbox, vm->files.dir_fd, vm->vm_fd,
-                        vm->vcpu_fd, error)) {
+  MhSandboxFds fds = {
+    .vm_dir_fd = vm->files.dir_fd,
+    .vm_fd = vm->vm_fd,
+    .vcpu_fd = vm->vcpu_fd,
+    .keep = vm->keep_fds,
+    .n_keep = vm->n_keep_fds,
+  };
+
+  /* Confined before the guest's first instruction: from here on this
+   * thread has its own fd table, and the guest's files live in it only
+   * (closed by the quiesce below, on this thread). */
+  if (!mh_sandbox_enter(vm->sandbox, &fds, error)) {
     g_prefix_error(error, "cannot confine its thread: ");
     ok = FALSE;
   } else {
