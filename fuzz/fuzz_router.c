@@ -126,7 +126,8 @@ LLVMFuzzerTestOneInput(const guint8 *data, size_t size)
   for (guint q = 0; q < n_queues; q++) {
     MhInput *qi = queues[q];
     const GByteArray *exp = want[q];
-    gsize have = qi->data->len - qi->pos;
+    gsize have = mh_input_pending(qi);
+    g_autofree guint8 *got = g_malloc(have + 1);
 
     FUZZ_CHECK(qi->closed, "queue %u not closed at the end", q);
     if (abandoned[q]) {
@@ -134,8 +135,8 @@ LLVMFuzzerTestOneInput(const guint8 *data, size_t size)
     } else {
       FUZZ_CHECK(have == exp->len, "queue %u: %zu bytes, expected %u", q,
                  have, exp->len);
-      FUZZ_CHECK(have == 0 || memcmp(qi->data->data + qi->pos, exp->data,
-                                     have) == 0,
+      FUZZ_CHECK(mh_input_peek(qi, got, have) == have &&
+                 memcmp(got, exp->data, have) == 0,
                  "queue %u: other bytes than expected", q);
     }
   }

@@ -33,6 +33,10 @@ mh_error_exit_status(const GError *error)
 
 static gboolean
 throw_errnum_va(GError **error, MhErrorCode code, int errnum, const char *fmt,
+                va_list ap) G_GNUC_PRINTF(4, 0);
+
+static gboolean
+throw_errnum_va(GError **error, MhErrorCode code, int errnum, const char *fmt,
                 va_list ap)
 {
   g_autofree char *prefix = g_strdup_vprintf(fmt, ap);
