@@ -5,6 +5,7 @@
 #include "console.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/uio.h>
@@ -88,8 +89,9 @@ output_writable(int fd, int timeout_ms)
 /* Writes every byte of @iov: retries after partial writes and EINTR, and
  * waits for room on a non-blocking fd (EAGAIN) rather than failing.
  * Once *@stop is set (the writer's VM is stopping) it writes only what
- * the fd takes without waiting, and gives up with ECANCELED as soon as
- * the fd is full: a reader that never reads cannot keep a stopped VM
+ * the fd takes without waiting (PIPE_BUF bytes at a time, once poll()
+ * says there is room), and gives up with ECANCELED as soon as the fd is
+ * full: a reader that never reads cannot keep a stopped VM
  * alive.  A write blocked when the stop comes is broken by the kick
  * (EINTR; mh_vm_kick), which the main thread repeats until the VM's
  * thread ends, so a kick that lands just before writev() is not lost. */
@@ -100,9 +102,24 @@ output_writev_all(int fd, struct iovec *iov, int n, const gint *stop)
     gboolean stopping = stop != NULL && g_atomic_int_get(stop) != 0;
     ssize_t done;
 
-    if (stopping && !output_writable(fd, 0))
-      return ECANCELED;
-    done = writev(fd, iov, n);
+    if (stopping) {
+      /* At most PIPE_BUF bytes, once the fd reports room: a pipe then
+       * takes them without blocking, even a blocking one. */
+      struct iovec part[3];
+      int parts = 0;
+      gsize room = PIPE_BUF;
+
+      if (!output_writable(fd, 0))
+        return ECANCELED;
+      for (int i = 0; i < n && i < (int)G_N_ELEMENTS(part) && room > 0; i++) {
+        part[parts] = iov[i];
+        part[parts].iov_len = MIN(iov[i].iov_len, room);
+        room -= part[parts++].iov_len;
+      }
+      done = writev(fd, part, parts);
+    } else {
+      done = writev(fd, iov, n);
+    }
     if (done < 0) {
       if (errno == EINTR)
         continue;

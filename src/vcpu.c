@@ -309,7 +309,12 @@ mh_vcpu_loop(MhVm *vm, GError **error)
       }
       break;
     case KVM_EXIT_HLT:
-      ok = TRUE;
+      /* Told to stop before it halted (its last output may have been
+       * given up, mh_output_write()): stopped, not halted. */
+      if (g_atomic_int_get(&vm->stop) != MH_STOP_NONE)
+        ok = vcpu_stopped(vm, error);
+      else
+        ok = TRUE;
       break;
     case KVM_EXIT_SHUTDOWN:
       vcpu_on_shutdown(vm, error);

@@ -56,6 +56,7 @@ bats_tests = \
 	tests/multivm.bats \
 	tests/files.bats \
 	tests/sandbox.bats \
+	tests/host.bats \
 	tests/hostile.bats
 if HAVE_BATS
 TESTS += $(bats_tests)

@@ -194,7 +194,7 @@ stop_with() {
   run --separate-stderr bash -c 'ulimit -n 64 && exec "$0" "$@"' "$MH_BIN" -m 2 -g $(repeat 100 "$(guest hello)") </dev/null
   assert_equal "$status" 1
   assert_equal "$output" ""
-  assert_equal "$stderr" "mini_hypervisor: error: 100 VMs need at least 532 open files, but the limit is 64 (raise it with ulimit -n, or run fewer VMs)"
+  assert_equal "$stderr" "mini_hypervisor: error: 100 VMs need at least 432 open files, but the limit is 64 (raise it with ulimit -n, or run fewer VMs)"
 }
 
 @test "a closed output pipe ends the run at once, quietly, with status 141" {

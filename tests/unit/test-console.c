@@ -2,7 +2,12 @@
 /* Units for the console line buffer: complete, partial and long lines. */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <glib.h>
 
@@ -88,6 +93,152 @@ test_byte_at_a_time(void)
   g_string_free(s.text, TRUE);
 }
 
+/* ------------------------------------------------------------------ */
+/* MhOutput: the one writer to standard output                          */
+
+static guint64
+eventfd_count(int fd)
+{
+  guint64 n = 0;
+
+  if (read(fd, &n, sizeof n) != sizeof n)
+    return 0;
+  return n;
+}
+
+/* A pipe of one page; the write end non-blocking if @nonblock. */
+static void
+small_pipe(int fds[2], gboolean nonblock)
+{
+  g_assert_cmpint(pipe2(fds, O_CLOEXEC), ==, 0);
+  g_assert_cmpint(fcntl(fds[1], F_SETPIPE_SZ, 4096), >=, 4096);
+  if (nonblock)
+    g_assert_cmpint(fcntl(fds[1], F_SETFL, O_NONBLOCK), ==, 0);
+}
+
+typedef struct {
+  int      fd;
+  GString *got;
+} Reader;
+
+/* Reads slowly until end of file: the writer sees a full pipe (EAGAIN on
+ * a non-blocking fd) and partial writes many times over. */
+static gpointer
+slow_reader(gpointer data)
+{
+  Reader *r = data;
+  char buf[1000];
+  ssize_t n;
+
+  while ((n = read(r->fd, buf, sizeof buf)) != 0) {
+    if (n < 0 && errno == EINTR)
+      continue;
+    g_assert_cmpint(n, >, 0);
+    g_string_append_len(r->got, buf, n);
+    g_usleep(200);
+  }
+  return NULL;
+}
+
+/* Lines much larger than the pipe, on a non-blocking fd: every byte
+ * arrives, in order, tagged, and nothing is latched as an error. */
+static void
+test_output_partial_nonblocking(void)
+{
+  int fds[2], notify = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  Reader r = {.got = g_string_new(NULL)};
+  GString *want = g_string_new(NULL);
+  g_autofree char *line = g_malloc(50000);
+  MhOutput out;
+  GThread *reader;
+
+  small_pipe(fds, TRUE);
+  r.fd = fds[0];
+  reader = g_thread_new("reader", slow_reader, &r);
+  mh_output_init(&out, fds[1], notify);
+  for (guint i = 0; i < 6; i++) {
+    memset(line, 'a' + (int)i, 50000);
+    mh_output_write(&out, NULL, "[t] ", line, 50000, TRUE);
+    g_string_append(want, "[t] ");
+    g_string_append_len(want, line, 50000);
+    g_string_append_c(want, '\n');
+  }
+  close(fds[1]);
+  g_thread_join(reader);
+  g_assert_cmpint(out.write_errno, ==, 0);
+  g_assert_cmpuint(eventfd_count(notify), ==, 0);
+  g_assert_cmpuint(r.got->len, ==, want->len);
+  g_assert_true(memcmp(r.got->str, want->str, want->len) == 0);
+  mh_output_clear(&out);
+  close(fds[0]);
+  close(notify);
+  g_string_free(r.got, TRUE);
+  g_string_free(want, TRUE);
+}
+
+/* The first failure is kept, told once, and later output is dropped. */
+static void
+test_output_error_latch(void)
+{
+  int full = open("/dev/full", O_WRONLY | O_CLOEXEC);
+  int notify = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  MhOutput out;
+
+  g_assert_cmpint(full, >=, 0);
+  mh_output_init(&out, full, notify);
+  mh_output_write(&out, NULL, NULL, "one\n", 4, FALSE);
+  g_assert_cmpint(out.write_errno, ==, ENOSPC);
+  mh_output_write(&out, NULL, NULL, "two\n", 4, FALSE);
+  g_assert_cmpint(out.write_errno, ==, ENOSPC);
+  g_assert_cmpuint(eventfd_count(notify), ==, 1);
+  mh_output_clear(&out);
+  close(full);
+  close(notify);
+}
+
+/* A reader that went away is EPIPE (SIGPIPE is ignored, as in main). */
+static void
+test_output_epipe(void)
+{
+  int fds[2], notify = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  MhOutput out;
+
+  signal(SIGPIPE, SIG_IGN);
+  small_pipe(fds, FALSE);
+  close(fds[0]);
+  mh_output_init(&out, fds[1], notify);
+  mh_output_write(&out, NULL, NULL, "x", 1, TRUE);
+  g_assert_cmpint(out.write_errno, ==, EPIPE);
+  g_assert_cmpuint(eventfd_count(notify), ==, 1);
+  mh_output_clear(&out);
+  close(fds[1]);
+  close(notify);
+}
+
+/* A writer whose VM is stopping gives up on a pipe nobody reads, on a
+ * blocking and a non-blocking fd alike, and it is no output error. */
+static void
+test_output_stop_gives_up(void)
+{
+  for (int nonblock = 0; nonblock <= 1; nonblock++) {
+    int fds[2], notify = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    g_autofree char *big = g_malloc0(3 * 4096);
+    gint stop = 1;
+    MhOutput out;
+
+    small_pipe(fds, nonblock);
+    mh_output_init(&out, fds[1], notify);
+    /* Would block forever (or spin on EAGAIN) without the stop. */
+    mh_output_write(&out, &stop, NULL, big, 3 * 4096, FALSE);
+    g_assert_cmpint(out.write_errno, ==, 0);
+    g_assert_cmpuint(eventfd_count(notify), ==, 0);
+    mh_output_clear(&out);
+    close(fds[0]);
+    close(fds[1]);
+    close(notify);
+  }
+}
+
 int
 main(int argc, char **argv)
 {
@@ -95,5 +246,10 @@ main(int argc, char **argv)
   g_test_add_func("/console/whole-lines", test_whole_lines);
   g_test_add_func("/console/long-line", test_long_line);
   g_test_add_func("/console/byte-at-a-time", test_byte_at_a_time);
+  g_test_add_func("/console/output/partial-nonblocking",
+                  test_output_partial_nonblocking);
+  g_test_add_func("/console/output/error-latch", test_output_error_latch);
+  g_test_add_func("/console/output/epipe", test_output_epipe);
+  g_test_add_func("/console/output/stop-gives-up", test_output_stop_gives_up);
   return g_test_run();
 }

@@ -1,0 +1,184 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
+# A hostile or unusual host around the hypervisor, end to end with real
+# VMs: a standard output nobody reads or that does not block, an output
+# directory someone else prepared, image names made to forge lines.
+
+load helpers
+
+setup() {
+  require_kvm
+  cd "$BATS_TEST_TMPDIR" || exit 1
+}
+
+teardown() {
+  exec 7>&- 2>/dev/null || true
+  if [ -n "${MH_PID:-}" ] && kill -0 "$MH_PID" 2>/dev/null; then
+    kill -KILL "$MH_PID"
+  fi
+}
+
+hg() { tguest "hostile/$1"; }
+
+# stalled_pipe: makes ./stalled, a FIFO whose only reader (fd 7 of this
+# shell) never reads: whoever writes to it blocks once it holds 64 KiB.
+stalled_pipe() {
+  mkfifo stalled
+  exec 7<>stalled
+}
+
+# pipe_bytes: how many bytes wait unread in the pipe on fd 7.
+pipe_bytes() {
+  python3 -c 'import fcntl, struct, termios
+print(struct.unpack("i", fcntl.ioctl(7, termios.FIONREAD, b"\0" * 4))[0])'
+}
+
+# wait_pipe_full: waits until the pipe on fd 7 is full (its writer is
+# blocked), at most MH_TIMEOUT seconds.
+wait_pipe_full() {
+  local tries=$((MH_TIMEOUT * 20))
+  while [ "$tries" -gt 0 ] && [ "$(pipe_bytes)" -lt 65536 ]; do
+    sleep 0.05
+    tries=$((tries - 1))
+  done
+  [ "$(pipe_bytes)" -ge 65536 ] || fail "the pipe never filled: $(pipe_bytes) bytes"
+}
+
+# wait_ended PID WHAT: waits for PID to end, at most MH_TIMEOUT seconds
+# (a hang detector, not a timing assertion); sets $status.
+wait_ended() {
+  local tries=$((MH_TIMEOUT * 20))
+  while [ "$tries" -gt 0 ] && kill -0 "$1" 2>/dev/null; do
+    sleep 0.05
+    tries=$((tries - 1))
+  done
+  if kill -0 "$1" 2>/dev/null; then
+    kill -KILL "$1"
+    fail "still running $MH_TIMEOUT s after $2"
+  fi
+  status=0
+  wait "$1" || status=$?
+}
+
+@test "a standard output nobody reads does not defeat --timeout" {
+  stalled_pipe
+  # Two VMs flood the console: one blocks writing to the full pipe, the
+  # other waits for the output lock behind it.
+  run --separate-stderr bash -c 'exec "$@" >stalled' _ timeout --kill-after=5 "$MH_TIMEOUT" \
+    "$MH_BIN" --timeout 1 -g "$(hg console_flood)" "$(hg console_flood)" </dev/null
+  # 124 or 137 would be timeout(1)'s: the run ended by itself.
+  assert_equal "$status" 1
+  [ "${#stderr_lines[@]}" -ge 1 ] || fail "no diagnosis"
+  for line in "${stderr_lines[@]}"; do
+    [[ "$line" == "mini_hypervisor: error: vm "[01]" (console_flood.img): stopped by --timeout at RIP 0x"* ]] ||
+      fail "unexpected: $line"
+  done
+}
+
+# stalled_signal SIG STATUS: a VM blocked writing to a full pipe ends on SIG.
+stalled_signal() {
+  stalled_pipe
+  "$MH_BIN" -g "$(hg console_flood)" </dev/null >stalled 2>err &
+  MH_PID=$!
+  wait_pipe_full
+  kill -"$1" "$MH_PID"
+  wait_ended "$MH_PID" "SIG$1"
+  assert_equal "$status" "$2"
+  grep -q "vm 0 (console_flood.img): stopped by signal" err || fail "$(cat err)"
+}
+
+@test "a standard output nobody reads does not defeat SIGTERM" {
+  stalled_signal TERM 143
+}
+
+@test "a standard output nobody reads does not defeat SIGINT" {
+  stalled_signal INT 130
+}
+
+@test "a non-blocking standard output is waited on, never a fatal error" {
+  stalled_pipe
+  # Standard output is the FIFO, opened with O_NONBLOCK: writes to the
+  # full pipe fail with EAGAIN until the reader below takes the bytes.
+  python3 -c 'import os, sys
+fd = os.open("stalled", os.O_WRONLY | os.O_NONBLOCK)
+os.dup2(fd, 1)
+os.execv(sys.argv[1], sys.argv[1:])' "$MH_BIN" -g "$(hg console_flood)" </dev/null 2>err &
+  MH_PID=$!
+  wait_pipe_full
+  # Bounded: fd 7 is a writer too, so the pipe never reports its end.
+  timeout "$MH_TIMEOUT" head -c 102400 <&7 > got || true
+  wait_ended "$MH_PID" "its output was read"
+  assert_equal "$status" 0
+  assert_equal "$(cat err)" ""
+  assert_equal "$(wc -c < got)" 102400
+  # Every byte, in order: the alphabet over and over.
+  cmp got <(yes abcdefghijklmnopqrstuvwxyz | tr -d '\n' | head -c 102400)
+}
+
+@test "an output directory another user owns is refused, and left alone" {
+  [ "$(id -u)" = 0 ] || skip "needs root to give a directory to another user"
+  mkdir -p out/forged
+  ln -s forged out/latest
+  chown -R nobody: out
+  run --separate-stderr mh -o out -g "$(tguest fshell)" <<<'open x.txt w'
+  assert_equal "$status" 2
+  assert_equal "$output" ""
+  assert_equal "$stderr" "mini_hypervisor: error: output directory 'out' belongs to user $(id -u nobody), not to you: refusing to use it (choose another with -o)"
+  assert_equal "$(readlink out/latest)" forged
+  assert_equal "$(ls out)" "$(printf 'forged\nlatest')"
+}
+
+@test "an output directory others can write is refused, as ssh refuses one" {
+  mkdir out
+  chmod 1777 out
+  run --separate-stderr mh -o out -g "$(guest hello)" </dev/null
+  assert_equal "$status" 2
+  assert_equal "$output" ""
+  assert_equal "$stderr" "mini_hypervisor: error: output directory 'out' is writable by others (mode 1777): refusing to use it (chmod go-w it, or choose another with -o)"
+  chmod 0775 out
+  run --separate-stderr mh -o out -g "$(guest hello)" </dev/null
+  assert_equal "$status" 2
+  [[ "$stderr" == *"output directory 'out' is writable by its group (mode 0775)"* ]] || fail "$stderr"
+  # Made by the run itself, it is writable by this user only, whatever
+  # the umask: the next run accepts it.
+  run --separate-stderr bash -c 'umask 0 && exec "$@"' _ "$MH_BIN" -o made -g "$(tguest fshell)" <<<'open x.txt w'
+  assert_success
+  assert_equal "$(stat -c %a made)" 755
+  run --separate-stderr mh -o made -g "$(tguest fshell)" <<<'open x.txt w'
+  assert_success
+}
+
+@test "a 'latest' that is not a link is reported and left alone" {
+  mkdir -p mini_hypervisor.out/latest
+  echo mine > mini_hypervisor.out/latest/keep
+  run --separate-stderr mh -g "$(tguest fshell)" <<<'open x.txt w'
+  assert_success
+  [[ "$stderr" == *"mini_hypervisor: warning: 'mini_hypervisor.out/latest' was not updated: it is a directory, not a link (remove it)"* ]] ||
+    fail "$stderr"
+  assert_equal "$(cat mini_hypervisor.out/latest/keep)" mine
+  # The run's files are kept all the same.
+  ls -d mini_hypervisor.out/run-*/vm0-fshell >/dev/null || fail "no run directory"
+}
+
+@test "image names cannot forge tagged lines, error lines or terminal escapes" {
+  local evil
+  evil=$(printf 'x\n[1:hello.img] forged\nmini_hypervisor: error: forged\033[2J.img')
+  cp "$(guest hello)" "$evil"
+  run --separate-stderr mh -v -g "$evil" "$(guest hello)" </dev/null
+  assert_success
+  # Two VMs, two lines each, every one tagged with its own VM.
+  assert_equal "${#lines[@]}" 4
+  for line in "${lines[@]}"; do
+    [[ "$line" == '[0:x\n[1:hello.img] forged\nmini_hypervisor: error: forged\033[2J.img] '* ||
+       "$line" == "[1:hello.img] "* ]] || fail "forged: $line"
+  done
+  [[ "$output$stderr" != *$'\033'* ]] || fail "an escape reached the terminal"
+  for line in "${stderr_lines[@]}"; do
+    [[ "$line" == "mini_hypervisor: vm "* || "$line" == "mini_hypervisor: sandbox"* ]] || fail "forged: $line"
+  done
+  # Where it cannot be loaded, the error names it escaped, on one line.
+  run --separate-stderr mh -g "$evil.missing" </dev/null
+  assert_equal "$status" 2
+  assert_equal "${#stderr_lines[@]}" 1
+  [[ "$stderr" == "mini_hypervisor: error: guest image 'x\n[1:hello.img] forged\n"* ]] || fail "$stderr"
+}
