@@ -35,7 +35,6 @@
 /* One VM of the run, as the main thread tracks it. */
 typedef struct {
   MhRun   *run;
-  guint    index;
   MhVm    *vm;      /* NULL if it could not be built                 */
   GThread *thread;  /* NULL if it never started                      */
   GError  *error;   /* why it failed to build or to halt             */
@@ -354,7 +353,6 @@ mh_run_start(MhRun *run)
     };
 
     slot->run = run;
-    slot->index = i;
     slot->vm = mh_vm_new(&setup, &slot->error);
     if (slot->vm == NULL) {
       /* Its input goes nowhere: a queue that is closed from the start. */

@@ -4,6 +4,12 @@
 
 #include "x86_64.h"
 
+#include "mh_abi.h"
+
+/* The selectors the ABI promises the guest at entry are the GDT's. */
+G_STATIC_ASSERT(MH_GDT_SEL_CODE == MH_BOOT_SEL_CODE);
+G_STATIC_ASSERT(MH_GDT_SEL_DATA == MH_BOOT_SEL_DATA);
+
 #include <string.h>
 
 #include "error.h"
