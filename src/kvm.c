@@ -25,8 +25,7 @@ kvm_get_supported_cpuid(int fd, GError **error)
     int saved = errno;
     g_free(cpuid);
     if (saved != E2BIG) {
-      g_set_error(error, MH_ERROR, MH_ERROR_HOST,
-                  "KVM_GET_SUPPORTED_CPUID: %s", g_strerror(saved));
+      mh_throw_errnum(error, MH_ERROR_HOST, saved, "KVM_GET_SUPPORTED_CPUID");
       return NULL;
     }
   }

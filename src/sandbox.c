@@ -93,19 +93,14 @@ sandbox_landlock(const MhSandbox *sb, int vm_dir_fd, GError **error)
   int ruleset = (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof attr, 0);
   gboolean ok = FALSE;
 
-  if (ruleset < 0) {
-    g_set_error(error, MH_ERROR, MH_ERROR_HOST, "landlock_create_ruleset: %s",
-                g_strerror(errno));
-    return FALSE;
-  }
+  if (ruleset < 0)
+    return mh_throw_errno(error, MH_ERROR_HOST, "landlock_create_ruleset");
   if (vm_dir_fd >= 0 &&
       syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH,
               &beneath, 0) < 0)
-    g_set_error(error, MH_ERROR, MH_ERROR_HOST, "landlock_add_rule: %s",
-                g_strerror(errno));
+    mh_throw_errno(error, MH_ERROR_HOST, "landlock_add_rule");
   else if (syscall(SYS_landlock_restrict_self, ruleset, 0) < 0)
-    g_set_error(error, MH_ERROR, MH_ERROR_HOST, "landlock_restrict_self: %s",
-                g_strerror(errno));
+    mh_throw_errno(error, MH_ERROR_HOST, "landlock_restrict_self");
   else
     ok = TRUE;
   close(ruleset);

@@ -106,12 +106,10 @@ vcpu_on_exception(MhVm *vm, guint vector, GError **error)
   MhException ex;
 
   if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &regs) < 0 ||
-      ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sregs) < 0) {
-    g_set_error(error, MH_ERROR, MH_ERROR_HOST,
-                "cannot read the registers after exception %u: %s", vector,
-                g_strerror(errno));
-    return FALSE;
-  }
+      ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sregs) < 0)
+    return mh_throw_errno(error, MH_ERROR_HOST,
+                          "cannot read the registers after exception %u",
+                          vector);
   /* The stack is the guest's to scribble on (it is writable): a frame
    * that does not lie in it is reported as such, not trusted. */
   if (!mh_x86_exception_frame(vm->monitor + MH_MONITOR_STACK_OFF, regs.rsp,
@@ -289,9 +287,7 @@ mh_vcpu_loop(MhVm *vm, GError **error)
       mh_vm_drain(vm);
       if (err == EINTR || err == EAGAIN)
         continue;
-      errno = err;
-      g_set_error(error, MH_ERROR, MH_ERROR_HOST, "KVM_RUN: %s",
-                  g_strerror(errno));
+      mh_throw_errnum(error, MH_ERROR_HOST, err, "KVM_RUN");
       break;
     }
     /* Console bytes queued before this exit come before whatever the
