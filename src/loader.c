@@ -49,10 +49,9 @@ MhImage *
 mh_image_load(const char *path, guint64 ram_size, GError **error)
 {
   g_autoptr(MhImage) image = NULL;
+  g_auto(MhFd) fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   struct stat st;
-  int fd;
 
-  fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   if (fd < 0) {
     image_fail(error, path, g_strerror(errno));
     return NULL;
@@ -79,7 +78,6 @@ mh_image_load(const char *path, guint64 ram_size, GError **error)
     if (!image_read_all(fd, image->data, image->size, path, error))
       g_clear_pointer(&image, mh_image_free);
   }
-  close(fd);
   return g_steal_pointer(&image);
 }
 

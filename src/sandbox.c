@@ -90,21 +90,18 @@ sandbox_landlock(const MhSandbox *sb, int vm_dir_fd, GError **error)
                        (sb->landlock_abi >= 3 ? LANDLOCK_ACCESS_FS_TRUNCATE : 0)),
     .parent_fd = vm_dir_fd,
   };
-  int ruleset = (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof attr, 0);
-  gboolean ok = FALSE;
+  g_auto(MhFd) ruleset = (int)syscall(SYS_landlock_create_ruleset, &attr,
+                                      sizeof attr, 0);
 
   if (ruleset < 0)
     return mh_throw_errno(error, MH_ERROR_HOST, "landlock_create_ruleset");
   if (vm_dir_fd >= 0 &&
       syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH,
               &beneath, 0) < 0)
-    mh_throw_errno(error, MH_ERROR_HOST, "landlock_add_rule");
-  else if (syscall(SYS_landlock_restrict_self, ruleset, 0) < 0)
-    mh_throw_errno(error, MH_ERROR_HOST, "landlock_restrict_self");
-  else
-    ok = TRUE;
-  close(ruleset);
-  return ok;
+    return mh_throw_errno(error, MH_ERROR_HOST, "landlock_add_rule");
+  if (syscall(SYS_landlock_restrict_self, ruleset, 0) < 0)
+    return mh_throw_errno(error, MH_ERROR_HOST, "landlock_restrict_self");
+  return TRUE;
 }
 
 /* The system calls a vCPU thread makes, measured with strace over every
