@@ -172,3 +172,21 @@ usage_error() { # usage_error EXPECTED-TEXT -- ARGS...
   have=$(sed -n "/local opts='/,/'/p" "$completion" | grep -o -- '--[a-z][a-z-]*' | sort -u | tr '\n' ' ')
   assert_equal "$have" "$want"
 }
+
+@test "every option --help lists is in the README's option table and the man page" {
+  local readme=$BATS_TEST_DIRNAME/../README.md manpage=$BATS_TEST_DIRNAME/../man/mini_hypervisor.1
+  [ -f "$readme" ] && [ -f "$manpage" ] || skip "needs the source tree's README.md and man page"
+  run mh --help
+  assert_success
+  # The man page's OPTIONS section, with troff's \- as plain dashes.
+  options=$(sed -n '/^\.SH OPTIONS/,/^\.SH /p' "$manpage" | sed 's/\\-/-/g')
+  local n=0
+  for opt in $(grep -oE -- '(^| )--?[a-zA-Z][a-z-]*' <<<"$output" | tr -d ' ' | sort -u); do
+    [ "$opt" = --help ] || [ "$opt" = -h ] && continue
+    n=$((n + 1))
+    grep -qE "^\| .*\`$opt( [A-Z]+(\\.\\.\\.)?)?\`" "$readme" || fail "README.md's option table lacks $opt"
+    grep -qE -- "(^|[ \"])$opt([ \"=,]|\$)" <<<"$options" || fail "the man page's OPTIONS lack $opt"
+  done
+  [ "$n" -ge 18 ] || fail "only $n options found in --help"
+}
+

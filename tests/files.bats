@@ -508,3 +508,13 @@ write 0 second'
   assert_success
   assert_output "Hello, file!"
 }
+
+@test "the tests pass with a terminal on standard input, as when make check is typed" {
+  command -v script >/dev/null || skip "needs script(1) (bsdutils)"
+  # file_wide reads the console for its choice of access: from a terminal
+  # nobody types on, it would wait until the time limit.
+  run script -qec "bats --tap --filter 'other widths on the file port' '$BATS_TEST_DIRNAME/files.bats'" /dev/null
+  assert_success
+  assert_line --partial "ok 1 other widths on the file port"
+}
+

@@ -8,6 +8,12 @@ bats_load_library bats-support
 bats_load_library bats-assert
 bats_load_library bats-file
 
+# Every run gets a defined standard input: /dev/null unless a test gives
+# it one.  bats would otherwise hand the hypervisor its own (the terminal,
+# when make check is typed), and a guest that reads input would wait for
+# it until the test's time limit.
+exec </dev/null
+
 MH_BIN=${MH_BIN:-/usr/bin/mini_hypervisor}
 MH_GUESTS=${MH_GUESTS:-/usr/lib/mini-hypervisor/guests}
 MH_TEST_GUESTS=${MH_TEST_GUESTS:-/usr/lib/mini-hypervisor/tests/guests}
