@@ -147,7 +147,7 @@ mh-sdk-installcheck:
 	  OBJCOPY="$(OBJCOPY)"
 	$(AM_V_at)test -s mh-sdk-installcheck.d/hello.img
 	$(AM_V_at)rm -rf mh-sdk-installcheck.d
-	$(AM_V_at)files=`sed -n '/^\.SH FILES$$/,/^\.SH /p' '$(DESTDIR)$(man1dir)/mini_hypervisor.1' | sed 's/\\-/-/g'`; \
+	$(AM_V_at)files=$$(sed -n '/^\.SH FILES$$/,/^\.SH /p' '$(DESTDIR)$(man1dir)/mini_hypervisor.1' | sed 's/\\-/-/g'); \
 	for want in '$(mhguestsdir)/' '$(mhsdkdir)/' '$(mhexamplesdir)/' \
 	  $(notdir $(mhguests_DATA)); do \
 	  case $$files in *"$$want"*) ;; \
