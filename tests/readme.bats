@@ -145,3 +145,37 @@ by_vm() {
     [[ $files == *"$dir/"* ]] || fail "FILES does not name $dir/ ($var)"
   done
 }
+
+# What the README's Packages section says of the package build: without a
+# working /dev/kvm, the unit tests run, then the whole suite in the KVM
+# host, and a `debian/rules:` line says so; a KVM host that cannot start
+# fails the build.  debian/rules runs here with dh_auto_test and
+# tests/kvm-host replaced by stubs that log how they were called.
+@test "the package build runs the end-to-end tests in the KVM host when /dev/kvm does not work" {
+  local src=${MH_TESTS_SRCDIR:-$BATS_TEST_DIRNAME}/.. tree=$BATS_TEST_TMPDIR/pkg
+  [ -f "$src/debian/rules" ] || skip "needs the source tree's debian/rules"
+  mkdir -p "$tree/debian" "$tree/tests" "$tree/bin"
+  cp "$src/debian/rules" "$tree/debian/"
+  printf '#!/bin/sh\necho "dh_auto_test $*" >>"$LOG"\n' >"$tree/bin/dh_auto_test"
+  chmod +x "$tree/bin/dh_auto_test"
+  cat >"$tree/tests/kvm-host" <<'STUB'
+[ "$1" != --native-works ] || exit 1
+echo "kvm-host $*" >>"$LOG"
+exit "$KVM_HOST_STATUS"
+STUB
+  export LOG=$tree/log
+  cd "$tree"
+  KVM_HOST_STATUS=0 run env -u MAKEFLAGS -u DEB_BUILD_OPTIONS PATH="$tree/bin:$PATH" \
+    make -s -f debian/rules override_dh_auto_test
+  assert_success
+  assert_line --partial "debian/rules: no working /dev/kvm"
+  assert_line "debian/rules: the KVM host ran the unit and end-to-end tests: all passed"
+  run cat "$LOG"
+  assert_line --index 0 "dh_auto_test -- bats_tests="
+  assert_line --index 1 --regexp '^kvm-host -- .*make check'
+  rm "$LOG"
+  KVM_HOST_STATUS=125 run env -u MAKEFLAGS -u DEB_BUILD_OPTIONS PATH="$tree/bin:$PATH" \
+    make -s -f debian/rules override_dh_auto_test
+  assert_failure
+  assert_line --partial "debian/rules: the KVM host could not run the end-to-end tests (status 125"
+}
