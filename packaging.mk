@@ -39,10 +39,11 @@ EXTRA_DIST += LICENSE $(MH_BASH_COMPLETION) \
 	rpm/mini-hypervisor.spec.in rpm/mini-hypervisor.spec rpm/rpmlint.toml \
 	build-aux/make-deb.sh build-aux/make-rpm.sh \
 	debian/changelog debian/control debian/copyright debian/rules \
-	debian/source/format debian/docs debian/examples \
-	debian/README.Debian debian/mini-hypervisor.lintian-overrides \
+	debian/source/format debian/docs \
+	debian/mini-hypervisor.install debian/mini-hypervisor-sdk.install \
+	debian/README.Debian debian/mini-hypervisor-sdk.lintian-overrides \
 	debian/tests/control debian/tests/bats debian/tests/sdk \
-	debian/tests/bash-completion \
+	debian/tests/docs debian/tests/bash-completion \
 	m4/.gitkeep
 
 # --- make deb, make rpm -----------------------------------------------------

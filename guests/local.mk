@@ -11,6 +11,10 @@
 #   $(mhlibdir)/guests/   the example images
 #   $(mhlibdir)/sdk/      include/, lib/ and mh-guest.mk, for building
 #                         guests of one's own (mini_hypervisor-abi(7))
+#   $(mhexamplesdir)/     the example images' sources
+#   $(pkgconfigdir)/mini-hypervisor.pc
+#                         where all of these are, for
+#                         `pkg-config --variable=sdkdir mini-hypervisor`
 
 mhlibdir = $(prefix)/lib/$(PACKAGE)
 
@@ -55,6 +59,24 @@ guests/mh-guest.mk: $(srcdir)/guests/mh-guest.mk.in Makefile
 
 mhsdkdir = $(mhlibdir)/sdk
 mhsdk_DATA = guests/mh-guest.mk
+
+# mini-hypervisor.pc: the installed paths, so that the README's command
+# works whatever the prefix (/usr from a package, /usr/local from a
+# `make install`).  Made by make, not configure, for the same reason as
+# mh-guest.mk, and with the paths expanded: pkg-config knows no
+# ${datarootdir} or ${PACKAGE_TARNAME}.
+pkgconfigdir = $(libdir)/pkgconfig
+pkgconfig_DATA = guests/mini-hypervisor.pc
+guests/mini-hypervisor.pc: $(srcdir)/guests/mini-hypervisor.pc.in Makefile
+	@mkdir -p $(@D)
+	$(AM_V_GEN)rm -f $@ $@.tmp && \
+	  sed -e 's|@prefix[@]|$(prefix)|g' \
+	    -e 's|@mhsdkdir[@]|$(mhsdkdir)|g' \
+	    -e 's|@mhguestsdir[@]|$(mhguestsdir)|g' \
+	    -e 's|@mhexamplesdir[@]|$(mhexamplesdir)|g' \
+	    -e 's|@PACKAGE_VERSION[@]|$(PACKAGE_VERSION)|g' \
+	    $(srcdir)/guests/mini-hypervisor.pc.in >$@.tmp && \
+	  mv $@.tmp $@
 mhsdkincludedir = $(mhsdkdir)/include
 dist_mhsdkinclude_DATA = guests/include/mh_abi.h guests/include/mh_guest.h
 mhsdklibdir = $(mhsdkdir)/lib
@@ -87,28 +109,48 @@ guests/examples/hello_file.img: $(srcdir)/guests/examples/hello_file.asm
 mhguestsdir = $(mhlibdir)/guests
 mhguests_DATA = $(mh_example_imgs) guests/examples/hello_file.img
 
-EXTRA_DIST += guests/examples/hello.c guests/examples/echo.c \
+# The source of every installed image, as documentation: the README and
+# mini_hypervisor(1) point at them, and `make -f .../mh-guest.mk
+# GUEST=hello VPATH=$(mhexamplesdir)` rebuilds one.
+mhexamplesdir = $(docdir)/examples
+dist_mhexamples_DATA = guests/examples/hello.c guests/examples/echo.c \
 	guests/examples/memtest.c guests/examples/counter.c \
 	guests/examples/cat.c guests/examples/copy.c guests/examples/cowdemo.c \
-	guests/examples/hello_file.asm \
+	guests/examples/hello_file.asm
+
+EXTRA_DIST += guests/mini-hypervisor.pc.in \
 	guests/lib/crt0.S guests/lib/console.c guests/lib/file.c \
 	guests/lib/runtime.c guests/lib/string.c guests/mh-guest.mk.in
 CLEANFILES += $(mh_example_objs) $(mh_example_elfs) $(mh_example_imgs) \
 	guests/examples/hello_file.img \
 	$(MH_GUEST_CRT0) $(mh_guest_lib_objs) $(MH_GUEST_LIB) \
-	guests/mh-guest.mk
+	guests/mh-guest.mk guests/mini-hypervisor.pc
 
 # Builds a guest from the installed SDK with the installed mh-guest.mk,
-# as a user would.  Hook it into installcheck-local to run it from
-# `make installcheck` and `make distcheck`.
+# as a user would: from the installed source of an example, through the
+# README's pkg-config command when nothing is staged (DESTDIR, where the
+# .pc names paths without it), and checks that the installed
+# mini_hypervisor(1) names the configured paths and every example image.
+# Run from `make installcheck` and `make distcheck`.
 mh-sdk-installcheck:
 	$(AM_V_at)rm -rf mh-sdk-installcheck.d && mkdir mh-sdk-installcheck.d
+	$(AM_V_at)if test -z '$(DESTDIR)'; then \
+	  sdk=`PKG_CONFIG_PATH='$(pkgconfigdir)' $(PKG_CONFIG) --variable=sdkdir mini-hypervisor` && \
+	  test "$$sdk" = '$(mhsdkdir)' || \
+	    { echo "mh-sdk-installcheck: pkg-config says sdkdir '$$sdk', expected '$(mhsdkdir)'" >&2; exit 1; }; \
+	fi
 	$(AM_V_GEN)if $(AM_V_P); then silent=; else silent=-s; fi; \
 	$(MAKE) $$silent --no-print-directory -C mh-sdk-installcheck.d \
 	  -f "$(DESTDIR)$(mhsdkdir)/mh-guest.mk" \
 	  MH_SDK="$(DESTDIR)$(mhsdkdir)" \
-	  VPATH="$(abs_top_srcdir)/guests/examples" GUEST=hello CC="$(CC)" \
+	  VPATH="$(DESTDIR)$(mhexamplesdir)" GUEST=hello CC="$(CC)" \
 	  OBJCOPY="$(OBJCOPY)"
 	$(AM_V_at)test -s mh-sdk-installcheck.d/hello.img
 	$(AM_V_at)rm -rf mh-sdk-installcheck.d
+	$(AM_V_at)files=$$(sed -n '/^\.SH FILES$$/,/^\.SH /p' '$(DESTDIR)$(man1dir)/mini_hypervisor.1' | sed 's/\\-/-/g'); \
+	for want in '$(mhguestsdir)/' '$(mhsdkdir)/' '$(mhexamplesdir)/' \
+	  $(notdir $(mhguests_DATA)); do \
+	  case $$files in *"$$want"*) ;; \
+	  *) echo "mh-sdk-installcheck: mini_hypervisor(1) FILES does not name $$want" >&2; exit 1 ;; esac; \
+	done
 .PHONY: mh-sdk-installcheck

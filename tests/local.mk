@@ -57,7 +57,8 @@ bats_tests = \
 	tests/files.bats \
 	tests/sandbox.bats \
 	tests/host.bats \
-	tests/hostile.bats
+	tests/hostile.bats \
+	tests/readme.bats
 if HAVE_BATS
 TESTS += $(bats_tests)
 else
