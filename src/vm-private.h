@@ -61,7 +61,7 @@ struct MhVm {
 
   gint                stop;       /* MhStopReason; atomic                   */
   pthread_t           thread;     /* valid once thread_ready is set         */
-  gint                thread_ready; /* atomic; 2 once the guest has ended  */
+  gint                thread_ready; /* atomic: thread may be kicked        */
 
   guint64             exits[MH_EXIT_REASONS]; /* statistics              */
   guint64             exits_total;

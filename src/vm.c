@@ -319,10 +319,6 @@ mh_vm_new(const MhVmSetup *setup, GError **error)
 gboolean
 mh_vm_run(MhVm *vm, GError **error)
 {
-  gboolean ok;
-
-  vm->thread = pthread_self();
-  g_atomic_int_set(&vm->thread_ready, 1);
   MhSandboxFds fds = {
     .vm_dir_fd = vm->files.dir_fd,
     .vm_fd = vm->vm_fd,
@@ -330,6 +326,10 @@ mh_vm_run(MhVm *vm, GError **error)
     .keep = vm->keep_fds,
     .n_keep = vm->n_keep_fds,
   };
+  gboolean ok;
+
+  vm->thread = pthread_self();
+  g_atomic_int_set(&vm->thread_ready, 1);
 
   /* Confined before the guest's first instruction: from here on this
    * thread has its own fd table, and the guest's files live in it only

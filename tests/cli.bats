@@ -174,7 +174,7 @@ usage_error() { # usage_error EXPECTED-TEXT -- ARGS...
 }
 
 @test "every option --help lists is in the README's option table and the man page" {
-  local readme=$BATS_TEST_DIRNAME/../README.md manpage=$BATS_TEST_DIRNAME/../man/mini_hypervisor.1
+  local readme=$BATS_TEST_DIRNAME/../README.md manpage=$BATS_TEST_DIRNAME/../man/mini_hypervisor.1.in
   [ -f "$readme" ] && [ -f "$manpage" ] || skip "needs the source tree's README.md and man page"
   run mh --help
   assert_success
