@@ -35,6 +35,7 @@
 /* One VM of the run, as the main thread tracks it. */
 typedef struct {
   MhRun   *run;
+  char    *name;    /* "vm N (image)", escaped: how messages name it */
   MhVm    *vm;      /* NULL if it could not be built                 */
   GThread *thread;  /* NULL if it never started                      */
   GError  *error;   /* why it failed to build or to halt             */
@@ -353,6 +354,7 @@ mh_run_start(MhRun *run)
     };
 
     slot->run = run;
+    slot->name = g_strdup_printf("vm %u (%s)", i, safe);
     slot->vm = mh_vm_new(&setup, &slot->error);
     if (slot->vm == NULL) {
       /* Its input goes nowhere: a queue that is closed from the start. */
@@ -364,7 +366,7 @@ mh_run_start(MhRun *run)
     run->queues[i] = mh_vm_input(slot->vm);
     if (run->config->verbose) {
       g_autofree char *desc = mh_vm_describe(slot->vm);
-      fprintf(stderr, "%s: vm %u (%s): %s\n", g_get_prgname(), i, safe, desc);
+      fprintf(stderr, "%s: %s: %s\n", g_get_prgname(), slot->name, desc);
     }
   }
   mh_router_init(&run->router, run->queues, run->n_slots, run_warn_input,
@@ -399,8 +401,7 @@ mh_run_start(MhRun *run)
 static gboolean
 run_input_backlogged(MhRun *run)
 {
-  return run->router.raw && run->n_slots == 1 && run->slots[0].vm != NULL &&
-         mh_input_pending(run->queues[0]) > MH_INPUT_HIGH;
+  return run->router.raw && mh_input_pending(run->queues[0]) > MH_INPUT_HIGH;
 }
 
 /* Reads one chunk of standard input and routes it; at its end (or on a
@@ -550,10 +551,7 @@ mh_run_finish(MhRun *run)
 
   for (guint i = 0; i < run->n_slots; i++) {
     MhRunSlot *slot = &run->slots[i];
-    const MhImage *image = run->images->pdata[i];
-    g_autofree char *base = g_path_get_basename(image->path);
-    g_autofree char *safe = mh_text_escape(base);
-    g_autofree char *prefix = g_strdup_printf("vm %u (%s): ", i, safe);
+    g_autofree char *prefix = g_strdup_printf("%s: ", slot->name);
     const char *dir_path, *last_error;
     guint64 host_errors;
 
@@ -614,6 +612,7 @@ mh_run_free(MhRun *run)
     }
     g_clear_pointer(&slot->vm, mh_vm_free);
     g_clear_error(&slot->error);
+    g_free(slot->name);
   }
   if (run->routing)
     mh_router_clear(&run->router);
