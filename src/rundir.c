@@ -62,6 +62,59 @@ run_dir_failed(MhRunDir *rd, const char *what, const char *path, int err)
   rd->error = g_strdup_printf("%s '%s': %s", what, safe, g_strerror(err));
 }
 
+/* Another run using the same OUTPUT removes it when it made it and kept
+ * nothing (mh_run_dir_finish).  When that falls between this run's
+ * opening OUTPUT and its making the run's directory there, OUTPUT is
+ * gone: mkdirat() fails with ENOENT (on 9p even fstat() of the open
+ * directory does).  Then OUTPUT is made again; each retry means another
+ * run ended meanwhile, so a few are plenty. */
+#define RUN_DIR_ATTEMPTS 8
+
+typedef enum { RUN_DIR_OK, RUN_DIR_VANISHED, RUN_DIR_FAILED } RunDirStep;
+
+/* One attempt: OUTPUT (made if missing), checked, and the run's
+ * directory in it.  RUN_DIR_VANISHED when OUTPUT went away meanwhile;
+ * RUN_DIR_FAILED with @error set for an OUTPUT that must not be used;
+ * any other failure is noted in rd->error (RUN_DIR_OK). */
+static RunDirStep
+run_dir_try_open(MhRunDir *rd, gboolean last, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+
+  rd->made_output = !g_file_test(rd->output_dir, G_FILE_TEST_EXISTS);
+  /* Like mkdir -p: "-o results/today" makes both; writable by this user
+   * only, whatever the umask, so that the next run accepts it. */
+  if (rd->made_output && g_mkdir_with_parents(rd->output_dir, 0755) < 0) {
+    if (errno == ENOENT && !last)
+      return RUN_DIR_VANISHED;
+    run_dir_failed(rd, "creating directory", rd->output_dir, errno);
+    return RUN_DIR_OK;
+  }
+  rd->out_fd = open(rd->output_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (rd->out_fd < 0) {
+    if (errno == ENOENT && !last)
+      return RUN_DIR_VANISHED;
+    run_dir_failed(rd, "opening directory", rd->output_dir, errno);
+    return RUN_DIR_OK;
+  }
+  if (!run_dir_check_owner(rd->output_dir, rd->out_fd, &local)) {
+    if (g_error_matches(local, MH_ERROR, MH_ERROR_HOST) && !last)
+      return RUN_DIR_VANISHED;
+    g_propagate_error(error, g_steal_pointer(&local));
+    return RUN_DIR_FAILED;
+  }
+  if (mkdirat(rd->out_fd, rd->run_name, 0777) < 0) {
+    if (errno == ENOENT && !last)
+      return RUN_DIR_VANISHED;
+    run_dir_failed(rd, "creating directory", rd->run_path, errno);
+  } else if ((rd->run_fd = openat(rd->out_fd, rd->run_name,
+                                  O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+                                  O_CLOEXEC)) < 0) {
+    run_dir_failed(rd, "opening directory", rd->run_path, errno);
+  }
+  return RUN_DIR_OK;
+}
+
 gboolean
 mh_run_dir_open(MhRunDir *rd, const char *output_dir, GError **error)
 {
@@ -71,27 +124,19 @@ mh_run_dir_open(MhRunDir *rd, const char *output_dir, GError **error)
   rd->run_name = run_dir_name();
   rd->run_path = g_build_filename(output_dir, rd->run_name, NULL);
 
-  rd->made_output = !g_file_test(output_dir, G_FILE_TEST_EXISTS);
-  /* Like mkdir -p: "-o results/today" makes both; writable by this user
-   * only, whatever the umask, so that the next run accepts it. */
-  if (rd->made_output && g_mkdir_with_parents(output_dir, 0755) < 0) {
-    run_dir_failed(rd, "creating directory", output_dir, errno);
-    return TRUE;
+  for (guint attempt = 1;; attempt++) {
+    switch (run_dir_try_open(rd, attempt == RUN_DIR_ATTEMPTS, error)) {
+    case RUN_DIR_OK:
+      return TRUE;
+    case RUN_DIR_FAILED:
+      return FALSE;
+    case RUN_DIR_VANISHED:
+      if (rd->out_fd >= 0)
+        close(rd->out_fd);
+      rd->out_fd = -1;
+      break;
+    }
   }
-  rd->out_fd = open(output_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (rd->out_fd < 0) {
-    run_dir_failed(rd, "opening directory", output_dir, errno);
-    return TRUE;
-  }
-  if (!run_dir_check_owner(output_dir, rd->out_fd, error))
-    return FALSE;
-  if (mkdirat(rd->out_fd, rd->run_name, 0777) < 0)
-    run_dir_failed(rd, "creating directory", rd->run_path, errno);
-  else if ((rd->run_fd = openat(rd->out_fd, rd->run_name,
-                                O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-                                O_CLOEXEC)) < 0)
-    run_dir_failed(rd, "opening directory", rd->run_path, errno);
-  return TRUE;
 }
 
 /* Points OUTPUT/latest at the run: a new link under a temporary name,

@@ -513,7 +513,9 @@ write 0 second'
   command -v script >/dev/null || skip "needs script(1) (bsdutils)"
   # file_wide reads the console for its choice of access: from a terminal
   # nobody types on, it would wait until the time limit.
-  run script -qec "bats --tap --filter 'other widths on the file port' '$BATS_TEST_DIRNAME/files.bats'" /dev/null
+  # script(1) runs the command with $SHELL: name a shell that exists
+  # whatever the caller's login shell is.
+  run env SHELL=/bin/sh script -qec "bats --tap --filter 'other widths on the file port' '$BATS_TEST_DIRNAME/files.bats'" /dev/null
   assert_success
   assert_line --partial "ok 1 other widths on the file port"
 }

@@ -182,3 +182,36 @@ os.execv(sys.argv[1], sys.argv[1:])' "$MH_BIN" -g "$(hg console_flood)" </dev/nu
   assert_equal "${#stderr_lines[@]}" 1
   [[ "$stderr" == "mini_hypervisor: error: guest image 'x\n[1:hello.img] forged\n"* ]] || fail "$stderr"
 }
+
+@test "a run whose output directory vanishes meanwhile makes it again" {
+  # Run A made mini_hypervisor.out and keeps nothing, so it removes it
+  # when it ends.  Run B started meanwhile: A's end falls between B's
+  # opening the directory and its making the run's directory in it (B's
+  # mkdirat delayed by strace).  B must make it again, not fail with "No
+  # such file or directory", nor lose the file its guest writes (seen
+  # with make -j2 check on kvm_amd).
+  command -v strace >/dev/null || fail "needs strace"
+  printf 'Hi from the host\n' >notes.txt
+  echo 'notes.txt copy.txt' >names
+  mkfifo input
+  mh -g "$(guest echo)" <input >a.out 2>&1 &
+  local a=$!
+  exec 8>input
+  local tries=$((MH_TIMEOUT * 10))
+  while [ ! -d mini_hypervisor.out ] && [ "$tries" -gt 0 ]; do
+    sleep 0.1; tries=$((tries - 1))
+  done
+  [ -d mini_hypervisor.out ] || fail "run A did not make its output directory"
+  strace -f -qq -o /dev/null -e trace=mkdirat -e inject=mkdirat:delay_enter=2000000 \
+    "$MH_BIN" -g "$(guest copy)" -f notes.txt <names >b.out 2>&1 8>&- &
+  local b=$!
+  sleep 1
+  exec 8>&-
+  wait "$a" || fail "run A: $(cat a.out)"
+  [ ! -e mini_hypervisor.out ] || fail "run A did not remove its empty output directory"
+  local b_status=0
+  wait "$b" || b_status=$?
+  [ "$b_status" = 0 ] || fail "run B: status $b_status: $(cat b.out)"
+  assert_equal "$(grep -v '^mini_hypervisor: ' b.out)" "copied 17 bytes"
+  cmp notes.txt mini_hypervisor.out/latest/vm0-copy/copy.txt
+}
