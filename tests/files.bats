@@ -513,9 +513,18 @@ write 0 second'
   command -v script >/dev/null || skip "needs script(1) (bsdutils)"
   # file_wide reads the console for its choice of access: from a terminal
   # nobody types on, it would wait until the time limit.
-  # script(1) runs the command with $SHELL: name a shell that exists
-  # whatever the caller's login shell is.
-  run env SHELL=/bin/sh script -qec "bats --tap --filter 'other widths on the file port' '$BATS_TEST_DIRNAME/files.bats'" /dev/null
+  # The inner bats starts from a clean environment, with what the tests
+  # need: bats puts its internal libexec/bats-core first in PATH, whose
+  # `bats` relies on functions exported by the outer one, which a
+  # non-bash $SHELL drops (seen on CI: "bats_readlinkf: command not
+  # found").
+  local path keep v
+  path=$(tr ':' '\n' <<<"$PATH" | grep -v '/libexec/bats-core' | paste -sd:)
+  keep=(PATH="$path" HOME="$HOME" TMPDIR="${TMPDIR:-/tmp}")
+  for v in ${!MH_@}; do keep+=("$v=${!v}"); done
+  run env SHELL=/bin/sh script -qec "$(printf '%q ' env -i "${keep[@]}" \
+    bats --tap --filter 'other widths on the file port' \
+    "$BATS_TEST_DIRNAME/files.bats")" /dev/null
   assert_success
   assert_line --partial "ok 1 other widths on the file port"
 }
