@@ -1,0 +1,64 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
+# The grading example as a Slurm job array, for real: a single-node
+# Slurm (tests/slurm-cluster: munged, slurmctld and slurmd on this
+# machine, configured in a scratch directory), the array submitted with
+# examples/batch/submit-slurm, every report checked.  Not part of make
+# check (it starts daemons as root); tests/run-all runs it.  Where Slurm
+# cannot start, the test fails with the reason.
+
+load helpers
+
+setup_file() {
+  cd "$BATS_FILE_TMPDIR" || exit 1
+  # The cluster's directory must be searchable by munged (not the 0700
+  # directory bats makes).
+  SLURM_DIR=$(mktemp -d "${TMPDIR:-/tmp}/mh-slurm.XXXXXX")
+  export SLURM_DIR
+  if SLURM_CONF=$("$MH_TESTS_SRCDIR/slurm-cluster" start "$SLURM_DIR" 2>"$BATS_FILE_TMPDIR/cluster.err"); then
+    export SLURM_CONF
+  fi
+}
+
+teardown_file() {
+  "$MH_TESTS_SRCDIR/slurm-cluster" stop "$SLURM_DIR"
+  rm -rf "$SLURM_DIR"
+}
+
+setup() {
+  require_kvm
+  [ -n "${SLURM_CONF:-}" ] || fail "Slurm did not start: $(cat "$BATS_FILE_TMPDIR/cluster.err")"
+  MH_BATCH=${MH_BATCH:-/usr/share/doc/mini-hypervisor/examples/batch}
+  cd "$BATS_TEST_TMPDIR" || exit 1
+}
+
+@test "a Slurm job array grades every guest against every input" {
+  mkdir guests inputs
+  cp "$(guest echo)" "$(guest hello)" "$(tguest page_fault)" guests/
+  printf 'alpha\n' >inputs/one.in
+  printf 'beta\ngamma\n' >inputs/two.in
+  printf 'beta\ngamma\necho: end of input after 2 lines\n' >inputs/two.expected
+  MINI_HYPERVISOR=$MH_BIN run --separate-stderr timeout 600 \
+    bash "$MH_BATCH/submit-slurm" --wait guests inputs results --timeout 60
+  assert_success
+  assert_line --regexp '^array job [0-9]+: 6 tasks$'
+  assert_line --regexp '^collect job [0-9]+$'
+  assert_line "echo.img: 2 runs, 2 halted; output 1 match, 0 differ"
+  assert_line "hello.img: 2 runs, 2 halted; output 0 match, 1 differ"
+  assert_line "page_fault.img: 2 runs, 2 guest-fault; output 0 match, 1 differ"
+  # Every task ran and wrote a report that names its image by content.
+  assert_equal "$(ls results/reports | wc -l)" 6
+  local report job
+  for report in results/reports/*.json; do
+    job=$(basename "$report" .json)
+    assert_equal "$(jq -r .schema "$report")" mini_hypervisor-report
+    assert_equal "$(jq -r '.vms[0].image.sha256' "$report")" \
+      "$(sha256sum "guests/${job%@*}" | cut -d' ' -f1)"
+  done
+  assert_equal "$(tail -n +2 results/results.csv | wc -l)" 6
+  assert_equal "$(cat results/console/echo.img@one.in.out)" \
+    "$(printf 'alpha\necho: end of input after 1 lines')"
+  # Slurm's own record: every array task ended, the faulting guest's
+  # tasks with mini_hypervisor's status for a guest failure.
+  ls results/slurm/mh-grade-*_[0-5].log >/dev/null
+}
