@@ -25,6 +25,7 @@ AM_TESTS_ENVIRONMENT = \
 	MH_TEST_GUESTS='$(abs_top_builddir)/tests/guests'; export MH_TEST_GUESTS; \
 	MH_TESTS_SRCDIR='$(abs_top_srcdir)/tests'; export MH_TESTS_SRCDIR; \
 	MH_COMPLETION='$(abs_top_srcdir)/src/mini_hypervisor.bash-completion'; export MH_COMPLETION; \
+	MH_BATCH='$(abs_top_srcdir)/examples/batch'; export MH_BATCH; \
 	G_TEST_SRCDIR='$(abs_top_srcdir)/tests/unit'; export G_TEST_SRCDIR; \
 	G_TEST_BUILDDIR='$(abs_top_builddir)/tests/unit'; export G_TEST_BUILDDIR;
 
@@ -58,14 +59,23 @@ bats_tests = \
 	tests/sandbox.bats \
 	tests/host.bats \
 	tests/hostile.bats \
-	tests/readme.bats
+	tests/readme.bats \
+	tests/batch.bats
 if HAVE_BATS
 TESTS += $(bats_tests)
 else
 check-local:
 	@echo "bats is required for make check (apt-get install bats bats-assert bats-support bats-file)" >&2; exit 1
 endif
-EXTRA_DIST += $(bats_tests) tests/helpers.bash tests/run-all tests/kvm-host
+EXTRA_DIST += $(bats_tests) tests/helpers.bash tests/run-all tests/kvm-host \
+	tests/slurm.bats tests/slurm-cluster
+
+# make check-slurm: the grading example as a Slurm job array on a
+# single-node Slurm this test starts (root; slurm-wlm and munge).  Not in
+# make check, which must not start daemons; tests/run-all runs it.
+check-slurm: all $(check_PROGRAMS)
+	@$(AM_TESTS_ENVIRONMENT) $(MH_WITH_KVM) bats --tap $(srcdir)/tests/slurm.bats
+.PHONY: check-slurm
 
 clean-local: mh-clean-kvm-host
 mh-clean-kvm-host:
