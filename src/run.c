@@ -19,6 +19,7 @@
 #include "console.h"
 #include "error.h"
 #include "fileio.h"
+#include "gdbstub.h"
 #include "input.h"
 #include "kvm.h"
 #include "loader.h"
@@ -40,6 +41,8 @@ typedef struct {
   GThread *thread;  /* NULL if it never started                      */
   GError  *error;   /* why it failed to build or to halt             */
   gint     ended;   /* atomic: its thread has finished with the VM   */
+  int      gdb_fd;  /* its gdb listening socket, or -1                */
+  char    *gdb_unlink; /* its gdb socket file, removed at the end     */
 } MhRunSlot;
 
 /* The descriptors the wait loop polls, by name. */
@@ -251,6 +254,8 @@ mh_run_new(const MhConfig *config, GError **error)
   if (!mh_kvm_open(&run->kvm, g_getenv("MINI_HYPERVISOR_KVM") ?: "/dev/kvm",
                    error))
     return NULL;
+  if (config->gdb && !mh_gdb_check_kvm(&run->kvm, error))
+    return NULL;
   if ((run->done_fd = run_eventfd(0, error)) < 0 ||
       (run->space_fd = run_eventfd(EFD_NONBLOCK, error)) < 0 ||
       (run->output_fd = run_eventfd(EFD_NONBLOCK, error)) < 0)
@@ -355,6 +360,26 @@ mh_run_start(MhRun *run)
 
     slot->run = run;
     slot->name = g_strdup_printf("vm %u (%s)", i, safe);
+    slot->gdb_fd = -1;
+    if (run->config->gdb &&
+        (run->config->gdb_vm < 0 || (guint)run->config->gdb_vm == i)) {
+      MhGdbSpec spec = {run->config->gdb_host, run->config->gdb_port,
+                        run->config->gdb_path};
+      g_autofree char *target = NULL;
+      slot->gdb_fd = mh_gdb_listen(&spec, i, run->n_slots,
+                                   run->config->gdb_vm >= 0, &target,
+                                   &slot->gdb_unlink, &slot->error);
+      if (slot->gdb_fd < 0) {
+        run->queues[i] = g_new0(MhInput, 1);
+        mh_input_init(run->queues[i], -1);
+        mh_input_abandon(run->queues[i]);
+        continue;
+      }
+      setup.gdb = TRUE;
+      setup.gdb_listen_fd = slot->gdb_fd;
+      fprintf(stderr, "%s: %s: gdb: target remote %s\n", g_get_prgname(),
+              slot->name, target);
+    }
     slot->vm = mh_vm_new(&setup, &slot->error);
     if (slot->vm == NULL) {
       /* Its input goes nowhere: a queue that is closed from the start. */
@@ -471,6 +496,8 @@ mh_run_wait(MhRun *run)
   gint64 deadline = timeout > 0 ? g_get_monotonic_time() + (gint64)(timeout * 1e6)
                                 : G_MAXINT64;
 
+  g_autofree struct pollfd *gdb_fds = g_new0(struct pollfd, run->n_slots + 1);
+
   while (run->n_running > 0) {
     struct pollfd fds[RUN_POLL_COUNT] = {
       [RUN_POLL_DONE] = {run->done_fd, POLLIN, 0},
@@ -491,8 +518,24 @@ mh_run_wait(MhRun *run)
       wait_ms = MH_DRAIN_INTERVAL_MS;
     if (run->stop != MH_STOP_NONE && (wait_ms < 0 || wait_ms > RUN_REKICK_MS))
       wait_ms = RUN_REKICK_MS;
+    /* The gdb connections of guests that run: input there is Ctrl-C
+     * (or gdb gone), which the VM's own thread reads once kicked. */
+    for (guint i = 0; i < run->n_slots; i++) {
+      MhVm *vm = run->slots[i].vm;
+      gdb_fds[i] = (struct pollfd){
+        vm != NULL && !g_atomic_int_get(&run->slots[i].ended)
+          ? mh_vm_gdb_fd(vm) : -1, POLLIN, 0};
+    }
+    /* A gdb stopping or resuming its guest changes what to watch:
+     * look again now and then. */
+    if (run->config->gdb && (wait_ms < 0 || wait_ms > RUN_REKICK_MS))
+      wait_ms = RUN_REKICK_MS;
     if (poll(fds, RUN_POLL_COUNT, wait_ms) < 0 && errno != EINTR)
       break;
+    if (run->config->gdb && poll(gdb_fds, run->n_slots, 0) > 0)
+      for (guint i = 0; i < run->n_slots; i++)
+        if (gdb_fds[i].revents != 0)
+          mh_vm_gdb_interrupt(run->slots[i].vm);
 
     if (fds[RUN_POLL_DONE].revents & POLLIN) {
       guint64 ended = run_drain_eventfd(run->done_fd);
@@ -613,6 +656,10 @@ mh_run_free(MhRun *run)
     g_clear_pointer(&slot->vm, mh_vm_free);
     g_clear_error(&slot->error);
     g_free(slot->name);
+    mh_fd_close(slot->gdb_fd);
+    if (slot->gdb_unlink != NULL)
+      unlink(slot->gdb_unlink);
+    g_free(slot->gdb_unlink);
   }
   if (run->routing)
     mh_router_clear(&run->router);
