@@ -451,6 +451,16 @@ mh_cli_parse(int argc, char **argv, MhConfig *config, gboolean *exit_now,
                 config->gdb_vm, g_strv_length(config->guests) - 1);
     goto fail;
   }
+  if (config->gdb && config->gdb_path == NULL && config->gdb_vm < 0 &&
+      config->gdb_port != 0 &&
+      config->gdb_port + g_strv_length(config->guests) - 1 > 65535) {
+    g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
+                "--gdb port %u: VM %u would listen on port %u, past 65535 "
+                "(VM N listens on PORT+N)", config->gdb_port,
+                g_strv_length(config->guests) - 1,
+                config->gdb_port + g_strv_length(config->guests) - 1);
+    goto fail;
+  }
   if (config->files == NULL)
     config->files = g_new0(char *, 1);
   if (config->output_dir == NULL)

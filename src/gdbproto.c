@@ -548,6 +548,17 @@ mh_gdbproto_handle(const MhGdbTargetOps *ops, gpointer target,
       break;
     }
     return data[0] == 'c' ? MH_GDB_ACT_CONTINUE : MH_GDB_ACT_STEP;
+  case 'C':
+  case 'S': {
+    /* With a signal: the guest has no signals to take it, as with a
+     * fault the hypervisor caught; resume without it. */
+    guint64 sig;
+    if (!args_hex(&a, 0, &sig) || sig > 0xff) {
+      reply_error(reply, 1);
+      break;
+    }
+    return data[0] == 'C' ? MH_GDB_ACT_CONTINUE : MH_GDB_ACT_STEP;
+  }
   case 'k':
     return MH_GDB_ACT_KILL;
   case 'D':

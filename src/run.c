@@ -84,6 +84,11 @@ struct MhRun {
   MhRouter        router;
   gboolean        routing;
 
+  int            *gdb_fds;    /* per VM: its gdb socket until its slot
+                                 takes it, or -1 (NULL without --gdb)   */
+  GStrv           gdb_targets; /* per VM: "target remote" argument      */
+  GStrv           gdb_unlink; /* per VM: socket file to remove, or NULL */
+
   MhStopReason    stop;       /* the first reason the run was stopped   */
   int             stop_signal;
 };
@@ -199,6 +204,39 @@ run_warn(const char *fmt, ...)
   fprintf(stderr, "%s: warning: %s\n", g_get_prgname(), message);
 }
 
+/* Opens the gdb sockets of the VMs that gdb debugs, before any VM
+ * exists: a port that cannot be had fails the run, not one VM (which
+ * would leave the others waiting for a debugger). */
+static gboolean
+run_gdb_listen(MhRun *run, GError **error)
+{
+  const MhConfig *c = run->config;
+  guint n = run->machine.vm_count;
+  MhGdbSpec spec = {c->gdb_host, c->gdb_port, c->gdb_path};
+
+  if (!mh_gdb_check_kvm(&run->kvm, error))
+    return FALSE;
+  run->gdb_fds = g_new(int, n);
+  run->gdb_targets = g_new0(char *, n + 1);
+  run->gdb_unlink = g_new0(char *, n + 1);
+  for (guint i = 0; i < n; i++)
+    run->gdb_fds[i] = -1;
+  for (guint i = 0; i < n; i++) {
+    if (c->gdb_vm >= 0 && (guint)c->gdb_vm != i) {
+      run->gdb_targets[i] = g_strdup("");
+      continue;
+    }
+    run->gdb_fds[i] = mh_gdb_listen(&spec, i, n, c->gdb_vm >= 0,
+                                    &run->gdb_targets[i], &run->gdb_unlink[i],
+                                    error);
+    if (run->gdb_fds[i] < 0) {
+      run->gdb_targets[i] = g_strdup("");
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
 static int
 run_eventfd(int flags, GError **error)
 {
@@ -254,7 +292,7 @@ mh_run_new(const MhConfig *config, GError **error)
   if (!mh_kvm_open(&run->kvm, g_getenv("MINI_HYPERVISOR_KVM") ?: "/dev/kvm",
                    error))
     return NULL;
-  if (config->gdb && !mh_gdb_check_kvm(&run->kvm, error))
+  if (config->gdb && !run_gdb_listen(run, error))
     return NULL;
   if ((run->done_fd = run_eventfd(0, error)) < 0 ||
       (run->space_fd = run_eventfd(EFD_NONBLOCK, error)) < 0 ||
@@ -360,25 +398,14 @@ mh_run_start(MhRun *run)
 
     slot->run = run;
     slot->name = g_strdup_printf("vm %u (%s)", i, safe);
-    slot->gdb_fd = -1;
-    if (run->config->gdb &&
-        (run->config->gdb_vm < 0 || (guint)run->config->gdb_vm == i)) {
-      MhGdbSpec spec = {run->config->gdb_host, run->config->gdb_port,
-                        run->config->gdb_path};
-      g_autofree char *target = NULL;
-      slot->gdb_fd = mh_gdb_listen(&spec, i, run->n_slots,
-                                   run->config->gdb_vm >= 0, &target,
-                                   &slot->gdb_unlink, &slot->error);
-      if (slot->gdb_fd < 0) {
-        run->queues[i] = g_new0(MhInput, 1);
-        mh_input_init(run->queues[i], -1);
-        mh_input_abandon(run->queues[i]);
-        continue;
-      }
+    slot->gdb_fd = run->gdb_fds != NULL ? run->gdb_fds[i] : -1;
+    if (slot->gdb_fd >= 0) {
+      run->gdb_fds[i] = -1; /* the slot's now */
+      slot->gdb_unlink = g_steal_pointer(&run->gdb_unlink[i]);
       setup.gdb = TRUE;
       setup.gdb_listen_fd = slot->gdb_fd;
       fprintf(stderr, "%s: %s: gdb: target remote %s\n", g_get_prgname(),
-              slot->name, target);
+              slot->name, run->gdb_targets[i]);
     }
     slot->vm = mh_vm_new(&setup, &slot->error);
     if (slot->vm == NULL) {
@@ -661,6 +688,17 @@ mh_run_free(MhRun *run)
       unlink(slot->gdb_unlink);
     g_free(slot->gdb_unlink);
   }
+  for (guint i = 0; run->gdb_fds != NULL && i < run->machine.vm_count; i++) {
+    mh_fd_close(run->gdb_fds[i]);
+    if (run->gdb_unlink[i] != NULL)
+      unlink(run->gdb_unlink[i]);
+  }
+  g_free(run->gdb_fds);
+  g_strfreev(run->gdb_targets);
+  /* (a GStrv with holes: free each entry, then the array) */
+  for (guint i = 0; run->gdb_unlink != NULL && i < run->machine.vm_count; i++)
+    g_free(run->gdb_unlink[i]);
+  g_free(run->gdb_unlink);
   if (run->routing)
     mh_router_clear(&run->router);
   g_free(run->queues);

@@ -338,6 +338,13 @@ test_actions(void)
   ask(&f, r, "c1000", &act);
   g_assert_cmpint(act, ==, MH_GDB_ACT_NONE);
   g_assert_cmpstr(r->str, ==, "E01");
+  ask(&f, r, "C0b", &act);
+  g_assert_cmpint(act, ==, MH_GDB_ACT_CONTINUE);
+  ask(&f, r, "S05", &act);
+  g_assert_cmpint(act, ==, MH_GDB_ACT_STEP);
+  ask(&f, r, "C0b;1000", &act);
+  g_assert_cmpint(act, ==, MH_GDB_ACT_NONE);
+  g_assert_cmpstr(r->str, ==, "E01");
   ask(&f, r, "D", &act);
   g_assert_cmpint(act, ==, MH_GDB_ACT_DETACH);
   g_assert_cmpstr(r->str, ==, "OK");
