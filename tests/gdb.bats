@@ -39,7 +39,8 @@ start_vm() {
     fail "the VM did not listen: $(cat vm.err)"
   mapfile -t PORTS < <(sed -n 's/.*: gdb: target remote [^:]*:\([0-9]*\)$/\1/p' vm.err)
   # The hypervisor itself (VM_PID is timeout's).
-  HV_PID=$(pgrep -P "$VM_PID")
+  HV_PID=$(cat "/proc/$VM_PID/task/$VM_PID/children")
+  HV_PID=${HV_PID% }
 }
 
 # run_gdb OUT PORT ELF COMMAND...: gdb in batch mode, connected to PORT,
@@ -234,7 +235,7 @@ probe_debug_registers() {
   # Ctrl-C to gdb itself (not through timeout(1), which would pass it
   # on to gdb's whole process group: a second Ctrl-C, which gdb takes for
   # "the target is not responding").
-  kill -INT "$(pgrep -P "$gdb_pid")"
+  kill -INT $(cat "/proc/$gdb_pid/task/$gdb_pid/children")
   wait "$gdb_pid" || true
   wait_vm
   cat gdb.out
