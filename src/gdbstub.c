@@ -490,9 +490,9 @@ static const MhGdbTargetOps gdb_ops = {
   .remove_bp = gdb_remove_bp,
 };
 
-/* Reads what gdb sent; feeds it to the packet reader one byte at a time
- * through @on_byte's caller.  Returns the bytes read, 0 at the end of
- * the connection, -1 on an error (a stop request included). */
+/* Reads what gdb sent, waiting for it.  Returns the bytes read, 0 at the
+ * end of the connection, -1 on an error or when the VM is told to stop
+ * (the kick interrupts the read). */
 static ssize_t
 gdb_read(MhVm *vm, guint8 *buf, gsize size)
 {
