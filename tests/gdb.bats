@@ -389,7 +389,7 @@ probe_debug_registers() {
   assert_output --partial 'value 5'
 }
 
-@test "gdb: a guest fault stops in gdb with SIGSEGV at the faulting instruction, then the VM fails as before" {
+@test "gdb: a guest fault stops in gdb (SIGSEGV, SIGILL) at the faulting instruction, then the VM fails as before" {
   local elf=$MH_TEST_GUESTS/page_fault.elf
   start_vm --gdb tcp::0 -g "$(tguest page_fault)"
   run_gdb gdb.out "${PORTS[0]}" "$elf" 'continue' 'info registers rip' \
@@ -408,6 +408,22 @@ probe_debug_registers() {
   assert_output --partial 'Program terminated with signal'
   run cat vm.err
   assert_output --partial 'page fault (#PF)'
+
+  # An invalid opcode: SIGILL, on the ud2 at 0; continuing ends the VM
+  # with today's diagnosis (the guest cannot go on past it).
+  start_vm --gdb tcp::0 -g "$(tguest ud2)"
+  run_gdb gdb.out "${PORTS[0]}" "$MH_TEST_GUESTS/ud2.elf" 'continue' \
+    'info registers rip' 'continue'
+  wait_vm
+  cat gdb.out vm.err
+  assert_equal "$VM_STATUS" 1
+  run cat gdb.out
+  assert_output --partial 'Program received signal SIGILL, Illegal instruction.'
+  assert_output --regexp $'\nrip +0x0 +0x0 <_start>\n'
+  run cat vm.out
+  refute_output --partial 'continued'
+  run cat vm.err
+  assert_output --partial 'invalid opcode (#UD) at RIP 0x0'
 }
 
 @test "gdb: hostile packets get a NAK or an error reply, never a crash" {
