@@ -605,13 +605,17 @@ mh_gdb_poll(MhVm *vm, GError **error)
   gboolean interrupt = FALSE;
   guint8 buf[256];
 
-  if (g == NULL || !g->attached ||
-      !g_atomic_int_compare_and_exchange(&g->kicked, 1, 0))
+  if (g == NULL || !g_atomic_int_compare_and_exchange(&g->kicked, 1, 0))
     return TRUE;
   /* The main thread set immediate_exit to make sure KVM_RUN returned;
-   * a stop request sets it again after setting vm->stop. */
+   * a stop request sets it again after setting vm->stop.  Cleared even
+   * when gdb has gone meanwhile (the main thread may have seen gdb's
+   * last packets while this thread was answering them): left set, it
+   * would make every KVM_RUN return at once. */
   if (g_atomic_int_get(&vm->stop) == MH_STOP_NONE)
     __atomic_store_n(&vm->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
+  if (!g->attached)
+    return TRUE;
   for (;;) {
     struct pollfd p = {g->fd, POLLIN, 0};
     ssize_t n;

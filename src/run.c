@@ -545,20 +545,19 @@ mh_run_wait(MhRun *run)
       wait_ms = MH_DRAIN_INTERVAL_MS;
     if (run->stop != MH_STOP_NONE && (wait_ms < 0 || wait_ms > RUN_REKICK_MS))
       wait_ms = RUN_REKICK_MS;
+    /* gdb connections are looked at now and then (below). */
+    if (run->config->gdb && (wait_ms < 0 || wait_ms > RUN_REKICK_MS))
+      wait_ms = RUN_REKICK_MS;
+    if (poll(fds, RUN_POLL_COUNT, wait_ms) < 0 && errno != EINTR)
+      break;
     /* The gdb connections of guests that run: input there is Ctrl-C
      * (or gdb gone), which the VM's own thread reads once kicked. */
-    for (guint i = 0; i < run->n_slots; i++) {
+    for (guint i = 0; run->config->gdb && i < run->n_slots; i++) {
       MhVm *vm = run->slots[i].vm;
       gdb_fds[i] = (struct pollfd){
         vm != NULL && !g_atomic_int_get(&run->slots[i].ended)
           ? mh_vm_gdb_fd(vm) : -1, POLLIN, 0};
     }
-    /* A gdb stopping or resuming its guest changes what to watch:
-     * look again now and then. */
-    if (run->config->gdb && (wait_ms < 0 || wait_ms > RUN_REKICK_MS))
-      wait_ms = RUN_REKICK_MS;
-    if (poll(fds, RUN_POLL_COUNT, wait_ms) < 0 && errno != EINTR)
-      break;
     if (run->config->gdb && poll(gdb_fds, run->n_slots, 0) > 0)
       for (guint i = 0; i < run->n_slots; i++)
         if (gdb_fds[i].revents != 0)

@@ -361,7 +361,7 @@ probe_debug_registers() {
   run_gdb gdb.out "${PORTS[0]}" "$ELF" 'break gdb_tick' 'continue' \
     'print *(long *)&gdb_counter' 'detach'
   wait_vm
-  cat gdb.out
+  cat gdb.out vm.out vm.err
   no_gdb_warnings gdb.out
   assert_equal "$VM_STATUS" 0
   run cat gdb.out
