@@ -46,7 +46,7 @@ FUZZ_CFLAGS = -g -O1 -fno-omit-frame-pointer $(FUZZ_SANITIZE) $(WARN_CFLAGS) \
 FUZZ_LIBS = $(GLIB_LIBS) $(LIBS)
 FUZZ_SECONDS = 20
 
-fuzz_harnesses = bytechannel blockreq linebuf cli loader router
+fuzz_harnesses = bytechannel blockreq linebuf cli loader router gdbpacket
 fuzz_programs = $(fuzz_harnesses:%=fuzz/fuzz_%)
 
 # Each harness and the src/ files it needs (listed in full, so make
@@ -75,6 +75,10 @@ fuzz/fuzz_router: $(srcdir)/fuzz/fuzz_router.c $(srcdir)/src/input.c \
 		$(fuzz_deps)
 	$(fuzz_link)
 
+fuzz/fuzz_gdbpacket: $(srcdir)/fuzz/fuzz_gdbpacket.c $(srcdir)/src/gdbproto.c \
+		$(fuzz_deps)
+	$(fuzz_link)
+
 fuzz: $(fuzz_programs)
 
 # Runs each harness for FUZZ_SECONDS on a scratch copy of its seed corpus
@@ -100,5 +104,6 @@ fuzz-clean-local:
 
 EXTRA_DIST += fuzz/fuzz-common.h fuzz/fuzz_bytechannel.c fuzz/fuzz_blockreq.c \
 	fuzz/fuzz_linebuf.c fuzz/fuzz_cli.c fuzz/fuzz_loader.c fuzz/fuzz_router.c \
+	fuzz/fuzz_gdbpacket.c \
 	fuzz/run-fuzzers fuzz/valgrind-check \
 	fuzz/corpus

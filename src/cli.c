@@ -170,6 +170,40 @@ mh_cli_parse_sandbox(const char *text, MhSandboxMode *mode, GError **error)
   return FALSE;
 }
 
+gboolean
+mh_cli_parse_gdb(const char *text, MhConfig *config, GError **error)
+{
+  const char *colon;
+  guint64 port;
+
+  g_clear_pointer(&config->gdb_host, g_free);
+  g_clear_pointer(&config->gdb_path, g_free);
+  if (g_str_has_prefix(text, "unix:") && text[5] != '\0') {
+    config->gdb_path = g_strdup(text + 5);
+    config->gdb = TRUE;
+    return TRUE;
+  }
+  /* tcp:HOST:PORT, the host maybe empty or in brackets (IPv6). */
+  colon = strrchr(text, ':');
+  if (g_str_has_prefix(text, "tcp:") && colon != NULL && colon > text + 3 &&
+      g_ascii_string_to_unsigned(colon + 1, 10, 0, 65535, &port, NULL)) {
+    const char *host = text + 4;
+    gsize len = (gsize)(colon - host);
+    if (len >= 2 && host[0] == '[' && host[len - 1] == ']') {
+      host++;
+      len -= 2;
+    }
+    config->gdb_host = len > 0 ? g_strndup(host, len) : NULL;
+    config->gdb_port = (guint)port;
+    config->gdb = TRUE;
+    return TRUE;
+  }
+  g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
+              "invalid --gdb value '%s': must be tcp:[HOST]:PORT or "
+              "unix:PATH", text);
+  return FALSE;
+}
+
 /* The options that take one or more values: "-g a b c". */
 static const char *
 cli_multi_option(const char *arg)
@@ -258,6 +292,19 @@ cli_on_value(const char *name, const char *value, gpointer data,
     return mh_cli_parse_quota(value, &c->quota, error);
   if (strcmp(long_name, "sandbox") == 0)
     return mh_cli_parse_sandbox(value, &c->sandbox, error);
+  if (strcmp(long_name, "gdb") == 0)
+    return mh_cli_parse_gdb(value, c, error);
+  if (strcmp(long_name, "gdb-vm") == 0) {
+    guint64 n;
+    if (g_ascii_string_to_unsigned(value, 10, 0, G_MAXINT, &n, NULL)) {
+      c->gdb_vm = (gint)n;
+      return TRUE;
+    }
+    g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
+                "invalid --gdb-vm value '%s': must be a VM number from 0",
+                value);
+    return FALSE;
+  }
   g_assert(strcmp(long_name, "timeout") == 0);
   return mh_cli_parse_timeout(value, &c->timeout, error);
 }
@@ -317,6 +364,17 @@ mh_cli_parse(int argc, char **argv, MhConfig *config, gboolean *exit_now,
     {"timeout", 0, G_OPTION_FLAG_FILENAME, G_OPTION_ARG_CALLBACK,
      (gpointer)cli_on_value,
      "Stop VMs still running after SECONDS (they count as failed)", "SECONDS"},
+    {"gdb", 0, G_OPTION_FLAG_FILENAME, G_OPTION_ARG_CALLBACK,
+     (gpointer)cli_on_value,
+     "Wait for gdb on tcp:[HOST]:PORT (loopback unless HOST is given) or "
+     "unix:PATH; VM N listens on PORT+N (PATH.N)", "DEV"},
+    {"gdb-vm", 0, G_OPTION_FLAG_FILENAME, G_OPTION_ARG_CALLBACK,
+     (gpointer)cli_on_value,
+     "Debug only VM N, on PORT (PATH) itself", "N"},
+    {"gdb-default", 's', 0, G_OPTION_ARG_NONE, &config->gdb_default,
+     "Shorthand for --gdb tcp::1234", NULL},
+    {"gdb-wait", 'S', 0, G_OPTION_ARG_NONE, &config->gdb_wait,
+     "Do not run the guest until gdb continues it (with --gdb or -s)", NULL},
     {"verbose", 'v', 0, G_OPTION_ARG_NONE, &config->verbose,
      "Describe the machine built and print exit statistics", NULL},
     {"version", 'V', 0, G_OPTION_ARG_NONE, &config->version,
@@ -330,6 +388,7 @@ mh_cli_parse(int argc, char **argv, MhConfig *config, gboolean *exit_now,
   config->max_open = MH_DEFAULT_MAX_OPEN;
   config->quota = MH_DEFAULT_QUOTA;
   config->sandbox = MH_SANDBOX_ON;
+  config->gdb_vm = -1;
   *exit_now = FALSE;
 
   context = g_option_context_new("- run tiny 64-bit guests on KVM");
@@ -371,6 +430,37 @@ mh_cli_parse(int argc, char **argv, MhConfig *config, gboolean *exit_now,
                         "no guest image given: use -g/--guest IMAGE...");
     goto fail;
   }
+  if (config->gdb_default && !config->gdb) {
+    config->gdb = TRUE;
+    config->gdb_port = 1234;
+  }
+  if (config->gdb_wait && !config->gdb) {
+    g_set_error_literal(error, MH_ERROR, MH_ERROR_USAGE,
+                        "-S waits for gdb: give -s or --gdb too");
+    goto fail;
+  }
+  if (config->gdb_vm >= 0 && !config->gdb) {
+    g_set_error_literal(error, MH_ERROR, MH_ERROR_USAGE,
+                        "--gdb-vm picks the VM gdb debugs: give -s or --gdb "
+                        "too");
+    goto fail;
+  }
+  if (config->gdb_vm >= (gint)g_strv_length(config->guests)) {
+    g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
+                "invalid --gdb-vm value '%d': there are VMs 0 to %u only",
+                config->gdb_vm, g_strv_length(config->guests) - 1);
+    goto fail;
+  }
+  if (config->gdb && config->gdb_path == NULL && config->gdb_vm < 0 &&
+      config->gdb_port != 0 &&
+      config->gdb_port + g_strv_length(config->guests) - 1 > 65535) {
+    g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
+                "--gdb port %u: VM %u would listen on port %u, past 65535 "
+                "(VM N listens on PORT+N)", config->gdb_port,
+                g_strv_length(config->guests) - 1,
+                config->gdb_port + g_strv_length(config->guests) - 1);
+    goto fail;
+  }
   if (config->files == NULL)
     config->files = g_new0(char *, 1);
   if (config->output_dir == NULL)
@@ -393,4 +483,6 @@ mh_cli_clear(MhConfig *config)
   g_clear_pointer(&config->guests, g_strfreev);
   g_clear_pointer(&config->files, g_strfreev);
   g_clear_pointer(&config->output_dir, g_free);
+  g_clear_pointer(&config->gdb_host, g_free);
+  g_clear_pointer(&config->gdb_path, g_free);
 }

@@ -24,6 +24,14 @@ typedef struct {
   guint    max_open;   /* --max-open: open files per VM                */
   guint64  quota;      /* --quota: bytes a VM may write                */
   MhSandboxMode sandbox; /* --sandbox: on, off or strict             */
+  /* The gdb stub (-s, -S, --gdb, --gdb-vm): */
+  gboolean gdb;        /* a VM waits for gdb                          */
+  char    *gdb_host;   /* tcp: host to listen on, NULL for loopback   */
+  guint    gdb_port;   /* tcp: port of VM 0 (VM N: port + N)          */
+  char    *gdb_path;   /* unix: socket path instead of tcp, or NULL   */
+  gint     gdb_vm;     /* --gdb-vm: the one VM debugged, or -1 (all)  */
+  gboolean gdb_wait;   /* -S                                          */
+  gboolean gdb_default; /* -s                                         */
 } MhConfig;
 
 #define MH_DEFAULT_OUTPUT_DIR "mini_hypervisor.out"
@@ -46,6 +54,8 @@ gboolean mh_cli_parse_max_open(const char *text, guint *n, GError **error);
 gboolean mh_cli_parse_quota(const char *text, guint64 *bytes, GError **error);
 gboolean mh_cli_parse_sandbox(const char *text, MhSandboxMode *mode,
                               GError **error);
+/* --gdb tcp:[HOST]:PORT or unix:PATH, into config's gdb_* fields. */
+gboolean mh_cli_parse_gdb(const char *text, MhConfig *config, GError **error);
 /* Rewrites "-g a b c" into "-g a -g b -g c" (likewise -f/--file). */
 GStrv    mh_cli_expand_multi(int argc, char **argv);
 

@@ -9,6 +9,8 @@ src_libmh_a_SOURCES = \
 	src/fileio.c src/fileio.h \
 	src/fileport.c src/fileport.h \
 	src/fileproto.c src/fileproto.h \
+	src/gdbproto.c src/gdbproto.h \
+	src/gdbstub.c src/gdbstub.h \
 	src/cli.c src/cli.h \
 	src/console.c src/console.h \
 	src/guestmem.c src/guestmem.h \

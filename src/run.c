@@ -19,6 +19,7 @@
 #include "console.h"
 #include "error.h"
 #include "fileio.h"
+#include "gdbstub.h"
 #include "input.h"
 #include "kvm.h"
 #include "loader.h"
@@ -40,6 +41,8 @@ typedef struct {
   GThread *thread;  /* NULL if it never started                      */
   GError  *error;   /* why it failed to build or to halt             */
   gint     ended;   /* atomic: its thread has finished with the VM   */
+  int      gdb_fd;  /* its gdb listening socket, or -1                */
+  char    *gdb_unlink; /* its gdb socket file, removed at the end     */
 } MhRunSlot;
 
 /* The descriptors the wait loop polls, by name. */
@@ -80,6 +83,11 @@ struct MhRun {
   MhInput       **queues;     /* one per slot, for the router           */
   MhRouter        router;
   gboolean        routing;
+
+  int            *gdb_fds;    /* per VM: its gdb socket until its slot
+                                 takes it, or -1 (NULL without --gdb)   */
+  GStrv           gdb_targets; /* per VM: "target remote" argument      */
+  GStrv           gdb_unlink; /* per VM: socket file to remove, or NULL */
 
   MhStopReason    stop;       /* the first reason the run was stopped   */
   int             stop_signal;
@@ -196,6 +204,39 @@ run_warn(const char *fmt, ...)
   fprintf(stderr, "%s: warning: %s\n", g_get_prgname(), message);
 }
 
+/* Opens the gdb sockets of the VMs that gdb debugs, before any VM
+ * exists: a port that cannot be had fails the run, not one VM (which
+ * would leave the others waiting for a debugger). */
+static gboolean
+run_gdb_listen(MhRun *run, GError **error)
+{
+  const MhConfig *c = run->config;
+  guint n = run->machine.vm_count;
+  MhGdbSpec spec = {c->gdb_host, c->gdb_port, c->gdb_path};
+
+  if (!mh_gdb_check_kvm(&run->kvm, error))
+    return FALSE;
+  run->gdb_fds = g_new(int, n);
+  run->gdb_targets = g_new0(char *, n + 1);
+  run->gdb_unlink = g_new0(char *, n + 1);
+  for (guint i = 0; i < n; i++)
+    run->gdb_fds[i] = -1;
+  for (guint i = 0; i < n; i++) {
+    if (c->gdb_vm >= 0 && (guint)c->gdb_vm != i) {
+      run->gdb_targets[i] = g_strdup("");
+      continue;
+    }
+    run->gdb_fds[i] = mh_gdb_listen(&spec, i, n, c->gdb_vm >= 0,
+                                    &run->gdb_targets[i], &run->gdb_unlink[i],
+                                    error);
+    if (run->gdb_fds[i] < 0) {
+      run->gdb_targets[i] = g_strdup("");
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
 static int
 run_eventfd(int flags, GError **error)
 {
@@ -250,6 +291,8 @@ mh_run_new(const MhConfig *config, GError **error)
     return NULL;
   if (!mh_kvm_open(&run->kvm, g_getenv("MINI_HYPERVISOR_KVM") ?: "/dev/kvm",
                    error))
+    return NULL;
+  if (config->gdb && !run_gdb_listen(run, error))
     return NULL;
   if ((run->done_fd = run_eventfd(0, error)) < 0 ||
       (run->space_fd = run_eventfd(EFD_NONBLOCK, error)) < 0 ||
@@ -355,6 +398,15 @@ mh_run_start(MhRun *run)
 
     slot->run = run;
     slot->name = g_strdup_printf("vm %u (%s)", i, safe);
+    slot->gdb_fd = run->gdb_fds != NULL ? run->gdb_fds[i] : -1;
+    if (slot->gdb_fd >= 0) {
+      run->gdb_fds[i] = -1; /* the slot's now */
+      slot->gdb_unlink = g_steal_pointer(&run->gdb_unlink[i]);
+      setup.gdb = TRUE;
+      setup.gdb_listen_fd = slot->gdb_fd;
+      fprintf(stderr, "%s: %s: gdb: target remote %s\n", g_get_prgname(),
+              slot->name, run->gdb_targets[i]);
+    }
     slot->vm = mh_vm_new(&setup, &slot->error);
     if (slot->vm == NULL) {
       /* Its input goes nowhere: a queue that is closed from the start. */
@@ -471,6 +523,8 @@ mh_run_wait(MhRun *run)
   gint64 deadline = timeout > 0 ? g_get_monotonic_time() + (gint64)(timeout * 1e6)
                                 : G_MAXINT64;
 
+  g_autofree struct pollfd *gdb_fds = g_new0(struct pollfd, run->n_slots + 1);
+
   while (run->n_running > 0) {
     struct pollfd fds[RUN_POLL_COUNT] = {
       [RUN_POLL_DONE] = {run->done_fd, POLLIN, 0},
@@ -491,8 +545,23 @@ mh_run_wait(MhRun *run)
       wait_ms = MH_DRAIN_INTERVAL_MS;
     if (run->stop != MH_STOP_NONE && (wait_ms < 0 || wait_ms > RUN_REKICK_MS))
       wait_ms = RUN_REKICK_MS;
+    /* gdb connections are looked at now and then (below). */
+    if (run->config->gdb && (wait_ms < 0 || wait_ms > RUN_REKICK_MS))
+      wait_ms = RUN_REKICK_MS;
     if (poll(fds, RUN_POLL_COUNT, wait_ms) < 0 && errno != EINTR)
       break;
+    /* The gdb connections of guests that run: input there is Ctrl-C
+     * (or gdb gone), which the VM's own thread reads once kicked. */
+    for (guint i = 0; run->config->gdb && i < run->n_slots; i++) {
+      MhVm *vm = run->slots[i].vm;
+      gdb_fds[i] = (struct pollfd){
+        vm != NULL && !g_atomic_int_get(&run->slots[i].ended)
+          ? mh_vm_gdb_fd(vm) : -1, POLLIN, 0};
+    }
+    if (run->config->gdb && poll(gdb_fds, run->n_slots, 0) > 0)
+      for (guint i = 0; i < run->n_slots; i++)
+        if (gdb_fds[i].revents != 0)
+          mh_vm_gdb_interrupt(run->slots[i].vm);
 
     if (fds[RUN_POLL_DONE].revents & POLLIN) {
       guint64 ended = run_drain_eventfd(run->done_fd);
@@ -613,7 +682,22 @@ mh_run_free(MhRun *run)
     g_clear_pointer(&slot->vm, mh_vm_free);
     g_clear_error(&slot->error);
     g_free(slot->name);
+    mh_fd_close(slot->gdb_fd);
+    if (slot->gdb_unlink != NULL)
+      unlink(slot->gdb_unlink);
+    g_free(slot->gdb_unlink);
   }
+  for (guint i = 0; run->gdb_fds != NULL && i < run->machine.vm_count; i++) {
+    mh_fd_close(run->gdb_fds[i]);
+    if (run->gdb_unlink[i] != NULL)
+      unlink(run->gdb_unlink[i]);
+  }
+  g_free(run->gdb_fds);
+  g_strfreev(run->gdb_targets);
+  /* (a GStrv with holes: free each entry, then the array) */
+  for (guint i = 0; run->gdb_unlink != NULL && i < run->machine.vm_count; i++)
+    g_free(run->gdb_unlink[i]);
+  g_free(run->gdb_unlink);
   if (run->routing)
     mh_router_clear(&run->router);
   g_free(run->queues);

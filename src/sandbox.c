@@ -131,10 +131,14 @@ static const char *const sandbox_allowed[] = {
 static const int sandbox_fcntl_cmds[] = {F_GETFD, F_GETFL};
 
 static gboolean
-sandbox_seccomp(int vm_fd, int vcpu_fd, GError **error)
+sandbox_seccomp(int vm_fd, int vcpu_fd, gboolean debug, GError **error)
 {
-  /* The vCPU loop's only ioctls, and only on its own vCPU... */
-  static const unsigned long ioctls[] = {KVM_RUN, KVM_GET_REGS, KVM_GET_SREGS};
+  /* The vCPU loop's only ioctls, and only on its own vCPU (the last
+   * three only for a gdb stub, gdbstub.h)... */
+  static const unsigned long ioctls[] = {KVM_RUN, KVM_GET_REGS, KVM_GET_SREGS,
+                                         KVM_SET_GUEST_DEBUG, KVM_SET_REGS,
+                                         KVM_TRANSLATE};
+  gsize n_ioctls = debug ? G_N_ELEMENTS(ioctls) : 3;
   scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
   int rc = ctx == NULL ? -ENOMEM : 0;
 
@@ -156,7 +160,7 @@ sandbox_seccomp(int vm_fd, int vcpu_fd, GError **error)
     rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1,
                           SCMP_A1(SCMP_CMP_EQ,
                                   (scmp_datum_t)sandbox_fcntl_cmds[i]));
-  for (gsize i = 0; rc == 0 && i < G_N_ELEMENTS(ioctls); i++)
+  for (gsize i = 0; rc == 0 && i < n_ioctls; i++)
     rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 2,
                           SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)vcpu_fd),
                           SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)ioctls[i]));
@@ -235,7 +239,7 @@ static gboolean
 sandbox_own_fds(const MhSandboxFds *fds, GError **error)
 {
   g_autoptr(GArray) keep = g_array_new(FALSE, FALSE, sizeof(int));
-  const int mine[] = {fds->vm_dir_fd, fds->vm_fd, fds->vcpu_fd};
+  const int mine[] = {fds->vm_dir_fd, fds->vm_fd, fds->vcpu_fd, fds->gdb_fd};
   unsigned int from = 0;
   guint n = 0;
 
@@ -286,7 +290,7 @@ mh_sandbox_enter(const MhSandbox *sb, const MhSandboxFds *fds, GError **error)
     return mh_throw_errno(error, MH_ERROR_HOST, "PR_SET_NO_NEW_PRIVS");
   if (sb->landlock_abi > 0 && !sandbox_landlock(sb, fds->vm_dir_fd, error))
     return FALSE;
-  return sandbox_seccomp(fds->vm_fd, fds->vcpu_fd, error);
+  return sandbox_seccomp(fds->vm_fd, fds->vcpu_fd, fds->gdb_fd >= 0, error);
 }
 
 char *

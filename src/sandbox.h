@@ -64,6 +64,10 @@ typedef struct {
   int        vcpu_fd;   /* its vCPU: KVM_RUN, KVM_GET_REGS, KVM_GET_SREGS */
   const int *keep;      /* the others it uses; -1 entries are ignored  */
   gsize      n_keep;
+  int        gdb_fd;    /* its gdb connection (read, write, poll), or -1;
+                           if set, the vCPU also takes the debugger's
+                           ioctls (KVM_SET_GUEST_DEBUG, KVM_SET_REGS,
+                           KVM_TRANSLATE)                             */
 } MhSandboxFds;
 
 /* In a vCPU thread, before its guest runs: confines this thread (see

@@ -120,6 +120,12 @@ vcpu_on_exception(MhVm *vm, guint vector, GError **error)
     return FALSE;
   }
   ex.cr2 = sregs.cr2;
+  switch (mh_gdb_on_fault(vm, &ex, &regs, error)) {
+  case 1:
+    return TRUE; /* one of gdb's breakpoints: the guest goes on */
+  case -1:
+    return FALSE;
+  }
   what = mh_x86_describe_exception(&ex, vm->ram.size);
   g_set_error_literal(error, MH_ERROR, MH_ERROR_GUEST, what);
   return FALSE;
@@ -285,8 +291,11 @@ mh_vcpu_loop(MhVm *vm, GError **error)
     if (ioctl(vm->vcpu_fd, KVM_RUN, 0) < 0) {
       int err = errno;
       mh_vm_drain(vm);
-      if (err == EINTR || err == EAGAIN)
+      if (err == EINTR || err == EAGAIN) {
+        if (!mh_gdb_poll(vm, error))
+          break;
         continue;
+      }
       mh_throw_errnum(error, MH_ERROR_HOST, err, "KVM_RUN");
       break;
     }
@@ -324,10 +333,23 @@ mh_vcpu_loop(MhVm *vm, GError **error)
                   G_GINT64_MODIFIER "x",
                   (guint64)run->fail_entry.hardware_entry_failure_reason);
       break;
-    case KVM_EXIT_INTERNAL_ERROR:
-      vcpu_on_internal_error(vm, error);
+    case KVM_EXIT_INTERNAL_ERROR: {
+      int bp = mh_gdb_on_unemulated(vm, error);
+      if (bp > 0)
+        continue;
+      if (bp == 0)
+        vcpu_on_internal_error(vm, error);
       break;
+    }
     case KVM_EXIT_INTR:
+      if (!mh_gdb_poll(vm, error))
+        break;
+      continue;
+    case KVM_EXIT_DEBUG:
+      /* Only with gdb attached (KVM_SET_GUEST_DEBUG): a breakpoint,
+       * watchpoint or step, reported to it. */
+      if (!mh_gdb_on_debug(vm, error))
+        break;
       continue;
     case KVM_EXIT_SET_TPR:
       /* The guest changed CR8 (task priority): with no interrupt

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * vm-private.h - the fields of MhVm, for the VM's own files only (vm.c,
- * vcpu.c, testhooks.c).  Everything else goes through vm.h.
+ * vcpu.c, testhooks.c, gdbstub.c).  Everything else goes through vm.h.
  */
 #ifndef MH_VM_PRIVATE_H
 #define MH_VM_PRIVATE_H
@@ -66,6 +66,8 @@ struct MhVm {
   guint64             exits[MH_EXIT_REASONS]; /* statistics              */
   guint64             exits_total;
   gint64              run_usec;   /* wall time in the vCPU loop             */
+
+  struct MhGdb       *gdb;        /* its gdb stub, or NULL                  */
 };
 
 /* vm.c, for vcpu.c: moves queued console bytes through the port table. */
@@ -79,5 +81,34 @@ void mh_vm_quiesce(MhVm *vm);
 
 /* vcpu.c, for vm.c: the KVM_RUN loop. */
 gboolean mh_vcpu_loop(MhVm *vm, GError **error);
+
+/* gdbstub.c, for vm.c and vcpu.c: the VM's gdb stub (gdbstub.h).  Each
+ * runs on the VM's thread and does nothing without a debugger. */
+typedef struct MhGdb MhGdb;
+MhGdb   *mh_gdb_new(int listen_fd);
+void     mh_gdb_free(MhGdb *gdb);
+/* Before the thread confines itself: waits for gdb to connect. */
+gboolean mh_gdb_accept(MhVm *vm, GError **error);
+/* The connection, for the sandbox to keep, or -1. */
+int      mh_gdb_conn_fd(const MhVm *vm);
+/* Before the first instruction: answers gdb until it resumes the guest. */
+gboolean mh_gdb_start(MhVm *vm, GError **error);
+/* After KVM_RUN was interrupted: Ctrl-C from gdb, or its end. */
+gboolean mh_gdb_poll(MhVm *vm, GError **error);
+/* KVM_EXIT_DEBUG: a breakpoint, watchpoint or step. */
+gboolean mh_gdb_on_debug(MhVm *vm, GError **error);
+/* KVM_EXIT_INTERNAL_ERROR: some hosts (PVM) do not intercept int3 for
+ * KVM_GUESTDBG_USE_SW_BP but fail to emulate it.  On one of gdb's
+ * breakpoints that is the breakpoint: 1, answered (go on); 0 not ours;
+ * -1 gdb killed the guest. */
+int      mh_gdb_on_unemulated(MhVm *vm, GError **error);
+/* The hypervisor's handler caught a guest exception (@stub: the
+ * registers in the handler).  One of gdb's breakpoints: the exception is
+ * undone and reported, 1 (go on), or -1 if gdb killed the guest.  Else
+ * gdb sees the guest stop there (SIGSEGV, SIGILL...), 0: the VM fails. */
+int      mh_gdb_on_fault(MhVm *vm, const MhException *ex,
+                         const struct kvm_regs *stub, GError **error);
+/* The VM's end: gdb hears it exited. */
+void     mh_gdb_finish(MhVm *vm, gboolean halted);
 
 #endif /* MH_VM_PRIVATE_H */

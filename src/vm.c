@@ -289,6 +289,8 @@ mh_vm_new(const MhVmSetup *setup, GError **error)
   mh_console_init(&vm->console, setup->output, setup->console_tag, &vm->input,
                   &vm->stop);
   mh_files_init(&vm->files, vm->machine->files, &vm->ram, vm->index, base);
+  if (setup->gdb)
+    vm->gdb = mh_gdb_new(setup->gdb_listen_fd);
 
   vm->vm_fd = ioctl(vm->kvm->fd, KVM_CREATE_VM, 0);
   if (vm->vm_fd < 0) {
@@ -325,11 +327,22 @@ mh_vm_run(MhVm *vm, GError **error)
     .vcpu_fd = vm->vcpu_fd,
     .keep = vm->keep_fds,
     .n_keep = vm->n_keep_fds,
+    .gdb_fd = -1,
   };
   gboolean ok;
 
   vm->thread = pthread_self();
   g_atomic_int_set(&vm->thread_ready, 1);
+
+  /* gdb's connection is made before the thread confines itself, and
+   * kept (gdbstub.h). */
+  if (vm->gdb != NULL) {
+    if (!mh_gdb_accept(vm, error)) {
+      mh_vm_quiesce(vm);
+      return FALSE;
+    }
+    fds.gdb_fd = mh_gdb_conn_fd(vm);
+  }
 
   /* Confined before the guest's first instruction: from here on this
    * thread has its own fd table, and the guest's files live in it only
@@ -338,8 +351,9 @@ mh_vm_run(MhVm *vm, GError **error)
     g_prefix_error(error, "cannot confine its thread: ");
     ok = FALSE;
   } else {
-    ok = mh_vcpu_loop(vm, error);
+    ok = mh_gdb_start(vm, error) && mh_vcpu_loop(vm, error);
   }
+  mh_gdb_finish(vm, ok);
   mh_vm_quiesce(vm);
   return ok;
 }
@@ -407,6 +421,7 @@ mh_vm_free(MhVm *vm)
    * standard output or touches a guest's fds. */
   mh_console_clear(&vm->console);
   mh_input_clear(&vm->input);
+  g_clear_pointer(&vm->gdb, mh_gdb_free);
   if (vm->files.fds != NULL)
     mh_files_clear(&vm->files);
   if (vm->run != NULL)

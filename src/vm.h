@@ -67,6 +67,8 @@ typedef struct {
   const MhSandbox *sandbox;
   const int       *keep_fds;       /* the run's fds the VM thread uses  */
   guint            n_keep_fds;     /* (stdout, eventfds, shared files)  */
+  gboolean         gdb;            /* debugged: gdb_listen_fd is valid  */
+  int              gdb_listen_fd;  /* its gdb socket (gdbstub.h)        */
 } MhVmSetup;
 
 typedef struct MhVm MhVm;
@@ -94,6 +96,12 @@ void mh_vm_kick(MhVm *vm);
  * (read without a lock: the main thread kicks such a VM). */
 gboolean mh_vm_output_pending(MhVm *vm);
 #define MH_DRAIN_INTERVAL_MS 20 /* how often the main thread looks */
+
+/* The gdb connection the main thread polls while the guest runs (it
+ * never reads it), or -1; on input, mh_vm_gdb_interrupt() makes the VM's
+ * thread look at it (Ctrl-C, or gdb gone). */
+int          mh_vm_gdb_fd(MhVm *vm);
+void         mh_vm_gdb_interrupt(MhVm *vm);
 
 MhStopReason mh_vm_stop_reason(MhVm *vm);
 /* Its input queue, filled by the main thread's router. */

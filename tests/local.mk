@@ -37,7 +37,8 @@ unit_tests = \
 	tests/unit/test-input \
 	tests/unit/test-fileproto \
 	tests/unit/test-fileio \
-	tests/unit/test-ports
+	tests/unit/test-ports \
+	tests/unit/test-gdbproto
 check_PROGRAMS += $(unit_tests)
 TESTS += $(unit_tests)
 
@@ -50,6 +51,7 @@ tests_unit_test_input_LDADD = $(unit_ldadd)
 tests_unit_test_fileproto_LDADD = $(unit_ldadd)
 tests_unit_test_fileio_LDADD = $(unit_ldadd)
 tests_unit_test_ports_LDADD = $(unit_ldadd)
+tests_unit_test_gdbproto_LDADD = $(unit_ldadd)
 
 bats_tests = \
 	tests/cli.bats \
@@ -60,7 +62,8 @@ bats_tests = \
 	tests/host.bats \
 	tests/hostile.bats \
 	tests/readme.bats \
-	tests/batch.bats
+	tests/batch.bats \
+	tests/gdb.bats
 if HAVE_BATS
 TESTS += $(bats_tests)
 else

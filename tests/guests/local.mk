@@ -9,14 +9,16 @@ mh_test_c_objs = tests/guests/ok.o tests/guests/fail.o tests/guests/spin.o \
 	tests/guests/readall.o tests/guests/print_boot.o \
 	tests/guests/page_fault.o tests/guests/bss_stack.o tests/guests/mmio.o \
 	tests/guests/fshell.o tests/guests/fread_bench.o \
-	tests/guests/fread_bench_byte.o tests/guests/prompt.o
+	tests/guests/fread_bench_byte.o tests/guests/prompt.o \
+	tests/guests/gdb_target.o
 # Guests in GNU assembler with their own _start and no SDK.
 mh_test_asm_objs = tests/guests/triple_fault.o tests/guests/ud2.o \
 	tests/guests/jump_past_ram.o \
 	tests/guests/unknown_port.o tests/guests/console_wide_out.o \
 	tests/guests/console_wide_in.o tests/guests/rep_outsb.o \
 	tests/guests/escape.o \
-	tests/guests/file_wide.o
+	tests/guests/file_wide.o tests/guests/dr_probe_exec.o \
+	tests/guests/dr_probe_write.o
 
 mh_test_c_elfs = $(mh_test_c_objs:.o=.elf)
 mh_test_asm_elfs = $(mh_test_asm_objs:.o=.elf)

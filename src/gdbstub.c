@@ -1,0 +1,799 @@
+/* SPDX-License-Identifier: MIT */
+/* gdbstub.c - the gdb stub of one VM: the listening socket (main thread),
+ * then, on the VM's thread, the connection, the stops and the commands
+ * (through gdbproto.c) on top of KVM's guest debugging. */
+#include "config.h"
+
+#include "gdbstub.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "gdbproto.h"
+#include "vm-private.h"
+
+#define GDB_SW_BP_MAX 64
+#define GDB_DR7_FIXED 0x400ull /* DR7 bit 10 reads as 1 (SDM 3B §18.2.4) */
+#define GDB_DR6_BS    (1ull << 14) /* single step */
+
+/* Signal numbers in stop replies, as gdb numbers them. */
+enum { GDB_SIGINT = 2, GDB_SIGILL = 4, GDB_SIGTRAP = 5, GDB_SIGFPE = 8,
+       GDB_SIGSEGV = 11 };
+
+typedef struct {
+  guint64 addr;
+  guint8  orig;
+} GdbSwBp;
+
+struct MhGdb {
+  int          listen_fd; /* owned by the run, closed by the main thread */
+  int          fd;        /* the connection, or -1; closed by the main
+                             thread after the VM's thread ended          */
+  gint         watch;     /* atomic: the main thread may poll fd         */
+  gint         kicked;    /* atomic: the main thread saw input on fd     */
+  gboolean     attached;  /* gdb is connected and not detached           */
+  MhGdbRx      rx;
+  GString     *out;       /* a framed reply                              */
+  GString     *reply;
+  struct kvm_guest_debug dbg;
+  gboolean     stepping;
+  GdbSwBp      sw[GDB_SW_BP_MAX];
+  guint        n_sw;
+  guint64      hw_addr[4];
+  MhGdbBpType  hw_type[4];
+  guint        hw_len[4]; /* DR7's LEN field for each                   */
+  guint        hw_used;   /* bit per debug register                      */
+  /* While stopped on a fault the hypervisor's handler caught: the
+   * guest's RIP, RSP and RFLAGS from the exception frame. */
+  gboolean     in_fault;
+  guint64      fault_rip, fault_rsp, fault_rflags;
+};
+
+gboolean
+mh_gdb_check_kvm(const MhKvm *kvm, GError **error)
+{
+  if (ioctl(kvm->fd, KVM_CHECK_EXTENSION, KVM_CAP_SET_GUEST_DEBUG) <= 0) {
+    g_set_error_literal(error, MH_ERROR, MH_ERROR_HOST,
+                        "--gdb: this host's KVM cannot debug guests (no "
+                        "KVM_CAP_SET_GUEST_DEBUG)");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static int
+gdb_listen_unix(const char *path, char **target, GError **error)
+{
+  struct sockaddr_un addr = {.sun_family = AF_UNIX};
+  int fd;
+
+  if (strlen(path) >= sizeof addr.sun_path) {
+    g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
+                "--gdb: socket path '%s' is too long", path);
+    return -1;
+  }
+  strcpy(addr.sun_path, path);
+  fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    mh_throw_errno(error, MH_ERROR_HOST, "--gdb: socket");
+    return -1;
+  }
+  if (bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0 ||
+      listen(fd, 1) < 0) {
+    mh_throw_errno(error, MH_ERROR_HOST, "--gdb: cannot listen on %s", path);
+    close(fd);
+    return -1;
+  }
+  *target = g_strdup(path);
+  return fd;
+}
+
+static int
+gdb_listen_tcp(const char *host, guint port, char **target, GError **error)
+{
+  struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+                           .ai_flags = AI_NUMERICSERV | AI_PASSIVE};
+  struct addrinfo *list = NULL;
+  g_autofree char *service = g_strdup_printf("%u", port);
+  struct sockaddr_storage bound;
+  socklen_t bound_len = sizeof bound;
+  int fd = -1, rc, one = 1, err = 0;
+
+  /* No host: the loopback address only (AI_PASSIVE is ignored then). */
+  if (host == NULL)
+    hints.ai_family = AF_INET;
+  rc = getaddrinfo(host ? host : "127.0.0.1", service, &hints, &list);
+  if (rc != 0) {
+    g_set_error(error, MH_ERROR, MH_ERROR_HOST, "--gdb: host '%s': %s",
+                host ? host : "127.0.0.1", gai_strerror(rc));
+    return -1;
+  }
+  for (struct addrinfo *ai = list; ai != NULL && fd < 0; ai = ai->ai_next) {
+    fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+    if (fd < 0) {
+      err = errno;
+      continue;
+    }
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, 1) < 0) {
+      err = errno;
+      close(fd);
+      fd = -1;
+    }
+  }
+  freeaddrinfo(list);
+  if (fd < 0) {
+    mh_throw_errnum(error, MH_ERROR_HOST, err, "--gdb: cannot listen on %s:%u",
+                    host ? host : "127.0.0.1", port);
+    return -1;
+  }
+  /* Port 0 chose a free port: say which. */
+  if (getsockname(fd, (struct sockaddr *)&bound, &bound_len) == 0)
+    port = ntohs(bound.ss_family == AF_INET6
+                   ? ((struct sockaddr_in6 *)&bound)->sin6_port
+                   : ((struct sockaddr_in *)&bound)->sin_port);
+  *target = g_strdup_printf("%s:%u", host ? host : "", port);
+  return fd;
+}
+
+int
+mh_gdb_listen(const MhGdbSpec *spec, guint index, guint n_vms, gboolean single,
+              char **target, char **unlink_path, GError **error)
+{
+  int fd;
+
+  *unlink_path = NULL;
+  if (spec->path != NULL) {
+    g_autofree char *path = n_vms > 1 && !single
+                              ? g_strdup_printf("%s.%u", spec->path, index)
+                              : g_strdup(spec->path);
+    fd = gdb_listen_unix(path, target, error);
+    if (fd >= 0)
+      *unlink_path = g_steal_pointer(&path);
+    return fd;
+  }
+  if (!single && spec->port != 0 && spec->port + index > 65535) {
+    g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
+                "--gdb: VM %u would listen on port %u, past 65535", index,
+                spec->port + index);
+    return -1;
+  }
+  return gdb_listen_tcp(spec->host,
+                        spec->port == 0 || single ? spec->port
+                                                  : spec->port + index,
+                        target, error);
+}
+
+/* ------------------------------------------------------------------ */
+/* The VM's side                                                        */
+
+MhGdb *
+mh_gdb_new(int listen_fd)
+{
+  MhGdb *g = g_new0(MhGdb, 1);
+
+  g->listen_fd = listen_fd;
+  g->fd = -1;
+  g->out = g_string_new(NULL);
+  g->reply = g_string_new(NULL);
+  mh_gdbproto_rx_init(&g->rx);
+  return g;
+}
+
+void
+mh_gdb_free(MhGdb *g)
+{
+  if (g == NULL)
+    return;
+  mh_fd_close(g->fd);
+  g_string_free(g->out, TRUE);
+  g_string_free(g->reply, TRUE);
+  g_free(g);
+}
+
+int
+mh_gdb_conn_fd(const MhVm *vm)
+{
+  return vm->gdb != NULL ? vm->gdb->fd : -1;
+}
+
+gboolean
+mh_gdb_accept(MhVm *vm, GError **error)
+{
+  MhGdb *g = vm->gdb;
+  int one = 1;
+
+  if (g == NULL)
+    return TRUE;
+  for (;;) {
+    struct pollfd p = {g->listen_fd, POLLIN, 0};
+    if (g_atomic_int_get(&vm->stop) != MH_STOP_NONE) {
+      g_set_error_literal(error, MH_ERROR, MH_ERROR_GUEST,
+                          "stopped while waiting for gdb to connect");
+      return FALSE;
+    }
+    if (poll(&p, 1, -1) < 0) {
+      if (errno == EINTR)
+        continue;
+      return mh_throw_errno(error, MH_ERROR_HOST, "--gdb: poll");
+    }
+    g->fd = accept4(g->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+    if (g->fd >= 0)
+      break;
+    if (errno != EINTR && errno != EAGAIN && errno != ECONNABORTED)
+      return mh_throw_errno(error, MH_ERROR_HOST, "--gdb: accept");
+  }
+  /* Replies are small and gdb waits for each: send them at once. */
+  setsockopt(g->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  g->attached = TRUE;
+  return TRUE;
+}
+
+/* Sends the framed packet in g->out; FALSE once gdb is gone. */
+static gboolean
+gdb_send_out(MhVm *vm)
+{
+  MhGdb *g = vm->gdb;
+  gsize done = 0;
+
+  while (done < g->out->len) {
+    ssize_t n = write(g->fd, g->out->str + done, g->out->len - done);
+    if (n < 0 && errno == EINTR &&
+        g_atomic_int_get(&vm->stop) == MH_STOP_NONE)
+      continue;
+    if (n <= 0)
+      return FALSE;
+    done += (gsize)n;
+  }
+  return TRUE;
+}
+
+static gboolean
+gdb_send(MhVm *vm, const char *data, gsize len)
+{
+  g_string_truncate(vm->gdb->out, 0);
+  mh_gdbproto_frame(vm->gdb->out, data, len);
+  return gdb_send_out(vm);
+}
+
+static gboolean
+gdb_send_raw(MhVm *vm, const char *text)
+{
+  g_string_assign(vm->gdb->out, text);
+  return gdb_send_out(vm);
+}
+
+/* gdb went away: the guest runs on without it. */
+static void
+gdb_detach(MhVm *vm)
+{
+  MhGdb *g = vm->gdb;
+  struct kvm_guest_debug none = {0};
+
+  g->attached = FALSE;
+  g_atomic_int_set(&g->watch, 0);
+  /* The breakpoints gdb left go with it: the guest's own int3 is its
+   * own again. */
+  for (guint i = 0; i < g->n_sw; i++) {
+    guint8 *p = NULL;
+    struct kvm_translation t = {.linear_address = g->sw[i].addr};
+    if (ioctl(vm->vcpu_fd, KVM_TRANSLATE, &t) == 0 && t.valid &&
+        (p = mh_guestmem_range(&vm->ram, t.physical_address, 1)) != NULL &&
+        *p == 0xcc)
+      *p = g->sw[i].orig;
+  }
+  g->n_sw = 0;
+  g->hw_used = 0;
+  g->stepping = FALSE;
+  memset(&g->dbg, 0, sizeof g->dbg);
+  ioctl(vm->vcpu_fd, KVM_SET_GUEST_DEBUG, &none);
+}
+
+/* Hands KVM the debug state: breakpoints, watchpoints, stepping. */
+static gboolean
+gdb_apply(MhVm *vm)
+{
+  MhGdb *g = vm->gdb;
+  guint64 dr7 = GDB_DR7_FIXED;
+
+  memset(&g->dbg, 0, sizeof g->dbg);
+  g->dbg.control = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_USE_SW_BP;
+  if (g->stepping)
+    g->dbg.control |= KVM_GUESTDBG_SINGLESTEP;
+  for (guint i = 0; i < 4; i++) {
+    guint64 rw = 0;
+    if (!(g->hw_used & (1u << i)))
+      continue;
+    g->dbg.arch.debugreg[i] = g->hw_addr[i];
+    if (g->hw_type[i] == MH_GDB_BP_WRITE)
+      rw = 1;
+    else if (g->hw_type[i] != MH_GDB_BP_HW)
+      rw = 3;
+    dr7 |= (2ull << (2 * i)) /* G: kept over task switches */ |
+           (rw << (16 + 4 * i)) | ((guint64)g->hw_len[i] << (18 + 4 * i));
+  }
+  if (g->hw_used != 0) {
+    g->dbg.control |= KVM_GUESTDBG_USE_HW_BP;
+    g->dbg.arch.debugreg[7] = dr7;
+  }
+  return ioctl(vm->vcpu_fd, KVM_SET_GUEST_DEBUG, &g->dbg) == 0;
+}
+
+/* Copies between @buf and guest-virtual [@addr, @addr + @len), a page at
+ * a time through the guest's own page tables.  FALSE if any byte is not
+ * mapped or not in RAM. */
+static gboolean
+gdb_access(MhVm *vm, guint64 addr, guint8 *buf, gsize len, gboolean write)
+{
+  while (len > 0) {
+    struct kvm_translation t = {.linear_address = addr};
+    gsize chunk = MIN(len, (gsize)(0x1000 - (addr & 0xfff)));
+    guint8 *host;
+
+    if (ioctl(vm->vcpu_fd, KVM_TRANSLATE, &t) < 0 || !t.valid)
+      return FALSE;
+    host = mh_guestmem_range(&vm->ram, t.physical_address, chunk);
+    if (host == NULL)
+      return FALSE;
+    if (write)
+      memcpy(host, buf, chunk);
+    else
+      memcpy(buf, host, chunk);
+    addr += chunk;
+    buf += chunk;
+    len -= chunk;
+  }
+  return TRUE;
+}
+
+static gboolean
+gdb_read_mem(gpointer target, guint64 addr, guint8 *buf, gsize len)
+{
+  return gdb_access(target, addr, buf, len, FALSE);
+}
+
+static gboolean
+gdb_write_mem(gpointer target, guint64 addr, const guint8 *buf, gsize len)
+{
+  return gdb_access(target, addr, (guint8 *)buf, len, TRUE);
+}
+
+static gboolean
+gdb_get_regs(gpointer target, MhGdbRegs *r)
+{
+  MhVm *vm = target;
+  struct kvm_regs regs;
+  struct kvm_sregs sregs;
+
+  if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &regs) < 0 ||
+      ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sregs) < 0)
+    return FALSE;
+  *r = (MhGdbRegs){
+    .gpr = {regs.rax, regs.rbx, regs.rcx, regs.rdx, regs.rsi, regs.rdi,
+            regs.rbp, regs.rsp, regs.r8, regs.r9, regs.r10, regs.r11,
+            regs.r12, regs.r13, regs.r14, regs.r15},
+    .rip = regs.rip,
+    .eflags = (guint32)regs.rflags,
+    .seg = {sregs.cs.selector, sregs.ss.selector, sregs.ds.selector,
+            sregs.es.selector, sregs.fs.selector, sregs.gs.selector},
+  };
+  if (vm->gdb->in_fault) {
+    r->rip = vm->gdb->fault_rip;
+    r->gpr[7] = vm->gdb->fault_rsp;
+    r->eflags = (guint32)vm->gdb->fault_rflags;
+  }
+  return TRUE;
+}
+
+static gboolean
+gdb_set_regs(gpointer target, const MhGdbRegs *r)
+{
+  MhVm *vm = target;
+  struct kvm_regs regs = {
+    .rax = r->gpr[0], .rbx = r->gpr[1], .rcx = r->gpr[2], .rdx = r->gpr[3],
+    .rsi = r->gpr[4], .rdi = r->gpr[5], .rbp = r->gpr[6], .rsp = r->gpr[7],
+    .r8 = r->gpr[8], .r9 = r->gpr[9], .r10 = r->gpr[10], .r11 = r->gpr[11],
+    .r12 = r->gpr[12], .r13 = r->gpr[13], .r14 = r->gpr[14],
+    .r15 = r->gpr[15], .rip = r->rip,
+    /* Reserved bit 1 stays set whatever gdb sends. */
+    .rflags = (guint64)r->eflags | 0x2,
+  };
+
+  /* Inside the hypervisor's exception handler the guest cannot go on:
+   * changing registers there would only garble the diagnosis. */
+  if (vm->gdb->in_fault)
+    return FALSE;
+  return ioctl(vm->vcpu_fd, KVM_SET_REGS, &regs) == 0;
+}
+
+static int
+gdb_insert_bp(gpointer target, MhGdbBpType type, guint64 addr, guint64 kind)
+{
+  MhVm *vm = target;
+  MhGdb *g = vm->gdb;
+  static const guint8 int3 = 0xcc;
+  static const guint8 dr7_len[9] = {[1] = 0, [2] = 1, [4] = 3, [8] = 2};
+  guint i;
+
+  if (type == MH_GDB_BP_SW) {
+    GdbSwBp bp = {.addr = addr};
+    for (i = 0; i < g->n_sw; i++)
+      if (g->sw[i].addr == addr)
+        return 1;
+    if (g->n_sw == GDB_SW_BP_MAX || !gdb_access(vm, addr, &bp.orig, 1, FALSE) ||
+        !gdb_access(vm, addr, (guint8 *)&int3, 1, TRUE))
+      return -1;
+    g->sw[g->n_sw++] = bp;
+    return 1;
+  }
+  /* The debug registers: one per breakpoint or watched location, of 1,
+   * 2, 4 or 8 bytes at an address aligned to its size. */
+  if (type != MH_GDB_BP_HW &&
+      (kind > 8 || (kind & (kind - 1)) != 0 || kind == 0 ||
+       (addr & (kind - 1)) != 0))
+    return -1;
+  for (i = 0; i < 4 && (g->hw_used & (1u << i)); i++)
+    ;
+  if (i == 4)
+    return -1;
+  g->hw_used |= 1u << i;
+  g->hw_addr[i] = addr;
+  g->hw_type[i] = type;
+  g->hw_len[i] = type == MH_GDB_BP_HW ? 0 : dr7_len[kind];
+  return gdb_apply(vm) ? 1 : -1;
+}
+
+static int
+gdb_remove_bp(gpointer target, MhGdbBpType type, guint64 addr, guint64 kind)
+{
+  MhVm *vm = target;
+  MhGdb *g = vm->gdb;
+
+  (void)kind;
+  if (type == MH_GDB_BP_SW) {
+    for (guint i = 0; i < g->n_sw; i++) {
+      if (g->sw[i].addr != addr)
+        continue;
+      if (!gdb_access(vm, addr, &g->sw[i].orig, 1, TRUE))
+        return -1;
+      g->sw[i] = g->sw[--g->n_sw];
+      return 1;
+    }
+    return -1;
+  }
+  for (guint i = 0; i < 4; i++) {
+    if ((g->hw_used & (1u << i)) && g->hw_addr[i] == addr &&
+        g->hw_type[i] == type) {
+      g->hw_used &= ~(1u << i);
+      return gdb_apply(vm) ? 1 : -1;
+    }
+  }
+  return -1;
+}
+
+static const MhGdbTargetOps gdb_ops = {
+  .get_regs = gdb_get_regs,
+  .set_regs = gdb_set_regs,
+  .read_mem = gdb_read_mem,
+  .write_mem = gdb_write_mem,
+  .insert_bp = gdb_insert_bp,
+  .remove_bp = gdb_remove_bp,
+};
+
+/* Reads what gdb sent, waiting for it.  Returns the bytes read, 0 at the
+ * end of the connection, -1 on an error or when the VM is told to stop
+ * (the kick interrupts the read). */
+static ssize_t
+gdb_read(MhVm *vm, guint8 *buf, gsize size)
+{
+  for (;;) {
+    ssize_t n = read(vm->gdb->fd, buf, size);
+    if (n >= 0)
+      return n;
+    if (errno != EINTR || g_atomic_int_get(&vm->stop) != MH_STOP_NONE)
+      return -1;
+  }
+}
+
+/* The guest is stopped: tells gdb why (@stop_reply), then answers its
+ * commands until it resumes the guest.  FALSE (and @error) if gdb killed
+ * it; a gdb that went away detaches. */
+static gboolean
+gdb_serve(MhVm *vm, const char *stop_reply, gboolean announce, GError **error)
+{
+  MhGdb *g = vm->gdb;
+  guint8 buf[1024];
+
+  g_atomic_int_set(&g->watch, 0);
+  if (announce && !gdb_send(vm, stop_reply, strlen(stop_reply))) {
+    gdb_detach(vm);
+    return TRUE;
+  }
+  for (;;) {
+    ssize_t n = gdb_read(vm, buf, sizeof buf);
+    if (n <= 0) {
+      if (g_atomic_int_get(&vm->stop) != MH_STOP_NONE)
+        return TRUE; /* the loop reports the stop */
+      gdb_detach(vm);
+      return TRUE;
+    }
+    for (ssize_t i = 0; i < n; i++) {
+      MhGdbAction act;
+      switch (mh_gdbproto_rx_byte(&g->rx, buf[i])) {
+      case MH_GDB_RX_BAD:
+        if (!gdb_send_raw(vm, "-"))
+          goto gone;
+        continue;
+      case MH_GDB_RX_PACKET:
+        break;
+      default:
+        /* Ctrl-C while stopped: nothing to stop. */
+        continue;
+      }
+      if (!gdb_send_raw(vm, "+"))
+        goto gone;
+      act = mh_gdbproto_handle(&gdb_ops, vm, g->rx.data, g->rx.len, stop_reply,
+                               g->reply);
+      switch (act) {
+      case MH_GDB_ACT_NONE:
+        if (!gdb_send(vm, g->reply->str, g->reply->len))
+          goto gone;
+        break;
+      case MH_GDB_ACT_CONTINUE:
+      case MH_GDB_ACT_STEP:
+        g->stepping = act == MH_GDB_ACT_STEP;
+        if (!gdb_apply(vm)) {
+          if (!gdb_send(vm, "E01", 3))
+            goto gone;
+          break;
+        }
+        /* Bytes after a resume (only a hostile gdb sends them) are
+         * dropped; Ctrl-C comes later, through the main thread. */
+        g_atomic_int_set(&g->watch, 1);
+        return TRUE;
+      case MH_GDB_ACT_DETACH:
+        gdb_send(vm, g->reply->str, g->reply->len);
+        gdb_detach(vm);
+        return TRUE;
+      case MH_GDB_ACT_KILL:
+        gdb_detach(vm);
+        g_set_error_literal(error, MH_ERROR, MH_ERROR_GUEST,
+                            "killed by gdb");
+        return FALSE;
+      }
+    }
+  }
+gone:
+  gdb_detach(vm);
+  return TRUE;
+}
+
+static char *
+gdb_stop_reply(guint signo, const char *why)
+{
+  return g_strdup_printf("T%02xthread:1;%s", signo, why ? why : "");
+}
+
+gboolean
+mh_gdb_start(MhVm *vm, GError **error)
+{
+  g_autofree char *reply = gdb_stop_reply(GDB_SIGTRAP, NULL);
+
+  if (vm->gdb == NULL || !vm->gdb->attached)
+    return TRUE;
+  if (!gdb_apply(vm))
+    return mh_throw_errno(error, MH_ERROR_HOST, "KVM_SET_GUEST_DEBUG");
+  /* gdb asks why the target stopped (`?`) once connected: no unasked
+   * stop reply here. */
+  return gdb_serve(vm, reply, FALSE, error);
+}
+
+gboolean
+mh_gdb_poll(MhVm *vm, GError **error)
+{
+  MhGdb *g = vm->gdb;
+  gboolean interrupt = FALSE;
+  guint8 buf[256];
+
+  if (g == NULL || !g_atomic_int_compare_and_exchange(&g->kicked, 1, 0))
+    return TRUE;
+  /* The main thread set immediate_exit to make sure KVM_RUN returned;
+   * a stop request sets it again after setting vm->stop.  Cleared even
+   * when gdb has gone meanwhile (the main thread may have seen gdb's
+   * last packets while this thread was answering them): left set, it
+   * would make every KVM_RUN return at once. */
+  if (g_atomic_int_get(&vm->stop) == MH_STOP_NONE)
+    __atomic_store_n(&vm->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
+  if (!g->attached)
+    return TRUE;
+  for (;;) {
+    struct pollfd p = {g->fd, POLLIN, 0};
+    ssize_t n;
+    if (poll(&p, 1, 0) <= 0)
+      break;
+    n = read(g->fd, buf, sizeof buf);
+    if (n <= 0) {
+      gdb_detach(vm);
+      return TRUE;
+    }
+    for (ssize_t i = 0; i < n; i++)
+      if (mh_gdbproto_rx_byte(&g->rx, buf[i]) == MH_GDB_RX_INTERRUPT)
+        interrupt = TRUE;
+  }
+  if (!interrupt) {
+    g_atomic_int_set(&g->watch, 1);
+    return TRUE;
+  }
+  {
+    g_autofree char *reply = gdb_stop_reply(GDB_SIGINT, NULL);
+    return gdb_serve(vm, reply, TRUE, error);
+  }
+}
+
+gboolean
+mh_gdb_on_debug(MhVm *vm, GError **error)
+{
+  MhGdb *g = vm->gdb;
+  const struct kvm_debug_exit_arch *arch = &vm->run->debug.arch;
+  g_autofree char *why = NULL;
+  g_autofree char *reply = NULL;
+
+  if (g == NULL || !g->attached) {
+    /* Left over from a debugger that just went away. */
+    return TRUE;
+  }
+  if (arch->exception == 3) {
+    gboolean ours = FALSE;
+    for (guint i = 0; i < g->n_sw; i++)
+      ours |= g->sw[i].addr == arch->pc;
+    if (ours) {
+      why = g_strdup("swbreak:;");
+    } else {
+      /* The guest's own int3: as for a process, RIP moves past it. */
+      struct kvm_regs regs;
+      if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &regs) == 0) {
+        regs.rip++;
+        ioctl(vm->vcpu_fd, KVM_SET_REGS, &regs);
+      }
+    }
+  } else {
+    for (guint i = 0; i < 4 && why == NULL; i++) {
+      if (!(arch->dr6 & (1u << i)) || !(g->hw_used & (1u << i)))
+        continue;
+      if (g->hw_type[i] == MH_GDB_BP_HW)
+        why = g_strdup("hwbreak:;");
+      else
+        why = g_strdup_printf("%s:%" G_GINT64_MODIFIER "x;",
+                              g->hw_type[i] == MH_GDB_BP_WRITE ? "watch"
+                              : g->hw_type[i] == MH_GDB_BP_READ ? "rwatch"
+                                                                : "awatch",
+                              g->hw_addr[i]);
+    }
+  }
+  reply = gdb_stop_reply(GDB_SIGTRAP, why);
+  return gdb_serve(vm, reply, TRUE, error);
+}
+
+int
+mh_gdb_on_unemulated(MhVm *vm, GError **error)
+{
+  MhGdb *g = vm->gdb;
+  struct kvm_regs regs;
+  g_autofree char *reply = NULL;
+
+  if (g == NULL || !g->attached ||
+      vm->run->internal.suberror != KVM_INTERNAL_ERROR_EMULATION ||
+      ioctl(vm->vcpu_fd, KVM_GET_REGS, &regs) < 0)
+    return 0;
+  for (guint i = 0; i < g->n_sw; i++) {
+    if (g->sw[i].addr != regs.rip)
+      continue;
+    reply = gdb_stop_reply(GDB_SIGTRAP, "swbreak:;");
+    return gdb_serve(vm, reply, TRUE, error) ? 1 : -1;
+  }
+  return 0;
+}
+
+int
+mh_gdb_on_fault(MhVm *vm, const MhException *ex, const struct kvm_regs *stub,
+                GError **error)
+{
+  MhGdb *g = vm->gdb;
+  const guint64 base = MH_MONITOR_GPA + MH_MONITOR_STACK_OFF;
+  g_autofree char *reply = NULL;
+  g_autoptr(GError) ignored = NULL;
+  guint64 rflags = 0;
+  guint signo;
+
+  if (g == NULL || !g->attached)
+    return 0;
+  /* The frame lies in the stack page (mh_x86_exception_frame checked
+   * it): RIP, CS, RFLAGS, RSP, SS after any error code. */
+  memcpy(&rflags, vm->monitor + MH_MONITOR_STACK_OFF + (stub->rsp - base) +
+                    (ex->has_error ? 24 : 16), 8);
+  /* One of gdb's int3s that KVM did not intercept (QEMU's emulated SVM
+   * does not, for KVM_GUESTDBG_USE_SW_BP): undo the exception as its
+   * iretq would, with RIP back on the breakpoint, and report it. */
+  if (ex->vector == 3) {
+    for (guint i = 0; i < g->n_sw; i++) {
+      struct kvm_regs regs = *stub;
+      if (g->sw[i].addr != ex->rip - 1)
+        continue;
+      regs.rip = ex->rip - 1;
+      regs.rsp = ex->rsp;
+      regs.rflags = rflags;
+      if (ioctl(vm->vcpu_fd, KVM_SET_REGS, &regs) < 0)
+        return 0;
+      reply = gdb_stop_reply(GDB_SIGTRAP, "swbreak:;");
+      return gdb_serve(vm, reply, TRUE, error) ? 1 : -1;
+    }
+  }
+  switch (ex->vector) {
+  case 0:
+    signo = GDB_SIGFPE;
+    break;
+  case 1:
+  case 3:
+    signo = GDB_SIGTRAP;
+    break;
+  case 6:
+    signo = GDB_SIGILL;
+    break;
+  default:
+    signo = GDB_SIGSEGV;
+    break;
+  }
+  g->in_fault = TRUE;
+  g->fault_rip = ex->rip;
+  g->fault_rsp = ex->rsp;
+  g->fault_rflags = rflags;
+  reply = gdb_stop_reply(signo, NULL);
+  /* Whatever gdb does next, the guest cannot go on: it fails with the
+   * diagnosis, and gdb hears that it ended (mh_gdb_finish). */
+  gdb_serve(vm, reply, TRUE, &ignored);
+  return 0;
+}
+
+void
+mh_gdb_finish(MhVm *vm, gboolean halted)
+{
+  MhGdb *g = vm->gdb;
+
+  if (g == NULL || !g->attached)
+    return;
+  g_atomic_int_set(&g->watch, 0);
+  /* W: exited with a status; X: terminated by a signal. */
+  if (halted)
+    gdb_send(vm, "W00", 3);
+  else
+    gdb_send(vm, "X09", 3);
+}
+
+int
+mh_vm_gdb_fd(MhVm *vm)
+{
+  if (vm->gdb == NULL || !g_atomic_int_get(&vm->gdb->watch))
+    return -1;
+  return vm->gdb->fd;
+}
+
+void
+mh_vm_gdb_interrupt(MhVm *vm)
+{
+  if (vm->gdb == NULL)
+    return;
+  g_atomic_int_set(&vm->gdb->watch, 0);
+  g_atomic_int_set(&vm->gdb->kicked, 1);
+  __atomic_store_n(&vm->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+  mh_vm_kick(vm);
+}

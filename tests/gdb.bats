@@ -1,0 +1,500 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
+# The gdb stub (--gdb, -s, -S, --gdb-vm): the real gdb, in batch mode,
+# against real VMs.  Every VM listens on a port the kernel picks
+# (tcp::0) unless a test is about port numbers, so that parallel runs
+# never clash; the port comes from the hypervisor's own line on stderr.
+
+load helpers
+
+setup() {
+  require_kvm
+  command -v gdb >/dev/null || fail "gdb is missing: these tests run the real gdb"
+  cd "$BATS_TEST_TMPDIR" || exit 1
+  ELF=$MH_TEST_GUESTS/gdb_target.elf
+  IMG=$MH_TEST_GUESTS/gdb_target.img
+}
+
+teardown() {
+  # A test that failed half-way leaves no VM behind.
+  if [ -n "${VM_PID:-}" ]; then
+    kill "$VM_PID" 2>/dev/null || true
+    wait "$VM_PID" 2>/dev/null || true
+  fi
+}
+
+# start_vm ARGS...: starts the hypervisor in the background (stdout in
+# vm.out, stderr in vm.err), waits until every VM it debugs listens;
+# sets VM_PID and PORTS (one per listening VM, in order).
+start_vm() {
+  local want=${WANT_LISTENERS:-1}
+  timeout --kill-after=5 "$MH_TIMEOUT" "$MH_BIN" -o run "$@" >vm.out 2>vm.err &
+  VM_PID=$!
+  for _ in $(seq 600); do
+    [ "$(grep -c 'gdb: target remote' vm.err)" -ge "$want" ] && break
+    kill -0 "$VM_PID" 2>/dev/null || break
+    sleep 0.05
+  done
+  [ "$(grep -c 'gdb: target remote' vm.err)" -ge "$want" ] ||
+    fail "the VM did not listen: $(cat vm.err)"
+  mapfile -t PORTS < <(sed -n 's/.*: gdb: target remote [^:]*:\([0-9]*\)$/\1/p' vm.err)
+  # The hypervisor itself (VM_PID is timeout's).
+  HV_PID=$(cat "/proc/$VM_PID/task/$VM_PID/children")
+  HV_PID=${HV_PID% }
+}
+
+# run_gdb OUT PORT ELF COMMAND...: gdb in batch mode, connected to PORT,
+# each COMMAND an -ex; its output in OUT.
+run_gdb() {
+  local out=$1 port=$2 elf=$3 args=()
+  shift 3
+  for c in "$@"; do args+=(-ex "$c"); done
+  # gdb's status tells only whether its last command worked (a guest
+  # that ended makes a later command fail): the tests look at what it
+  # printed.  A gdb that hangs or dies fails the test.
+  GDB_STATUS=0
+  timeout --kill-after=5 "$MH_TIMEOUT" gdb -batch -nx -ex "file $elf" \
+    -ex "target remote :$port" "${args[@]}" >"$out" 2>&1 || GDB_STATUS=$?
+  [ "$GDB_STATUS" -le 1 ] || fail "gdb ended with status $GDB_STATUS: $(cat "$out")"
+}
+
+# wait_vm: the hypervisor's exit status in VM_STATUS.
+wait_vm() {
+  VM_STATUS=0
+  wait "$VM_PID" || VM_STATUS=$?
+  VM_PID=
+}
+
+# sym NAME: the address of NAME in the test guest, as gdb prints it.
+sym() {
+  printf '0x%x' "0x$(nm "$ELF" | awk -v n="$1" '$3 == n { print $1 }')"
+}
+
+# no_gdb_warnings FILE: gdb said nothing it would call a warning.
+no_gdb_warnings() {
+  if grep -i 'warning' "$1"; then
+    fail "gdb warned: $(cat "$1")"
+  fi
+}
+
+# probe_debug_registers GUEST: skips the test where the host cannot fire
+# the debug registers' breakpoints for a debugger:
+#  - QEMU's emulated SVM (the KVM host): its VMRUN loads DR7 from the
+#    VMCB without arming it (helper_vmrun in QEMU's
+#    target/i386/tcg/sysemu/svm_helper.c), so the debug registers KVM
+#    loads for gdb (KVM_GUESTDBG_USE_HW_BP) never fire there;
+#  - a CPU that fires none of that kind even for the guest itself (PVM
+#    fires no data breakpoints): the probe guest arms one itself and
+#    goes on only if nothing fired, and the hypervisor's own line says
+#    which.
+probe_debug_registers() {
+  if on_qemu_tcg; then
+    skip "QEMU's emulated SVM does not arm the debug registers KVM loads for a debugger"
+  fi
+  run mh -o probe -g "$MH_TEST_GUESTS/$1.img"
+  if [ "$output" = "no #DB" ]; then
+    skip "this CPU does not fire such debug-register breakpoints ($1 ran on: '$output')"
+  fi
+  assert_output --partial "debug exception (#DB)"
+}
+
+@test "gdb: break on a symbol, continue, the stop is there; the guest finishes after continue" {
+  start_vm --gdb tcp::0 -g "$IMG"
+  run_gdb gdb.out "${PORTS[0]}" "$ELF" 'break gdb_show' 'continue' \
+    'info registers rip' 'continue'
+  wait_vm
+  cat gdb.out
+  no_gdb_warnings gdb.out
+  assert_equal "$VM_STATUS" 0
+  run grep -E '^rip +' gdb.out
+  assert_output --regexp "^rip +$(sym gdb_show) +$(sym gdb_show) <gdb_show>$"
+  run grep 'Breakpoint 1, ' gdb.out
+  assert_success
+  run grep -c 'exited normally' gdb.out
+  assert_output 1
+  run cat vm.out
+  assert_output $'hello from the guest\nvalue 7\ncounter 3'
+}
+
+@test "gdb: the target description gives amd64's registers with gdb's own sizes" {
+  start_vm --gdb tcp::0 -g "$IMG"
+  run_gdb gdb.out "${PORTS[0]}" "$ELF" 'show architecture' \
+    'info registers rip eflags cs ss rsp' 'print sizeof($eflags)' \
+    'print sizeof($rax)' 'print/x $rsp' 'kill'
+  wait_vm
+  cat gdb.out
+  no_gdb_warnings gdb.out
+  run cat gdb.out
+  assert_output --partial '(currently "i386:x86-64")'
+  assert_output --regexp $'\nrip +0x0 +0x0 <_start>\n'
+  assert_output --regexp $'\neflags +0x2 +\\[ \\]\n'
+  assert_output --partial $'$1 = 4\n$2 = 8\n'
+  # RSP starts at the top of RAM (4 MiB).
+  assert_output --partial '$3 = 0x400000'
+  refute_output --partial 'Remote failure'
+}
+
+@test "gdb: stepi three times walks the first three instructions" {
+  local want
+  start_vm --gdb tcp::0 -g "$IMG"
+  run_gdb gdb.out "${PORTS[0]}" "$ELF" 'stepi' 'stepi' 'stepi' \
+    'info registers rip' 'kill'
+  wait_vm
+  cat gdb.out
+  no_gdb_warnings gdb.out
+  # Where the fourth instruction starts, by gdb's own disassembler.
+  want=$(gdb -batch -nx -ex "file $ELF" -ex 'x/4i _start' 2>/dev/null |
+         sed -n '4s/^ *\(0x[0-9a-f]*\) .*/\1/p')
+  [ -n "$want" ]
+  run grep -E '^rip +' gdb.out
+  assert_output --regexp "^rip +$want "
+  run grep -c ' in _start ()$' gdb.out
+  assert_output 4 # where it started, and after each step
+  # Killed by gdb: the VM failed, and says so.
+  assert_equal "$VM_STATUS" 1
+  run cat vm.err
+  assert_output --partial 'vm 0 (gdb_target.img): killed by gdb'
+}
+
+@test "gdb: a hardware breakpoint (hbreak) stops at its function each time" {
+  probe_debug_registers dr_probe_exec
+  start_vm --gdb tcp::0 -g "$IMG"
+  run_gdb gdb.out "${PORTS[0]}" "$ELF" 'hbreak gdb_tick' 'continue' \
+    'info registers rip' 'continue' 'continue' 'print *(long *)&gdb_counter' \
+    'delete' 'continue'
+  wait_vm
+  cat gdb.out
+  no_gdb_warnings gdb.out
+  assert_equal "$VM_STATUS" 0
+  run grep -c "^Breakpoint 1, $(printf '0x%016x' "$(sym gdb_tick)") in gdb_tick ()" gdb.out
+  assert_output 3
+  run grep -E '^rip +' gdb.out
+  assert_output --regexp "^rip +$(sym gdb_tick) "
+  # Stopped before the third increment.
+  run grep '^\$1 = ' gdb.out
+  assert_output '$1 = 2'
+  run cat vm.out
+  assert_output --partial 'counter 3'
+}
+
+@test "gdb: a watchpoint on a variable stops at each write with old and new values" {
+  probe_debug_registers dr_probe_write
+  start_vm --gdb tcp::0 -g "$IMG"
+  run_gdb gdb.out "${PORTS[0]}" "$ELF" 'watch *(long *)&gdb_counter' \
+    'continue' 'continue' 'delete' 'continue'
+  wait_vm
+  cat gdb.out
+  no_gdb_warnings gdb.out
+  assert_equal "$VM_STATUS" 0
+  run cat gdb.out
+  assert_output --partial 'Hardware watchpoint 1: *(long *)&gdb_counter'
+  assert_output --regexp $'Old value = 0\nNew value = 1\n'
+  assert_output --regexp $'Old value = 1\nNew value = 2\n'
+  run cat vm.out
+  assert_output --partial 'counter 3'
+}
+
+@test "gdb: reads guest memory, writes memory and a register, and the guest prints the change" {
+  start_vm --gdb tcp::0 -g "$IMG"
+  run_gdb gdb.out "${PORTS[0]}" "$ELF" 'x/s &gdb_message' \
+    'print/x *(long *)&gdb_value' 'set {char}&gdb_message = 0x4a' \
+    'x/s &gdb_message' 'break gdb_show' 'continue' 'print/d $rdi' \
+    'set $rdi = 42' 'continue'
+  wait_vm
+  cat gdb.out
+  no_gdb_warnings gdb.out
+  assert_equal "$VM_STATUS" 0
+  run cat gdb.out
+  assert_output --regexp '<gdb_message>:[[:space:]]+"hello from the guest\\n"'
+  assert_output --regexp '<gdb_message>:[[:space:]]+"Jello from the guest\\n"'
+  assert_output --partial '$1 = 0x7'
+  assert_output --partial '$2 = 7'
+  run cat vm.out
+  assert_output $'Jello from the guest\nvalue 42\ncounter 3'
+}
+
+@test "gdb: memory outside RAM or unmapped gets an error, and the session goes on" {
+  start_vm --gdb tcp::0 -g "$IMG"
+  # 4 MiB of RAM: 0x400000 is its end; 0xffff800000000000 is mapped by
+  # nothing.
+  run_gdb gdb.out "${PORTS[0]}" "$ELF" 'x/2x 0x3ffffc' 'x/2x 0x400000' \
+    'x/x 0xffff800000000000' 'set {int}0x400000 = 1' 'x/s &gdb_message' \
+    'continue'
+  wait_vm
+  cat gdb.out
+  assert_equal "$VM_STATUS" 0
+  run cat gdb.out
+  assert_output --partial 'Cannot access memory at address 0x400000'
+  assert_output --partial 'Cannot access memory at address 0xffff800000000000'
+  assert_output --partial '"hello from the guest\n"'
+  assert_output --partial 'exited normally'
+}
+
+@test "gdb: Ctrl-C stops a spinning guest with SIGINT where it spins" {
+  local gdb_pid
+  start_vm --gdb tcp::0 -g "$(tguest spin)"
+  timeout --kill-after=5 "$MH_TIMEOUT" gdb -batch -nx \
+    -ex "file $MH_TEST_GUESTS/spin.elf" -ex "target remote :${PORTS[0]}" \
+    -ex 'continue' -ex 'info registers rip' -ex 'x/i $pc' -ex 'kill' \
+    >gdb.out 2>&1 &
+  gdb_pid=$!
+  # The guest prints once gdb has resumed it, and spins after that.
+  for _ in $(seq 600); do grep -q spinning vm.out && break; sleep 0.05; done
+  grep -q spinning vm.out
+  # Ctrl-C to gdb itself (not through timeout(1), which would pass it
+  # on to gdb's whole process group: a second Ctrl-C, which gdb takes for
+  # "the target is not responding").
+  kill -INT $(cat "/proc/$gdb_pid/task/$gdb_pid/children")
+  wait "$gdb_pid" || true
+  wait_vm
+  cat gdb.out
+  run cat gdb.out
+  assert_output --partial 'Program received signal SIGINT, Interrupt.'
+  # Stopped inside main's endless loop: a jump to itself.
+  assert_output --regexp $'\nrip +0x[0-9a-f]+ +0x[0-9a-f]+ <main\\+[0-9]+>\n'
+  assert_output --regexp 'jmp +0x[0-9a-f]+ <main\+[0-9]+>'
+  assert_equal "$VM_STATUS" 1
+  run cat vm.err
+  assert_output --partial 'killed by gdb'
+}
+
+@test "gdb: -S: the guest runs nothing until gdb continues it" {
+  start_vm -s -S --gdb tcp::0 -g "$IMG"
+  # Nothing before gdb is there, nothing while gdb holds it.
+  [ ! -s vm.out ]
+  run_gdb gdb.out "${PORTS[0]}" "$ELF" 'info registers rip' \
+    'shell test -s vm.out && echo "output: yes" || echo "output: none"' \
+    'continue'
+  wait_vm
+  cat gdb.out
+  assert_equal "$VM_STATUS" 0
+  run cat gdb.out
+  assert_output --regexp $'\nrip +0x0 +0x0 <_start>\n'
+  assert_output --partial 'output: none'
+  assert_output --partial 'exited normally'
+  run cat vm.out
+  assert_output --partial 'counter 3'
+}
+
+@test "gdb: two VMs debugged at once on two ports" {
+  WANT_LISTENERS=2 start_vm --gdb tcp::0 -g "$IMG" "$IMG"
+  run grep -c 'gdb: target remote :' vm.err
+  assert_output 2
+  run grep -E '^mini_hypervisor: vm 1 \(gdb_target.img\): gdb: target remote :[0-9]+$' vm.err
+  assert_success
+  [ "${PORTS[0]}" != "${PORTS[1]}" ]
+  run_gdb gdb0.out "${PORTS[0]}" "$ELF" 'break gdb_show' 'continue' \
+    'set $rdi = 100' 'continue' &
+  local g0=$!
+  run_gdb gdb1.out "${PORTS[1]}" "$ELF" 'break gdb_show' 'continue' \
+    'set $rdi = 101' 'continue' &
+  local g1=$!
+  wait "$g0"
+  wait "$g1"
+  wait_vm
+  cat gdb0.out gdb1.out vm.out
+  assert_equal "$VM_STATUS" 0
+  run grep 'value' vm.out
+  assert_line '[0:gdb_target.img] value 100'
+  assert_line '[1:gdb_target.img] value 101'
+}
+
+@test "gdb: VM N listens on PORT+N; --gdb-vm picks one VM, which listens on PORT" {
+  local base
+  # A base whose next port is free too (bound by nobody right now).
+  for _ in $(seq 20); do
+    base=$((20000 + (RANDOM % 20000) * 2))
+    timeout --kill-after=5 "$MH_TIMEOUT" "$MH_BIN" -o run1 \
+      --gdb "tcp::$base" -g "$IMG" "$(tguest ok)" >vm.out 2>vm.err &
+    VM_PID=$!
+    for _ in $(seq 600); do
+      [ "$(grep -c 'gdb: target remote' vm.err)" -ge 2 ] && break
+      kill -0 "$VM_PID" 2>/dev/null || break
+      sleep 0.05
+    done
+    grep -q 'cannot listen' vm.err || break
+    wait_vm
+  done
+  run cat vm.err
+  assert_line "mini_hypervisor: vm 0 (gdb_target.img): gdb: target remote :$base"
+  assert_line "mini_hypervisor: vm 1 (ok.img): gdb: target remote :$((base + 1))"
+  run_gdb gdb0.out "$base" "$ELF" 'continue'
+  run_gdb gdb1.out "$((base + 1))" "$MH_TEST_GUESTS/ok.elf" 'continue'
+  wait_vm
+  assert_equal "$VM_STATUS" 0
+
+  # --gdb-vm 1: VM 0 runs on its own, VM 1 waits on the port itself.
+  start_vm --gdb tcp::0 --gdb-vm 1 -g "$(tguest ok)" "$IMG"
+  run grep 'gdb:' vm.err
+  assert_output --regexp '^mini_hypervisor: vm 1 \(gdb_target.img\): gdb: target remote :[0-9]+$'
+  run_gdb gdb.out "${PORTS[0]}" "$ELF" 'continue'
+  wait_vm
+  assert_equal "$VM_STATUS" 0
+  run cat vm.out
+  assert_line --partial '[0:ok.img] '
+  assert_line '[1:gdb_target.img] counter 3'
+}
+
+@test "gdb: --gdb unix:PATH listens on a Unix socket (PATH.N with several VMs), removed at the end" {
+  timeout --kill-after=5 "$MH_TIMEOUT" "$MH_BIN" -o run --gdb "unix:$PWD/sock" \
+    -g "$IMG" >vm.out 2>vm.err &
+  VM_PID=$!
+  for _ in $(seq 600); do [ -S sock ] && break; sleep 0.05; done
+  run cat vm.err
+  assert_output "mini_hypervisor: vm 0 (gdb_target.img): gdb: target remote $PWD/sock"
+  timeout --kill-after=5 "$MH_TIMEOUT" gdb -batch -nx -ex "file $ELF" \
+    -ex "target remote $PWD/sock" -ex 'info registers rip' -ex 'continue' \
+    >gdb.out 2>&1
+  wait_vm
+  assert_equal "$VM_STATUS" 0
+  [ ! -e sock ]
+  WANT_LISTENERS=2 start_vm --gdb "unix:$PWD/s" -g "$IMG" "$IMG"
+  [ -S s.0 ] && [ -S s.1 ]
+  kill -INT "$VM_PID"
+  wait_vm
+  assert_equal "$VM_STATUS" 130
+  [ ! -e s.0 ] && [ ! -e s.1 ]
+}
+
+@test "gdb: after detach the guest runs on to hlt" {
+  start_vm --gdb tcp::0 -g "$IMG"
+  run_gdb gdb.out "${PORTS[0]}" "$ELF" 'break gdb_tick' 'continue' \
+    'print *(long *)&gdb_counter' 'detach'
+  wait_vm
+  cat gdb.out vm.out vm.err
+  no_gdb_warnings gdb.out
+  assert_equal "$VM_STATUS" 0
+  run cat gdb.out
+  assert_output --partial '$1 = 0'
+  assert_output --partial '[Inferior 1 (Remote target) detached]'
+  # The breakpoint went with gdb: all three ticks ran.
+  run cat vm.out
+  assert_output $'hello from the guest\nvalue 7\ncounter 3'
+}
+
+@test "gdb: the sandbox stays on while gdb debugs (Seccomp: 2 on the VM's thread)" {
+  start_vm --gdb tcp::0 -g "$IMG"
+  # gdb runs the check while it holds the guest, then keeps working.
+  run_gdb gdb.out "${PORTS[0]}" "$ELF" \
+    "shell for t in /proc/$HV_PID/task/*; do [ \"\$(cat \$t/comm)\" = vm0 ] && grep -E '^(Seccomp|NoNewPrivs):' \$t/status; done" \
+    'break gdb_show' 'continue' 'x/s &gdb_message' 'set $rdi = 5' 'continue'
+  wait_vm
+  cat gdb.out
+  assert_equal "$VM_STATUS" 0
+  run cat gdb.out
+  assert_output --regexp $'Seccomp:[[:space:]]+2\n'
+  assert_output --regexp $'NoNewPrivs:[[:space:]]+1\n'
+  assert_output --partial '"hello from the guest\n"'
+  run cat vm.out
+  assert_output --partial 'value 5'
+}
+
+@test "gdb: a guest fault stops in gdb (SIGSEGV, SIGILL) at the faulting instruction, then the VM fails as before" {
+  local elf=$MH_TEST_GUESTS/page_fault.elf
+  start_vm --gdb tcp::0 -g "$(tguest page_fault)"
+  run_gdb gdb.out "${PORTS[0]}" "$elf" 'continue' 'info registers rip' \
+    'continue'
+  wait_vm
+  cat gdb.out vm.err
+  assert_equal "$VM_STATUS" 1
+  run cat gdb.out
+  assert_output --partial 'Program received signal SIGSEGV, Segmentation fault.'
+  # page_fault.c reads past RAM in read_byte().
+  run grep -E '^rip +' gdb.out
+  assert_output --regexp "^rip +$(printf '0x%x' "0x$(nm "$elf" | awk '$3 == "read_byte" { print $1 }')") "
+  assert_output --regexp '<read_byte(\+[0-9]+)?>$'
+  run cat gdb.out
+  refute_output --partial 'not sent'
+  assert_output --partial 'Program terminated with signal'
+  run cat vm.err
+  assert_output --partial 'page fault (#PF)'
+
+  # An invalid opcode: SIGILL, on the ud2 at 0; continuing ends the VM
+  # with today's diagnosis (the guest cannot go on past it).
+  start_vm --gdb tcp::0 -g "$(tguest ud2)"
+  run_gdb gdb.out "${PORTS[0]}" "$MH_TEST_GUESTS/ud2.elf" 'continue' \
+    'info registers rip' 'continue'
+  wait_vm
+  cat gdb.out vm.err
+  assert_equal "$VM_STATUS" 1
+  run cat gdb.out
+  assert_output --partial 'Program received signal SIGILL, Illegal instruction.'
+  assert_output --regexp $'\nrip +0x0 +0x0 <_start>\n'
+  run cat vm.out
+  refute_output --partial 'continued'
+  run cat vm.err
+  assert_output --partial 'invalid opcode (#UD) at RIP 0x0'
+}
+
+@test "gdb: hostile packets get a NAK or an error reply, never a crash" {
+  start_vm --gdb tcp::0 -g "$IMG"
+  # Every reply is framed: send a packet, read what comes back.
+  local fd
+  exec {fd}<>"/dev/tcp/127.0.0.1/${PORTS[0]}"
+  # pkt DATA: DATA framed with a good checksum.
+  pkt() {
+    local sum=0 i
+    for ((i = 0; i < ${#1}; i++)); do
+      sum=$(((sum + $(printf '%d' "'${1:i:1}")) % 256))
+    done
+    printf '$%s#%02x' "$1" "$sum"
+  }
+  reply() { local r; IFS= read -r -t 30 -d '#' r <&"$fd"; read -r -t 30 -N 2 _ <&"$fd"; printf '%s' "$r"; }
+  printf '$m0,4#00' >&"$fd"
+  IFS= read -r -t 30 -N 1 nak <&"$fd"
+  assert_equal "$nak" "-"
+  pkt 'mzz,4' >&"$fd"
+  assert_equal "$(reply)" "+\$E01"
+  pkt 'm400000,4' >&"$fd"
+  assert_equal "$(reply)" "+\$E0e"
+  pkt 'M3ffffe,4:00000000' >&"$fd"
+  assert_equal "$(reply)" "+\$E0e"
+  pkt "m$(printf 'f%.0s' {1..40}),1" >&"$fd"
+  assert_equal "$(reply)" "+\$E01"
+  pkt 'Z9,0,1' >&"$fd"
+  assert_equal "$(reply)" "+\$E01"
+  pkt 'p99' >&"$fd"
+  assert_equal "$(reply)" "+\$E01"
+  # Over-long: dropped with a NAK.
+  printf '$%s#00' "$(head -c 9000 /dev/zero | tr '\0' 'a')" >&"$fd"
+  IFS= read -r -t 30 -N 1 nak <&"$fd"
+  assert_equal "$nak" "-"
+  pkt 'm0,4' >&"$fd"
+  run reply
+  assert_output --regexp '^\+\$[0-9a-f]{8}$'
+  pkt 'k' >&"$fd"
+  exec {fd}>&-
+  wait_vm
+  assert_equal "$VM_STATUS" 1
+  run cat vm.err
+  assert_output --partial 'killed by gdb'
+}
+
+@test "gdb: bad options get one line naming the culprit" {
+  run mh --gdb tcp:x -g "$IMG"
+  assert_equal "$status" 2
+  assert_output --partial "invalid --gdb value 'tcp:x': must be tcp:[HOST]:PORT or unix:PATH"
+  run mh --gdb tcp::70000 -g "$IMG"
+  assert_equal "$status" 2
+  assert_output --partial "invalid --gdb value 'tcp::70000'"
+  run mh -S -g "$IMG"
+  assert_equal "$status" 2
+  assert_output --partial '-S waits for gdb: give -s or --gdb too'
+  run mh --gdb tcp::0 --gdb-vm 2 -g "$IMG" "$IMG"
+  assert_equal "$status" 2
+  assert_output --partial "invalid --gdb-vm value '2': there are VMs 0 to 1 only"
+  run mh --gdb-vm 0 -g "$IMG"
+  assert_equal "$status" 2
+  assert_output --partial '--gdb-vm picks the VM gdb debugs'
+  run mh --gdb tcp::65535 -g "$IMG" "$IMG"
+  assert_equal "$status" 2
+  assert_output --partial '--gdb port 65535: VM 1 would listen on port 65536, past 65535 (VM N listens on PORT+N)'
+  # A port that is taken fails the run before any VM starts.
+  start_vm --gdb tcp::0 -g "$IMG"
+  run mh --gdb "tcp::${PORTS[0]}" -g "$IMG"
+  assert_equal "$status" 1
+  assert_output "mini_hypervisor: error: --gdb: cannot listen on 127.0.0.1:${PORTS[0]}: Address already in use"
+  run_gdb gdb.out "${PORTS[0]}" "$ELF" 'continue'
+  wait_vm
+  assert_equal "$VM_STATUS" 0
+}
