@@ -150,15 +150,18 @@ image_setup_elf(MhImage *image, guint64 ram_size, GError **error)
     return image_fail(error, p, "libelf: %s", elf_errmsg(-1));
   /* The header's fields are checked byte by byte first: libelf takes
    * any class and byte order, and converts. */
-  if (image->size < EI_NIDENT || image->data[EI_CLASS] != ELFCLASS64)
+  if (image->size >= EI_NIDENT && image->data[EI_CLASS] != ELFCLASS64)
     return image_fail(error, p, "ELF class %s: only ELF64 (x86-64) guests run",
-                      image->size < EI_NIDENT ? "unknown (truncated header)"
-                      : image->data[EI_CLASS] == ELFCLASS32 ? "ELF32"
-                                                            : "invalid");
-  if (image->data[EI_DATA] != ELFDATA2LSB)
+                      image->data[EI_CLASS] == ELFCLASS32 ? "ELF32"
+                                                          : "invalid");
+  if (image->size >= EI_NIDENT && image->data[EI_DATA] != ELFDATA2LSB)
     return image_fail(error, p, "ELF data encoding %s: x86-64 is "
                       "little-endian", image->data[EI_DATA] == ELFDATA2MSB
                       ? "big-endian" : "invalid");
+  if (image->size < sizeof(Elf64_Ehdr))
+    return image_fail(error, p, "truncated ELF header: %" G_GSIZE_FORMAT
+                      " bytes, an ELF64 header has %zu", image->size,
+                      sizeof(Elf64_Ehdr));
   elf = elf_memory((char *)image->data, image->size);
   if (elf == NULL)
     return image_fail(error, p, "not a readable ELF file: %s", elf_errmsg(-1));
@@ -184,10 +187,20 @@ image_setup_elf(MhImage *image, guint64 ram_size, GError **error)
                eh.e_phentsize, sizeof(Elf64_Phdr));
     goto out;
   }
-  if (elf_getphdrnum(elf, &n_ph) != 0 || eh.e_phoff > image->size ||
+  if (elf_getphdrnum(elf, &n_ph) != 0) {
+    image_fail(error, p, "ELF program headers unreadable (offset 0x%"
+               G_GINT64_MODIFIER "x, %u entries): %s", eh.e_phoff,
+               eh.e_phnum, elf_errmsg(-1));
+    goto out;
+  }
+  /* The header's own count, unless it says the real one is elsewhere
+   * (PN_XNUM): libelf quietly counts only the entries the file holds. */
+  if (eh.e_phnum != PN_XNUM)
+    n_ph = eh.e_phnum;
+  if (eh.e_phoff > image->size ||
       (guint64)n_ph * sizeof(Elf64_Phdr) > image->size - eh.e_phoff) {
     image_fail(error, p, "ELF program headers outside the file (offset 0x%"
-               G_GINT64_MODIFIER "x, %u entries)", eh.e_phoff, eh.e_phnum);
+               G_GINT64_MODIFIER "x, %zu entries)", eh.e_phoff, n_ph);
     goto out;
   }
   exec = g_array_new(FALSE, FALSE, sizeof(MhImageSegment));
