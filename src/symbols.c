@@ -230,8 +230,10 @@ symbols_line_at(const MhSymbols *s, guint64 addr)
   return best != NULL && !best->end && best->line > 0 ? best : NULL;
 }
 
-char *
-mh_symbols_describe(const MhSymbols *s, guint64 addr)
+/* "func+0xoff, file:line" with the function of @addr and the line of
+ * @line_addr. */
+static char *
+symbols_describe(const MhSymbols *s, guint64 addr, guint64 line_addr)
 {
   const SymFunc *f;
   const SymLine *l;
@@ -240,7 +242,7 @@ mh_symbols_describe(const MhSymbols *s, guint64 addr)
   if (s == NULL)
     return NULL;
   f = symbols_func_at(s, addr);
-  l = symbols_line_at(s, addr);
+  l = symbols_line_at(s, line_addr);
   if (f == NULL && l == NULL)
     return NULL;
   out = g_string_new(NULL);
@@ -258,6 +260,20 @@ mh_symbols_describe(const MhSymbols *s, guint64 addr)
                            l->line);
   }
   return g_string_free(out, FALSE);
+}
+
+char *
+mh_symbols_describe(const MhSymbols *s, guint64 addr)
+{
+  return symbols_describe(s, addr, addr);
+}
+
+char *
+mh_symbols_describe_return(const MhSymbols *s, guint64 ret)
+{
+  /* The call is the instruction before @ret: its line is the one the
+   * reader wants, as in a debugger's backtrace. */
+  return ret > 0 ? symbols_describe(s, ret, ret - 1) : NULL;
 }
 
 char *

@@ -28,6 +28,10 @@ void       mh_symbols_free(MhSymbols *symbols);
  * or NULL when nothing is known about @addr (or @symbols is NULL). */
 char *mh_symbols_describe(const MhSymbols *symbols, guint64 addr);
 
+/* The same for a return address @ret: the function and offset of @ret,
+ * the line of the call before it. */
+char *mh_symbols_describe_return(const MhSymbols *symbols, guint64 ret);
+
 /* The one way a diagnosis names a guest code address: "RIP 0x1f3" and,
  * when known, " (fill_buffer+0x23, memtest.c:41)".  @what is the
  * register's or the address's name ("RIP"); @symbols may be NULL. */

@@ -156,11 +156,12 @@ vcpu_caller(const MhVm *vm, const MhException *ex)
       (top = mh_guestmem_range(&vm->ram, ex->rsp, sizeof ret)) == NULL)
     return NULL;
   memcpy(&ret, top, sizeof ret);
-  there = mh_symbols_describe(vm->image->symbols, ret);
+  there = mh_symbols_describe_return(vm->image->symbols, ret);
   if (there == NULL)
     return NULL;
-  return g_strdup_printf("; [RSP] 0x%" G_GINT64_MODIFIER "x (%s): the return "
-                         "address, if a call led there", ret, there);
+  return g_strdup_printf("; called from %s, if the word at RSP (0x%"
+                         G_GINT64_MODIFIER "x) is a return address", there,
+                         ret);
 }
 
 /* The hypervisor's exception handler reported: describe the exception

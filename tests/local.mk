@@ -62,6 +62,7 @@ bats_tests = \
 	tests/sandbox.bats \
 	tests/host.bats \
 	tests/hostile.bats \
+	tests/elf.bats \
 	tests/readme.bats
 if HAVE_BATS
 TESTS += $(bats_tests)

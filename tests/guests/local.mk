@@ -62,6 +62,15 @@ tests/guests/sdk_ok.img: $(srcdir)/tests/guests/sdk_ok.c guests/mh-guest.mk \
 	  MH_SDK_LDSCRIPT="$(abs_top_srcdir)/guests/lib/guest.ld" \
 	  CC="$(CC)" OBJCOPY="$(OBJCOPY)"
 
+# An ELF-only guest, linked at 1 MiB with its entry point inside .text.
+tests/guests/elf_high.o: $(srcdir)/tests/guests/elf_high.S
+	@mkdir -p $(@D)
+	$(AM_V_CC)$(CC) $(MH_GUEST_COPTS) -c -o $@ $<
+tests/guests/elf_high.elf: tests/guests/elf_high.o $(srcdir)/tests/guests/elf_high.ld
+	$(AM_V_CCLD)$(CC) -nostdlib -static -no-pie \
+	  -Wl,-T,$(srcdir)/tests/guests/elf_high.ld -Wl,--build-id=none \
+	  -Wl,-z,noexecstack -o $@ tests/guests/elf_high.o
+
 # The fragment's default target makes both.
 tests/guests/sdk_ok.elf: tests/guests/sdk_ok.img
 	@test -f $@
@@ -70,10 +79,12 @@ mh_test_guest_imgs = $(mh_test_elf_imgs) tests/guests/hello_nasm.img \
 	tests/guests/sdk_ok.img
 # The ELF files run too (tests/elf.bats): each with symbols and -g.
 check_DATA += $(mh_test_guest_imgs) $(mh_test_c_elfs) $(mh_test_asm_elfs) \
-	tests/guests/sdk_ok.elf
+	tests/guests/sdk_ok.elf tests/guests/elf_high.elf
 
 EXTRA_DIST += $(mh_test_c_objs:.o=.c) $(mh_test_asm_objs:.o=.S) \
-	tests/guests/hello_nasm.asm tests/guests/sdk_ok.c
+	tests/guests/hello_nasm.asm tests/guests/sdk_ok.c \
+	tests/guests/elf_high.S tests/guests/elf_high.ld
 CLEANFILES += $(mh_test_c_objs) $(mh_test_asm_objs) $(mh_test_c_elfs) \
 	$(mh_test_asm_elfs) $(mh_test_guest_imgs) \
-	tests/guests/sdk_ok.o tests/guests/sdk_ok.elf
+	tests/guests/sdk_ok.o tests/guests/sdk_ok.elf \
+	tests/guests/elf_high.o tests/guests/elf_high.elf
