@@ -42,7 +42,8 @@ FUZZ_SANITIZE = -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS = -g -O1 -fno-omit-frame-pointer $(FUZZ_SANITIZE) $(WARN_CFLAGS) \
 	-Wno-missing-field-initializers \
 	-I$(top_builddir) -I$(top_srcdir)/src -I$(top_srcdir)/guests/include \
-	-I$(top_srcdir)/fuzz $(GLIB_CFLAGS) $(SECCOMP_CFLAGS)
+	-I$(top_srcdir)/fuzz $(GLIB_CFLAGS) $(SECCOMP_CFLAGS) $(LIBELF_CFLAGS) \
+	$(LIBDW_CFLAGS)
 FUZZ_LIBS = $(GLIB_LIBS) $(LIBS)
 FUZZ_SECONDS = 20
 
@@ -69,7 +70,8 @@ fuzz/fuzz_cli: $(srcdir)/fuzz/fuzz_cli.c $(srcdir)/src/cli.c \
 		$(srcdir)/src/error.c $(fuzz_deps)
 	$(fuzz_link)
 fuzz/fuzz_loader: $(srcdir)/fuzz/fuzz_loader.c $(srcdir)/src/loader.c \
-		$(srcdir)/src/error.c $(srcdir)/src/text.c $(fuzz_deps)
+		$(srcdir)/src/symbols.c $(srcdir)/src/error.c $(srcdir)/src/text.c \
+		$(fuzz_deps)
 	$(fuzz_link)
 fuzz/fuzz_router: $(srcdir)/fuzz/fuzz_router.c $(srcdir)/src/input.c \
 		$(fuzz_deps)
