@@ -271,3 +271,15 @@ a2l() {
   run --separate-stderr mh -g "$(telf elf_page_fault)"
   [ "$(wc -l <<<"$stderr")" -eq 1 ] || fail "$stderr"
 }
+
+@test "the names come with the sandbox in every mode: all read before it closes" {
+  local mode
+  for mode in strict on off; do
+    run --separate-stderr mh --sandbox "$mode" -g "$(telf elf_page_fault)" "$(telf elf_port)"
+    assert_equal "$status" 1
+    [[ "$stderr" == *"vm 0 (elf_page_fault.elf): page fault (#PF) at RIP 0x"*" (fill_buffer+0x"*", elf_page_fault.c:"* ]] ||
+      fail "$mode: $stderr"
+    [[ "$stderr" == *"vm 1 (elf_port.elf): 1-byte OUT on unknown port 0x80 at RIP 0x"*" (poke_port+0x"*", elf_port.c:"*")" ]] ||
+      fail "$mode: $stderr"
+  done
+}
