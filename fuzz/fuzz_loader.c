@@ -5,6 +5,9 @@
  * around the file's own size.  Inputs that start with the ELF magic go
  * through the ELF loader (libelf) and the symbol reader (libdw).
  *
+ * make fuzz-run adds real ELF guests (hello.elf, unknown_port.elf) to
+ * the seeds.
+ *
  * Invariants: a flat image loads exactly when it is not empty and fits
  * the RAM, and holds the file's bytes and path; an ELF image that loads
  * has its entry point in one of its segments, and segments that are

@@ -82,7 +82,13 @@ fuzz: $(fuzz_programs)
 # Runs each harness for FUZZ_SECONDS on a scratch copy of its seed corpus
 # (the seeds in git stay as they are); fails on the first crash, leak or
 # timeout, leaving the reproducer in fuzz/work/artifacts/.
-fuzz-run: fuzz
+# The loader also starts from real ELF guests, with symbols and DWARF:
+# copied from the build into the learned corpus, since built binaries do
+# not belong in the source (lintian: source-is-missing).
+fuzz_elf_seeds = guests/examples/hello.elf tests/guests/unknown_port.elf
+fuzz-run: fuzz $(fuzz_elf_seeds)
+	$(AM_V_at)mkdir -p fuzz/work/corpus/loader && \
+	  cp $(fuzz_elf_seeds) fuzz/work/corpus/loader/
 	$(AM_V_at)$(SHELL) $(srcdir)/fuzz/run-fuzzers --seconds $(FUZZ_SECONDS) \
 	  --corpus $(srcdir)/fuzz/corpus --bin fuzz --out fuzz/work \
 	  $(fuzz_harnesses)
