@@ -151,7 +151,8 @@ mh-sdk-installcheck:
 	  MH_SDK="$(DESTDIR)$(mhsdkdir)" \
 	  VPATH="$(DESTDIR)$(mhexamplesdir)" GUEST=hello CC="$(CC)" \
 	  OBJCOPY="$(OBJCOPY)"
-	$(AM_V_at)test -s mh-sdk-installcheck.d/hello.img
+	$(AM_V_at)test -s mh-sdk-installcheck.d/hello.img && \
+	  readelf -S mh-sdk-installcheck.d/hello.elf | grep -q "\.debug_line "
 	$(AM_V_at)rm -rf mh-sdk-installcheck.d
 	$(AM_V_at)files=$$(sed -n '/^\.SH FILES$$/,/^\.SH /p' '$(DESTDIR)$(man1dir)/mini_hypervisor.1' | sed 's/\\-/-/g'); \
 	for want in '$(mhguestsdir)/' '$(mhsdkdir)/' '$(mhexamplesdir)/' \
