@@ -251,6 +251,24 @@ test_exception(void)
                   "0x402 (IDT vector 0x80)");
   g_free(s);
 
+  /* The full report for -v: every #PF error-code bit by name. */
+  ex = (MhException){.vector = 14, .has_error = TRUE, .error = 0x10,
+                     .rip = 0x400000, .rsp = 0x3fffd8, .cr2 = 0x400000};
+  s = mh_x86_describe_fault(&ex, NULL);
+  g_assert_cmpstr(s, ==, "vector 14, error code 0x10 (not present, fetch, "
+                  "supervisor), RIP 0x400000, RSP 0x3fffd8, CR2 0x400000");
+  g_free(s);
+  ex.error = 0x7 | 0x8 | 0x20;
+  s = mh_x86_describe_fault(&ex, NULL);
+  g_assert_cmpstr(s, ==, "vector 14, error code 0x2f (present, write, user, "
+                  "reserved bit, protection key), RIP 0x400000, RSP 0x3fffd8, "
+                  "CR2 0x400000");
+  g_free(s);
+  ex = (MhException){.vector = 6, .rip = 0x10, .rsp = 0x1000};
+  s = mh_x86_describe_fault(&ex, NULL);
+  g_assert_cmpstr(s, ==, "vector 6, RIP 0x10, RSP 0x1000, CR2 0x0");
+  g_free(s);
+
   /* A frame that would not lie inside the stack page is refused. */
   g_assert_false(mh_x86_exception_frame(stack, top - 8, 6, &ex));
   g_assert_false(mh_x86_exception_frame(stack, top - 40, 14, &ex));
