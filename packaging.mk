@@ -42,6 +42,7 @@ EXTRA_DIST += LICENSE $(MH_BASH_COMPLETION) \
 	debian/source/format debian/docs \
 	debian/mini-hypervisor.install debian/mini-hypervisor-sdk.install \
 	debian/README.Debian debian/mini-hypervisor-sdk.lintian-overrides \
+	debian/mini-hypervisor.lintian-overrides \
 	debian/tests/control debian/tests/bats debian/tests/sdk \
 	debian/tests/docs debian/tests/bash-completion \
 	m4/.gitkeep

@@ -42,7 +42,8 @@ FUZZ_SANITIZE = -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS = -g -O1 -fno-omit-frame-pointer $(FUZZ_SANITIZE) $(WARN_CFLAGS) \
 	-Wno-missing-field-initializers \
 	-I$(top_builddir) -I$(top_srcdir)/src -I$(top_srcdir)/guests/include \
-	-I$(top_srcdir)/fuzz $(GLIB_CFLAGS) $(SECCOMP_CFLAGS)
+	-I$(top_srcdir)/fuzz $(GLIB_CFLAGS) $(SECCOMP_CFLAGS) $(LIBELF_CFLAGS) \
+	$(LIBDW_CFLAGS)
 FUZZ_LIBS = $(GLIB_LIBS) $(LIBS)
 FUZZ_SECONDS = 20
 
@@ -69,7 +70,8 @@ fuzz/fuzz_cli: $(srcdir)/fuzz/fuzz_cli.c $(srcdir)/src/cli.c \
 		$(srcdir)/src/error.c $(fuzz_deps)
 	$(fuzz_link)
 fuzz/fuzz_loader: $(srcdir)/fuzz/fuzz_loader.c $(srcdir)/src/loader.c \
-		$(srcdir)/src/error.c $(srcdir)/src/text.c $(fuzz_deps)
+		$(srcdir)/src/symbols.c $(srcdir)/src/error.c $(srcdir)/src/text.c \
+		$(fuzz_deps)
 	$(fuzz_link)
 fuzz/fuzz_router: $(srcdir)/fuzz/fuzz_router.c $(srcdir)/src/input.c \
 		$(fuzz_deps)
@@ -84,7 +86,13 @@ fuzz: $(fuzz_programs)
 # Runs each harness for FUZZ_SECONDS on a scratch copy of its seed corpus
 # (the seeds in git stay as they are); fails on the first crash, leak or
 # timeout, leaving the reproducer in fuzz/work/artifacts/.
-fuzz-run: fuzz
+# The loader also starts from real ELF guests, with symbols and DWARF:
+# copied from the build into the learned corpus, since built binaries do
+# not belong in the source (lintian: source-is-missing).
+fuzz_elf_seeds = guests/examples/hello.elf tests/guests/unknown_port.elf
+fuzz-run: fuzz $(fuzz_elf_seeds)
+	$(AM_V_at)mkdir -p fuzz/work/corpus/loader && \
+	  cp $(fuzz_elf_seeds) fuzz/work/corpus/loader/
 	$(AM_V_at)$(SHELL) $(srcdir)/fuzz/run-fuzzers --seconds $(FUZZ_SECONDS) \
 	  --corpus $(srcdir)/fuzz/corpus --bin fuzz --out fuzz/work \
 	  $(fuzz_harnesses)

@@ -6,9 +6,11 @@
 # flags and plain rules, not automake's primaries (which would apply the
 # host CFLAGS and link with the C library):
 #   .c/.S -> .o (MH_GUEST_COPTS) -> .elf (guest.ld) -> .img (objcopy -O binary)
+# Both run: the .elf (symbols and debug information, so that a crash
+# names the function and line) and the flat .img.
 #
 # Installed:
-#   $(mhlibdir)/guests/   the example images
+#   $(mhlibdir)/guests/   the example images, each as NAME.img and NAME.elf
 #   $(mhlibdir)/sdk/      include/, lib/ and mh-guest.mk, for building
 #                         guests of one's own (mini_hypervisor-abi(7))
 #   $(mhexamplesdir)/     the example images' sources
@@ -18,8 +20,11 @@
 
 mhlibdir = $(prefix)/lib/$(PACKAGE)
 
-# Keep in step with guests/mh-guest.mk.in, which users build with.
-MH_GUEST_COPTS = -std=c11 -O2 -Wall -Wextra -ffreestanding -nostdlib \
+# Keep in step with guests/mh-guest.mk.in, which users build with.  -g:
+# the .elf carries DWARF for diagnoses that name the line (and for gdb);
+# it changes no code, and objcopy -O binary copies no debug section, so
+# the .img is the same bytes as without it.
+MH_GUEST_COPTS = -std=c11 -O2 -g -Wall -Wextra -ffreestanding -nostdlib \
 	-fno-pic -fno-pie -mno-red-zone -mgeneral-regs-only \
 	-fno-stack-protector -fno-asynchronous-unwind-tables \
 	-fcf-protection=none -fno-tree-loop-distribute-patterns \
@@ -107,7 +112,8 @@ guests/examples/hello_file.img: $(srcdir)/guests/examples/hello_file.asm
 	$(AM_V_GEN)$(NASM) -f bin -o $@ $(srcdir)/guests/examples/hello_file.asm
 
 mhguestsdir = $(mhlibdir)/guests
-mhguests_DATA = $(mh_example_imgs) guests/examples/hello_file.img
+mhguests_DATA = $(mh_example_imgs) $(mh_example_elfs) \
+	guests/examples/hello_file.img
 
 # The source of every installed image, as documentation: the README and
 # mini_hypervisor(1) point at them, and `make -f .../mh-guest.mk
@@ -145,7 +151,8 @@ mh-sdk-installcheck:
 	  MH_SDK="$(DESTDIR)$(mhsdkdir)" \
 	  VPATH="$(DESTDIR)$(mhexamplesdir)" GUEST=hello CC="$(CC)" \
 	  OBJCOPY="$(OBJCOPY)"
-	$(AM_V_at)test -s mh-sdk-installcheck.d/hello.img
+	$(AM_V_at)test -s mh-sdk-installcheck.d/hello.img && \
+	  readelf -S mh-sdk-installcheck.d/hello.elf | grep -q "\.debug_line "
 	$(AM_V_at)rm -rf mh-sdk-installcheck.d
 	$(AM_V_at)files=$$(sed -n '/^\.SH FILES$$/,/^\.SH /p' '$(DESTDIR)$(man1dir)/mini_hypervisor.1' | sed 's/\\-/-/g'); \
 	for want in '$(mhguestsdir)/' '$(mhsdkdir)/' '$(mhexamplesdir)/' \

@@ -642,7 +642,8 @@ mh_files_init(MhFileService *svc, const MhFileConfig *config, MhGuestMem *ram,
               guint vm_index, const char *image_name)
 {
   g_autofree char *stem = g_strdup(image_name);
-  char *dot = g_str_has_suffix(stem, ".img") ? strrchr(stem, '.') : NULL;
+  char *dot = g_str_has_suffix(stem, ".img") || g_str_has_suffix(stem, ".elf")
+                ? strrchr(stem, '.') : NULL;
 
   memset(svc, 0, sizeof *svc);
   if (dot != NULL && dot != stem)

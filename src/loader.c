@@ -1,22 +1,37 @@
 /* SPDX-License-Identifier: MIT */
-/* loader.c - guest images: one read, checked before any VM exists. */
+/* loader.c - guest images: one read, checked before any VM exists.  A
+ * flat binary is taken as it is; an ELF executable is parsed with
+ * elfutils' libelf and every field the loader uses is checked against
+ * the file and the RAM before anything trusts it. */
 #include "config.h"
 
 #include "loader.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "error.h"
+#include "mh_abi.h"
 #include "text.h"
 
+static gboolean image_fail(GError **error, const char *path, const char *fmt,
+                           ...) G_GNUC_PRINTF(3, 4);
+
 static gboolean
-image_fail(GError **error, const char *path, const char *what)
+image_fail(GError **error, const char *path, const char *fmt, ...)
 {
   g_autofree char *safe = mh_text_escape(path);
+  g_autofree char *what = NULL;
+  va_list ap;
 
+  va_start(ap, fmt);
+  what = g_strdup_vprintf(fmt, ap);
+  va_end(ap);
   g_set_error(error, MH_ERROR, MH_ERROR_USAGE, "guest image '%s': %s", safe,
               what);
   return FALSE;
@@ -35,7 +50,7 @@ image_read_all(int fd, guint8 *buf, gsize size, const char *path,
     if (got < 0 && errno == EINTR)
       continue;
     if (got < 0)
-      return image_fail(error, path, g_strerror(errno));
+      return image_fail(error, path, "%s", g_strerror(errno));
     if (got == 0)
       return image_fail(error, path, "file shrank while being read");
     done += (gsize)got;
@@ -45,40 +60,285 @@ image_read_all(int fd, guint8 *buf, gsize size, const char *path,
   return TRUE;
 }
 
+static gboolean
+image_is_elf(const guint8 *data, gsize size)
+{
+  return size >= SELFMAG && memcmp(data, ELFMAG, SELFMAG) == 0;
+}
+
+static gboolean
+image_too_big(const char *path, guint64 size, guint64 ram_size, GError **error)
+{
+  return image_fail(error, path,
+                    "%" G_GUINT64_FORMAT " bytes, larger than the %"
+                    G_GUINT64_FORMAT " MB of guest RAM (see --memory)",
+                    size, ram_size >> 20);
+}
+
+static gboolean
+image_setup_flat(MhImage *image, guint64 ram_size, GError **error)
+{
+  if (image->size > ram_size)
+    return image_too_big(image->path, image->size, ram_size, error);
+  image->segments = g_new0(MhImageSegment, 1);
+  image->segments[0] = (MhImageSegment){
+    .gpa = 0, .offset = 0, .filesz = image->size, .memsz = image->size,
+  };
+  image->n_segments = 1;
+  image->entry = MH_BOOT_REG_RIP;
+  return TRUE;
+}
+
+static int
+segment_compare(gconstpointer a, gconstpointer b)
+{
+  const MhImageSegment *x = a, *y = b;
+
+  return x->gpa < y->gpa ? -1 : x->gpa > y->gpa;
+}
+
+/* Checks one PT_LOAD program header (number @i) against the file and
+ * RAM, with overflow-safe arithmetic on every half-open range. */
+static gboolean
+elf_check_load(const MhImage *image, guint i, const GElf_Phdr *ph,
+               guint64 ram_size, GError **error)
+{
+  const char *p = image->path;
+
+  if (ph->p_filesz > ph->p_memsz)
+    return image_fail(error, p, "ELF segment %u: file size 0x%"
+                      G_GINT64_MODIFIER "x larger than its memory size 0x%"
+                      G_GINT64_MODIFIER "x", i, ph->p_filesz, ph->p_memsz);
+  if (ph->p_offset > image->size || ph->p_filesz > image->size - ph->p_offset)
+    return image_fail(error, p, "ELF segment %u: file bytes [0x%"
+                      G_GINT64_MODIFIER "x, +0x%" G_GINT64_MODIFIER "x) "
+                      "outside the %" G_GSIZE_FORMAT "-byte file", i,
+                      ph->p_offset, ph->p_filesz, image->size);
+  if (ph->p_paddr + ph->p_memsz < ph->p_paddr)
+    return image_fail(error, p, "ELF segment %u: address 0x%"
+                      G_GINT64_MODIFIER "x + size 0x%" G_GINT64_MODIFIER
+                      "x wraps around", i, ph->p_paddr, ph->p_memsz);
+  if (ph->p_paddr > ram_size || ph->p_memsz > ram_size - ph->p_paddr)
+    return image_fail(error, p, "ELF segment %u: guest-physical [0x%"
+                      G_GINT64_MODIFIER "x, 0x%" G_GINT64_MODIFIER "x) "
+                      "outside the %" G_GUINT64_FORMAT " MB of guest RAM "
+                      "(see --memory)", i, ph->p_paddr,
+                      ph->p_paddr + ph->p_memsz, ram_size >> 20);
+  /* The guest runs identity-mapped: code linked for another virtual
+   * address would run at the wrong one. */
+  if (ph->p_vaddr != ph->p_paddr)
+    return image_fail(error, p, "ELF segment %u: virtual address 0x%"
+                      G_GINT64_MODIFIER "x differs from its physical address "
+                      "0x%" G_GINT64_MODIFIER "x (the guest runs "
+                      "identity-mapped)", i, ph->p_vaddr, ph->p_paddr);
+  return TRUE;
+}
+
+static gboolean
+image_setup_elf(MhImage *image, guint64 ram_size, GError **error)
+{
+  const char *p = image->path;
+  g_autoptr(GArray) segs = g_array_new(FALSE, FALSE, sizeof(MhImageSegment));
+  GArray *exec = NULL;
+  Elf *elf;
+  GElf_Ehdr eh;
+  size_t n_ph;
+  gboolean ok = FALSE, entry_ok = FALSE;
+
+  image->elf = TRUE;
+  if (elf_version(EV_CURRENT) == EV_NONE)
+    return image_fail(error, p, "libelf: %s", elf_errmsg(-1));
+  /* The header's fields are checked byte by byte first: libelf takes
+   * any class and byte order, and converts. */
+  if (image->size >= EI_NIDENT && image->data[EI_CLASS] != ELFCLASS64)
+    return image_fail(error, p, "ELF class %s: only ELF64 (x86-64) guests run",
+                      image->data[EI_CLASS] == ELFCLASS32 ? "ELF32"
+                                                          : "invalid");
+  if (image->size >= EI_NIDENT && image->data[EI_DATA] != ELFDATA2LSB)
+    return image_fail(error, p, "ELF data encoding %s: x86-64 is "
+                      "little-endian", image->data[EI_DATA] == ELFDATA2MSB
+                      ? "big-endian" : "invalid");
+  if (image->size < sizeof(Elf64_Ehdr))
+    return image_fail(error, p, "truncated ELF header: %" G_GSIZE_FORMAT
+                      " bytes, an ELF64 header has %zu", image->size,
+                      sizeof(Elf64_Ehdr));
+  elf = elf_memory((char *)image->data, image->size);
+  if (elf == NULL)
+    return image_fail(error, p, "not a readable ELF file: %s", elf_errmsg(-1));
+  if (elf_kind(elf) != ELF_K_ELF || gelf_getehdr(elf, &eh) == NULL) {
+    image_fail(error, p, "truncated or invalid ELF header (%" G_GSIZE_FORMAT
+               " bytes)", image->size);
+    goto out;
+  }
+  if (eh.e_machine != EM_X86_64) {
+    image_fail(error, p, "ELF machine %u: not x86-64 (EM_X86_64 = %u)",
+               eh.e_machine, EM_X86_64);
+    goto out;
+  }
+  if (eh.e_type != ET_EXEC) {
+    image_fail(error, p, "ELF type %u: not an executable (ET_EXEC)%s",
+               eh.e_type, eh.e_type == ET_DYN
+               ? "; link with -static -no-pie"
+               : eh.e_type == ET_REL ? "; an object file, not linked" : "");
+    goto out;
+  }
+  if (eh.e_phnum > 0 && eh.e_phentsize != sizeof(Elf64_Phdr)) {
+    image_fail(error, p, "ELF program header entries of %u bytes, not %zu",
+               eh.e_phentsize, sizeof(Elf64_Phdr));
+    goto out;
+  }
+  if (elf_getphdrnum(elf, &n_ph) != 0) {
+    image_fail(error, p, "ELF program headers unreadable (offset 0x%"
+               G_GINT64_MODIFIER "x, %u entries): %s", eh.e_phoff,
+               eh.e_phnum, elf_errmsg(-1));
+    goto out;
+  }
+  /* The header's own count, unless it says the real one is elsewhere
+   * (PN_XNUM): libelf quietly counts only the entries the file holds. */
+  if (eh.e_phnum != PN_XNUM)
+    n_ph = eh.e_phnum;
+  if (eh.e_phoff > image->size ||
+      (guint64)n_ph * sizeof(Elf64_Phdr) > image->size - eh.e_phoff) {
+    image_fail(error, p, "ELF program headers outside the file (offset 0x%"
+               G_GINT64_MODIFIER "x, %zu entries)", eh.e_phoff, n_ph);
+    goto out;
+  }
+  exec = g_array_new(FALSE, FALSE, sizeof(MhImageSegment));
+  for (size_t i = 0; i < n_ph; i++) {
+    GElf_Phdr ph;
+    MhImageSegment seg;
+
+    if (gelf_getphdr(elf, (int)i, &ph) == NULL) {
+      image_fail(error, p, "ELF program header %zu unreadable: %s", i,
+                 elf_errmsg(-1));
+      goto out;
+    }
+    if (ph.p_type != PT_LOAD)
+      continue;
+    if (!elf_check_load(image, (guint)i, &ph, ram_size, error))
+      goto out;
+    if (ph.p_memsz == 0)
+      continue;
+    seg = (MhImageSegment){
+      .gpa = ph.p_paddr, .offset = (gsize)ph.p_offset,
+      .filesz = (gsize)ph.p_filesz, .memsz = ph.p_memsz,
+    };
+    g_array_append_val(segs, seg);
+    if (ph.p_flags & PF_X)
+      g_array_append_val(exec, seg);
+  }
+  if (segs->len == 0) {
+    image_fail(error, p, "ELF file with no loadable (PT_LOAD) segment");
+    goto out;
+  }
+  g_array_sort(segs, segment_compare);
+  for (guint i = 1; i < segs->len; i++) {
+    const MhImageSegment *a = &g_array_index(segs, MhImageSegment, i - 1);
+    const MhImageSegment *b = &g_array_index(segs, MhImageSegment, i);
+    if (a->gpa + a->memsz > b->gpa) {
+      image_fail(error, p, "ELF segments overlap: [0x%" G_GINT64_MODIFIER
+                 "x, 0x%" G_GINT64_MODIFIER "x) and [0x%" G_GINT64_MODIFIER
+                 "x, 0x%" G_GINT64_MODIFIER "x)", a->gpa, a->gpa + a->memsz,
+                 b->gpa, b->gpa + b->memsz);
+      goto out;
+    }
+  }
+  for (guint i = 0; i < exec->len; i++) {
+    const MhImageSegment *s = &g_array_index(exec, MhImageSegment, i);
+    if (eh.e_entry >= s->gpa && eh.e_entry - s->gpa < s->memsz)
+      entry_ok = TRUE;
+  }
+  if (!entry_ok) {
+    image_fail(error, p, "ELF entry point 0x%" G_GINT64_MODIFIER "x outside "
+               "every executable segment", eh.e_entry);
+    goto out;
+  }
+  image->entry = eh.e_entry;
+  image->n_segments = segs->len;
+  image->segments = (MhImageSegment *)(void *)g_array_free(
+    g_steal_pointer(&segs), FALSE);
+  /* Names for diagnoses, read now: nothing is opened once the VM's
+   * thread is confined. */
+  image->symbols = mh_symbols_new(elf);
+  ok = TRUE;
+out:
+  if (exec != NULL)
+    g_array_unref(exec);
+  elf_end(elf);
+  return ok;
+}
+
+MhImage *
+mh_image_load_data(const char *path, const guint8 *data, gsize size,
+                   guint64 ram_size, GError **error)
+{
+  g_autoptr(MhImage) image = g_new0(MhImage, 1);
+
+  image->path = g_strdup(path);
+  image->size = size;
+  image->data = g_memdup2(data, size);
+  if (size == 0) {
+    image_fail(error, path, "file is empty");
+    return NULL;
+  }
+  if (!(image_is_elf(data, size) ? image_setup_elf(image, ram_size, error)
+                                 : image_setup_flat(image, ram_size, error)))
+    return NULL;
+  return g_steal_pointer(&image);
+}
+
 MhImage *
 mh_image_load(const char *path, guint64 ram_size, GError **error)
 {
   g_autoptr(MhImage) image = NULL;
   g_auto(MhFd) fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  g_autofree guint8 *data = NULL;
   struct stat st;
 
   if (fd < 0) {
-    image_fail(error, path, g_strerror(errno));
+    image_fail(error, path, "%s", g_strerror(errno));
     return NULL;
   }
   if (fstat(fd, &st) < 0) {
-    image_fail(error, path, g_strerror(errno));
+    image_fail(error, path, "%s", g_strerror(errno));
   } else if (S_ISDIR(st.st_mode)) {
     image_fail(error, path, "is a directory, not an image file");
   } else if (!S_ISREG(st.st_mode)) {
     image_fail(error, path, "not a regular file");
   } else if (st.st_size == 0) {
     image_fail(error, path, "file is empty");
-  } else if ((guint64)st.st_size > ram_size) {
-    g_autofree char *msg = g_strdup_printf(
-      "%" G_GUINT64_FORMAT " bytes, larger than the %" G_GUINT64_FORMAT
-      " MB of guest RAM (see --memory)",
-      (guint64)st.st_size, ram_size >> 20);
-    image_fail(error, path, msg);
+  } else if ((guint64)st.st_size > MAX(ram_size, (guint64)64 << 20)) {
+    /* An ELF file may be larger than RAM (symbols, debug information),
+     * within reason; a flat image may not (checked below). */
+    image_too_big(path, (guint64)st.st_size, ram_size, error);
   } else {
-    image = g_new0(MhImage, 1);
-    image->path = g_strdup(path);
-    image->size = (gsize)st.st_size;
-    image->data = g_malloc(image->size);
-    if (!image_read_all(fd, image->data, image->size, path, error))
-      g_clear_pointer(&image, mh_image_free);
+    data = g_malloc((gsize)st.st_size);
+    if (image_read_all(fd, data, (gsize)st.st_size, path, error))
+      image = mh_image_load_data(path, data, (gsize)st.st_size, ram_size,
+                                 error);
   }
   return g_steal_pointer(&image);
+}
+
+void
+mh_image_copy_to(const MhImage *image, guint8 *ram, guint64 ram_size)
+{
+  for (guint i = 0; i < image->n_segments; i++) {
+    const MhImageSegment *s = &image->segments[i];
+    /* Checked at load time against this RAM size. */
+    g_assert(s->gpa <= ram_size && s->filesz <= ram_size - s->gpa);
+    memcpy(ram + s->gpa, image->data + s->offset, s->filesz);
+  }
+}
+
+guint64
+mh_image_mem_size(const MhImage *image)
+{
+  guint64 total = 0;
+
+  for (guint i = 0; i < image->n_segments; i++)
+    total += image->segments[i].memsz;
+  return total;
 }
 
 void
@@ -86,6 +346,8 @@ mh_image_free(MhImage *image)
 {
   if (image == NULL)
     return;
+  mh_symbols_free(image->symbols);
+  g_free(image->segments);
   g_free(image->path);
   g_free(image->data);
   g_free(image);

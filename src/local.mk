@@ -21,6 +21,7 @@ src_libmh_a_SOURCES = \
 	src/rundir.c src/rundir.h \
 	src/run.c src/run.h \
 	src/sandbox.c src/sandbox.h \
+	src/symbols.c src/symbols.h \
 	src/testhooks.c src/testhooks.h \
 	src/vcpu.c \
 	src/vm.c src/vm.h src/vm-private.h \

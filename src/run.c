@@ -649,6 +649,12 @@ mh_run_finish(MhRun *run)
       if (!(quiet_stops && slot->vm != NULL &&
             mh_vm_stop_reason(slot->vm) != MH_STOP_NONE))
         run_print_error(prefix, slot->error);
+      if (run->config->verbose && slot->vm != NULL &&
+          mh_vm_fault_detail(slot->vm) != NULL) {
+        g_auto(GStrv) detail = g_strsplit(mh_vm_fault_detail(slot->vm), "\n", -1);
+        for (guint j = 0; detail[j] != NULL; j++)
+          fprintf(stderr, "%s: %s%s\n", g_get_prgname(), prefix, detail[j]);
+      }
     }
     g_clear_error(&slot->error);
   }

@@ -32,6 +32,14 @@ vcpu_exit_name(guint reason)
   return NULL;
 }
 
+/* "RIP 0x1f3 (fill_buffer+0x23, memtest.c:41)": every diagnosis names
+ * a RIP through this, so that an ELF guest's names the code. */
+static char *
+vcpu_rip_text(const MhVm *vm, guint64 rip)
+{
+  return mh_symbols_format(vm->image->symbols, "RIP", rip);
+}
+
 /* Reads RIP for a diagnosis; G_MAXUINT64 if it cannot. */
 static guint64
 vcpu_get_rip(MhVm *vm)
@@ -49,13 +57,13 @@ static gboolean
 vcpu_fail(MhVm *vm, GError **error, const char *fmt, ...)
 {
   g_autofree char *what = NULL;
+  g_autofree char *rip = vcpu_rip_text(vm, vcpu_get_rip(vm));
   va_list ap;
 
   va_start(ap, fmt);
   what = g_strdup_vprintf(fmt, ap);
   va_end(ap);
-  g_set_error(error, MH_ERROR, MH_ERROR_GUEST, "%s at RIP 0x%" G_GINT64_MODIFIER "x",
-              what, vcpu_get_rip(vm));
+  g_set_error(error, MH_ERROR, MH_ERROR_GUEST, "%s at %s", what, rip);
   return FALSE;
 }
 
@@ -95,6 +103,67 @@ vcpu_pio_rip(MhVm *vm, const MhIoAccess *io, guint64 rip)
   return rip;
 }
 
+/* For --verbose (mh_vm_fault_detail()): the exception in full, the
+ * general registers as the guest left them (the stub changes none but
+ * RIP, RSP and RFLAGS, which the frame holds) and the bytes at RIP (by
+ * guest-physical address: the hypervisor's identity map). */
+static void
+vcpu_note_fault(MhVm *vm, const MhException *ex, const struct kvm_regs *r)
+{
+  g_autofree char *fault = mh_x86_describe_fault(ex, vm->image->symbols);
+  const guint64 gpr[16] = {
+    r->rax, r->rbx, r->rcx, r->rdx, r->rsi, r->rdi, r->rbp, ex->rsp,
+    r->r8, r->r9, r->r10, r->r11, r->r12, r->r13, r->r14, r->r15,
+  };
+  static const char *const names[16] = {
+    "rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp",
+    "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
+  };
+  GString *s = g_string_new(NULL);
+  const guint8 *code = NULL;
+  guint n;
+
+  g_string_append_printf(s, "fault: %s", fault);
+  for (guint i = 0; i < 16; i++)
+    g_string_append_printf(s, "%s%-3s 0x%016" G_GINT64_MODIFIER "x",
+                           i % 4 == 0 ? "\nregisters: " : "  ", names[i],
+                           gpr[i]);
+  g_string_append(s, "\nbytes at RIP:");
+  for (n = 15; n > 0; n--)
+    if ((code = mh_guestmem_range(&vm->ram, ex->rip, n)) != NULL)
+      break;
+  if (code == NULL)
+    g_string_append(s, " none (outside guest RAM)");
+  for (guint i = 0; code != NULL && i < n; i++)
+    g_string_append_printf(s, " %02x", code[i]);
+  g_free(vm->fault_detail);
+  vm->fault_detail = g_string_free(s, FALSE);
+}
+
+/* An ELF guest that faulted where no code of its own is (a call or jump
+ * through a bad pointer): the word at RSP, if it names the guest's code,
+ * is most likely the return address of the call that went there. */
+static char *
+vcpu_caller(const MhVm *vm, const MhException *ex)
+{
+  const guint8 *top;
+  guint64 ret;
+  g_autofree char *here = NULL;
+  g_autofree char *there = NULL;
+
+  if (vm->image->symbols == NULL ||
+      (here = mh_symbols_describe(vm->image->symbols, ex->rip)) != NULL ||
+      (top = mh_guestmem_range(&vm->ram, ex->rsp, sizeof ret)) == NULL)
+    return NULL;
+  memcpy(&ret, top, sizeof ret);
+  there = mh_symbols_describe_return(vm->image->symbols, ret);
+  if (there == NULL)
+    return NULL;
+  return g_strdup_printf("; called from %s, if the word at RSP (0x%"
+                         G_GINT64_MODIFIER "x) is a return address", there,
+                         ret);
+}
+
 /* The hypervisor's exception handler reported: describe the exception
  * from the frame the CPU pushed on the exception stack. */
 static gboolean
@@ -103,6 +172,7 @@ vcpu_on_exception(MhVm *vm, guint vector, GError **error)
   struct kvm_regs regs;
   struct kvm_sregs sregs;
   g_autofree char *what = NULL;
+  g_autofree char *caller = NULL;
   MhException ex;
 
   if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &regs) < 0 ||
@@ -126,8 +196,10 @@ vcpu_on_exception(MhVm *vm, guint vector, GError **error)
   case -1:
     return FALSE;
   }
-  what = mh_x86_describe_exception(&ex, vm->ram.size);
-  g_set_error_literal(error, MH_ERROR, MH_ERROR_GUEST, what);
+  what = mh_x86_describe_exception(&ex, vm->ram.size, vm->image->symbols);
+  vcpu_note_fault(vm, &ex, &regs);
+  caller = vcpu_caller(vm, &ex);
+  g_set_error(error, MH_ERROR, MH_ERROR_GUEST, "%s%s", what, caller ?: "");
   return FALSE;
 }
 
@@ -163,9 +235,10 @@ vcpu_on_io(MhVm *vm, GError **error)
   if (mh_ports_dispatch(&vm->ports, &io, &local))
     return TRUE;
   if (local->code == MH_ERROR_GUEST) {
-    g_set_error(error, MH_ERROR, MH_ERROR_GUEST,
-                "%s at RIP 0x%" G_GINT64_MODIFIER "x", local->message,
-                vcpu_pio_rip(vm, &io, vcpu_get_rip(vm)));
+    g_autofree char *rip =
+      vcpu_rip_text(vm, vcpu_pio_rip(vm, &io, vcpu_get_rip(vm)));
+    g_set_error(error, MH_ERROR, MH_ERROR_GUEST, "%s at %s", local->message,
+                rip);
     return FALSE;
   }
   g_propagate_error(error, g_steal_pointer(&local));
@@ -190,16 +263,16 @@ vcpu_on_shutdown(MhVm *vm, GError **error)
                 "tables could not handle (this CPU resets the registers, so "
                 "its RIP is lost)");
   } else if (sregs.cr2 == 0) {
+    g_autofree char *rip = vcpu_rip_text(vm, regs.rip);
     g_set_error(error, MH_ERROR, MH_ERROR_GUEST,
-                "triple fault at RIP 0x%" G_GINT64_MODIFIER "x: an exception "
-                "the guest's own IDT or page tables could not handle",
-                (guint64)regs.rip);
+                "triple fault at %s: an exception the guest's own IDT or "
+                "page tables could not handle", rip);
   } else {
+    g_autofree char *rip = vcpu_rip_text(vm, regs.rip);
     g_set_error(error, MH_ERROR, MH_ERROR_GUEST,
-                "triple fault at RIP 0x%" G_GINT64_MODIFIER "x: an exception "
-                "the guest's own IDT or page tables could not handle (CR2 0x%"
-                G_GINT64_MODIFIER "x%s)", (guint64)regs.rip,
-                (guint64)sregs.cr2,
+                "triple fault at %s: an exception the guest's own IDT or "
+                "page tables could not handle (CR2 0x%" G_GINT64_MODIFIER
+                "x%s)", rip, (guint64)sregs.cr2,
                 sregs.cr2 >= vm->ram.size ? ", outside guest RAM" : "");
   }
   return FALSE;
@@ -212,15 +285,17 @@ vcpu_on_mmio(MhVm *vm, GError **error)
   guint64 gpa = run->mmio.phys_addr, rip;
   /* KVM has completed a write when it exits (RIP is past the writing
    * instruction) but not a read (RIP is on it). */
-  const char *where = run->mmio.is_write ? "by the instruction ending at RIP"
-                                         : "at RIP";
+  const char *where = run->mmio.is_write ? "by the instruction ending at"
+                                         : "at";
+  g_autofree char *rip_text = NULL;
 
   rip = vcpu_get_rip(vm);
+  rip_text = vcpu_rip_text(vm, rip);
   g_set_error(error, MH_ERROR, MH_ERROR_GUEST,
               "access outside RAM: %u-byte %s guest-physical address 0x%"
-              G_GINT64_MODIFIER "x %s 0x%" G_GINT64_MODIFIER "x",
+              G_GINT64_MODIFIER "x %s %s",
               run->mmio.len, run->mmio.is_write ? "write to" : "read from",
-              gpa, where, rip);
+              gpa, where, rip_text);
   return FALSE;
 }
 
@@ -228,6 +303,7 @@ static gboolean
 vcpu_on_internal_error(MhVm *vm, GError **error)
 {
   guint64 rip;
+  g_autofree char *rip_text = NULL;
   GString *bytes = g_string_new(NULL);
   const guint8 *code = NULL;
   const char *hint;
@@ -255,10 +331,10 @@ vcpu_on_internal_error(MhVm *vm, GError **error)
            "build guests with -mgeneral-regs-only";
   else
     hint = " - KVM's instruction emulator does not handle it here";
+  rip_text = vcpu_rip_text(vm, rip);
   g_set_error(error, MH_ERROR, MH_ERROR_GUEST,
-              "KVM could not emulate the instruction at RIP 0x%"
-              G_GINT64_MODIFIER "x (bytes:%s)%s", rip,
-              bytes->len ? bytes->str : " unavailable", hint);
+              "KVM could not emulate the instruction at %s (bytes:%s)%s",
+              rip_text, bytes->len ? bytes->str : " unavailable", hint);
   g_string_free(bytes, TRUE);
   return FALSE;
 }

@@ -63,6 +63,8 @@ struct MhVm {
   pthread_t           thread;     /* valid once thread_ready is set         */
   gint                thread_ready; /* atomic: thread may be kicked        */
 
+  char               *fault_detail; /* registers etc. for --verbose, or NULL */
+
   guint64             exits[MH_EXIT_REASONS]; /* statistics              */
   guint64             exits_total;
   gint64              run_usec;   /* wall time in the vCPU loop             */

@@ -76,7 +76,7 @@ vm_setup_memory(MhVm *vm, GError **error)
                                  error);
   if (vm->monitor == NULL)
     return FALSE;
-  memcpy(vm->ram.host, vm->image->data, vm->image->size);
+  mh_image_copy_to(vm->image, vm->ram.host, vm->ram.size);
 
   if (!mh_x86_build_page_tables(vm->monitor + MH_MONITOR_PT_OFF,
                                 MH_MONITOR_SIZE - MH_MONITOR_PT_OFF,
@@ -100,7 +100,7 @@ vm_setup_vcpu(MhVm *vm, GError **error)
 {
   struct kvm_sregs sregs;
   struct kvm_regs regs = {
-    .rip = MH_BOOT_REG_RIP,
+    .rip = vm->image->entry, /* MH_BOOT_REG_RIP for a flat image */
     .rsp = vm->ram.size,
     .rflags = MH_RFLAGS_RESERVED,
     .rax = MH_BOOT_MAGIC,
@@ -435,24 +435,38 @@ mh_vm_free(MhVm *vm)
   if (vm->monitor != NULL)
     munmap(vm->monitor, MH_MONITOR_SIZE);
   g_free(vm->keep_fds);
+  g_free(vm->fault_detail);
   g_free(vm->name);
   g_free(vm);
+}
+
+const char *
+mh_vm_fault_detail(const MhVm *vm)
+{
+  return vm->fault_detail;
 }
 
 char *
 mh_vm_describe(const MhVm *vm)
 {
   const MhPageTables *t = &vm->tables;
+  g_autofree char *syms = NULL;
 
+  if (vm->image->elf)
+    syms = g_strdup_printf(", %u symbols, %u line-table rows",
+                           mh_symbols_n_functions(vm->image->symbols),
+                           mh_symbols_n_lines(vm->image->symbols));
   return g_strdup_printf(
-    "%" G_GUINT64_FORMAT " MiB RAM at guest-physical 0 (image %" G_GSIZE_FORMAT
-    " bytes); identity-mapped with %u pages of %s: %u PML4 + %u PDPT + %u PD + %u PT"
+    "%" G_GUINT64_FORMAT " MiB RAM at guest-physical 0 (%s image, %"
+    G_GUINT64_FORMAT " bytes in RAM%s); identity-mapped with %u pages of %s: %u PML4 + %u PDPT + %u PD + %u PT"
     " + 2 for the hypervisor's pages = %u tables (%" G_GUINT64_FORMAT " KiB) at"
     " guest-physical 0x%" G_GINT64_MODIFIER "x, outside the guest's mapping;"
     " GDT, IDT and exception handlers read-only at 0x%" G_GINT64_MODIFIER "x;"
-    " entry RIP 0x0, RSP 0x%" G_GINT64_MODIFIER "x",
-    vm->ram.size >> 20, vm->image->size, t->n_leaves,
+    " entry RIP 0x%" G_GINT64_MODIFIER "x, RSP 0x%" G_GINT64_MODIFIER "x",
+    vm->ram.size >> 20, vm->image->elf ? "ELF" : "flat",
+    mh_image_mem_size(vm->image), syms ? syms : "", t->n_leaves,
     t->page_size == MH_PAGE_2M ? "2 MiB" : "4 KiB", t->n_pml4, t->n_pdpt,
     t->n_pd, t->n_pt, t->n_pml4 + t->n_pdpt + t->n_pd + t->n_pt + 2,
-    t->tables_size / 1024, t->tables_gpa, (guint64)MH_MONITOR_GPA, vm->ram.size);
+    t->tables_size / 1024, t->tables_gpa, (guint64)MH_MONITOR_GPA,
+    vm->image->entry, vm->ram.size);
 }

@@ -118,5 +118,10 @@ guint64  mh_vm_host_errors(const MhVm *vm, const char **last);
 /* Human-readable descriptions for --verbose. */
 char *mh_vm_describe(const MhVm *vm);
 char *mh_vm_describe_exits(const MhVm *vm);
+/* After a guest fault the hypervisor's handler caught: the vector, the
+ * error code decoded, RIP, RSP, CR2, the general registers and the bytes
+ * at RIP, in lines for --verbose; NULL otherwise.  Once the VM's thread
+ * has ended. */
+const char *mh_vm_fault_detail(const MhVm *vm);
 
 #endif /* MH_VM_H */

@@ -271,7 +271,8 @@ mh_x86_exception_frame(const guint8 *stack, guint64 rsp, guint vector,
 }
 
 char *
-mh_x86_describe_exception(const MhException *ex, guint64 ram_size)
+mh_x86_describe_exception(const MhException *ex, guint64 ram_size,
+                          const MhSymbols *symbols)
 {
   /* SDM 3A §6.3.1 Table 6-1; 21 #CP (CET), 28-30 AMD (APM 2 §8.2). */
   static const char *const names[MH_IDT_VECTORS][2] = {
@@ -294,14 +295,14 @@ mh_x86_describe_exception(const MhException *ex, guint64 ram_size)
   };
   guint v = ex->vector < MH_IDT_VECTORS ? ex->vector : 15;
   GString *s = g_string_new(NULL);
+  g_autofree char *rip = mh_symbols_format(symbols, "RIP", ex->rip);
 
   g_string_append_printf(s, "%s (#%s) ", names[v][1], names[v][0]);
   /* #BP and #OF are traps: the pushed RIP is past the INT3/INTO. */
   if (v == 3 || v == 4)
-    g_string_append_printf(s, "by the instruction ending at RIP 0x%" G_GINT64_MODIFIER "x",
-                           ex->rip);
+    g_string_append_printf(s, "by the instruction ending at %s", rip);
   else
-    g_string_append_printf(s, "at RIP 0x%" G_GINT64_MODIFIER "x", ex->rip);
+    g_string_append_printf(s, "at %s", rip);
   if (v == 14) {
     /* Page-fault error code, SDM 3A §4.7 Figure 4-12: P (bit 0), W/R
      * (1), U/S (2), RSVD (3), I/D (4, with EFER.NXE). */
@@ -324,6 +325,31 @@ mh_x86_describe_exception(const MhException *ex, guint64 ram_size)
       g_string_append_printf(s, " (IDT vector 0x%" G_GINT64_MODIFIER "x)",
                              (ex->error >> 3) & 0x1fff);
   }
+  return g_string_free(s, FALSE);
+}
+
+char *
+mh_x86_describe_fault(const MhException *ex, const MhSymbols *symbols)
+{
+  GString *s = g_string_new(NULL);
+  g_autofree char *rip = mh_symbols_format(symbols, "RIP", ex->rip);
+
+  g_string_append_printf(s, "vector %u", ex->vector);
+  if (ex->has_error) {
+    g_string_append_printf(s, ", error code 0x%" G_GINT64_MODIFIER "x",
+                           ex->error);
+    if (ex->vector == 14)
+      /* Page-fault error code, SDM 3A §4.7 Figure 4-12, bit by bit. */
+      g_string_append_printf(s, " (%s, %s, %s%s%s)",
+                             (ex->error & 0x1) ? "present" : "not present",
+                             (ex->error & 0x10) ? "fetch"
+                             : (ex->error & 0x2) ? "write" : "read",
+                             (ex->error & 0x4) ? "user" : "supervisor",
+                             (ex->error & 0x8) ? ", reserved bit" : "",
+                             (ex->error & 0x20) ? ", protection key" : "");
+  }
+  g_string_append_printf(s, ", %s, RSP 0x%" G_GINT64_MODIFIER "x, CR2 0x%"
+                         G_GINT64_MODIFIER "x", rip, ex->rsp, ex->cr2);
   return g_string_free(s, FALSE);
 }
 

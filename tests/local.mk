@@ -38,7 +38,9 @@ unit_tests = \
 	tests/unit/test-fileproto \
 	tests/unit/test-fileio \
 	tests/unit/test-ports \
-	tests/unit/test-gdbproto
+	tests/unit/test-gdbproto \
+	tests/unit/test-loader \
+	tests/unit/test-symbols
 check_PROGRAMS += $(unit_tests)
 TESTS += $(unit_tests)
 
@@ -52,6 +54,8 @@ tests_unit_test_fileproto_LDADD = $(unit_ldadd)
 tests_unit_test_fileio_LDADD = $(unit_ldadd)
 tests_unit_test_ports_LDADD = $(unit_ldadd)
 tests_unit_test_gdbproto_LDADD = $(unit_ldadd)
+tests_unit_test_loader_LDADD = $(unit_ldadd)
+tests_unit_test_symbols_LDADD = $(unit_ldadd)
 
 bats_tests = \
 	tests/cli.bats \
@@ -63,7 +67,8 @@ bats_tests = \
 	tests/hostile.bats \
 	tests/readme.bats \
 	tests/batch.bats \
-	tests/gdb.bats
+	tests/gdb.bats \
+	tests/elf.bats
 if HAVE_BATS
 TESTS += $(bats_tests)
 else

@@ -79,6 +79,7 @@ by_vm() {
     # Copies, not links: a command may write an image of the same name.
     cp "$MH_GUESTS"/*.img "$dir/"
     [ ! -f "$MH_TEST_GUESTS/page_fault.img" ] || cp "$MH_TEST_GUESTS/page_fault.img" "$dir/"
+    [ ! -f "$MH_TEST_GUESTS/elf_page_fault.elf" ] || cp "$MH_TEST_GUESTS/elf_page_fault.elf" "$dir/"
     cp "$files"/* "$dir/" 2>/dev/null || true
     for i in "${!cmds[@]}"; do
       status=0

@@ -62,7 +62,7 @@
  *
  * Registers at entry:
  */
-#define MH_BOOT_REG_RIP MH_U(0) /* RIP: entry point, always 0             */
+#define MH_BOOT_REG_RIP MH_U(0) /* RIP: a flat image's entry point; an ELF image starts at e_entry */
 /*   RSP  = RAM size in bytes (top of RAM; first push lands below it)
  *   RAX  = MH_BOOT_MAGIC (tells a guest it runs under this ABI)
  *   RBX  = MH_ABI_VERSION

@@ -10,7 +10,9 @@ mh_test_c_objs = tests/guests/ok.o tests/guests/fail.o tests/guests/spin.o \
 	tests/guests/page_fault.o tests/guests/bss_stack.o tests/guests/mmio.o \
 	tests/guests/fshell.o tests/guests/fread_bench.o \
 	tests/guests/fread_bench_byte.o tests/guests/prompt.o \
-	tests/guests/gdb_target.o
+	tests/guests/gdb_target.o \
+	tests/guests/elf_page_fault.o tests/guests/elf_jump.o \
+	tests/guests/elf_port.o
 # Guests in GNU assembler with their own _start and no SDK.
 mh_test_asm_objs = tests/guests/triple_fault.o tests/guests/ud2.o \
 	tests/guests/jump_past_ram.o \
@@ -62,12 +64,29 @@ tests/guests/sdk_ok.img: $(srcdir)/tests/guests/sdk_ok.c guests/mh-guest.mk \
 	  MH_SDK_LDSCRIPT="$(abs_top_srcdir)/guests/lib/guest.ld" \
 	  CC="$(CC)" OBJCOPY="$(OBJCOPY)"
 
+# An ELF-only guest, linked at 1 MiB with its entry point inside .text.
+tests/guests/elf_high.o: $(srcdir)/tests/guests/elf_high.S
+	@mkdir -p $(@D)
+	$(AM_V_CC)$(CC) $(MH_GUEST_COPTS) -c -o $@ $<
+tests/guests/elf_high.elf: tests/guests/elf_high.o $(srcdir)/tests/guests/elf_high.ld
+	$(AM_V_CCLD)$(CC) -nostdlib -static -no-pie \
+	  -Wl,-T,$(srcdir)/tests/guests/elf_high.ld -Wl,--build-id=none \
+	  -Wl,-z,noexecstack -o $@ tests/guests/elf_high.o
+
+# The fragment's default target makes both.
+tests/guests/sdk_ok.elf: tests/guests/sdk_ok.img
+	@test -f $@
+
 mh_test_guest_imgs = $(mh_test_elf_imgs) tests/guests/hello_nasm.img \
 	tests/guests/sdk_ok.img
-check_DATA += $(mh_test_guest_imgs)
+# The ELF files run too (tests/elf.bats): each with symbols and -g.
+check_DATA += $(mh_test_guest_imgs) $(mh_test_c_elfs) $(mh_test_asm_elfs) \
+	tests/guests/sdk_ok.elf tests/guests/elf_high.elf
 
 EXTRA_DIST += $(mh_test_c_objs:.o=.c) $(mh_test_asm_objs:.o=.S) \
-	tests/guests/hello_nasm.asm tests/guests/sdk_ok.c
+	tests/guests/hello_nasm.asm tests/guests/sdk_ok.c \
+	tests/guests/elf_high.S tests/guests/elf_high.ld
 CLEANFILES += $(mh_test_c_objs) $(mh_test_asm_objs) $(mh_test_c_elfs) \
 	$(mh_test_asm_elfs) $(mh_test_guest_imgs) \
-	tests/guests/sdk_ok.o tests/guests/sdk_ok.elf
+	tests/guests/sdk_ok.o tests/guests/sdk_ok.elf \
+	tests/guests/elf_high.o tests/guests/elf_high.elf

@@ -216,19 +216,19 @@ test_exception(void)
   g_assert_cmpuint(ex.rip, ==, 0x40);
   g_assert_cmpuint(ex.rsp, ==, 0x3ffff8);
   ex.cr2 = 0xfffffffffffffff8ull;
-  s = mh_x86_describe_exception(&ex, 4u << 20);
+  s = mh_x86_describe_exception(&ex, 4u << 20, NULL);
   g_assert_cmpstr(s, ==, "page fault (#PF) at RIP 0x40: write to address "
                   "0xfffffffffffffff8 (CR2), outside guest RAM; error code 0x2");
   g_free(s);
   ex.error = 0x10; /* an instruction fetch */
   ex.cr2 = 0x400000;
-  s = mh_x86_describe_exception(&ex, 4u << 20);
+  s = mh_x86_describe_exception(&ex, 4u << 20, NULL);
   g_assert_cmpstr(s, ==, "page fault (#PF) at RIP 0x40: instruction fetch from "
                   "address 0x400000 (CR2), outside guest RAM; error code 0x10");
   g_free(s);
   ex.error = 0x3; /* a write to a present page */
   ex.cr2 = MH_MONITOR_GPA;
-  s = mh_x86_describe_exception(&ex, 4u << 20);
+  s = mh_x86_describe_exception(&ex, 4u << 20, NULL);
   g_assert_true(g_str_has_prefix(s, "page fault (#PF) at RIP 0x40: write to address "
                                  "0x40000000 (CR2), a protection violation"));
   g_free(s);
@@ -237,18 +237,36 @@ test_exception(void)
   g_assert_true(mh_x86_exception_frame(stack, top - sizeof ud, 6, &ex));
   g_assert_false(ex.has_error);
   g_assert_cmpuint(ex.rip, ==, 0x1234);
-  s = mh_x86_describe_exception(&ex, 4u << 20);
+  s = mh_x86_describe_exception(&ex, 4u << 20, NULL);
   g_assert_cmpstr(s, ==, "invalid opcode (#UD) at RIP 0x1234");
   g_free(s);
   ex.vector = 3;
-  s = mh_x86_describe_exception(&ex, 4u << 20);
+  s = mh_x86_describe_exception(&ex, 4u << 20, NULL);
   g_assert_cmpstr(s, ==, "breakpoint (#BP) by the instruction ending at RIP 0x1234");
   g_free(s);
   /* int $0x80 past the IDT's limit: #GP with the IDT bit and the vector. */
   ex = (MhException){.vector = 13, .has_error = TRUE, .error = 0x80 * 8 + 2, .rip = 0x80};
-  s = mh_x86_describe_exception(&ex, 4u << 20);
+  s = mh_x86_describe_exception(&ex, 4u << 20, NULL);
   g_assert_cmpstr(s, ==, "general protection fault (#GP) at RIP 0x80; error code "
                   "0x402 (IDT vector 0x80)");
+  g_free(s);
+
+  /* The full report for -v: every #PF error-code bit by name. */
+  ex = (MhException){.vector = 14, .has_error = TRUE, .error = 0x10,
+                     .rip = 0x400000, .rsp = 0x3fffd8, .cr2 = 0x400000};
+  s = mh_x86_describe_fault(&ex, NULL);
+  g_assert_cmpstr(s, ==, "vector 14, error code 0x10 (not present, fetch, "
+                  "supervisor), RIP 0x400000, RSP 0x3fffd8, CR2 0x400000");
+  g_free(s);
+  ex.error = 0x7 | 0x8 | 0x20;
+  s = mh_x86_describe_fault(&ex, NULL);
+  g_assert_cmpstr(s, ==, "vector 14, error code 0x2f (present, write, user, "
+                  "reserved bit, protection key), RIP 0x400000, RSP 0x3fffd8, "
+                  "CR2 0x400000");
+  g_free(s);
+  ex = (MhException){.vector = 6, .rip = 0x10, .rsp = 0x1000};
+  s = mh_x86_describe_fault(&ex, NULL);
+  g_assert_cmpstr(s, ==, "vector 6, RIP 0x10, RSP 0x1000, CR2 0x0");
   g_free(s);
 
   /* A frame that would not lie inside the stack page is refused. */
