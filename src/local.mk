@@ -20,6 +20,7 @@ src_libmh_a_SOURCES = \
 	src/run.c src/run.h \
 	src/sandbox.c src/sandbox.h \
 	src/testhooks.c src/testhooks.h \
+	src/trace.c src/trace.h \
 	src/vcpu.c \
 	src/vm.c src/vm.h src/vm-private.h \
 	src/x86_64.c src/x86_64.h \

@@ -66,6 +66,8 @@ struct MhVm {
   guint64             exits[MH_EXIT_REASONS]; /* statistics              */
   guint64             exits_total;
   gint64              run_usec;   /* wall time in the vCPU loop             */
+
+  MhTraceVm          *trace;      /* --trace, or NULL (borrowed)            */
 };
 
 /* vm.c, for vcpu.c: moves queued console bytes through the port table. */

@@ -34,6 +34,7 @@
 #include "kvm.h"
 #include "loader.h"
 #include "sandbox.h"
+#include "trace.h"
 
 /* What every VM of a run has in common (read-only once VMs start). */
 typedef struct {
@@ -67,6 +68,7 @@ typedef struct {
   const MhSandbox *sandbox;
   const int       *keep_fds;       /* the run's fds the VM thread uses  */
   guint            n_keep_fds;     /* (stdout, eventfds, shared files)  */
+  MhTraceVm       *trace;          /* --trace: its records, or NULL     */
 } MhVmSetup;
 
 typedef struct MhVm MhVm;
@@ -110,5 +112,9 @@ guint64  mh_vm_host_errors(const MhVm *vm, const char **last);
 /* Human-readable descriptions for --verbose. */
 char *mh_vm_describe(const MhVm *vm);
 char *mh_vm_describe_exits(const MhVm *vm);
+
+/* The name of KVM exit @reason ("io", "hlt", ...), or NULL: for
+ * messages and the trace. */
+const char *mh_vcpu_exit_name(guint reason);
 
 #endif /* MH_VM_H */
