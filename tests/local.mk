@@ -58,7 +58,8 @@ bats_tests = \
 	tests/sandbox.bats \
 	tests/host.bats \
 	tests/hostile.bats \
-	tests/readme.bats
+	tests/readme.bats \
+	tests/trace.bats
 if HAVE_BATS
 TESTS += $(bats_tests)
 else
