@@ -36,7 +36,8 @@ unit_tests = \
 	tests/unit/test-input \
 	tests/unit/test-fileproto \
 	tests/unit/test-fileio \
-	tests/unit/test-ports
+	tests/unit/test-ports \
+	tests/unit/test-trace
 check_PROGRAMS += $(unit_tests)
 TESTS += $(unit_tests)
 
@@ -49,6 +50,7 @@ tests_unit_test_input_LDADD = $(unit_ldadd)
 tests_unit_test_fileproto_LDADD = $(unit_ldadd)
 tests_unit_test_fileio_LDADD = $(unit_ldadd)
 tests_unit_test_ports_LDADD = $(unit_ldadd)
+tests_unit_test_trace_LDADD = $(unit_ldadd)
 
 bats_tests = \
 	tests/cli.bats \
