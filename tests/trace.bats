@@ -88,6 +88,10 @@ EOF
   assert_success
   # 16 OUTs of one byte each, then the hlt: every exit, nothing else.
   assert_output "track 0: $(printf 'io %.0s' $(seq 16))hlt"
+  # RIP as KVM reports it: past the OUT at 0x10 and past the hlt at 0x13
+  # (hello_nasm.asm's layout).
+  [ "$(grep -c '"reason":"io",.*"rip":"0x11"}' "$TRACE")" -eq 16 ]
+  [ "$(grep -c '"reason":"hlt","rip":"0x14"}' "$TRACE")" -eq 1 ]
 }
 
 @test "--trace with 2 VMs: one track each, named, with its own exits" {
