@@ -34,7 +34,7 @@ struct MhTrace {
 
 struct MhTraceVm {
   const MhTrace  *trace;
-  guint           index;
+  guint           tid;        /* its track: VM index + 1 (see trace.h)  */
   GString        *buf;        /* whole records not yet written         */
   guint64         bytes;      /* records accepted, buffered or written */
   guint64         exits;      /* exits recorded                        */
@@ -347,18 +347,18 @@ mh_trace_vm_new(MhTrace *trace, guint index, const char *name)
   MhTraceVm *t = g_new0(MhTraceVm, 1);
 
   t->trace = trace;
-  t->index = index;
+  t->tid = index + 1;
   t->buf = g_string_sized_new(2 * TRACE_WRITE_MAX);
   t->recording = TRUE;
   t->vcpu_fd = -1;
   /* Its track's name and place, first in its records (written later by
    * its thread, with the rest). */
   g_string_append_printf(t->buf, ",\n{\"name\":\"thread_name\",\"ph\":\"M\","
-                         "\"pid\":1,\"tid\":%u,\"args\":{\"name\":", index);
+                         "\"pid\":1,\"tid\":%u,\"args\":{\"name\":", t->tid);
   mh_trace_json_string(t->buf, name);
   g_string_append_printf(t->buf, "}},\n{\"name\":\"thread_sort_index\","
                          "\"ph\":\"M\",\"pid\":1,\"tid\":%u,\"args\":"
-                         "{\"sort_index\":%u}}", index, index);
+                         "{\"sort_index\":%u}}", t->tid, index);
   return t;
 }
 
@@ -399,8 +399,6 @@ trace_vm_flush(MhTraceVm *t)
 static void
 trace_vm_commit(MhTraceVm *t, gsize start)
 {
-  gsize added = t->buf->len - start;
-
   if (t->buf->len <= TRACE_WRITE_MAX || start == 0)
     return;
   if (t->write_errno == 0) {
@@ -411,7 +409,6 @@ trace_vm_commit(MhTraceVm *t, gsize start)
     }
   }
   g_string_erase(t->buf, 0, (gssize)start);
-  g_assert(added == t->buf->len);
 }
 
 /* The last KVM_RUN's exit, as the run mapping describes it now. */
@@ -456,14 +453,14 @@ trace_vm_record(MhTraceVm *t, gint64 now_ns)
   gint64 t0 = t->trace->t0_ns;
   gsize start = t->buf->len;
   MhTraceExit e = {
-    .tid = t->index,
+    .tid = t->tid,
     .ts_ns = t->return_ns - t0,
     .dur_ns = now_ns - t->return_ns,
   };
 
   t->pending = FALSE;
   trace_vm_describe(t, &e);
-  mh_trace_format_guest(t->buf, t->index, t->enter_ns - t0,
+  mh_trace_format_guest(t->buf, t->tid, t->enter_ns - t0,
                         t->return_ns - t->enter_ns);
   mh_trace_format_exit(t->buf, &e);
   if (t->bytes + (t->buf->len - start) > t->trace->limit) {
@@ -472,7 +469,7 @@ trace_vm_record(MhTraceVm *t, gint64 now_ns)
     g_string_truncate(t->buf, start);
     g_string_append_printf(t->buf, ",\n{\"name\":\"trace limit reached\","
                            "\"cat\":\"trace\",\"ph\":\"i\",\"s\":\"t\","
-                           "\"pid\":1,\"tid\":%u", t->index);
+                           "\"pid\":1,\"tid\":%u", t->tid);
     trace_append_us(t->buf, "ts", t->return_ns - t0);
     g_string_append_printf(t->buf, ",\"args\":{\"limit\":%" G_GUINT64_FORMAT
                            ",\"exits\":%" G_GUINT64_FORMAT "}}",
@@ -520,7 +517,7 @@ mh_trace_vm_end(MhTraceVm *t, const GError *error)
   start = t->buf->len;
   g_string_append_printf(t->buf, ",\n{\"name\":\"%s\",\"cat\":\"vm\","
                          "\"ph\":\"i\",\"s\":\"t\",\"pid\":1,\"tid\":%u",
-                         error == NULL ? "halted" : "failed", t->index);
+                         error == NULL ? "halted" : "failed", t->tid);
   trace_append_us(t->buf, "ts", now - t->trace->t0_ns);
   g_string_append_printf(t->buf, ",\"args\":{\"exits\":%" G_GUINT64_FORMAT,
                          t->exits);

@@ -7,9 +7,11 @@
  *              <process_name metadata>
  *              ,<a VM's records> ... (any order between VMs)
  *            ]}
- * One process (pid 1: the run), one track per VM (tid = VM index), named
- * by a thread_name metadata event "vm N (image)".  Each KVM_RUN is an "X"
- * (complete) event named "guest"; each exit after it an "X" event named
+ * One process (pid 1: the run), one track per VM, named by a thread_name
+ * metadata event "vm N (image)": its tid is the VM's index plus 1, since
+ * Perfetto reads tid 0 as "no thread" and puts such events on the
+ * process's main thread, tid = pid = 1 (json_trace_tokenizer.cc).
+ * Each KVM_RUN is an "X" (complete) event named "guest"; each exit after it an "X" event named
  * after the exit ("io out 0xe9", "hlt", ...) whose ts is when KVM_RUN
  * returned and whose dur is the time the hypervisor took to handle it, up
  * to the next KVM_RUN.  Times are microseconds from the run's start, with
@@ -79,7 +81,7 @@ void       mh_trace_vm_free(MhTraceVm *t);
 
 /* One exit, as recorded. */
 typedef struct {
-  guint          tid;      /* VM index                                */
+  guint          tid;      /* its track: VM index + 1                 */
   gint64         ts_ns;    /* KVM_RUN returned, from the trace's start */
   gint64         dur_ns;   /* handling, to the next KVM_RUN           */
   guint32        reason;   /* KVM_EXIT_*                              */

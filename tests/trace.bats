@@ -11,10 +11,10 @@ setup() {
   TRACE=$BATS_TEST_TMPDIR/trace.json
 }
 
-# trace_check FILE [TID:IMAGE:DATA:END]...: FILE is valid JSON in the
+# trace_check FILE [N:IMAGE:DATA:END]...: FILE is valid JSON in the
 # trace-event Object Format; every event is well formed; each track's
-# events come in time order; and for each TID:IMAGE:DATA:END given, track
-# TID is named "vm TID (IMAGE)", the bytes its guest wrote to port 0xE9
+# events come in time order; and for each N:IMAGE:DATA:END given, VM N's
+# track (tid N + 1: Perfetto reads tid 0 as none) is named "vm N (IMAGE)", the bytes its guest wrote to port 0xE9
 # through exits are DATA (Python escapes, e.g. 'OK\n'), and the track
 # ends with the instant event END ("halted" or "failed") after exit
 # "hlt" when it halted.  Prints each track's exit reasons, for the test
@@ -37,6 +37,7 @@ for ev in events:
             names[ev["tid"]] = ev["args"]["name"]
         continue
     assert ev["ph"] in ("X", "i"), ev
+    assert ev["tid"] >= 1, ev  # Perfetto reads tid 0 as "no thread"
     assert isinstance(ev["ts"], float) and ev["ts"] >= 0, ev
     if ev["ph"] == "X":
         assert isinstance(ev["dur"], float) and ev["dur"] >= 0, ev
@@ -56,9 +57,9 @@ for tid, evs in tracks.items():
         assert exit_["args"]["rip"].startswith("0x"), exit_
         int(exit_["args"]["rip"], 16)
 for spec in specs:
-    tid, image, data, end = spec.split(":", 3)
-    tid = int(tid)
-    assert names.get(tid) == "vm %d (%s)" % (tid, image), (tid, names)
+    n, image, data, end = spec.split(":", 3)
+    tid = int(n) + 1
+    assert names.get(tid) == "vm %s (%s)" % (n, image), (tid, names)
     evs = tracks[tid]
     exits = [ev for ev in evs if ev.get("cat") == "exit"]
     wrote = b""
@@ -74,7 +75,7 @@ for spec in specs:
     assert evs[-1]["ph"] == "i" and evs[-1]["name"] == end, evs[-1]
     if end == "halted":
         assert exits[-1]["name"] == "hlt" and exits[-1]["args"]["reason"] == "hlt", exits[-1]
-    print("track %d: %s" % (tid, " ".join(ev["args"]["reason"] for ev in exits)))
+    print("track %s: %s" % (n, " ".join(ev["args"]["reason"] for ev in exits)))
 EOF
 }
 
