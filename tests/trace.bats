@@ -89,9 +89,10 @@ EOF
   assert_success
   # 16 OUTs of one byte each, then the hlt: every exit, nothing else.
   assert_output "track 0: $(printf 'io %.0s' $(seq 16))hlt"
-  # RIP as KVM reports it: past the OUT at 0x10 and past the hlt at 0x13
-  # (hello_nasm.asm's layout).
-  [ "$(grep -c '"reason":"io",.*"rip":"0x11"}' "$TRACE")" -eq 16 ]
+  # RIP as KVM reports it (hello_nasm.asm's layout): on the OUT at 0x10
+  # (kvm_amd and kvm_intel complete it on the next KVM_RUN) or past it
+  # (PVM), and past the hlt at 0x13.
+  [ "$(grep -cE '"reason":"io",.*"rip":"0x1[01]"}' "$TRACE")" -eq 16 ]
   [ "$(grep -c '"reason":"hlt","rip":"0x14"}' "$TRACE")" -eq 1 ]
 }
 
