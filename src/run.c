@@ -586,9 +586,15 @@ mh_run_finish(MhRun *run)
         run_warn("%s%" G_GUINT64_FORMAT " file operation(s) failed on the "
                  "host, the last: %s", prefix, host_errors, last_error);
       if (slot->trace != NULL) {
-        g_autofree char *problem = mh_trace_vm_problem(slot->trace);
-        if (problem != NULL)
+        gboolean failed;
+        g_autofree char *problem = mh_trace_vm_problem(slot->trace, &failed);
+        if (problem != NULL && failed) {
+          fprintf(stderr, "%s: error: %s%s\n", g_get_prgname(), prefix,
+                  problem);
+          status = MH_EXIT_FAILURE;
+        } else if (problem != NULL) {
           run_warn("%s%s", prefix, problem);
+        }
       }
       if (mh_vm_keep_files(slot->vm, &dir_path)) {
         g_autofree char *safe_dir = mh_text_escape(dir_path);

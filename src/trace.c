@@ -537,8 +537,9 @@ mh_trace_vm_end(MhTraceVm *t, const GError *error)
 }
 
 char *
-mh_trace_vm_problem(const MhTraceVm *t)
+mh_trace_vm_problem(const MhTraceVm *t, gboolean *failed)
 {
+  *failed = t->write_errno != 0;
   if (t->write_errno != 0)
     return g_strdup_printf("trace: writing its records failed (%s): the "
                            "trace file is incomplete",

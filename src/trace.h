@@ -73,8 +73,9 @@ int        mh_trace_run(MhTraceVm *t);
  * VM's end (@error, or NULL if it halted), and writes what is left. */
 void       mh_trace_vm_end(MhTraceVm *t, const GError *error);
 /* Main thread, after the VM's thread ended: why its records are
- * incomplete (limit reached, write failed), or NULL. */
-char      *mh_trace_vm_problem(const MhTraceVm *t);
+ * incomplete, or NULL; *@failed tells a failed write (an error: the file
+ * is not whole) from the limit (a warning). */
+char      *mh_trace_vm_problem(const MhTraceVm *t, gboolean *failed);
 void       mh_trace_vm_free(MhTraceVm *t);
 
 /* The formatting, exposed for unit tests. */

@@ -191,6 +191,18 @@ EOF
   [ "$(stat -c %s "$TRACE")" -gt $((2 * (2048 + 1024) + 256)) ]
 }
 
+@test "--trace: a trace that cannot be written whole is an error naming it" {
+  # A file size limit (ulimit -f, in KiB; SIGXFSZ is ignored) makes the
+  # writes past 2 KiB fail with EFBIG, the VMs' and the tail's alike.
+  run --separate-stderr bash -c 'ulimit -f 2 && exec "$@"' sh \
+    timeout 30 "$MH_BIN" --trace "$TRACE" -g "$(tguest hello_nasm)"
+  assert_failure 1
+  assert_output "Hello from nasm"
+  assert_equal "${#stderr_lines[@]}" 2
+  assert_equal "${stderr_lines[0]}" "mini_hypervisor: error: vm 0 (hello_nasm.img): trace: writing its records failed (File too large): the trace file is incomplete"
+  assert_equal "${stderr_lines[1]}" "mini_hypervisor: error: writing the trace file '$TRACE': File too large"
+}
+
 @test "--trace with --sandbox=strict: the confined VM threads still write it" {
   run --separate-stderr mh --sandbox=strict --trace "$TRACE" -g "$(tguest hello_nasm)"
   if [[ "$stderr" == *"--sandbox=strict"* ]]; then
