@@ -204,6 +204,18 @@ mh_cli_parse_gdb(const char *text, MhConfig *config, GError **error)
   return FALSE;
 }
 
+gboolean
+mh_cli_parse_trace_limit(const char *text, guint64 *bytes, GError **error)
+{
+  /* The sizes --quota takes, but not 0. */
+  if (mh_cli_parse_quota(text, bytes, NULL) && *bytes > 0)
+    return TRUE;
+  g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
+              "invalid --trace-limit value '%s': must be a size in bytes "
+              "greater than 0, with an optional K, M or G suffix", text);
+  return FALSE;
+}
+
 /* The options that take one or more values: "-g a b c". */
 static const char *
 cli_multi_option(const char *arg)
@@ -305,6 +317,10 @@ cli_on_value(const char *name, const char *value, gpointer data,
                 value);
     return FALSE;
   }
+  if (strcmp(long_name, "trace-limit") == 0) {
+    c->trace_limit_given = TRUE;
+    return mh_cli_parse_trace_limit(value, &c->trace_limit, error);
+  }
   g_assert(strcmp(long_name, "timeout") == 0);
   return mh_cli_parse_timeout(value, &c->timeout, error);
 }
@@ -375,6 +391,13 @@ mh_cli_parse(int argc, char **argv, MhConfig *config, gboolean *exit_now,
      "Shorthand for --gdb tcp::1234", NULL},
     {"gdb-wait", 'S', 0, G_OPTION_ARG_NONE, &config->gdb_wait,
      "Do not run the guest until gdb continues it (with --gdb or -s)", NULL},
+    {"trace", 0, 0, G_OPTION_ARG_FILENAME, &config->trace_path,
+     "Write every VM exit to FILE as Chrome trace-event JSON (Perfetto, "
+     "chrome://tracing)", "FILE"},
+    {"trace-limit", 0, G_OPTION_FLAG_FILENAME, G_OPTION_ARG_CALLBACK,
+     (gpointer)cli_on_value,
+     "Bytes of --trace records per VM; later exits are not recorded "
+     "(default 64M)", "SIZE"},
     {"verbose", 'v', 0, G_OPTION_ARG_NONE, &config->verbose,
      "Describe the machine built and print exit statistics", NULL},
     {"version", 'V', 0, G_OPTION_ARG_NONE, &config->version,
@@ -389,6 +412,7 @@ mh_cli_parse(int argc, char **argv, MhConfig *config, gboolean *exit_now,
   config->quota = MH_DEFAULT_QUOTA;
   config->sandbox = MH_SANDBOX_ON;
   config->gdb_vm = -1;
+  config->trace_limit = MH_DEFAULT_TRACE_LIMIT;
   *exit_now = FALSE;
 
   context = g_option_context_new("- run tiny 64-bit guests on KVM");
@@ -416,6 +440,14 @@ mh_cli_parse(int argc, char **argv, MhConfig *config, gboolean *exit_now,
   for (GStrv list = config->files; list && *list; list++)
     if (!cli_check_value("-f/--file", *list, error))
       goto fail;
+  if (config->trace_path != NULL &&
+      !cli_check_value("--trace", config->trace_path, error))
+    goto fail;
+  if (config->trace_limit_given && config->trace_path == NULL) {
+    g_set_error_literal(error, MH_ERROR, MH_ERROR_USAGE,
+                        "--trace-limit needs --trace FILE");
+    goto fail;
+  }
   /* Leftover words: a stray "--" or a value GOption did not take. */
   for (guint i = 1; args[i] != NULL; i++) {
     if (strcmp(args[i], "--") == 0)
@@ -485,4 +517,5 @@ mh_cli_clear(MhConfig *config)
   g_clear_pointer(&config->output_dir, g_free);
   g_clear_pointer(&config->gdb_host, g_free);
   g_clear_pointer(&config->gdb_path, g_free);
+  g_clear_pointer(&config->trace_path, g_free);
 }

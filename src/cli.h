@@ -32,12 +32,16 @@ typedef struct {
   gint     gdb_vm;     /* --gdb-vm: the one VM debugged, or -1 (all)  */
   gboolean gdb_wait;   /* -S                                          */
   gboolean gdb_default; /* -s                                         */
+  char    *trace_path; /* --trace FILE, or NULL                        */
+  guint64  trace_limit; /* --trace-limit: bytes of records per VM      */
+  gboolean trace_limit_given; /* (only with --trace)                 */
 } MhConfig;
 
 #define MH_DEFAULT_OUTPUT_DIR "mini_hypervisor.out"
 #define MH_DEFAULT_MAX_OPEN   32u
 #define MH_MAX_OPEN_LIMIT     1024u
 #define MH_DEFAULT_QUOTA      (64ull << 20)
+#define MH_DEFAULT_TRACE_LIMIT (64ull << 20)
 
 /* Parses argv (not modified) into @config.  Every error it returns is a
  * usage error naming the culprit.  --help is printed and exits 0 inside
@@ -56,6 +60,8 @@ gboolean mh_cli_parse_sandbox(const char *text, MhSandboxMode *mode,
                               GError **error);
 /* --gdb tcp:[HOST]:PORT or unix:PATH, into config's gdb_* fields. */
 gboolean mh_cli_parse_gdb(const char *text, MhConfig *config, GError **error);
+gboolean mh_cli_parse_trace_limit(const char *text, guint64 *bytes,
+                                  GError **error);
 /* Rewrites "-g a b c" into "-g a -g b -g c" (likewise -f/--file). */
 GStrv    mh_cli_expand_multi(int argc, char **argv);
 

@@ -23,6 +23,7 @@ src_libmh_a_SOURCES = \
 	src/sandbox.c src/sandbox.h \
 	src/symbols.c src/symbols.h \
 	src/testhooks.c src/testhooks.h \
+	src/trace.c src/trace.h \
 	src/vcpu.c \
 	src/vm.c src/vm.h src/vm-private.h \
 	src/x86_64.c src/x86_64.h \

@@ -26,6 +26,7 @@
 #include "rundir.h"
 #include "sandbox.h"
 #include "text.h"
+#include "trace.h"
 #include "vm.h"
 
 /* How often the main thread repeats the kick to VMs that were told to
@@ -43,6 +44,7 @@ typedef struct {
   gint     ended;   /* atomic: its thread has finished with the VM   */
   int      gdb_fd;  /* its gdb listening socket, or -1                */
   char    *gdb_unlink; /* its gdb socket file, removed at the end     */
+  MhTraceVm *trace; /* --trace: its records (written by its thread)  */
 } MhRunSlot;
 
 /* The descriptors the wait loop polls, by name. */
@@ -91,6 +93,8 @@ struct MhRun {
 
   MhStopReason    stop;       /* the first reason the run was stopped   */
   int             stop_signal;
+
+  MhTrace        *trace;      /* --trace FILE, or NULL                  */
 };
 
 /* ------------------------------------------------------------------ */
@@ -298,6 +302,12 @@ mh_run_new(const MhConfig *config, GError **error)
       (run->space_fd = run_eventfd(EFD_NONBLOCK, error)) < 0 ||
       (run->output_fd = run_eventfd(EFD_NONBLOCK, error)) < 0)
     return NULL;
+  /* Opened (and truncated) only once every other input checked out. */
+  if (config->trace_path != NULL) {
+    run->trace = mh_trace_open(config->trace_path, config->trace_limit, error);
+    if (run->trace == NULL)
+      return NULL;
+  }
   if (!mh_run_dir_open(&run->dir, config->output_dir, error))
     return NULL;
 
@@ -362,6 +372,11 @@ run_vm_fds(MhRun *run)
       g_array_append_val(fds, fixed[i]);
   for (guint i = 0; i < run->shared->n_files; i++)
     g_array_append_val(fds, run->shared->files[i].fd);
+  /* Each VM thread appends its own trace records (trace.h). */
+  if (run->trace != NULL) {
+    int fd = mh_trace_fd(run->trace);
+    g_array_append_val(fds, fd);
+  }
   return fds;
 }
 
@@ -407,6 +422,8 @@ mh_run_start(MhRun *run)
       fprintf(stderr, "%s: %s: gdb: target remote %s\n", g_get_prgname(),
               slot->name, run->gdb_targets[i]);
     }
+    if (run->trace != NULL)
+      slot->trace = setup.trace = mh_trace_vm_new(run->trace, i, slot->name);
     slot->vm = mh_vm_new(&setup, &slot->error);
     if (slot->vm == NULL) {
       /* Its input goes nowhere: a queue that is closed from the start. */
@@ -637,6 +654,17 @@ mh_run_finish(MhRun *run)
       if (host_errors > 0)
         run_warn("%s%" G_GUINT64_FORMAT " file operation(s) failed on the "
                  "host, the last: %s", prefix, host_errors, last_error);
+      if (slot->trace != NULL) {
+        gboolean failed;
+        g_autofree char *problem = mh_trace_vm_problem(slot->trace, &failed);
+        if (problem != NULL && failed) {
+          fprintf(stderr, "%s: error: %s%s\n", g_get_prgname(), prefix,
+                  problem);
+          status = MH_EXIT_FAILURE;
+        } else if (problem != NULL) {
+          run_warn("%s%s", prefix, problem);
+        }
+      }
       if (mh_vm_keep_files(slot->vm, &dir_path)) {
         g_autofree char *safe_dir = mh_text_escape(dir_path);
         fprintf(stderr, "%s: %sfiles in %s\n", g_get_prgname(), prefix,
@@ -660,6 +688,14 @@ mh_run_finish(MhRun *run)
   }
   if (!mh_run_dir_finish(&run->dir, kept_files, &dir_error))
     run_warn("%s", dir_error->message);
+  /* Every VM thread has ended: the trace's tail goes last. */
+  if (run->trace != NULL) {
+    g_autoptr(GError) trace_error = NULL;
+    if (!mh_trace_close(run->trace, &trace_error)) {
+      run_print_error("", trace_error);
+      status = MH_EXIT_FAILURE;
+    }
+  }
 
   write_errno = g_atomic_int_get(&run->output.write_errno);
   if (write_errno != 0 && write_errno != EPIPE) {
@@ -686,6 +722,7 @@ mh_run_free(MhRun *run)
       g_free(run->queues[i]);
     }
     g_clear_pointer(&slot->vm, mh_vm_free);
+    g_clear_pointer(&slot->trace, mh_trace_vm_free);
     g_clear_error(&slot->error);
     g_free(slot->name);
     mh_fd_close(slot->gdb_fd);
@@ -711,6 +748,7 @@ mh_run_free(MhRun *run)
   if (run->output_ready)
     mh_output_clear(&run->output);
   mh_run_dir_clear(&run->dir);
+  g_clear_pointer(&run->trace, mh_trace_free);
   mh_sandbox_clear(&run->sandbox);
   mh_kvm_close(&run->kvm);
   mh_fd_close(run->done_fd);

@@ -70,6 +70,7 @@ struct MhVm {
   gint64              run_usec;   /* wall time in the vCPU loop             */
 
   struct MhGdb       *gdb;        /* its gdb stub, or NULL                  */
+  MhTraceVm          *trace;      /* --trace, or NULL (borrowed)            */
 };
 
 /* vm.c, for vcpu.c: moves queued console bytes through the port table. */

@@ -303,6 +303,10 @@ mh_vm_new(const MhVmSetup *setup, GError **error)
   }
   if (!vm_setup_memory(vm, error) || !vm_setup_vcpu(vm, error))
     return NULL;
+  vm->trace = setup->trace;
+  if (vm->trace != NULL)
+    mh_trace_vm_attach(vm->trace, vm->vm_fd, vm->vcpu_fd, vm->run,
+                       vm->kvm->run_size);
   if (!vm_add_device(vm, MH_PORT_CONSOLE, 1, "console", mh_console_io,
                      vm_console_quiesce, &vm->console, error) ||
       !vm_add_device(vm, MH_PORT_FILE, 1, "file", mh_files_io,
@@ -354,6 +358,9 @@ mh_vm_run(MhVm *vm, GError **error)
     ok = mh_gdb_start(vm, error) && mh_vcpu_loop(vm, error);
   }
   mh_gdb_finish(vm, ok);
+  /* Its records end here, on this thread, however it ended. */
+  if (vm->trace != NULL)
+    mh_trace_vm_end(vm->trace, ok || error == NULL ? NULL : *error);
   mh_vm_quiesce(vm);
   return ok;
 }

@@ -34,6 +34,7 @@
 #include "kvm.h"
 #include "loader.h"
 #include "sandbox.h"
+#include "trace.h"
 
 /* What every VM of a run has in common (read-only once VMs start). */
 typedef struct {
@@ -69,6 +70,7 @@ typedef struct {
   guint            n_keep_fds;     /* (stdout, eventfds, shared files)  */
   gboolean         gdb;            /* debugged: gdb_listen_fd is valid  */
   int              gdb_listen_fd;  /* its gdb socket (gdbstub.h)        */
+  MhTraceVm       *trace;          /* --trace: its records, or NULL     */
 } MhVmSetup;
 
 typedef struct MhVm MhVm;
@@ -123,5 +125,9 @@ char *mh_vm_describe_exits(const MhVm *vm);
  * at RIP, in lines for --verbose; NULL otherwise.  Once the VM's thread
  * has ended. */
 const char *mh_vm_fault_detail(const MhVm *vm);
+
+/* The name of KVM exit @reason ("io", "hlt", ...), or NULL: for
+ * messages and the trace. */
+const char *mh_vcpu_exit_name(guint reason);
 
 #endif /* MH_VM_H */

@@ -40,7 +40,8 @@ unit_tests = \
 	tests/unit/test-ports \
 	tests/unit/test-gdbproto \
 	tests/unit/test-loader \
-	tests/unit/test-symbols
+	tests/unit/test-symbols \
+	tests/unit/test-trace
 check_PROGRAMS += $(unit_tests)
 TESTS += $(unit_tests)
 
@@ -56,6 +57,7 @@ tests_unit_test_ports_LDADD = $(unit_ldadd)
 tests_unit_test_gdbproto_LDADD = $(unit_ldadd)
 tests_unit_test_loader_LDADD = $(unit_ldadd)
 tests_unit_test_symbols_LDADD = $(unit_ldadd)
+tests_unit_test_trace_LDADD = $(unit_ldadd)
 
 bats_tests = \
 	tests/cli.bats \
@@ -68,7 +70,8 @@ bats_tests = \
 	tests/readme.bats \
 	tests/batch.bats \
 	tests/gdb.bats \
-	tests/elf.bats
+	tests/elf.bats \
+	tests/trace.bats
 if HAVE_BATS
 TESTS += $(bats_tests)
 else
