@@ -81,8 +81,10 @@ mh_cli_parse_page(const char *text, guint64 *size, GError **error)
   return FALSE;
 }
 
-gboolean
-mh_cli_parse_timeout(const char *text, gdouble *seconds, GError **error)
+/* A number of seconds for @option: greater than 0, at most 1e7. */
+static gboolean
+cli_parse_seconds(const char *option, const char *text, gdouble *seconds,
+                  GError **error)
 {
   char *end = NULL;
   gdouble value;
@@ -92,13 +94,25 @@ mh_cli_parse_timeout(const char *text, gdouble *seconds, GError **error)
   if (errno != 0 || end == text || *end != '\0' || !(value > 0) ||
       value > 1e7) {
     g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
-                "invalid --timeout value '%s': must be a number of seconds "
+                "invalid %s value '%s': must be a number of seconds "
                 "greater than 0",
-                text);
+                option, text);
     return FALSE;
   }
   *seconds = value;
   return TRUE;
+}
+
+gboolean
+mh_cli_parse_timeout(const char *text, gdouble *seconds, GError **error)
+{
+  return cli_parse_seconds("--timeout", text, seconds, error);
+}
+
+gboolean
+mh_cli_parse_cpu_limit(const char *text, gdouble *seconds, GError **error)
+{
+  return cli_parse_seconds("--cpu-limit", text, seconds, error);
 }
 
 gboolean
@@ -116,8 +130,10 @@ mh_cli_parse_max_open(const char *text, guint *n, GError **error)
   return FALSE;
 }
 
-gboolean
-mh_cli_parse_quota(const char *text, guint64 *bytes, GError **error)
+/* A size in bytes for @option, with an optional K, M or G suffix. */
+static gboolean
+cli_parse_size(const char *option, const char *text, guint64 *bytes,
+               GError **error)
 {
   static const struct {
     const char *suffix;
@@ -143,9 +159,29 @@ mh_cli_parse_quota(const char *text, guint64 *bytes, GError **error)
     }
   }
   g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
-              "invalid --quota value '%s': must be a size in bytes, with an "
-              "optional K, M or G suffix", text);
+              "invalid %s value '%s': must be a size in bytes, with an "
+              "optional K, M or G suffix", option, text);
   return FALSE;
+}
+
+gboolean
+mh_cli_parse_quota(const char *text, guint64 *bytes, GError **error)
+{
+  return cli_parse_size("--quota", text, bytes, error);
+}
+
+gboolean
+mh_cli_parse_output_limit(const char *text, guint64 *bytes, GError **error)
+{
+  if (!cli_parse_size("--output-limit", text, bytes, error))
+    return FALSE;
+  if (*bytes == 0) {
+    g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
+                "invalid --output-limit value '%s': must be at least 1 byte",
+                text);
+    return FALSE;
+  }
+  return TRUE;
 }
 
 gboolean
@@ -258,6 +294,10 @@ cli_on_value(const char *name, const char *value, gpointer data,
     return mh_cli_parse_quota(value, &c->quota, error);
   if (strcmp(long_name, "sandbox") == 0)
     return mh_cli_parse_sandbox(value, &c->sandbox, error);
+  if (strcmp(long_name, "cpu-limit") == 0)
+    return mh_cli_parse_cpu_limit(value, &c->cpu_limit, error);
+  if (strcmp(long_name, "output-limit") == 0)
+    return mh_cli_parse_output_limit(value, &c->output_limit, error);
   g_assert(strcmp(long_name, "timeout") == 0);
   return mh_cli_parse_timeout(value, &c->timeout, error);
 }
@@ -272,9 +312,11 @@ static const char cli_description[] =
   "  mini_hypervisor -m 4 -p 2 -g guest1.img guest2.img\n"
   "  mini_hypervisor -m 4 -p 2 -g guest1.img guest2.img -f ./flowers.png\n"
   "\n"
-  "Exit status: 0 if every VM halted, 1 if a VM failed or the host refused,\n"
-  "2 for a usage error, 128+N when stopped by signal N.\n"
-  "See mini_hypervisor(1) and mini_hypervisor-abi(7).";
+  "Exit status: 0 if every VM halted, 1 if a guest failed, 2 for a usage\n"
+  "error, 3 if --timeout or a limit stopped a VM, 4 for a host error,\n"
+  "128+N when stopped by signal N.\n"
+  "See mini_hypervisor(1), mini_hypervisor-report(5) and\n"
+  "mini_hypervisor-abi(7).";
 
 gboolean
 mh_cli_parse(int argc, char **argv, MhConfig *config, gboolean *exit_now,
@@ -316,7 +358,17 @@ mh_cli_parse(int argc, char **argv, MhConfig *config, gboolean *exit_now,
      "MODE"},
     {"timeout", 0, G_OPTION_FLAG_FILENAME, G_OPTION_ARG_CALLBACK,
      (gpointer)cli_on_value,
-     "Stop VMs still running after SECONDS (they count as failed)", "SECONDS"},
+     "Stop VMs still running after SECONDS (exit status 3)", "SECONDS"},
+    {"cpu-limit", 0, G_OPTION_FLAG_FILENAME, G_OPTION_ARG_CALLBACK,
+     (gpointer)cli_on_value,
+     "Stop a VM whose vCPU thread used SECONDS of CPU time", "SECONDS"},
+    {"output-limit", 0, G_OPTION_FLAG_FILENAME, G_OPTION_ARG_CALLBACK,
+     (gpointer)cli_on_value,
+     "Stop a VM that writes more than SIZE console bytes (the first SIZE are kept)",
+     "SIZE"},
+    {"report", 0, 0, G_OPTION_ARG_FILENAME, &config->report,
+     "Write a JSON report of the run to FILE ('-': standard output, the "
+     "console then goes to standard error)", "FILE"},
     {"verbose", 'v', 0, G_OPTION_ARG_NONE, &config->verbose,
      "Describe the machine built and print exit statistics", NULL},
     {"version", 'V', 0, G_OPTION_ARG_NONE, &config->version,
@@ -338,6 +390,9 @@ mh_cli_parse(int argc, char **argv, MhConfig *config, gboolean *exit_now,
   g_option_group_add_entries(group, entries);
   g_option_context_set_main_group(context, group);
 
+  config->argv = g_new0(char *, argc + 1);
+  for (int i = 0; i < argc; i++)
+    config->argv[i] = g_strdup(argv[i]);
   args = mh_cli_expand_multi(argc, argv);
   /* GOption prints --help itself and exits 0, before any VM exists. */
   if (!g_option_context_parse_strv(context, &args, error)) {
@@ -371,6 +426,11 @@ mh_cli_parse(int argc, char **argv, MhConfig *config, gboolean *exit_now,
                         "no guest image given: use -g/--guest IMAGE...");
     goto fail;
   }
+  if (config->report != NULL && config->report[0] == '\0') {
+    g_set_error_literal(error, MH_ERROR, MH_ERROR_USAGE,
+                        "empty file name given to --report");
+    goto fail;
+  }
   if (config->files == NULL)
     config->files = g_new0(char *, 1);
   if (config->output_dir == NULL)
@@ -393,4 +453,6 @@ mh_cli_clear(MhConfig *config)
   g_clear_pointer(&config->guests, g_strfreev);
   g_clear_pointer(&config->files, g_strfreev);
   g_clear_pointer(&config->output_dir, g_free);
+  g_clear_pointer(&config->report, g_free);
+  g_clear_pointer(&config->argv, g_strfreev);
 }

@@ -24,6 +24,10 @@ typedef struct {
   guint    max_open;   /* --max-open: open files per VM                */
   guint64  quota;      /* --quota: bytes a VM may write                */
   MhSandboxMode sandbox; /* --sandbox: on, off or strict             */
+  char    *report;     /* --report: JSON report file, "-" = stdout, or NULL */
+  gdouble  cpu_limit;  /* --cpu-limit: CPU seconds per VM; 0 = none     */
+  guint64  output_limit; /* --output-limit: console bytes per VM; 0 = none */
+  GStrv    argv;       /* the command line as given (for the report)   */
 } MhConfig;
 
 #define MH_DEFAULT_OUTPUT_DIR "mini_hypervisor.out"
@@ -44,6 +48,10 @@ gboolean mh_cli_parse_page(const char *text, guint64 *size, GError **error);
 gboolean mh_cli_parse_timeout(const char *text, gdouble *seconds, GError **error);
 gboolean mh_cli_parse_max_open(const char *text, guint *n, GError **error);
 gboolean mh_cli_parse_quota(const char *text, guint64 *bytes, GError **error);
+gboolean mh_cli_parse_cpu_limit(const char *text, gdouble *seconds,
+                                GError **error);
+gboolean mh_cli_parse_output_limit(const char *text, guint64 *bytes,
+                                   GError **error);
 gboolean mh_cli_parse_sandbox(const char *text, MhSandboxMode *mode,
                               GError **error);
 /* Rewrites "-g a b c" into "-g a -g b -g c" (likewise -f/--file). */

@@ -210,6 +210,10 @@ mh_console_clear(MhConsole *con)
 void
 mh_console_put(MhConsole *con, const guint8 *bytes, gsize n)
 {
+  if (con->out_limit > 0 && n > con->out_limit - con->bytes_out) {
+    n = (gsize)(con->out_limit - con->bytes_out);
+    con->limit_hit = TRUE;
+  }
   mh_linebuf_push(&con->line, bytes, n, console_sink, con);
   con->bytes_out += n;
 }

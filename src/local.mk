@@ -16,6 +16,7 @@ src_libmh_a_SOURCES = \
 	src/kvm.c src/kvm.h \
 	src/loader.c src/loader.h \
 	src/ports.c src/ports.h \
+	src/report.c src/report.h \
 	src/rundir.c src/rundir.h \
 	src/run.c src/run.h \
 	src/sandbox.c src/sandbox.h \
@@ -27,4 +28,4 @@ src_libmh_a_SOURCES = \
 
 bin_PROGRAMS += src/mini_hypervisor
 src_mini_hypervisor_SOURCES = src/main.c
-src_mini_hypervisor_LDADD = src/libmh.a $(GLIB_LIBS)
+src_mini_hypervisor_LDADD = src/libmh.a $(JSON_GLIB_LIBS) $(GLIB_LIBS)

@@ -22,6 +22,7 @@
 #include "input.h"
 #include "kvm.h"
 #include "loader.h"
+#include "report.h"
 #include "rundir.h"
 #include "sandbox.h"
 #include "text.h"
@@ -31,6 +32,9 @@
  * stop and have not ended yet (a kick may land just before a blocking
  * call and be lost). */
 #define RUN_REKICK_MS 50
+/* How often the main thread reads each VM's CPU clock for --cpu-limit
+ * (a VM may overrun its limit by about this much). */
+#define RUN_CPU_CHECK_MS 20
 
 /* One VM of the run, as the main thread tracks it. */
 typedef struct {
@@ -40,6 +44,7 @@ typedef struct {
   GThread *thread;  /* NULL if it never started                      */
   GError  *error;   /* why it failed to build or to halt             */
   gint     ended;   /* atomic: its thread has finished with the VM   */
+  char    *kept_dir; /* the directory of the files it kept, or NULL  */
 } MhRunSlot;
 
 /* The descriptors the wait loop polls, by name. */
@@ -83,6 +88,7 @@ struct MhRun {
 
   MhStopReason    stop;       /* the first reason the run was stopped   */
   int             stop_signal;
+  int             console_fd; /* where the guests' console goes         */
 };
 
 /* ------------------------------------------------------------------ */
@@ -224,6 +230,11 @@ mh_run_new(const MhConfig *config, GError **error)
   run->machine.ram_size = (guint64)config->memory_mb << 20;
   run->machine.page_size = config->page_size;
   run->machine.vm_count = g_strv_length(config->guests);
+  run->machine.output_limit = config->output_limit;
+  /* With the report on standard output, the console moves out of its
+   * way (mini_hypervisor-report(5)). */
+  run->console_fd = config->report != NULL && strcmp(config->report, "-") == 0
+                      ? STDERR_FILENO : STDOUT_FILENO;
 
   /* Every input is read or opened before any VM exists. */
   if (!run_load_images(run, error))
@@ -267,9 +278,10 @@ mh_run_new(const MhConfig *config, GError **error)
     .quota = config->quota,
   };
   run->machine.files = &run->files;
-  mh_output_init(&run->output, STDOUT_FILENO, run->output_fd);
+  mh_output_init(&run->output, run->console_fd, run->output_fd);
   run->output_ready = TRUE;
-  run->stdout_is_pipe = fstat(STDOUT_FILENO, &st) == 0 && S_ISFIFO(st.st_mode);
+  run->stdout_is_pipe = fstat(run->console_fd, &st) == 0 &&
+                        S_ISFIFO(st.st_mode);
   /* Standard input is routed to the VMs by this thread. */
   run->stdin_fd = STDIN_FILENO;
   /* Any VM may switch to coalesced console output while it runs. */
@@ -459,8 +471,26 @@ run_kick(MhRun *run)
     if (slot->vm == NULL || slot->thread == NULL ||
         g_atomic_int_get(&slot->ended))
       continue;
-    if (run->stop != MH_STOP_NONE || mh_vm_output_pending(slot->vm))
+    if (run->stop != MH_STOP_NONE || mh_vm_output_pending(slot->vm) ||
+        mh_vm_stop_reason(slot->vm) != MH_STOP_NONE)
       mh_vm_kick(slot->vm);
+  }
+}
+
+/* --cpu-limit: stops each VM whose thread has used its CPU time; only
+ * that VM, the others run on. */
+static void
+run_check_cpu(MhRun *run)
+{
+  for (guint i = 0; i < run->n_slots; i++) {
+    MhRunSlot *slot = &run->slots[i];
+
+    if (slot->vm == NULL || slot->thread == NULL ||
+        g_atomic_int_get(&slot->ended) ||
+        mh_vm_stop_reason(slot->vm) != MH_STOP_NONE)
+      continue;
+    if (mh_vm_cpu_seconds(slot->vm) >= run->config->cpu_limit)
+      mh_vm_request_stop(slot->vm, MH_STOP_CPU_LIMIT);
   }
 }
 
@@ -478,7 +508,7 @@ mh_run_wait(MhRun *run)
       [RUN_POLL_SPACE] = {run->space_fd, POLLIN, 0},
       [RUN_POLL_STDIN] = {-1, POLLIN, 0},
       [RUN_POLL_OUTPUT] = {run->output_fd, POLLIN, 0},
-      [RUN_POLL_STDOUT] = {run->stdout_is_pipe ? STDOUT_FILENO : -1, 0, 0},
+      [RUN_POLL_STDOUT] = {run->stdout_is_pipe ? run->console_fd : -1, 0, 0},
     };
     int wait_ms = -1;
 
@@ -491,6 +521,9 @@ mh_run_wait(MhRun *run)
       wait_ms = MH_DRAIN_INTERVAL_MS;
     if (run->stop != MH_STOP_NONE && (wait_ms < 0 || wait_ms > RUN_REKICK_MS))
       wait_ms = RUN_REKICK_MS;
+    if (run->config->cpu_limit > 0 &&
+        (wait_ms < 0 || wait_ms > RUN_CPU_CHECK_MS))
+      wait_ms = RUN_CPU_CHECK_MS;
     if (poll(fds, RUN_POLL_COUNT, wait_ms) < 0 && errno != EINTR)
       break;
 
@@ -525,12 +558,27 @@ mh_run_wait(MhRun *run)
       deadline = G_MAXINT64; /* once */
       run_stop(run, MH_STOP_TIMEOUT, 0);
     }
+    if (run->config->cpu_limit > 0)
+      run_check_cpu(run);
     run_kick(run);
   }
 }
 
 /* ------------------------------------------------------------------ */
 /* Finishing                                                            */
+
+/* How a VM ended: its own diagnosis, or a host error for one that could
+ * not be built or started. */
+static MhOutcome
+run_slot_outcome(const MhRunSlot *slot)
+{
+  MhOutcome outcome = slot->vm != NULL ? mh_vm_diagnosis(slot->vm)->outcome
+                                       : MH_OUTCOME_HOST_ERROR;
+
+  if (slot->error != NULL && outcome == MH_OUTCOME_HALTED)
+    outcome = MH_OUTCOME_HOST_ERROR;
+  return outcome;
+}
 
 static void
 run_print_error(const char *prefix, const GError *error)
@@ -570,18 +618,20 @@ mh_run_finish(MhRun *run)
                  "host, the last: %s", prefix, host_errors, last_error);
       if (mh_vm_keep_files(slot->vm, &dir_path)) {
         g_autofree char *safe_dir = mh_text_escape(dir_path);
+        slot->kept_dir = g_strdup(dir_path);
         fprintf(stderr, "%s: %sfiles in %s\n", g_get_prgname(), prefix,
                 safe_dir);
         kept_files = TRUE;
       }
     }
     if (slot->error != NULL) {
-      status = MH_EXIT_FAILURE;
+      status = mh_exit_status_worst(
+        status, mh_outcome_exit_status(run_slot_outcome(slot)));
       if (!(quiet_stops && slot->vm != NULL &&
             mh_vm_stop_reason(slot->vm) != MH_STOP_NONE))
         run_print_error(prefix, slot->error);
     }
-    g_clear_error(&slot->error);
+    /* slot->error stays for mh_run_report(). */
   }
   if (!mh_run_dir_finish(&run->dir, kept_files, &dir_error))
     run_warn("%s", dir_error->message);
@@ -590,11 +640,40 @@ mh_run_finish(MhRun *run)
   if (write_errno != 0 && write_errno != EPIPE) {
     fprintf(stderr, "%s: error: writing guest output: %s\n", g_get_prgname(),
             g_strerror(write_errno));
-    status = MH_EXIT_FAILURE;
+    status = mh_exit_status_worst(status, MH_EXIT_HOST);
   }
   if (run->stop_signal != 0)
-    status = 128 + run->stop_signal;
+    status = MH_EXIT_SIGNAL + run->stop_signal;
   return status;
+}
+
+void
+mh_run_report(MhRun *run, MhReport *report)
+{
+  for (guint i = 0; i < run->n_slots; i++) {
+    MhRunSlot *slot = &run->slots[i];
+    const MhImage *image = run->images->pdata[i];
+    MhVmStats stats;
+    MhReportVm vm = {
+      .index = i,
+      .name = slot->name,
+      .image_path = image->path,
+      .image_data = image->data,
+      .image_size = image->size,
+      .memory_mb = run->config->memory_mb,
+      .page_size = run->config->page_size,
+      .outcome = run_slot_outcome(slot),
+      .message = slot->error != NULL ? slot->error->message : NULL,
+      .files_dir = slot->kept_dir,
+    };
+
+    if (slot->vm != NULL) {
+      mh_vm_stats(slot->vm, &stats);
+      vm.stats = &stats;
+      vm.diagnosis = mh_vm_diagnosis(slot->vm);
+    }
+    mh_report_add_vm(report, &vm);
+  }
 }
 
 void
@@ -613,6 +692,7 @@ mh_run_free(MhRun *run)
     g_clear_pointer(&slot->vm, mh_vm_free);
     g_clear_error(&slot->error);
     g_free(slot->name);
+    g_free(slot->kept_dir);
   }
   if (run->routing)
     mh_router_clear(&run->router);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "error.h"
@@ -288,6 +289,7 @@ mh_vm_new(const MhVmSetup *setup, GError **error)
   mh_input_init(&vm->input, setup->input_space_fd);
   mh_console_init(&vm->console, setup->output, setup->console_tag, &vm->input,
                   &vm->stop);
+  vm->console.out_limit = vm->machine->output_limit;
   mh_files_init(&vm->files, vm->machine->files, &vm->ram, vm->index, base);
 
   vm->vm_fd = ioctl(vm->kvm->fd, KVM_CREATE_VM, 0);
@@ -327,6 +329,8 @@ mh_vm_run(MhVm *vm, GError **error)
     .n_keep = vm->n_keep_fds,
   };
   gboolean ok;
+  gint64 start = g_get_monotonic_time();
+  struct timespec cpu;
 
   vm->thread = pthread_self();
   g_atomic_int_set(&vm->thread_ready, 1);
@@ -341,6 +345,14 @@ mh_vm_run(MhVm *vm, GError **error)
     ok = mh_vcpu_loop(vm, error);
   }
   mh_vm_quiesce(vm);
+  /* Whatever failed without saying how is classed by its error. */
+  if (!ok && !vm->diag_set)
+    vm->diag.outcome = (*error)->domain == MH_ERROR &&
+                       (*error)->code == MH_ERROR_GUEST
+                         ? MH_OUTCOME_GUEST_FAULT : MH_OUTCOME_HOST_ERROR;
+  vm->wall_usec = g_get_monotonic_time() - start;
+  if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu) == 0)
+    vm->cpu_usec = (gint64)cpu.tv_sec * G_USEC_PER_SEC + cpu.tv_nsec / 1000;
   return ok;
 }
 
@@ -362,6 +374,51 @@ mh_vm_kick(MhVm *vm)
 {
   if (g_atomic_int_get(&vm->thread_ready))
     pthread_kill(vm->thread, MH_KICK_SIGNAL);
+}
+
+const MhDiagnosis *
+mh_vm_diagnosis(const MhVm *vm)
+{
+  return &vm->diag;
+}
+
+void
+mh_vm_stats(const MhVm *vm, MhVmStats *stats)
+{
+  memset(stats, 0, sizeof *stats);
+  stats->exits_total = vm->exits_total;
+  memcpy(stats->exits, vm->exits, sizeof stats->exits);
+  stats->n_ports = MIN(vm->ports.n_ranges, (guint)G_N_ELEMENTS(stats->ports));
+  for (guint i = 0; i < stats->n_ports; i++) {
+    stats->ports[i].first = vm->ports.ranges[i].first;
+    stats->ports[i].out = vm->ports.ranges[i].out_ops;
+    stats->ports[i].in = vm->ports.ranges[i].in_ops;
+  }
+  stats->console_out = vm->console.bytes_out;
+  stats->console_in = vm->console.bytes_in;
+  stats->wall_seconds = vm->wall_usec / (gdouble)G_USEC_PER_SEC;
+  stats->cpu_seconds = vm->cpu_usec / (gdouble)G_USEC_PER_SEC;
+}
+
+gdouble
+mh_vm_cpu_seconds(MhVm *vm)
+{
+  clockid_t clock;
+  struct timespec ts;
+
+  /* The thread is joinable and not joined before the run ends, so its
+   * id stays valid; once it has exited the clock is simply unreadable. */
+  if (!g_atomic_int_get(&vm->thread_ready) ||
+      pthread_getcpuclockid(vm->thread, &clock) != 0 ||
+      clock_gettime(clock, &ts) != 0)
+    return -1;
+  return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+const MhImage *
+mh_vm_image(const MhVm *vm)
+{
+  return vm->image;
 }
 
 MhStopReason

@@ -40,7 +40,7 @@ unit_tests = \
 check_PROGRAMS += $(unit_tests)
 TESTS += $(unit_tests)
 
-unit_ldadd = src/libmh.a $(GLIB_LIBS)
+unit_ldadd = src/libmh.a $(JSON_GLIB_LIBS) $(GLIB_LIBS)
 tests_unit_test_cli_LDADD = $(unit_ldadd)
 tests_unit_test_x86_LDADD = $(unit_ldadd)
 tests_unit_test_guestmem_LDADD = $(unit_ldadd)
