@@ -1,0 +1,225 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
+# --report: the JSON document of a run (mini_hypervisor-report(5)), every
+# outcome produced by a real guest; the exit statuses; --cpu-limit and
+# --output-limit.  Every report is checked against the installed JSON
+# Schema and read with jq.
+
+load helpers
+
+MH_REPORT_SCHEMA=${MH_REPORT_SCHEMA:-/usr/share/mini_hypervisor/report.schema.json}
+
+setup() {
+  require_kvm
+  cd "$BATS_TEST_TMPDIR" || exit 1
+  command -v jq >/dev/null || fail "jq is required (apt-get install jq)"
+  python3 -c 'import jsonschema' 2>/dev/null ||
+    fail "python3-jsonschema is required (apt-get install python3-jsonschema)"
+}
+
+# valid REPORT: REPORT is one JSON document that the schema accepts.
+valid() {
+  python3 - "$MH_REPORT_SCHEMA" "$1" <<'EOF' || fail "$1 is not a valid report: $(cat "$1")"
+import json, sys, jsonschema
+schema = json.load(open(sys.argv[1]))
+jsonschema.Draft7Validator.check_schema(schema)
+jsonschema.validate(json.load(open(sys.argv[2])), schema,
+                    cls=jsonschema.Draft7Validator)
+EOF
+}
+
+# start_spin ARGS...: starts the spinning guest in the background under
+# timeout(1) (which passes a TERM on to it) and waits until it runs.
+start_spin() {
+  timeout --kill-after=5 "$MH_TIMEOUT" "$MH_BIN" "$@" -g "$(tguest spin)" >out 2>err &
+  MH_PID=$!
+  local i
+  for i in $(seq 300); do grep -q spinning out && return 0; sleep 0.1; done
+  fail "the guest never started: $(cat err)"
+}
+
+# jqr REPORT FILTER: one value of REPORT, raw.
+jqr() { jq -r "$2" "$1"; }
+
+# sha FILE: its SHA-256 as sha256sum computes it.
+sha() { sha256sum "$1" | cut -d' ' -f1; }
+
+@test "a halting VM: outcome halted, no diagnosis, image sha256, exits and console" {
+  run --separate-stderr mh --report r.json -g "$(tguest ok)"
+  assert_success
+  valid r.json
+  assert_equal "$(jqr r.json .schema)" "mini_hypervisor-report"
+  assert_equal "$(jqr r.json .version)" 1
+  assert_equal "$(jqr r.json .tool.version)" "$("$MH_BIN" --version | cut -d' ' -f2)"
+  assert_equal "$(jqr r.json '.argv | join(" ")')" "$MH_BIN --report r.json -g $(tguest ok)"
+  assert_equal "$(jqr r.json .exit_status)" 0
+  assert_equal "$(jqr r.json '.options.memory_mb, .options.page_size, .options.sandbox' | tr '\n' ' ')" "4 2097152 on "
+  assert_equal "$(jqr r.json '.vms | length')" 1
+  assert_equal "$(jqr r.json '.vms[0].outcome')" halted
+  assert_equal "$(jqr r.json '.vms[0].diagnosis')" null
+  assert_equal "$(jqr r.json '.vms[0].name')" "vm 0 (ok.img)"
+  assert_equal "$(jqr r.json '.vms[0].image.path')" "$(tguest ok)"
+  assert_equal "$(jqr r.json '.vms[0].image.sha256')" "$(sha "$(tguest ok)")"
+  assert_equal "$(jqr r.json '.vms[0].exits.by_reason.hlt')" 1
+  assert_equal "$(jqr r.json '.vms[0].console.bytes_out')" "$(printf '%s\n' "$output" | wc -c)"
+  assert_equal "$(jqr r.json '.vms[0].exits.by_port["0xe9"].out > 0')" true
+  assert_equal "$(jqr r.json '.vms[0].files | length')" 0
+  [[ "$(jqr r.json .start_time)" =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z$ ]] || fail "start_time"
+}
+
+@test "a faulting guest: guest-fault with vector, RIP, CR2 and error code; exit status 1" {
+  run --separate-stderr mh --report r.json -g "$(tguest page_fault)"
+  assert_failure 1
+  valid r.json
+  assert_equal "$(jqr r.json .exit_status)" 1
+  assert_equal "$(jqr r.json '.vms[0].outcome')" guest-fault
+  assert_equal "$(jqr r.json '.vms[0].diagnosis.vector')" 14
+  assert_equal "$(jqr r.json '.vms[0].diagnosis.cr2')" $((0x400000))
+  assert_equal "$(jqr r.json '.vms[0].diagnosis.error_code')" 0
+  # The fields say what the message says, and the message is stderr's.
+  local msg rip
+  msg=$(jqr r.json '.vms[0].diagnosis.message')
+  assert_equal "$stderr" "mini_hypervisor: error: vm 0 (page_fault.img): $msg"
+  rip=$(printf '0x%x' "$(jqr r.json '.vms[0].diagnosis.rip')")
+  [[ "$msg" == *"at RIP $rip:"* ]] || fail "RIP $rip not in '$msg'"
+}
+
+@test "an unknown port: bad-io with the port and RIP; exit status 1" {
+  run --separate-stderr mh --report r.json -g "$(tguest unknown_port)"
+  assert_failure 1
+  valid r.json
+  assert_equal "$(jqr r.json '.vms[0].outcome')" bad-io
+  assert_equal "$(jqr r.json '.vms[0].diagnosis.port')" $((0x80))
+  assert_equal "$(jqr r.json '.vms[0].diagnosis.rip')" 2
+  assert_equal "$(jqr r.json '.vms[0].diagnosis | has("vector")')" false
+}
+
+@test "--timeout: outcome timeout, exit status 3" {
+  run --separate-stderr mh --report r.json --timeout 0.5 -g "$(tguest spin)"
+  assert_failure 3
+  valid r.json
+  assert_equal "$(jqr r.json .exit_status)" 3
+  assert_equal "$(jqr r.json .options.timeout)" 0.5
+  assert_equal "$(jqr r.json '.vms[0].outcome')" timeout
+  assert_equal "$(jqr r.json '.vms[0].diagnosis.message | startswith("stopped by --timeout at RIP")')" true
+}
+
+@test "--cpu-limit stops only the spinning VM, on its thread's CPU time" {
+  run --separate-stderr mh --report r.json --cpu-limit 0.2 -g "$(tguest spin)" "$(tguest ok)"
+  assert_failure 3
+  valid r.json
+  assert_equal "$(jqr r.json .options.cpu_limit)" 0.2
+  assert_equal "$(jqr r.json '.vms[0].outcome')" cpu-limit
+  assert_equal "$(jqr r.json '.vms[0].cpu_seconds >= 0.2')" true
+  assert_equal "$(jqr r.json '.vms[1].outcome')" halted
+  assert_line --partial "[1:ok.img] OK"
+  [[ "$stderr" == *"vm 0 (spin.img): stopped by --cpu-limit at RIP 0x"* ]] || fail "$stderr"
+}
+
+@test "--output-limit writes exactly the first BYTES bytes, then stops the VM" {
+  run --separate-stderr mh --report r.json --output-limit 1000 -g "$(tguest hostile/console_flood)"
+  assert_failure 3
+  valid r.json
+  assert_equal "$(jqr r.json '.vms[0].outcome')" output-limit
+  assert_equal "$(jqr r.json '.vms[0].console.bytes_out')" 1000
+  # console_flood writes "abc...z" over and over, and no newline.
+  assert_equal "$output" "$(yes abcdefghijklmnopqrstuvwxyz | tr -d '\n' | head -c 1000)"
+  assert_equal "$stderr" "mini_hypervisor: error: vm 0 (console_flood.img): stopped by --output-limit (its first 1000 console bytes written, the rest dropped) at RIP 0xc"
+}
+
+@test "--output-limit stops only the VM that writes too much" {
+  run --separate-stderr mh --report r.json --output-limit 10 -g "$(tguest hostile/console_flood)" "$(tguest ok)"
+  assert_failure 3
+  valid r.json
+  assert_equal "$(jqr r.json '[.vms[].outcome] | join(" ")')" "output-limit halted"
+  assert_line "[1:ok.img] OK"
+  assert_line "[0:console_flood.img] abcdefghij"
+}
+
+@test "a signal: outcome signal with its number, exit status 128+N, report still written" {
+  start_spin --report r.json
+  kill -TERM "$MH_PID"
+  local rc=0
+  wait "$MH_PID" || rc=$?
+  assert_equal "$rc" 143
+  valid r.json
+  assert_equal "$(jqr r.json .exit_status)" 143
+  assert_equal "$(jqr r.json '.vms[0].outcome')" signal
+  assert_equal "$(jqr r.json '.vms[0].diagnosis.signal')" 15
+}
+
+@test "the report file is replaced in one step: never half written, no temporary left" {
+  echo old >r.json
+  start_spin --report r.json
+  # While the run lasts, the old report is untouched beside a temporary.
+  assert_equal "$(cat r.json)" old
+  ls -A | grep -q '^\.r\.json\.' || fail "no temporary: $(ls -A)"
+  kill -TERM "$MH_PID"
+  wait "$MH_PID" || true
+  valid r.json
+  assert_equal "$(jqr r.json .exit_status)" 143
+  assert_equal "$(ls -A | grep -c '^\.r\.json\.')" 0
+}
+
+@test "--report - puts the report alone on standard output, the console on standard error" {
+  run --separate-stderr mh --report - -g "$(tguest ok)" "$(tguest ok)"
+  assert_success
+  printf '%s\n' "$output" >r.json
+  valid r.json
+  assert_equal "$(jqr r.json '[.vms[].outcome] | join(" ")')" "halted halted"
+  [[ "$stderr" == *"[0:ok.img] OK"* && "$stderr" == *"[1:ok.img] OK"* ]] || fail "$stderr"
+}
+
+@test "kept files: name, size, sha256 and path of each" {
+  echo 'Hi from the host' >notes.txt
+  run --separate-stderr mh --report r.json -g "$(guest copy)" -f notes.txt <<<'notes.txt copy.txt'
+  assert_success
+  valid r.json
+  assert_equal "$(jqr r.json '.options.files | join(" ")')" notes.txt
+  assert_equal "$(jqr r.json '.vms[0].files | length')" 1
+  assert_equal "$(jqr r.json '.vms[0].files[0].name')" copy.txt
+  local path
+  path=$(jqr r.json '.vms[0].files[0].path')
+  assert_file_exists "$path"
+  cmp notes.txt "$path"
+  assert_equal "$(jqr r.json '.vms[0].files[0].size')" "$(stat -c %s notes.txt)"
+  assert_equal "$(jqr r.json '.vms[0].files[0].sha256')" "$(sha notes.txt)"
+  assert_equal "$(jqr r.json '.vms[0].console.bytes_in')" "$(printf 'notes.txt copy.txt\n' | wc -c)"
+}
+
+@test "a mixed run: each VM its outcome; a guest failure outranks a limit" {
+  run --separate-stderr mh --report r.json --timeout 1 --output-limit 100 \
+    -g "$(tguest ok)" "$(tguest page_fault)" "$(tguest spin)" "$(tguest hostile/console_flood)"
+  assert_failure 1
+  valid r.json
+  assert_equal "$(jqr r.json .exit_status)" 1
+  assert_equal "$(jqr r.json '[.vms[].outcome] | join(" ")')" "halted guest-fault timeout output-limit"
+  assert_equal "$(jqr r.json '[.vms[].index] | join(" ")')" "0 1 2 3"
+}
+
+@test "only limits: exit status 3; a host error: 4, with a report of no VMs" {
+  run --separate-stderr mh --report r.json --timeout 0.5 -g "$(tguest spin)" "$(tguest ok)"
+  assert_failure 3
+  valid r.json
+  MINI_HYPERVISOR_KVM=/nonexistent/kvm run --separate-stderr mh --report r.json -g "$(tguest ok)"
+  assert_failure 4
+  [[ "$stderr" == "mini_hypervisor: error: "*"/nonexistent/kvm"* ]] || fail "$stderr"
+  valid r.json
+  assert_equal "$(jqr r.json .exit_status)" 4
+  assert_equal "$(jqr r.json '.vms | length')" 0
+}
+
+@test "usage errors: exit status 2 and one line naming the culprit" {
+  run --separate-stderr mh --report /nonexistent/dir/r.json -g "$(tguest ok)"
+  assert_failure 2
+  assert_equal "$stderr" "mini_hypervisor: error: cannot write the report '/nonexistent/dir/r.json': No such file or directory"
+  run --separate-stderr mh --cpu-limit 0 -g "$(tguest ok)"
+  assert_failure 2
+  [[ "$stderr" == *"invalid --cpu-limit value '0'"* ]] || fail "$stderr"
+  run --separate-stderr mh --output-limit 1X -g "$(tguest ok)"
+  assert_failure 2
+  [[ "$stderr" == *"invalid --output-limit value '1X'"* ]] || fail "$stderr"
+  run --separate-stderr mh --report '' -g "$(tguest ok)"
+  assert_failure 2
+  assert_equal "$stderr" "mini_hypervisor: error: empty file name given to --report"
+}
