@@ -29,3 +29,7 @@ src_libmh_a_SOURCES = \
 bin_PROGRAMS += src/mini_hypervisor
 src_mini_hypervisor_SOURCES = src/main.c
 src_mini_hypervisor_LDADD = src/libmh.a $(JSON_GLIB_LIBS) $(GLIB_LIBS)
+
+# The report's JSON Schema (mini_hypervisor-report(5)), for scripts and
+# the tests that validate reports against it.
+dist_pkgdata_DATA = src/report.schema.json

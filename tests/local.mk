@@ -25,6 +25,7 @@ AM_TESTS_ENVIRONMENT = \
 	MH_TEST_GUESTS='$(abs_top_builddir)/tests/guests'; export MH_TEST_GUESTS; \
 	MH_TESTS_SRCDIR='$(abs_top_srcdir)/tests'; export MH_TESTS_SRCDIR; \
 	MH_COMPLETION='$(abs_top_srcdir)/src/mini_hypervisor.bash-completion'; export MH_COMPLETION; \
+	MH_REPORT_SCHEMA='$(abs_top_srcdir)/src/report.schema.json'; export MH_REPORT_SCHEMA; \
 	G_TEST_SRCDIR='$(abs_top_srcdir)/tests/unit'; export G_TEST_SRCDIR; \
 	G_TEST_BUILDDIR='$(abs_top_builddir)/tests/unit'; export G_TEST_BUILDDIR;
 
@@ -36,7 +37,8 @@ unit_tests = \
 	tests/unit/test-input \
 	tests/unit/test-fileproto \
 	tests/unit/test-fileio \
-	tests/unit/test-ports
+	tests/unit/test-ports \
+	tests/unit/test-report
 check_PROGRAMS += $(unit_tests)
 TESTS += $(unit_tests)
 
@@ -49,6 +51,7 @@ tests_unit_test_input_LDADD = $(unit_ldadd)
 tests_unit_test_fileproto_LDADD = $(unit_ldadd)
 tests_unit_test_fileio_LDADD = $(unit_ldadd)
 tests_unit_test_ports_LDADD = $(unit_ldadd)
+tests_unit_test_report_LDADD = $(unit_ldadd)
 
 bats_tests = \
 	tests/cli.bats \
@@ -58,7 +61,8 @@ bats_tests = \
 	tests/sandbox.bats \
 	tests/host.bats \
 	tests/hostile.bats \
-	tests/readme.bats
+	tests/readme.bats \
+	tests/report.bats
 if HAVE_BATS
 TESTS += $(bats_tests)
 else
