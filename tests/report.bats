@@ -7,7 +7,7 @@
 
 load helpers
 
-MH_REPORT_SCHEMA=${MH_REPORT_SCHEMA:-/usr/share/mini_hypervisor/report.schema.json}
+MH_REPORT_SCHEMA=${MH_REPORT_SCHEMA:-/usr/share/mini-hypervisor/report.schema.json}
 
 setup() {
   require_kvm
@@ -222,4 +222,22 @@ sha() { sha256sum "$1" | cut -d' ' -f1; }
   run --separate-stderr mh --report '' -g "$(tguest ok)"
   assert_failure 2
   assert_equal "$stderr" "mini_hypervisor: error: empty file name given to --report"
+}
+
+@test "disk bound: N VMs that write until refused keep at most N x --quota bytes" {
+  run --separate-stderr mh --quota 65536 --report r.json \
+    -g "$(tguest hostile/quota_flood)" "$(tguest hostile/quota_flood)" "$(tguest hostile/quota_flood)"
+  assert_success
+  valid r.json
+  # Each VM filled its quota exactly, and no more; the report says so.
+  assert_equal "$(jqr r.json '[.vms[] | .files | map(.size) | add] | join(" ")')" "65536 65536 65536"
+  local total
+  total=$(find mini_hypervisor.out/latest/ -type f -printf '%s\n' | awk '{ t += $1 } END { print t }')
+  assert_equal "$total" $((3 * 65536))
+  # The report names each file where it is, with its checksum.
+  local i path
+  for i in 0 1 2; do
+    path=$(jqr r.json ".vms[$i].files[] | select(.name == \"flood.bin\") | .path")
+    assert_equal "$(jqr r.json ".vms[$i].files[] | select(.name == \"flood.bin\") | .sha256")" "$(sha "$path")"
+  done
 }
