@@ -342,12 +342,19 @@ vcpu_stopped(MhVm *vm, GError **error)
 }
 
 /* The console took the last byte --output-limit allows (and dropped the
- * rest): the VM stops, on its own thread, as if told to. */
+ * rest): the VM stops, as if told to. */
 static void
 vcpu_check_output_limit(MhVm *vm)
 {
-  if (vm->console.limit_hit)
-    mh_vm_request_stop(vm, MH_STOP_OUTPUT_LIMIT);
+  if (!vm->console.limit_hit || g_atomic_int_get(&vm->stop) != MH_STOP_NONE)
+    return;
+  /* Written before the stop: a stopping VM's output gives up on a full
+   * pipe, and these bytes are promised. */
+  mh_console_flush(&vm->console);
+  /* This thread looks at the stop before its next KVM_RUN: no kick (its
+   * sandbox allows none), no immediate_exit. */
+  g_atomic_int_compare_and_exchange(&vm->stop, MH_STOP_NONE,
+                                    MH_STOP_OUTPUT_LIMIT);
 }
 
 gboolean
