@@ -206,6 +206,66 @@ mh_cli_parse_sandbox(const char *text, MhSandboxMode *mode, GError **error)
   return FALSE;
 }
 
+/* Whether @text (the part after the last ':' of a -g value) has the form
+ * of settings: empty, or KEY=VALUE items with KEY m or p, by commas. */
+static gboolean
+cli_looks_like_settings(const char *text)
+{
+  g_auto(GStrv) items = NULL;
+
+  if (text[0] == '\0')
+    return TRUE;
+  items = g_strsplit(text, ",", -1);
+  for (guint i = 0; items[i] != NULL; i++)
+    if (!(g_str_has_prefix(items[i], "m=") || g_str_has_prefix(items[i], "p=")))
+      return FALSE;
+  return TRUE;
+}
+
+gboolean
+mh_cli_split_guest(const char *text, char **path, MhGuestSettings *settings,
+                   GError **error)
+{
+  const char *colon = strrchr(text, ':');
+  g_auto(GStrv) items = NULL;
+
+  memset(settings, 0, sizeof *settings);
+  if (colon == NULL || !cli_looks_like_settings(colon + 1)) {
+    *path = g_strdup(text);
+    return TRUE;
+  }
+  items = colon[1] != '\0' ? g_strsplit(colon + 1, ",", -1) : g_new0(char *, 1);
+  for (guint i = 0; items[i] != NULL; i++) {
+    const char *value = items[i] + 2;
+    gboolean ok;
+
+    if (items[i][0] == 'm') {
+      ok = settings->memory_mb == 0 &&
+           mh_cli_parse_memory(value, &settings->memory_mb, error);
+    } else {
+      ok = settings->page_size == 0 &&
+           mh_cli_parse_page(value, &settings->page_size, error);
+    }
+    if (!ok) {
+      g_autofree char *safe = g_strescape(text, NULL);
+      if (error != NULL && *error == NULL)
+        g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
+                    "'%c=' given twice", items[i][0]);
+      g_prefix_error(error, "in -g '%s': ", safe);
+      return FALSE;
+    }
+  }
+  *path = g_strndup(text, (gsize)(colon - text));
+  if (**path == '\0') {
+    g_autofree char *safe = g_strescape(text, NULL);
+    g_clear_pointer(path, g_free);
+    g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
+                "in -g '%s': no image before the ':'", safe);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 /* The options that take one or more values: "-g a b c". */
 static const char *
 cli_multi_option(const char *arg)
@@ -339,7 +399,8 @@ mh_cli_parse(int argc, char **argv, MhConfig *config, gboolean *exit_now,
      "Page size of the guest's identity map: 4 (4 KB) or 2 (2 MB) (default 2)",
      "SIZE"},
     {"guest", 'g', 0, G_OPTION_ARG_FILENAME_ARRAY, &config->guests,
-     "Guest image(s) to run, one VM each (required)", "IMAGE..."},
+     "Guest image(s) to run, one VM each (required); IMAGE:m=MB,p=SIZE "
+     "gives one its own memory and page size", "IMAGE..."},
     {"file", 'f', 0, G_OPTION_ARG_FILENAME_ARRAY, &config->files,
      "Host file(s) shared with every VM (a VM that writes one gets its own copy)", "FILE..."},
     {"output-dir", 'o', 0, G_OPTION_ARG_FILENAME, &config->output_dir,
@@ -426,6 +487,22 @@ mh_cli_parse(int argc, char **argv, MhConfig *config, gboolean *exit_now,
                         "no guest image given: use -g/--guest IMAGE...");
     goto fail;
   }
+  /* Each image's own settings, or -m and -p. */
+  config->guest_settings = g_new0(MhGuestSettings,
+                                  g_strv_length(config->guests));
+  for (guint i = 0; config->guests[i] != NULL; i++) {
+    MhGuestSettings *gs = &config->guest_settings[i];
+    char *path = NULL;
+
+    if (!mh_cli_split_guest(config->guests[i], &path, gs, error))
+      goto fail;
+    g_free(config->guests[i]);
+    config->guests[i] = path;
+    if (gs->memory_mb == 0)
+      gs->memory_mb = config->memory_mb;
+    if (gs->page_size == 0)
+      gs->page_size = config->page_size;
+  }
   if (config->report != NULL && config->report[0] == '\0') {
     g_set_error_literal(error, MH_ERROR, MH_ERROR_USAGE,
                         "empty file name given to --report");
@@ -455,4 +532,5 @@ mh_cli_clear(MhConfig *config)
   g_clear_pointer(&config->output_dir, g_free);
   g_clear_pointer(&config->report, g_free);
   g_clear_pointer(&config->argv, g_strfreev);
+  g_clear_pointer(&config->guest_settings, g_free);
 }

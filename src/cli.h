@@ -11,6 +11,12 @@
 #define MH_DEFAULT_MEMORY_MB 4u
 #define MH_DEFAULT_PAGE_SIZE (2u << 20)
 
+/* One guest's own settings, from "-g IMAGE:m=8,p=4". */
+typedef struct {
+  guint    memory_mb;  /* 0 until resolved: then -m's value or its own  */
+  guint64  page_size;  /* 0 until resolved: then -p's value or its own  */
+} MhGuestSettings;
+
 typedef struct {
   guint    memory_mb;  /* guest RAM in MiB: a power of two from
                           MH_RAM_MB_MIN to MH_RAM_MB_MAX (2, 4 or 8) */
@@ -28,6 +34,7 @@ typedef struct {
   gdouble  cpu_limit;  /* --cpu-limit: CPU seconds per VM; 0 = none     */
   guint64  output_limit; /* --output-limit: console bytes per VM; 0 = none */
   GStrv    argv;       /* the command line as given (for the report)   */
+  MhGuestSettings *guest_settings; /* one per guests[i], resolved      */
 } MhConfig;
 
 #define MH_DEFAULT_OUTPUT_DIR "mini_hypervisor.out"
@@ -54,6 +61,12 @@ gboolean mh_cli_parse_output_limit(const char *text, guint64 *bytes,
                                    GError **error);
 gboolean mh_cli_parse_sandbox(const char *text, MhSandboxMode *mode,
                               GError **error);
+/* Splits "-g" text into the image's path and its own settings: the text
+ * after the last ':' is settings when it is empty or a comma-separated
+ * list of m=MB and p=SIZE (each at most once); otherwise the whole text
+ * is the path.  Unset settings are 0.  Errors name @text. */
+gboolean mh_cli_split_guest(const char *text, char **path,
+                            MhGuestSettings *settings, GError **error);
 /* Rewrites "-g a b c" into "-g a -g b -g c" (likewise -f/--file). */
 GStrv    mh_cli_expand_multi(int argc, char **argv);
 

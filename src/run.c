@@ -74,6 +74,8 @@ struct MhRun {
 
   MhRunSlot      *slots;
   guint           n_slots;
+  MhMachine      *machines;   /* one per slot: the run's, with the VM's
+                                 own memory and page size               */
   guint           n_running;
   int             done_fd;
   int             signal_fd;
@@ -166,21 +168,31 @@ run_share_fd_limit(guint n_vms, guint max_open, GError **error)
   return (guint)MIN(share, (guint64)max_open);
 }
 
-/* Loads each distinct image path once; keeps them in argv order. */
+/* Loads each distinct image path once per RAM size (it must fit each
+ * VM's RAM); keeps them in argv order. */
 static gboolean
 run_load_images(MhRun *run, GError **error)
 {
-  g_autoptr(GHashTable) by_path = g_hash_table_new(g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) by_path = g_hash_table_new_full(g_str_hash,
+                                                        g_str_equal, g_free,
+                                                        NULL);
   GStrv paths = run->config->guests;
 
   for (guint i = 0; paths[i] != NULL; i++) {
-    MhImage *image = g_hash_table_lookup(by_path, paths[i]);
+    guint64 ram = (guint64)run->config->guest_settings[i].memory_mb << 20;
+    char *key = g_strdup_printf("%" G_GUINT64_FORMAT ":%s", ram, paths[i]);
+    MhImage *image = g_hash_table_lookup(by_path, key);
+
     if (image == NULL) {
-      image = mh_image_load(paths[i], run->machine.ram_size, error);
-      if (image == NULL)
+      image = mh_image_load(paths[i], ram, error);
+      if (image == NULL) {
+        g_free(key);
         return FALSE;
+      }
       g_ptr_array_add(run->owned_images, image);
-      g_hash_table_insert(by_path, paths[i], image);
+      g_hash_table_insert(by_path, key, image);
+    } else {
+      g_free(key);
     }
     g_ptr_array_add(run->images, image);
   }
@@ -342,6 +354,7 @@ mh_run_start(MhRun *run)
   run->n_slots = run->images->len;
   run->slots = g_new0(MhRunSlot, run->n_slots);
   run->queues = g_new0(MhInput *, run->n_slots);
+  run->machines = g_new0(MhMachine, run->n_slots);
 
   /* Every VM is built first (one that cannot be built fails alone)... */
   for (guint i = 0; i < run->n_slots; i++) {
@@ -354,7 +367,7 @@ mh_run_start(MhRun *run)
                                             : NULL;
     MhVmSetup setup = {
       .kvm = &run->kvm,
-      .machine = &run->machine,
+      .machine = &run->machines[i],
       .image = image,
       .index = i,
       .output = &run->output,
@@ -365,6 +378,10 @@ mh_run_start(MhRun *run)
       .n_keep_fds = keep->len,
     };
 
+    run->machines[i] = run->machine;
+    run->machines[i].ram_size =
+      (guint64)run->config->guest_settings[i].memory_mb << 20;
+    run->machines[i].page_size = run->config->guest_settings[i].page_size;
     slot->run = run;
     slot->name = g_strdup_printf("vm %u (%s)", i, safe);
     slot->vm = mh_vm_new(&setup, &slot->error);
@@ -660,8 +677,8 @@ mh_run_report(MhRun *run, MhReport *report)
       .image_path = image->path,
       .image_data = image->data,
       .image_size = image->size,
-      .memory_mb = run->config->memory_mb,
-      .page_size = run->config->page_size,
+      .memory_mb = run->config->guest_settings[i].memory_mb,
+      .page_size = run->config->guest_settings[i].page_size,
       .outcome = run_slot_outcome(slot),
       .message = slot->error != NULL ? slot->error->message : NULL,
       .files_dir = slot->kept_dir,
@@ -698,6 +715,7 @@ mh_run_free(MhRun *run)
     mh_router_clear(&run->router);
   g_free(run->queues);
   g_free(run->slots);
+  g_free(run->machines);
   if (run->output_ready)
     mh_output_clear(&run->output);
   mh_run_dir_clear(&run->dir);

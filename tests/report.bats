@@ -241,3 +241,35 @@ sha() { sha256sum "$1" | cut -d' ' -f1; }
     assert_equal "$(jqr r.json ".vms[$i].files[] | select(.name == \"flood.bin\") | .sha256")" "$(sha "$path")"
   done
 }
+
+@test "-g IMAGE:m=MB,p=SIZE gives one VM its own memory and page size; -m and -p stay the defaults" {
+  run --separate-stderr mh --report r.json -m 2 -g "$(guest hello):m=8,p=4" "$(guest hello)" "$(guest hello):p=4"
+  assert_success
+  valid r.json
+  assert_line "[0:hello.img] RAM: 8 MiB, pages: 4 KiB"
+  assert_line "[1:hello.img] RAM: 2 MiB, pages: 2 MiB"
+  assert_line "[2:hello.img] RAM: 2 MiB, pages: 4 KiB"
+  assert_equal "$(jqr r.json '[.vms[] | "\(.memory_mb)/\(.page_size)"] | join(" ")')" "8/4096 2/2097152 2/4096"
+  assert_equal "$(jqr r.json '[.vms[].image.path] | unique | length')" 1
+  # An image too big for its own RAM is refused, naming it.
+  head -c $((3 << 20)) /dev/zero >big.img
+  run --separate-stderr mh -g "$(guest hello)" big.img:m=2
+  assert_failure 2
+  [[ "$stderr" == *"big.img"* ]] || fail "$stderr"
+}
+
+@test "-g: an image whose name has a ':' still runs; a trailing ':' keeps what looks like settings in the name" {
+  cp "$(guest hello)" 'we:ird.img'
+  cp "$(guest hello)" 'x:m=8'
+  run --separate-stderr mh --report r.json -g we:ird.img 'x:m=8:'
+  assert_success
+  assert_line "[0:we:ird.img] RAM: 4 MiB, pages: 2 MiB"
+  assert_line "[1:x:m=8] RAM: 4 MiB, pages: 2 MiB"
+  assert_equal "$(jqr r.json '[.vms[].image.path] | join(" ")')" "we:ird.img x:m=8"
+  run --separate-stderr mh -g a.img:m=3
+  assert_failure 2
+  assert_equal "$stderr" "mini_hypervisor: error: in -g 'a.img:m=3': invalid --memory value '3': must be 2, 4 or 8 (MB of guest RAM)"
+  run --separate-stderr mh -g a.img:p=4,p=2
+  assert_failure 2
+  assert_equal "$stderr" "mini_hypervisor: error: in -g 'a.img:p=4,p=2': 'p=' given twice"
+}

@@ -266,6 +266,49 @@ test_sha256_file(void)
   g_assert_error(error, MH_ERROR, MH_ERROR_HOST);
 }
 
+static void
+test_split_guest(void)
+{
+  static const struct {
+    const char *text, *path;
+    guint       mb;
+    guint64     page;
+  } good[] = {
+    {"a.img", "a.img", 0, 0},
+    {"a.img:m=8", "a.img", 8, 0},
+    {"a.img:p=4", "a.img", 0, 4096},
+    {"a.img:m=2,p=2", "a.img", 2, 2u << 20},
+    {"dir:x/a.img", "dir:x/a.img", 0, 0},
+    {"a:b.img", "a:b.img", 0, 0},
+    {"x:m=8:", "x:m=8", 0, 0},
+    {"a.img:", "a.img", 0, 0},
+    {"a.img:q=1", "a.img:q=1", 0, 0},
+    {"a.img:m=2,", "a.img:m=2,", 0, 0}, /* not the form of settings */
+  };
+  static const char *const bad[] = {"a.img:m=3", "a.img:p=8", "a.img:m=2,m=2",
+                                    ":m=2", "a.img:m="};
+
+  for (gsize i = 0; i < G_N_ELEMENTS(good); i++) {
+    g_autoptr(GError) error = NULL;
+    g_autofree char *path = NULL;
+    MhGuestSettings gs;
+    g_assert_true(mh_cli_split_guest(good[i].text, &path, &gs, &error));
+    g_assert_no_error(error);
+    g_assert_cmpstr(path, ==, good[i].path);
+    g_assert_cmpuint(gs.memory_mb, ==, good[i].mb);
+    g_assert_cmpuint(gs.page_size, ==, good[i].page);
+  }
+  for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+    g_autoptr(GError) error = NULL;
+    char *path = NULL;
+    MhGuestSettings gs;
+    g_assert_false(mh_cli_split_guest(bad[i], &path, &gs, &error));
+    g_assert_error(error, MH_ERROR, MH_ERROR_USAGE);
+    g_assert_null(path);
+    g_assert_nonnull(strstr(error->message, bad[i]));
+  }
+}
+
 int
 main(int argc, char **argv)
 {
@@ -278,5 +321,6 @@ main(int argc, char **argv)
   g_test_add_func("/report/document", test_document);
   g_test_add_func("/report/halted-and-text", test_halted_and_text);
   g_test_add_func("/report/sha256-file", test_sha256_file);
+  g_test_add_func("/report/split-guest", test_split_guest);
   return g_test_run();
 }
