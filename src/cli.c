@@ -427,6 +427,9 @@ mh_cli_parse(int argc, char **argv, MhConfig *config, gboolean *exit_now,
      (gpointer)cli_on_value,
      "Stop a VM that writes more than SIZE console bytes (the first SIZE are kept)",
      "SIZE"},
+    {"console-dir", 0, 0, G_OPTION_ARG_FILENAME, &config->console_dir,
+     "Also write each VM's console, untagged, to its own file in DIR "
+     "(vmN-IMAGE.console)", "DIR"},
     {"report", 0, 0, G_OPTION_ARG_FILENAME, &config->report,
      "Write a JSON report of the run to FILE ('-': standard output, the "
      "console then goes to standard error)", "FILE"},
@@ -503,6 +506,11 @@ mh_cli_parse(int argc, char **argv, MhConfig *config, gboolean *exit_now,
     if (gs->page_size == 0)
       gs->page_size = config->page_size;
   }
+  if (config->console_dir != NULL && config->console_dir[0] == '\0') {
+    g_set_error_literal(error, MH_ERROR, MH_ERROR_USAGE,
+                        "empty directory name given to --console-dir");
+    goto fail;
+  }
   if (config->report != NULL && config->report[0] == '\0') {
     g_set_error_literal(error, MH_ERROR, MH_ERROR_USAGE,
                         "empty file name given to --report");
@@ -533,4 +541,5 @@ mh_cli_clear(MhConfig *config)
   g_clear_pointer(&config->report, g_free);
   g_clear_pointer(&config->argv, g_strfreev);
   g_clear_pointer(&config->guest_settings, g_free);
+  g_clear_pointer(&config->console_dir, g_free);
 }

@@ -35,6 +35,7 @@ typedef struct {
   guint64  output_limit; /* --output-limit: console bytes per VM; 0 = none */
   GStrv    argv;       /* the command line as given (for the report)   */
   MhGuestSettings *guest_settings; /* one per guests[i], resolved      */
+  char    *console_dir; /* --console-dir: each VM's console in a file, or NULL */
 } MhConfig;
 
 #define MH_DEFAULT_OUTPUT_DIR "mini_hypervisor.out"

@@ -66,6 +66,8 @@ typedef struct {
   guint64     bytes_in;
   guint64     out_limit;  /* --output-limit: bytes written at most; 0: none */
   gboolean    limit_hit;  /* the guest wrote past it (the rest dropped)  */
+  int         file_fd;    /* --console-dir: its own file, untagged, or -1 */
+  int         file_errno; /* the first error writing it, 0 if none      */
 } MhConsole;
 
 void mh_console_init(MhConsole *con, MhOutput *output, const char *tag,

@@ -6,6 +6,7 @@
 #include "run.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -91,6 +92,7 @@ struct MhRun {
   MhStopReason    stop;       /* the first reason the run was stopped   */
   int             stop_signal;
   int             console_fd; /* where the guests' console goes         */
+  int             console_dir_fd; /* --console-dir, or -1                */
 };
 
 /* ------------------------------------------------------------------ */
@@ -224,6 +226,50 @@ run_eventfd(int flags, GError **error)
   return fd;
 }
 
+/* --console-dir: made if missing (one level, like mkdir). */
+static int
+run_open_console_dir(const char *path, GError **error)
+{
+  g_autofree char *safe = mh_text_escape(path);
+  int fd;
+
+  if (mkdir(path, 0777) < 0 && errno != EEXIST)
+    return mh_throw_errno(error, MH_ERROR_USAGE,
+                          "cannot use --console-dir '%s'", safe), -1;
+  fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return mh_throw_errno(error, MH_ERROR_USAGE,
+                          "cannot use --console-dir '%s'", safe), -1;
+  return fd;
+}
+
+/* The console file of VM @index: vmN-IMAGE.console, replaced if it
+ * exists (as a shell's > would); only ever a regular file. */
+static int
+run_open_console_file(MhRun *run, guint index, const char *base,
+                      GError **error)
+{
+  g_autofree char *name = g_strdup_printf("vm%u-%s.console", index, base);
+  g_autofree char *safe = mh_text_escape(name);
+  struct stat st;
+  int fd = openat(run->console_dir_fd, name,
+                  O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC |
+                    O_NONBLOCK, 0666);
+
+  if (fd < 0)
+    return mh_throw_errno(error, MH_ERROR_HOST,
+                          "cannot create its console file '%s'", safe), -1;
+  if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    g_set_error(error, MH_ERROR, MH_ERROR_HOST,
+                "its console file '%s' is not a regular file", safe);
+    return -1;
+  }
+  /* Non-blocking only for the open (a FIFO there must not hang us). */
+  fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+  return fd;
+}
+
 MhRun *
 mh_run_new(const MhConfig *config, GError **error)
 {
@@ -234,6 +280,7 @@ mh_run_new(const MhConfig *config, GError **error)
   run->config = config;
   run->done_fd = run->signal_fd = run->space_fd = run->output_fd = -1;
   run->stdin_fd = -1;
+  run->console_dir_fd = -1;
   run->kvm.fd = -1;
   run->dir.out_fd = run->dir.run_fd = -1;
   run->images = g_ptr_array_new();
@@ -279,6 +326,10 @@ mh_run_new(const MhConfig *config, GError **error)
       (run->output_fd = run_eventfd(EFD_NONBLOCK, error)) < 0)
     return NULL;
   if (!mh_run_dir_open(&run->dir, config->output_dir, error))
+    return NULL;
+  if (config->console_dir != NULL &&
+      (run->console_dir_fd = run_open_console_dir(config->console_dir,
+                                                  error)) < 0)
     return NULL;
 
   run->files = (MhFileConfig){
@@ -376,6 +427,7 @@ mh_run_start(MhRun *run)
       .sandbox = &run->sandbox,
       .keep_fds = (const int *)(void *)keep->data,
       .n_keep_fds = keep->len,
+      .console_fd = -1,
     };
 
     run->machines[i] = run->machine;
@@ -384,6 +436,15 @@ mh_run_start(MhRun *run)
     run->machines[i].page_size = run->config->guest_settings[i].page_size;
     slot->run = run;
     slot->name = g_strdup_printf("vm %u (%s)", i, safe);
+    if (run->console_dir_fd >= 0) {
+      setup.console_fd = run_open_console_file(run, i, base, &slot->error);
+      if (setup.console_fd < 0) {
+        run->queues[i] = g_new0(MhInput, 1);
+        mh_input_init(run->queues[i], -1);
+        mh_input_abandon(run->queues[i]);
+        continue;
+      }
+    }
     slot->vm = mh_vm_new(&setup, &slot->error);
     if (slot->vm == NULL) {
       /* Its input goes nowhere: a queue that is closed from the start. */
@@ -629,6 +690,9 @@ mh_run_finish(MhRun *run)
         fprintf(stderr, "%s: %s%s; %s\n", g_get_prgname(), prefix,
                 slot->error ? "failed" : "halted", exits);
       }
+      if (mh_vm_console_file_error(slot->vm) != 0)
+        run_warn("%swriting its console file: %s", prefix,
+                 g_strerror(mh_vm_console_file_error(slot->vm)));
       host_errors = mh_vm_host_errors(slot->vm, &last_error);
       if (host_errors > 0)
         run_warn("%s%" G_GUINT64_FORMAT " file operation(s) failed on the "
@@ -725,6 +789,7 @@ mh_run_free(MhRun *run)
   mh_fd_close(run->space_fd);
   mh_fd_close(run->output_fd);
   mh_fd_close(run->signal_fd);
+  mh_fd_close(run->console_dir_fd);
   g_clear_pointer(&run->shared, mh_shared_files_free);
   g_ptr_array_unref(run->images);
   g_ptr_array_unref(run->owned_images);

@@ -283,13 +283,19 @@ mh_vm_new(const MhVmSetup *setup, GError **error)
   vm->kvm = setup->kvm;
   vm->machine = setup->machine;
   vm->sandbox = setup->sandbox;
-  vm->keep_fds = g_memdup2(setup->keep_fds, setup->n_keep_fds * sizeof(int));
-  vm->n_keep_fds = setup->n_keep_fds;
+  /* One more place for its own console file (-1 is ignored). */
+  vm->keep_fds = g_new(int, setup->n_keep_fds + 1);
+  if (setup->n_keep_fds > 0)
+    memcpy(vm->keep_fds, setup->keep_fds, setup->n_keep_fds * sizeof(int));
+  vm->keep_fds[setup->n_keep_fds] = setup->console_fd > 0 ? setup->console_fd
+                                                           : -1;
+  vm->n_keep_fds = setup->n_keep_fds + 1;
   vm->vm_fd = vm->vcpu_fd = -1;
   mh_input_init(&vm->input, setup->input_space_fd);
   mh_console_init(&vm->console, setup->output, setup->console_tag, &vm->input,
                   &vm->stop);
   vm->console.out_limit = vm->machine->output_limit;
+  vm->console.file_fd = setup->console_fd > 0 ? setup->console_fd : -1;
   mh_files_init(&vm->files, vm->machine->files, &vm->ram, vm->index, base);
 
   vm->vm_fd = ioctl(vm->kvm->fd, KVM_CREATE_VM, 0);
@@ -415,6 +421,12 @@ mh_vm_cpu_seconds(MhVm *vm)
   return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+int
+mh_vm_console_file_error(const MhVm *vm)
+{
+  return vm->console.file_errno;
+}
+
 const MhImage *
 mh_vm_image(const MhVm *vm)
 {
@@ -463,6 +475,7 @@ mh_vm_free(MhVm *vm)
   /* The VM's thread quiesced the devices: nothing here writes to
    * standard output or touches a guest's fds. */
   mh_console_clear(&vm->console);
+  mh_fd_close(vm->console.file_fd);
   mh_input_clear(&vm->input);
   if (vm->files.fds != NULL)
     mh_files_clear(&vm->files);

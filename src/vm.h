@@ -71,6 +71,8 @@ typedef struct {
   const MhSandbox *sandbox;
   const int       *keep_fds;       /* the run's fds the VM thread uses  */
   guint            n_keep_fds;     /* (stdout, eventfds, shared files)  */
+  int              console_fd;     /* --console-dir file (taken); 0 or -1:
+                                      none (fd 0 is standard input)    */
 } MhVmSetup;
 
 typedef struct MhVm MhVm;
@@ -157,6 +159,8 @@ const char *mh_vm_exit_name(guint reason);
 /* CPU time the VM's thread used so far (any thread, while it runs), or a
  * negative value when it cannot be read. */
 gdouble     mh_vm_cpu_seconds(MhVm *vm);
+/* The error that stopped writing its --console-dir file, or 0. */
+int         mh_vm_console_file_error(const MhVm *vm);
 /* The image it runs. */
 const MhImage *mh_vm_image(const MhVm *vm);
 

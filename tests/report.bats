@@ -273,3 +273,31 @@ sha() { sha256sum "$1" | cut -d' ' -f1; }
   assert_failure 2
   assert_equal "$stderr" "mini_hypervisor: error: in -g 'a.img:p=4,p=2': 'p=' given twice"
 }
+
+@test "--console-dir: each VM's console in its own file, untagged, besides the tagged stream" {
+  run --separate-stderr mh --console-dir cons --report r.json -g "$(guest hello)" "$(tguest ok)" "$(tguest page_fault)"
+  assert_failure 1
+  valid r.json
+  assert_equal "$(ls cons | tr '\n' ' ')" "vm0-hello.img.console vm1-ok.img.console vm2-page_fault.img.console "
+  assert_equal "$(cat cons/vm0-hello.img.console)" "$(sed -n 's/^\[0:hello.img\] //p' <<<"$output")"
+  assert_equal "$(cat cons/vm1-ok.img.console)" "OK"
+  assert_equal "$(cat cons/vm2-page_fault.img.console)" "page_fault: reading 0x400000 at RIP 0x3c"
+  assert_line "[1:ok.img] OK"
+  # Byte for byte: what the report counts is what the file holds.
+  assert_equal "$(stat -c %s cons/vm0-hello.img.console)" "$(jqr r.json '.vms[0].console.bytes_out')"
+  # A directory that cannot be one is a usage error before anything runs.
+  touch plain
+  run --separate-stderr mh --console-dir plain -g "$(tguest ok)"
+  assert_failure 2
+  [[ "$stderr" == "mini_hypervisor: error: cannot use --console-dir 'plain': "* ]] || fail "$stderr"
+  # A console file that is not a regular file fails that VM alone.
+  mkfifo cons/vm0-ok.img.console
+  run --separate-stderr mh --console-dir cons --report r2.json -g "$(tguest ok)" "$(tguest ok)"
+  assert_failure 4
+  valid r2.json
+  assert_equal "$(jqr r2.json '[.vms[].outcome] | join(" ")')" "host-error halted"
+  assert_line "[1:ok.img] OK"
+  # (a FIFO with no reader: open fails rather than wait for one)
+  [[ "$stderr" == "mini_hypervisor: error: vm 0 (ok.img): cannot create its console file 'vm0-ok.img.console': "* ]] || fail "$stderr"
+  assert_equal "$(jqr r.json .exit_status)" 1
+}
