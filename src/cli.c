@@ -10,6 +10,7 @@
 
 #include "error.h"
 #include "mh_abi.h"
+#include "text.h"
 
 /* The messages, --help and mini_hypervisor(1) spell the RAM sizes out as
  * "2, 4 or 8": they must change with the ABI's limits. */
@@ -247,7 +248,7 @@ mh_cli_split_guest(const char *text, char **path, MhGuestSettings *settings,
            mh_cli_parse_page(value, &settings->page_size, error);
     }
     if (!ok) {
-      g_autofree char *safe = g_strescape(text, NULL);
+      g_autofree char *safe = mh_text_escape(text);
       if (error != NULL && *error == NULL)
         g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
                     "'%c=' given twice", items[i][0]);
@@ -257,7 +258,7 @@ mh_cli_split_guest(const char *text, char **path, MhGuestSettings *settings,
   }
   *path = g_strndup(text, (gsize)(colon - text));
   if (**path == '\0') {
-    g_autofree char *safe = g_strescape(text, NULL);
+    g_autofree char *safe = mh_text_escape(text);
     g_clear_pointer(path, g_free);
     g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
                 "in -g '%s': no image before the ':'", safe);

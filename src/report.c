@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "text.h"
+
 struct MhReport {
   const MhConfig *config;
   GDateTime      *start;     /* UTC                                      */
@@ -65,13 +67,19 @@ mh_report_open(MhReport *report, GError **error)
 
   if (report_to_stdout(report))
     return TRUE;
+  if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
+    g_autofree char *safe = mh_text_escape(path);
+    g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
+                "cannot write the report '%s': it is a directory", safe);
+    return FALSE;
+  }
   /* Beside the report, so that rename() replaces it in one step. */
   dir = g_path_get_dirname(path);
   base = g_path_get_basename(path);
   report->tmp_path = g_strdup_printf("%s/.%s.XXXXXX", dir, base);
   report->tmp_fd = g_mkstemp_full(report->tmp_path, O_RDWR | O_CLOEXEC, 0666);
   if (report->tmp_fd < 0) {
-    g_autofree char *safe = g_strescape(path, NULL);
+    g_autofree char *safe = mh_text_escape(path);
     g_clear_pointer(&report->tmp_path, g_free);
     return mh_throw_errno(error, MH_ERROR_USAGE,
                           "cannot write the report '%s'", safe);
@@ -141,13 +149,16 @@ mh_report_sha256_file(const char *path, GError **error)
   guint8 buf[65536];
   ssize_t got;
 
-  if (fd < 0)
-    return mh_throw_errno(error, MH_ERROR_HOST, "%s", path), NULL;
+  if (fd < 0) {
+    mh_throw_errno(error, MH_ERROR_HOST, "%s", path);
+    return NULL;
+  }
   while ((got = read(fd, buf, sizeof buf)) != 0) {
     if (got < 0) {
       if (errno == EINTR)
         continue;
-      return mh_throw_errno(error, MH_ERROR_HOST, "%s", path), NULL;
+      mh_throw_errno(error, MH_ERROR_HOST, "%s", path);
+      return NULL;
     }
     g_checksum_update(sum, buf, (gsize)got);
   }
@@ -387,7 +398,7 @@ mh_report_write(MhReport *report, int exit_status, GError **error)
   g_autofree char *json = mh_report_to_json(report, exit_status);
   g_autofree char *doc = g_strconcat(json, "\n", NULL);
   const char *path = report->config->report;
-  g_autofree char *safe = g_strescape(path, NULL);
+  g_autofree char *safe = mh_text_escape(path);
 
   if (report_to_stdout(report)) {
     if (!report_write_all(STDOUT_FILENO, doc, strlen(doc)))

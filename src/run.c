@@ -233,13 +233,15 @@ run_open_console_dir(const char *path, GError **error)
   g_autofree char *safe = mh_text_escape(path);
   int fd;
 
-  if (mkdir(path, 0777) < 0 && errno != EEXIST)
-    return mh_throw_errno(error, MH_ERROR_USAGE,
-                          "cannot use --console-dir '%s'", safe), -1;
+  if (mkdir(path, 0777) < 0 && errno != EEXIST) {
+    mh_throw_errno(error, MH_ERROR_USAGE, "cannot use --console-dir '%s'",
+                   safe);
+    return -1;
+  }
   fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0)
-    return mh_throw_errno(error, MH_ERROR_USAGE,
-                          "cannot use --console-dir '%s'", safe), -1;
+    mh_throw_errno(error, MH_ERROR_USAGE, "cannot use --console-dir '%s'",
+                   safe);
   return fd;
 }
 
@@ -256,9 +258,11 @@ run_open_console_file(MhRun *run, guint index, const char *base,
                   O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC |
                     O_NONBLOCK, 0666);
 
-  if (fd < 0)
-    return mh_throw_errno(error, MH_ERROR_HOST,
-                          "cannot create its console file '%s'", safe), -1;
+  if (fd < 0) {
+    mh_throw_errno(error, MH_ERROR_HOST, "cannot create its console file '%s'",
+                   safe);
+    return -1;
+  }
   if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
     close(fd);
     g_set_error(error, MH_ERROR, MH_ERROR_HOST,

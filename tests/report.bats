@@ -219,6 +219,9 @@ sha() { sha256sum "$1" | cut -d' ' -f1; }
   run --separate-stderr mh --output-limit 1X -g "$(tguest ok)"
   assert_failure 2
   [[ "$stderr" == *"invalid --output-limit value '1X'"* ]] || fail "$stderr"
+  run --separate-stderr mh --report . -g "$(tguest ok)"
+  assert_failure 2
+  assert_equal "$stderr" "mini_hypervisor: error: cannot write the report '.': it is a directory"
   run --separate-stderr mh --report '' -g "$(tguest ok)"
   assert_failure 2
   assert_equal "$stderr" "mini_hypervisor: error: empty file name given to --report"
