@@ -124,7 +124,9 @@ sha() { sha256sum "$1" | cut -d' ' -f1; }
   assert_equal "$(jqr r.json '.vms[0].console.bytes_out')" 1000
   # console_flood writes "abc...z" over and over, and no newline.
   assert_equal "$output" "$(yes abcdefghijklmnopqrstuvwxyz | tr -d '\n' | head -c 1000)"
-  assert_equal "$stderr" "mini_hypervisor: error: vm 0 (console_flood.img): stopped by --output-limit (its first 1000 console bytes written, the rest dropped) at RIP 0xc"
+  # (RIP on the OUT or just past it: KVM may complete the OUT later)
+  [[ "$stderr" == "mini_hypervisor: error: vm 0 (console_flood.img): stopped by --output-limit (its first 1000 console bytes written, the rest dropped) at RIP 0x"[bc] ]] ||
+    fail "$stderr"
 }
 
 @test "--output-limit stops only the VM that writes too much" {
@@ -188,7 +190,11 @@ sha() { sha256sum "$1" | cut -d' ' -f1; }
 }
 
 @test "a mixed run: each VM its outcome; a guest failure outranks a limit" {
-  run --separate-stderr mh --report r.json --timeout 1 --output-limit 100 \
+  # The timeout only has to outlast the three VMs that end by themselves
+  # (guest code is some 40 times slower on an emulated CPU).
+  local t=5
+  if on_qemu_tcg; then t=60; fi
+  run --separate-stderr mh --report r.json --timeout "$t" --output-limit 100 \
     -g "$(tguest ok)" "$(tguest page_fault)" "$(tguest spin)" "$(tguest hostile/console_flood)"
   assert_failure 1
   valid r.json
