@@ -353,8 +353,8 @@ mh_vm_run(MhVm *vm, GError **error)
   mh_vm_quiesce(vm);
   /* Whatever failed without saying how is classed by its error. */
   if (!ok && !vm->diag_set)
-    vm->diag.outcome = (*error)->domain == MH_ERROR &&
-                       (*error)->code == MH_ERROR_GUEST
+    vm->diag.outcome = error != NULL && *error != NULL &&
+                       g_error_matches(*error, MH_ERROR, MH_ERROR_GUEST)
                          ? MH_OUTCOME_GUEST_FAULT : MH_OUTCOME_HOST_ERROR;
   vm->wall_usec = g_get_monotonic_time() - start;
   if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu) == 0)
