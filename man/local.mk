@@ -7,6 +7,7 @@
 # is honoured.
 man_MANS = man/mini_hypervisor.1
 dist_man_MANS += man/mini_hypervisor-abi.7
+dist_man_MANS += man/mini_hypervisor-report.5
 EXTRA_DIST += man/mini_hypervisor.1.in
 CLEANFILES += man/mini_hypervisor.1
 

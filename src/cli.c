@@ -10,6 +10,7 @@
 
 #include "error.h"
 #include "mh_abi.h"
+#include "text.h"
 
 /* The messages, --help and mini_hypervisor(1) spell the RAM sizes out as
  * "2, 4 or 8": they must change with the ABI's limits. */
@@ -81,8 +82,10 @@ mh_cli_parse_page(const char *text, guint64 *size, GError **error)
   return FALSE;
 }
 
-gboolean
-mh_cli_parse_timeout(const char *text, gdouble *seconds, GError **error)
+/* A number of seconds for @option: greater than 0, at most 1e7. */
+static gboolean
+cli_parse_seconds(const char *option, const char *text, gdouble *seconds,
+                  GError **error)
 {
   char *end = NULL;
   gdouble value;
@@ -92,13 +95,25 @@ mh_cli_parse_timeout(const char *text, gdouble *seconds, GError **error)
   if (errno != 0 || end == text || *end != '\0' || !(value > 0) ||
       value > 1e7) {
     g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
-                "invalid --timeout value '%s': must be a number of seconds "
+                "invalid %s value '%s': must be a number of seconds "
                 "greater than 0",
-                text);
+                option, text);
     return FALSE;
   }
   *seconds = value;
   return TRUE;
+}
+
+gboolean
+mh_cli_parse_timeout(const char *text, gdouble *seconds, GError **error)
+{
+  return cli_parse_seconds("--timeout", text, seconds, error);
+}
+
+gboolean
+mh_cli_parse_cpu_limit(const char *text, gdouble *seconds, GError **error)
+{
+  return cli_parse_seconds("--cpu-limit", text, seconds, error);
 }
 
 gboolean
@@ -116,8 +131,10 @@ mh_cli_parse_max_open(const char *text, guint *n, GError **error)
   return FALSE;
 }
 
-gboolean
-mh_cli_parse_quota(const char *text, guint64 *bytes, GError **error)
+/* A size in bytes for @option, with an optional K, M or G suffix. */
+static gboolean
+cli_parse_size(const char *option, const char *text, guint64 *bytes,
+               GError **error)
 {
   static const struct {
     const char *suffix;
@@ -143,9 +160,29 @@ mh_cli_parse_quota(const char *text, guint64 *bytes, GError **error)
     }
   }
   g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
-              "invalid --quota value '%s': must be a size in bytes, with an "
-              "optional K, M or G suffix", text);
+              "invalid %s value '%s': must be a size in bytes, with an "
+              "optional K, M or G suffix", option, text);
   return FALSE;
+}
+
+gboolean
+mh_cli_parse_quota(const char *text, guint64 *bytes, GError **error)
+{
+  return cli_parse_size("--quota", text, bytes, error);
+}
+
+gboolean
+mh_cli_parse_output_limit(const char *text, guint64 *bytes, GError **error)
+{
+  if (!cli_parse_size("--output-limit", text, bytes, error))
+    return FALSE;
+  if (*bytes == 0) {
+    g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
+                "invalid --output-limit value '%s': must be at least 1 byte",
+                text);
+    return FALSE;
+  }
+  return TRUE;
 }
 
 gboolean
@@ -214,6 +251,66 @@ mh_cli_parse_trace_limit(const char *text, guint64 *bytes, GError **error)
               "invalid --trace-limit value '%s': must be a size in bytes "
               "greater than 0, with an optional K, M or G suffix", text);
   return FALSE;
+}
+
+/* Whether @text (the part after the last ':' of a -g value) has the form
+ * of settings: empty, or KEY=VALUE items with KEY m or p, by commas. */
+static gboolean
+cli_looks_like_settings(const char *text)
+{
+  g_auto(GStrv) items = NULL;
+
+  if (text[0] == '\0')
+    return TRUE;
+  items = g_strsplit(text, ",", -1);
+  for (guint i = 0; items[i] != NULL; i++)
+    if (!(g_str_has_prefix(items[i], "m=") || g_str_has_prefix(items[i], "p=")))
+      return FALSE;
+  return TRUE;
+}
+
+gboolean
+mh_cli_split_guest(const char *text, char **path, MhGuestSettings *settings,
+                   GError **error)
+{
+  const char *colon = strrchr(text, ':');
+  g_auto(GStrv) items = NULL;
+
+  memset(settings, 0, sizeof *settings);
+  if (colon == NULL || !cli_looks_like_settings(colon + 1)) {
+    *path = g_strdup(text);
+    return TRUE;
+  }
+  items = colon[1] != '\0' ? g_strsplit(colon + 1, ",", -1) : g_new0(char *, 1);
+  for (guint i = 0; items[i] != NULL; i++) {
+    const char *value = items[i] + 2;
+    gboolean ok;
+
+    if (items[i][0] == 'm') {
+      ok = settings->memory_mb == 0 &&
+           mh_cli_parse_memory(value, &settings->memory_mb, error);
+    } else {
+      ok = settings->page_size == 0 &&
+           mh_cli_parse_page(value, &settings->page_size, error);
+    }
+    if (!ok) {
+      g_autofree char *safe = mh_text_escape(text);
+      if (error != NULL && *error == NULL)
+        g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
+                    "'%c=' given twice", items[i][0]);
+      g_prefix_error(error, "in -g '%s': ", safe);
+      return FALSE;
+    }
+  }
+  *path = g_strndup(text, (gsize)(colon - text));
+  if (**path == '\0') {
+    g_autofree char *safe = mh_text_escape(text);
+    g_clear_pointer(path, g_free);
+    g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
+                "in -g '%s': no image before the ':'", safe);
+    return FALSE;
+  }
+  return TRUE;
 }
 
 /* The options that take one or more values: "-g a b c". */
@@ -321,6 +418,10 @@ cli_on_value(const char *name, const char *value, gpointer data,
     c->trace_limit_given = TRUE;
     return mh_cli_parse_trace_limit(value, &c->trace_limit, error);
   }
+  if (strcmp(long_name, "cpu-limit") == 0)
+    return mh_cli_parse_cpu_limit(value, &c->cpu_limit, error);
+  if (strcmp(long_name, "output-limit") == 0)
+    return mh_cli_parse_output_limit(value, &c->output_limit, error);
   g_assert(strcmp(long_name, "timeout") == 0);
   return mh_cli_parse_timeout(value, &c->timeout, error);
 }
@@ -335,9 +436,11 @@ static const char cli_description[] =
   "  mini_hypervisor -m 4 -p 2 -g guest1.img guest2.img\n"
   "  mini_hypervisor -m 4 -p 2 -g guest1.img guest2.img -f ./flowers.png\n"
   "\n"
-  "Exit status: 0 if every VM halted, 1 if a VM failed or the host refused,\n"
-  "2 for a usage error, 128+N when stopped by signal N.\n"
-  "See mini_hypervisor(1) and mini_hypervisor-abi(7).";
+  "Exit status: 0 if every VM halted, 1 if a guest failed, 2 for a usage\n"
+  "error, 3 if --timeout or a limit stopped a VM, 4 for a host error,\n"
+  "128+N when stopped by signal N.\n"
+  "See mini_hypervisor(1), mini_hypervisor-report(5) and\n"
+  "mini_hypervisor-abi(7).";
 
 gboolean
 mh_cli_parse(int argc, char **argv, MhConfig *config, gboolean *exit_now,
@@ -360,7 +463,8 @@ mh_cli_parse(int argc, char **argv, MhConfig *config, gboolean *exit_now,
      "Page size of the guest's identity map: 4 (4 KB) or 2 (2 MB) (default 2)",
      "SIZE"},
     {"guest", 'g', 0, G_OPTION_ARG_FILENAME_ARRAY, &config->guests,
-     "Guest image(s) to run, one VM each (required)", "IMAGE..."},
+     "Guest image(s) to run, one VM each (required); IMAGE:m=MB,p=SIZE "
+     "gives one its own memory and page size", "IMAGE..."},
     {"file", 'f', 0, G_OPTION_ARG_FILENAME_ARRAY, &config->files,
      "Host file(s) shared with every VM (a VM that writes one gets its own copy)", "FILE..."},
     {"output-dir", 'o', 0, G_OPTION_ARG_FILENAME, &config->output_dir,
@@ -379,7 +483,20 @@ mh_cli_parse(int argc, char **argv, MhConfig *config, gboolean *exit_now,
      "MODE"},
     {"timeout", 0, G_OPTION_FLAG_FILENAME, G_OPTION_ARG_CALLBACK,
      (gpointer)cli_on_value,
-     "Stop VMs still running after SECONDS (they count as failed)", "SECONDS"},
+     "Stop VMs still running after SECONDS (exit status 3)", "SECONDS"},
+    {"cpu-limit", 0, G_OPTION_FLAG_FILENAME, G_OPTION_ARG_CALLBACK,
+     (gpointer)cli_on_value,
+     "Stop a VM whose vCPU thread used SECONDS of CPU time", "SECONDS"},
+    {"output-limit", 0, G_OPTION_FLAG_FILENAME, G_OPTION_ARG_CALLBACK,
+     (gpointer)cli_on_value,
+     "Stop a VM that writes more than SIZE console bytes (the first SIZE are kept)",
+     "SIZE"},
+    {"console-dir", 0, 0, G_OPTION_ARG_FILENAME, &config->console_dir,
+     "Also write each VM's console, untagged, to its own file in DIR "
+     "(vmN-IMAGE.console)", "DIR"},
+    {"report", 0, 0, G_OPTION_ARG_FILENAME, &config->report,
+     "Write a JSON report of the run to FILE ('-': standard output, the "
+     "console then goes to standard error)", "FILE"},
     {"gdb", 0, G_OPTION_FLAG_FILENAME, G_OPTION_ARG_CALLBACK,
      (gpointer)cli_on_value,
      "Wait for gdb on tcp:[HOST]:PORT (loopback unless HOST is given) or "
@@ -421,6 +538,9 @@ mh_cli_parse(int argc, char **argv, MhConfig *config, gboolean *exit_now,
   g_option_group_add_entries(group, entries);
   g_option_context_set_main_group(context, group);
 
+  config->argv = g_new0(char *, argc + 1);
+  for (int i = 0; i < argc; i++)
+    config->argv[i] = g_strdup(argv[i]);
   args = mh_cli_expand_multi(argc, argv);
   /* GOption prints --help itself and exits 0, before any VM exists. */
   if (!g_option_context_parse_strv(context, &args, error)) {
@@ -493,6 +613,32 @@ mh_cli_parse(int argc, char **argv, MhConfig *config, gboolean *exit_now,
                 config->gdb_port + g_strv_length(config->guests) - 1);
     goto fail;
   }
+  /* Each image's own settings, or -m and -p. */
+  config->guest_settings = g_new0(MhGuestSettings,
+                                  g_strv_length(config->guests));
+  for (guint i = 0; config->guests[i] != NULL; i++) {
+    MhGuestSettings *gs = &config->guest_settings[i];
+    char *path = NULL;
+
+    if (!mh_cli_split_guest(config->guests[i], &path, gs, error))
+      goto fail;
+    g_free(config->guests[i]);
+    config->guests[i] = path;
+    if (gs->memory_mb == 0)
+      gs->memory_mb = config->memory_mb;
+    if (gs->page_size == 0)
+      gs->page_size = config->page_size;
+  }
+  if (config->console_dir != NULL && config->console_dir[0] == '\0') {
+    g_set_error_literal(error, MH_ERROR, MH_ERROR_USAGE,
+                        "empty directory name given to --console-dir");
+    goto fail;
+  }
+  if (config->report != NULL && config->report[0] == '\0') {
+    g_set_error_literal(error, MH_ERROR, MH_ERROR_USAGE,
+                        "empty file name given to --report");
+    goto fail;
+  }
   if (config->files == NULL)
     config->files = g_new0(char *, 1);
   if (config->output_dir == NULL)
@@ -518,4 +664,8 @@ mh_cli_clear(MhConfig *config)
   g_clear_pointer(&config->gdb_host, g_free);
   g_clear_pointer(&config->gdb_path, g_free);
   g_clear_pointer(&config->trace_path, g_free);
+  g_clear_pointer(&config->report, g_free);
+  g_clear_pointer(&config->argv, g_strfreev);
+  g_clear_pointer(&config->guest_settings, g_free);
+  g_clear_pointer(&config->console_dir, g_free);
 }

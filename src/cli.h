@@ -11,6 +11,12 @@
 #define MH_DEFAULT_MEMORY_MB 4u
 #define MH_DEFAULT_PAGE_SIZE (2u << 20)
 
+/* One guest's own settings, from "-g IMAGE:m=8,p=4". */
+typedef struct {
+  guint    memory_mb;  /* 0 until resolved: then -m's value or its own  */
+  guint64  page_size;  /* 0 until resolved: then -p's value or its own  */
+} MhGuestSettings;
+
 typedef struct {
   guint    memory_mb;  /* guest RAM in MiB: a power of two from
                           MH_RAM_MB_MIN to MH_RAM_MB_MAX (2, 4 or 8) */
@@ -35,6 +41,12 @@ typedef struct {
   char    *trace_path; /* --trace FILE, or NULL                        */
   guint64  trace_limit; /* --trace-limit: bytes of records per VM      */
   gboolean trace_limit_given; /* (only with --trace)                 */
+  char    *report;     /* --report: JSON report file, "-" = stdout, or NULL */
+  gdouble  cpu_limit;  /* --cpu-limit: CPU seconds per VM; 0 = none     */
+  guint64  output_limit; /* --output-limit: console bytes per VM; 0 = none */
+  GStrv    argv;       /* the command line as given (for the report)   */
+  MhGuestSettings *guest_settings; /* one per guests[i], resolved      */
+  char    *console_dir; /* --console-dir: each VM's console in a file, or NULL */
 } MhConfig;
 
 #define MH_DEFAULT_OUTPUT_DIR "mini_hypervisor.out"
@@ -56,12 +68,22 @@ gboolean mh_cli_parse_page(const char *text, guint64 *size, GError **error);
 gboolean mh_cli_parse_timeout(const char *text, gdouble *seconds, GError **error);
 gboolean mh_cli_parse_max_open(const char *text, guint *n, GError **error);
 gboolean mh_cli_parse_quota(const char *text, guint64 *bytes, GError **error);
+gboolean mh_cli_parse_cpu_limit(const char *text, gdouble *seconds,
+                                GError **error);
+gboolean mh_cli_parse_output_limit(const char *text, guint64 *bytes,
+                                   GError **error);
 gboolean mh_cli_parse_sandbox(const char *text, MhSandboxMode *mode,
                               GError **error);
 /* --gdb tcp:[HOST]:PORT or unix:PATH, into config's gdb_* fields. */
 gboolean mh_cli_parse_gdb(const char *text, MhConfig *config, GError **error);
 gboolean mh_cli_parse_trace_limit(const char *text, guint64 *bytes,
                                   GError **error);
+/* Splits "-g" text into the image's path and its own settings: the text
+ * after the last ':' is settings when it is empty or a comma-separated
+ * list of m=MB and p=SIZE (each at most once); otherwise the whole text
+ * is the path.  Unset settings are 0.  Errors name @text. */
+gboolean mh_cli_split_guest(const char *text, char **path,
+                            MhGuestSettings *settings, GError **error);
 /* Rewrites "-g a b c" into "-g a -g b -g c" (likewise -f/--file). */
 GStrv    mh_cli_expand_multi(int argc, char **argv);
 

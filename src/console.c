@@ -184,6 +184,19 @@ console_sink(gpointer user, const char *data, gsize len, gboolean complete)
   (void)complete;
   mh_output_write(con->output, con->stop, con->tag, data, len,
                   con->tag != NULL);
+  /* Its own file, exactly as the guest wrote it: a regular file never
+   * blocks for long, so a stop does not cut it short. */
+  while (con->file_fd >= 0 && con->file_errno == 0 && len > 0) {
+    ssize_t n = write(con->file_fd, data, len);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0) {
+      con->file_errno = n < 0 ? errno : EIO;
+      break;
+    }
+    data += n;
+    len -= (gsize)n;
+  }
 }
 
 void
@@ -196,6 +209,7 @@ mh_console_init(MhConsole *con, MhOutput *output, const char *tag,
   con->tag = g_strdup(tag);
   con->input = input;
   con->stop = stop;
+  con->file_fd = -1;
 }
 
 /* Writes nothing: the VM's thread flushed the console when its guest
@@ -210,6 +224,10 @@ mh_console_clear(MhConsole *con)
 void
 mh_console_put(MhConsole *con, const guint8 *bytes, gsize n)
 {
+  if (con->out_limit > 0 && n > con->out_limit - con->bytes_out) {
+    n = (gsize)(con->out_limit - con->bytes_out);
+    con->limit_hit = TRUE;
+  }
   mh_linebuf_push(&con->line, bytes, n, console_sink, con);
   con->bytes_out += n;
 }

@@ -64,13 +64,18 @@ typedef struct {
                              give up a blocked write                       */
   guint64     bytes_out;  /* statistics */
   guint64     bytes_in;
+  guint64     out_limit;  /* --output-limit: bytes written at most; 0: none */
+  gboolean    limit_hit;  /* the guest wrote past it (the rest dropped)  */
+  int         file_fd;    /* --console-dir: its own file, untagged, or -1 */
+  int         file_errno; /* the first error writing it, 0 if none      */
 } MhConsole;
 
 void mh_console_init(MhConsole *con, MhOutput *output, const char *tag,
                      MhInput *input, const gint *stop);
 void mh_console_clear(MhConsole *con);
 void mh_console_flush(MhConsole *con);
-/* Writes @n bytes as if the guest had written them. */
+/* Writes @n bytes as if the guest had written them: those within
+ * out_limit, if set (past it, sets limit_hit and drops the rest). */
 void mh_console_put(MhConsole *con, const guint8 *bytes, gsize n);
 /* Port handler for MH_PORT_CONSOLE. */
 gboolean mh_console_io(gpointer opaque, const MhIoAccess *io, GError **error);

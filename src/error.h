@@ -15,17 +15,43 @@ GQuark mh_error_quark(void);
 /* Error classes.  mh_error_exit_status() maps each to an exit status. */
 typedef enum {
   MH_ERROR_USAGE, /* bad command line or input file: exit status 2    */
-  MH_ERROR_HOST,  /* the host refused something (KVM, memory, fds): 1 */
+  MH_ERROR_HOST,  /* the host refused something (KVM, memory, fds): 4 */
   MH_ERROR_GUEST, /* the guest stopped abnormally (fault, bad access): 1 */
 } MhErrorCode;
 
-/* The process's exit statuses (mini_hypervisor(1), EXIT STATUS). */
+/* The process's exit statuses (mini_hypervisor(1), EXIT STATUS).  With
+ * several VMs the most serious wins: signal > host > guest > limit. */
 #define MH_EXIT_OK      0
-#define MH_EXIT_FAILURE 1
+#define MH_EXIT_GUEST   1   /* a guest failed (guest-fault, bad-io)      */
+#define MH_EXIT_FAILURE MH_EXIT_GUEST /* the old name                     */
 #define MH_EXIT_USAGE   2
+#define MH_EXIT_LIMIT   3   /* --timeout or a limit stopped a VM         */
+#define MH_EXIT_HOST    4   /* no KVM, permissions, resources            */
+#define MH_EXIT_SIGNAL  128 /* + the signal's number                     */
 
 /* The exit status an error leads to. */
 int mh_error_exit_status(const GError *error);
+
+/* How one VM ended: the report's "outcome" (mini_hypervisor-report(5)). */
+typedef enum {
+  MH_OUTCOME_HALTED = 0,
+  MH_OUTCOME_GUEST_FAULT,  /* exception, triple fault, access outside RAM */
+  MH_OUTCOME_BAD_IO,       /* an I/O access no device accepts             */
+  MH_OUTCOME_TIMEOUT,      /* --timeout                                   */
+  MH_OUTCOME_CPU_LIMIT,    /* --cpu-limit                                 */
+  MH_OUTCOME_OUTPUT_LIMIT, /* --output-limit                              */
+  MH_OUTCOME_SIGNAL,       /* the run was stopped by a signal             */
+  MH_OUTCOME_HOST_ERROR,   /* the host failed it (KVM, resources, output) */
+  MH_OUTCOME_COUNT
+} MhOutcome;
+
+/* "halted", "guest-fault", ... as the report spells them. */
+const char *mh_outcome_name(MhOutcome outcome);
+/* The exit status one VM's outcome calls for (signal: MH_EXIT_SIGNAL). */
+int mh_outcome_exit_status(MhOutcome outcome);
+/* The more serious of two exit statuses: signal > host > usage > guest >
+ * limit > success. */
+int mh_exit_status_worst(int a, int b);
 
 /* Sets @error to "<formatted prefix>: <strerror(errno)>" with @code and
  * returns FALSE.  errno is read first, before anything can change it

@@ -18,6 +18,7 @@ src_libmh_a_SOURCES = \
 	src/kvm.c src/kvm.h \
 	src/loader.c src/loader.h \
 	src/ports.c src/ports.h \
+	src/report.c src/report.h \
 	src/rundir.c src/rundir.h \
 	src/run.c src/run.h \
 	src/sandbox.c src/sandbox.h \
@@ -31,4 +32,8 @@ src_libmh_a_SOURCES = \
 
 bin_PROGRAMS += src/mini_hypervisor
 src_mini_hypervisor_SOURCES = src/main.c
-src_mini_hypervisor_LDADD = src/libmh.a $(GLIB_LIBS)
+src_mini_hypervisor_LDADD = src/libmh.a $(JSON_GLIB_LIBS) $(GLIB_LIBS)
+
+# The report's JSON Schema (mini_hypervisor-report(5)), for scripts and
+# the tests that validate reports against it.
+dist_pkgdata_DATA = src/report.schema.json

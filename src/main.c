@@ -6,7 +6,8 @@
  *
  * Only the main thread prints errors, and only this file decides the exit
  * status (mh_error_exit_status() for errors before any VM runs, the run's
- * own status after).  VM threads never exit the process.
+ * own status after).  VM threads never exit the process.  The --report
+ * document is written last, whatever the run came to.
  */
 #include "config.h"
 
@@ -18,6 +19,7 @@
 
 #include "cli.h"
 #include "error.h"
+#include "report.h"
 #include "run.h"
 
 static void
@@ -47,6 +49,8 @@ int
 main(int argc, char **argv)
 {
   g_autoptr(GError) error = NULL;
+  g_autoptr(GError) report_error = NULL;
+  MhReport *report = NULL;
   MhRun *run;
   MhConfig config;
   gboolean exit_now;
@@ -80,6 +84,15 @@ main(int argc, char **argv)
 #endif
     return MH_EXIT_OK;
   }
+  if (config.report != NULL) {
+    report = mh_report_new(&config);
+    if (!mh_report_open(report, &error)) {
+      print_error(error);
+      g_clear_pointer(&report, mh_report_free);
+      mh_cli_clear(&config);
+      return mh_error_exit_status(error);
+    }
+  }
   run = mh_run_new(&config, &error);
   if (run == NULL) {
     print_error(error);
@@ -88,8 +101,15 @@ main(int argc, char **argv)
     mh_run_start(run);
     mh_run_wait(run);
     status = mh_run_finish(run);
+    if (report != NULL)
+      mh_run_report(run, report);
     g_clear_pointer(&run, mh_run_free);
   }
+  if (report != NULL && !mh_report_write(report, status, &report_error)) {
+    print_error(report_error);
+    status = mh_exit_status_worst(status, MH_EXIT_HOST);
+  }
+  g_clear_pointer(&report, mh_report_free);
   mh_cli_clear(&config);
   return status;
 }

@@ -6,6 +6,7 @@
 #include "run.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -23,6 +24,7 @@
 #include "input.h"
 #include "kvm.h"
 #include "loader.h"
+#include "report.h"
 #include "rundir.h"
 #include "sandbox.h"
 #include "text.h"
@@ -33,6 +35,9 @@
  * stop and have not ended yet (a kick may land just before a blocking
  * call and be lost). */
 #define RUN_REKICK_MS 50
+/* How often the main thread reads each VM's CPU clock for --cpu-limit
+ * (a VM may overrun its limit by about this much). */
+#define RUN_CPU_CHECK_MS 20
 
 /* One VM of the run, as the main thread tracks it. */
 typedef struct {
@@ -45,6 +50,7 @@ typedef struct {
   int      gdb_fd;  /* its gdb listening socket, or -1                */
   char    *gdb_unlink; /* its gdb socket file, removed at the end     */
   MhTraceVm *trace; /* --trace: its records (written by its thread)  */
+  char    *kept_dir; /* the directory of the files it kept, or NULL  */
 } MhRunSlot;
 
 /* The descriptors the wait loop polls, by name. */
@@ -74,6 +80,8 @@ struct MhRun {
 
   MhRunSlot      *slots;
   guint           n_slots;
+  MhMachine      *machines;   /* one per slot: the run's, with the VM's
+                                 own memory and page size               */
   guint           n_running;
   int             done_fd;
   int             signal_fd;
@@ -95,6 +103,8 @@ struct MhRun {
   int             stop_signal;
 
   MhTrace        *trace;      /* --trace FILE, or NULL                  */
+  int             console_fd; /* where the guests' console goes         */
+  int             console_dir_fd; /* --console-dir, or -1                */
 };
 
 /* ------------------------------------------------------------------ */
@@ -172,21 +182,31 @@ run_share_fd_limit(guint n_vms, guint max_open, GError **error)
   return (guint)MIN(share, (guint64)max_open);
 }
 
-/* Loads each distinct image path once; keeps them in argv order. */
+/* Loads each distinct image path once per RAM size (it must fit each
+ * VM's RAM); keeps them in argv order. */
 static gboolean
 run_load_images(MhRun *run, GError **error)
 {
-  g_autoptr(GHashTable) by_path = g_hash_table_new(g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) by_path = g_hash_table_new_full(g_str_hash,
+                                                        g_str_equal, g_free,
+                                                        NULL);
   GStrv paths = run->config->guests;
 
   for (guint i = 0; paths[i] != NULL; i++) {
-    MhImage *image = g_hash_table_lookup(by_path, paths[i]);
+    guint64 ram = (guint64)run->config->guest_settings[i].memory_mb << 20;
+    char *key = g_strdup_printf("%" G_GUINT64_FORMAT ":%s", ram, paths[i]);
+    MhImage *image = g_hash_table_lookup(by_path, key);
+
     if (image == NULL) {
-      image = mh_image_load(paths[i], run->machine.ram_size, error);
-      if (image == NULL)
+      image = mh_image_load(paths[i], ram, error);
+      if (image == NULL) {
+        g_free(key);
         return FALSE;
+      }
       g_ptr_array_add(run->owned_images, image);
-      g_hash_table_insert(by_path, paths[i], image);
+      g_hash_table_insert(by_path, key, image);
+    } else {
+      g_free(key);
     }
     g_ptr_array_add(run->images, image);
   }
@@ -251,6 +271,54 @@ run_eventfd(int flags, GError **error)
   return fd;
 }
 
+/* --console-dir: made if missing (one level, like mkdir). */
+static int
+run_open_console_dir(const char *path, GError **error)
+{
+  g_autofree char *safe = mh_text_escape(path);
+  int fd;
+
+  if (mkdir(path, 0777) < 0 && errno != EEXIST) {
+    mh_throw_errno(error, MH_ERROR_USAGE, "cannot use --console-dir '%s'",
+                   safe);
+    return -1;
+  }
+  fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    mh_throw_errno(error, MH_ERROR_USAGE, "cannot use --console-dir '%s'",
+                   safe);
+  return fd;
+}
+
+/* The console file of VM @index: vmN-IMAGE.console, replaced if it
+ * exists (as a shell's > would); only ever a regular file. */
+static int
+run_open_console_file(MhRun *run, guint index, const char *base,
+                      GError **error)
+{
+  g_autofree char *name = g_strdup_printf("vm%u-%s.console", index, base);
+  g_autofree char *safe = mh_text_escape(name);
+  struct stat st;
+  int fd = openat(run->console_dir_fd, name,
+                  O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC |
+                    O_NONBLOCK, 0666);
+
+  if (fd < 0) {
+    mh_throw_errno(error, MH_ERROR_HOST, "cannot create its console file '%s'",
+                   safe);
+    return -1;
+  }
+  if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    g_set_error(error, MH_ERROR, MH_ERROR_HOST,
+                "its console file '%s' is not a regular file", safe);
+    return -1;
+  }
+  /* Non-blocking only for the open (a FIFO there must not hang us). */
+  fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+  return fd;
+}
+
 MhRun *
 mh_run_new(const MhConfig *config, GError **error)
 {
@@ -261,6 +329,7 @@ mh_run_new(const MhConfig *config, GError **error)
   run->config = config;
   run->done_fd = run->signal_fd = run->space_fd = run->output_fd = -1;
   run->stdin_fd = -1;
+  run->console_dir_fd = -1;
   run->kvm.fd = -1;
   run->dir.out_fd = run->dir.run_fd = -1;
   run->images = g_ptr_array_new();
@@ -269,6 +338,11 @@ mh_run_new(const MhConfig *config, GError **error)
   run->machine.ram_size = (guint64)config->memory_mb << 20;
   run->machine.page_size = config->page_size;
   run->machine.vm_count = g_strv_length(config->guests);
+  run->machine.output_limit = config->output_limit;
+  /* With the report on standard output, the console moves out of its
+   * way (mini_hypervisor-report(5)). */
+  run->console_fd = config->report != NULL && strcmp(config->report, "-") == 0
+                      ? STDERR_FILENO : STDOUT_FILENO;
 
   /* Every input is read or opened before any VM exists. */
   if (!run_load_images(run, error))
@@ -310,6 +384,10 @@ mh_run_new(const MhConfig *config, GError **error)
   }
   if (!mh_run_dir_open(&run->dir, config->output_dir, error))
     return NULL;
+  if (config->console_dir != NULL &&
+      (run->console_dir_fd = run_open_console_dir(config->console_dir,
+                                                  error)) < 0)
+    return NULL;
 
   run->files = (MhFileConfig){
     .shared = run->shared,
@@ -320,9 +398,10 @@ mh_run_new(const MhConfig *config, GError **error)
     .quota = config->quota,
   };
   run->machine.files = &run->files;
-  mh_output_init(&run->output, STDOUT_FILENO, run->output_fd);
+  mh_output_init(&run->output, run->console_fd, run->output_fd);
   run->output_ready = TRUE;
-  run->stdout_is_pipe = fstat(STDOUT_FILENO, &st) == 0 && S_ISFIFO(st.st_mode);
+  run->stdout_is_pipe = fstat(run->console_fd, &st) == 0 &&
+                        S_ISFIFO(st.st_mode);
   /* Standard input is routed to the VMs by this thread. */
   run->stdin_fd = STDIN_FILENO;
   /* Any VM may switch to coalesced console output while it runs. */
@@ -388,6 +467,7 @@ mh_run_start(MhRun *run)
   run->n_slots = run->images->len;
   run->slots = g_new0(MhRunSlot, run->n_slots);
   run->queues = g_new0(MhInput *, run->n_slots);
+  run->machines = g_new0(MhMachine, run->n_slots);
 
   /* Every VM is built first (one that cannot be built fails alone)... */
   for (guint i = 0; i < run->n_slots; i++) {
@@ -400,7 +480,7 @@ mh_run_start(MhRun *run)
                                             : NULL;
     MhVmSetup setup = {
       .kvm = &run->kvm,
-      .machine = &run->machine,
+      .machine = &run->machines[i],
       .image = image,
       .index = i,
       .output = &run->output,
@@ -409,8 +489,13 @@ mh_run_start(MhRun *run)
       .sandbox = &run->sandbox,
       .keep_fds = (const int *)(void *)keep->data,
       .n_keep_fds = keep->len,
+      .console_fd = -1,
     };
 
+    run->machines[i] = run->machine;
+    run->machines[i].ram_size =
+      (guint64)run->config->guest_settings[i].memory_mb << 20;
+    run->machines[i].page_size = run->config->guest_settings[i].page_size;
     slot->run = run;
     slot->name = g_strdup_printf("vm %u (%s)", i, safe);
     slot->gdb_fd = run->gdb_fds != NULL ? run->gdb_fds[i] : -1;
@@ -424,6 +509,15 @@ mh_run_start(MhRun *run)
     }
     if (run->trace != NULL)
       slot->trace = setup.trace = mh_trace_vm_new(run->trace, i, slot->name);
+    if (run->console_dir_fd >= 0) {
+      setup.console_fd = run_open_console_file(run, i, base, &slot->error);
+      if (setup.console_fd < 0) {
+        run->queues[i] = g_new0(MhInput, 1);
+        mh_input_init(run->queues[i], -1);
+        mh_input_abandon(run->queues[i]);
+        continue;
+      }
+    }
     slot->vm = mh_vm_new(&setup, &slot->error);
     if (slot->vm == NULL) {
       /* Its input goes nowhere: a queue that is closed from the start. */
@@ -528,8 +622,26 @@ run_kick(MhRun *run)
     if (slot->vm == NULL || slot->thread == NULL ||
         g_atomic_int_get(&slot->ended))
       continue;
-    if (run->stop != MH_STOP_NONE || mh_vm_output_pending(slot->vm))
+    if (run->stop != MH_STOP_NONE || mh_vm_output_pending(slot->vm) ||
+        mh_vm_stop_reason(slot->vm) != MH_STOP_NONE)
       mh_vm_kick(slot->vm);
+  }
+}
+
+/* --cpu-limit: stops each VM whose thread has used its CPU time; only
+ * that VM, the others run on. */
+static void
+run_check_cpu(MhRun *run)
+{
+  for (guint i = 0; i < run->n_slots; i++) {
+    MhRunSlot *slot = &run->slots[i];
+
+    if (slot->vm == NULL || slot->thread == NULL ||
+        g_atomic_int_get(&slot->ended) ||
+        mh_vm_stop_reason(slot->vm) != MH_STOP_NONE)
+      continue;
+    if (mh_vm_cpu_seconds(slot->vm) >= run->config->cpu_limit)
+      mh_vm_request_stop(slot->vm, MH_STOP_CPU_LIMIT);
   }
 }
 
@@ -549,7 +661,7 @@ mh_run_wait(MhRun *run)
       [RUN_POLL_SPACE] = {run->space_fd, POLLIN, 0},
       [RUN_POLL_STDIN] = {-1, POLLIN, 0},
       [RUN_POLL_OUTPUT] = {run->output_fd, POLLIN, 0},
-      [RUN_POLL_STDOUT] = {run->stdout_is_pipe ? STDOUT_FILENO : -1, 0, 0},
+      [RUN_POLL_STDOUT] = {run->stdout_is_pipe ? run->console_fd : -1, 0, 0},
     };
     int wait_ms = -1;
 
@@ -565,6 +677,9 @@ mh_run_wait(MhRun *run)
     /* gdb connections are looked at now and then (below). */
     if (run->config->gdb && (wait_ms < 0 || wait_ms > RUN_REKICK_MS))
       wait_ms = RUN_REKICK_MS;
+    if (run->config->cpu_limit > 0 &&
+        (wait_ms < 0 || wait_ms > RUN_CPU_CHECK_MS))
+      wait_ms = RUN_CPU_CHECK_MS;
     if (poll(fds, RUN_POLL_COUNT, wait_ms) < 0 && errno != EINTR)
       break;
     /* The gdb connections of guests that run: input there is Ctrl-C
@@ -611,12 +726,27 @@ mh_run_wait(MhRun *run)
       deadline = G_MAXINT64; /* once */
       run_stop(run, MH_STOP_TIMEOUT, 0);
     }
+    if (run->config->cpu_limit > 0)
+      run_check_cpu(run);
     run_kick(run);
   }
 }
 
 /* ------------------------------------------------------------------ */
 /* Finishing                                                            */
+
+/* How a VM ended: its own diagnosis, or a host error for one that could
+ * not be built or started. */
+static MhOutcome
+run_slot_outcome(const MhRunSlot *slot)
+{
+  MhOutcome outcome = slot->vm != NULL ? mh_vm_diagnosis(slot->vm)->outcome
+                                       : MH_OUTCOME_HOST_ERROR;
+
+  if (slot->error != NULL && outcome == MH_OUTCOME_HALTED)
+    outcome = MH_OUTCOME_HOST_ERROR;
+  return outcome;
+}
 
 static void
 run_print_error(const char *prefix, const GError *error)
@@ -650,6 +780,9 @@ mh_run_finish(MhRun *run)
         fprintf(stderr, "%s: %s%s; %s\n", g_get_prgname(), prefix,
                 slot->error ? "failed" : "halted", exits);
       }
+      if (mh_vm_console_file_error(slot->vm) != 0)
+        run_warn("%swriting its console file: %s", prefix,
+                 g_strerror(mh_vm_console_file_error(slot->vm)));
       host_errors = mh_vm_host_errors(slot->vm, &last_error);
       if (host_errors > 0)
         run_warn("%s%" G_GUINT64_FORMAT " file operation(s) failed on the "
@@ -667,13 +800,15 @@ mh_run_finish(MhRun *run)
       }
       if (mh_vm_keep_files(slot->vm, &dir_path)) {
         g_autofree char *safe_dir = mh_text_escape(dir_path);
+        slot->kept_dir = g_strdup(dir_path);
         fprintf(stderr, "%s: %sfiles in %s\n", g_get_prgname(), prefix,
                 safe_dir);
         kept_files = TRUE;
       }
     }
     if (slot->error != NULL) {
-      status = MH_EXIT_FAILURE;
+      status = mh_exit_status_worst(
+        status, mh_outcome_exit_status(run_slot_outcome(slot)));
       if (!(quiet_stops && slot->vm != NULL &&
             mh_vm_stop_reason(slot->vm) != MH_STOP_NONE))
         run_print_error(prefix, slot->error);
@@ -684,7 +819,7 @@ mh_run_finish(MhRun *run)
           fprintf(stderr, "%s: %s%s\n", g_get_prgname(), prefix, detail[j]);
       }
     }
-    g_clear_error(&slot->error);
+    /* slot->error stays for mh_run_report(). */
   }
   if (!mh_run_dir_finish(&run->dir, kept_files, &dir_error))
     run_warn("%s", dir_error->message);
@@ -701,11 +836,40 @@ mh_run_finish(MhRun *run)
   if (write_errno != 0 && write_errno != EPIPE) {
     fprintf(stderr, "%s: error: writing guest output: %s\n", g_get_prgname(),
             g_strerror(write_errno));
-    status = MH_EXIT_FAILURE;
+    status = mh_exit_status_worst(status, MH_EXIT_HOST);
   }
   if (run->stop_signal != 0)
-    status = 128 + run->stop_signal;
+    status = MH_EXIT_SIGNAL + run->stop_signal;
   return status;
+}
+
+void
+mh_run_report(MhRun *run, MhReport *report)
+{
+  for (guint i = 0; i < run->n_slots; i++) {
+    MhRunSlot *slot = &run->slots[i];
+    const MhImage *image = run->images->pdata[i];
+    MhVmStats stats;
+    MhReportVm vm = {
+      .index = i,
+      .name = slot->name,
+      .image_path = image->path,
+      .image_data = image->data,
+      .image_size = image->size,
+      .memory_mb = run->config->guest_settings[i].memory_mb,
+      .page_size = run->config->guest_settings[i].page_size,
+      .outcome = run_slot_outcome(slot),
+      .message = slot->error != NULL ? slot->error->message : NULL,
+      .files_dir = slot->kept_dir,
+    };
+
+    if (slot->vm != NULL) {
+      mh_vm_stats(slot->vm, &stats);
+      vm.stats = &stats;
+      vm.diagnosis = mh_vm_diagnosis(slot->vm);
+    }
+    mh_report_add_vm(report, &vm);
+  }
 }
 
 void
@@ -729,6 +893,7 @@ mh_run_free(MhRun *run)
     if (slot->gdb_unlink != NULL)
       unlink(slot->gdb_unlink);
     g_free(slot->gdb_unlink);
+    g_free(slot->kept_dir);
   }
   for (guint i = 0; run->gdb_fds != NULL && i < run->machine.vm_count; i++) {
     mh_fd_close(run->gdb_fds[i]);
@@ -745,6 +910,7 @@ mh_run_free(MhRun *run)
     mh_router_clear(&run->router);
   g_free(run->queues);
   g_free(run->slots);
+  g_free(run->machines);
   if (run->output_ready)
     mh_output_clear(&run->output);
   mh_run_dir_clear(&run->dir);
@@ -755,6 +921,7 @@ mh_run_free(MhRun *run)
   mh_fd_close(run->space_fd);
   mh_fd_close(run->output_fd);
   mh_fd_close(run->signal_fd);
+  mh_fd_close(run->console_dir_fd);
   g_clear_pointer(&run->shared, mh_shared_files_free);
   g_ptr_array_unref(run->images);
   g_ptr_array_unref(run->owned_images);

@@ -11,7 +11,8 @@
  *                    a failed standard output, kicks VMs that have queued
  *                    console output, until every VM thread has ended;
  *   mh_run_finish()  joins the threads, reports each VM's end, updates
- *                    the output directory, and returns the exit status.
+ *                    the output directory, and returns the exit status;
+ *   mh_run_report()  adds each VM to the --report document.
  *
  * The main thread never writes to standard output while VMs run, and
  * never takes a VM's lock: it cannot be held up by a reader that stopped
@@ -23,6 +24,7 @@
 #include <glib.h>
 
 #include "cli.h"
+#include "report.h"
 
 typedef struct MhRun MhRun;
 
@@ -30,6 +32,8 @@ MhRun *mh_run_new(const MhConfig *config, GError **error);
 void   mh_run_start(MhRun *run);
 void   mh_run_wait(MhRun *run);
 int    mh_run_finish(MhRun *run);
+/* After mh_run_finish(): one entry per VM in @report. */
+void   mh_run_report(MhRun *run, MhReport *report);
 void   mh_run_free(MhRun *run);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(MhRun, mh_run_free)
 

@@ -49,21 +49,48 @@ vcpu_get_rip(MhVm *vm)
   return ioctl(vm->vcpu_fd, KVM_GET_REGS, &regs) == 0 ? regs.rip : G_MAXUINT64;
 }
 
-static gboolean
-vcpu_fail(MhVm *vm, GError **error, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+/* Records how the VM ended, for the report: the fields come with
+ * @outcome, set by the one place that knows each kind of end.  Returns
+ * the diagnosis for the caller to fill in. */
+static MhDiagnosis *
+vcpu_diagnose(MhVm *vm, MhOutcome outcome)
+{
+  vm->diag = (MhDiagnosis){.outcome = outcome};
+  vm->diag_set = TRUE;
+  return &vm->diag;
+}
 
-/* Sets a guest error "<message> at RIP 0x..." and returns FALSE. */
+/* The same with RIP (when it could be read). */
+static void
+vcpu_diagnose_rip(MhVm *vm, MhOutcome outcome, guint64 rip)
+{
+  MhDiagnosis *d = vcpu_diagnose(vm, outcome);
+
+  if (rip != G_MAXUINT64) {
+    d->rip = rip;
+    d->has |= MH_DIAG_RIP;
+  }
+}
+
 static gboolean
-vcpu_fail(MhVm *vm, GError **error, const char *fmt, ...)
+vcpu_fail(MhVm *vm, MhOutcome outcome, GError **error, const char *fmt, ...)
+  G_GNUC_PRINTF(4, 5);
+
+/* Sets a guest error "<message> at RIP 0x..." and its diagnosis
+ * (@outcome, RIP) and returns FALSE. */
+static gboolean
+vcpu_fail(MhVm *vm, MhOutcome outcome, GError **error, const char *fmt, ...)
 {
   g_autofree char *what = NULL;
-  g_autofree char *rip = vcpu_rip_text(vm, vcpu_get_rip(vm));
+  guint64 rip = vcpu_get_rip(vm);
+  g_autofree char *rip_text = vcpu_rip_text(vm, rip);
   va_list ap;
 
   va_start(ap, fmt);
   what = g_strdup_vprintf(fmt, ap);
   va_end(ap);
-  g_set_error(error, MH_ERROR, MH_ERROR_GUEST, "%s at %s", what, rip);
+  g_set_error(error, MH_ERROR, MH_ERROR_GUEST, "%s at %s", what, rip_text);
+  vcpu_diagnose_rip(vm, outcome, rip);
   return FALSE;
 }
 
@@ -173,13 +200,16 @@ vcpu_on_exception(MhVm *vm, guint vector, GError **error)
   struct kvm_sregs sregs;
   g_autofree char *what = NULL;
   g_autofree char *caller = NULL;
+  MhDiagnosis *d;
   MhException ex;
 
   if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &regs) < 0 ||
-      ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sregs) < 0)
+      ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sregs) < 0) {
+    vcpu_diagnose(vm, MH_OUTCOME_HOST_ERROR);
     return mh_throw_errno(error, MH_ERROR_HOST,
                           "cannot read the registers after exception %u",
                           vector);
+  }
   /* The stack is the guest's to scribble on (it is writable): a frame
    * that does not lie in it is reported as such, not trusted. */
   if (!mh_x86_exception_frame(vm->monitor + MH_MONITOR_STACK_OFF, regs.rsp,
@@ -187,6 +217,9 @@ vcpu_on_exception(MhVm *vm, guint vector, GError **error)
     g_set_error(error, MH_ERROR, MH_ERROR_GUEST,
                 "exception %u, with its stack frame lost (RSP 0x%"
                 G_GINT64_MODIFIER "x)", vector, (guint64)regs.rsp);
+    d = vcpu_diagnose(vm, MH_OUTCOME_GUEST_FAULT);
+    d->vector = vector;
+    d->has |= MH_DIAG_VECTOR;
     return FALSE;
   }
   ex.cr2 = sregs.cr2;
@@ -200,6 +233,18 @@ vcpu_on_exception(MhVm *vm, guint vector, GError **error)
   vcpu_note_fault(vm, &ex, &regs);
   caller = vcpu_caller(vm, &ex);
   g_set_error(error, MH_ERROR, MH_ERROR_GUEST, "%s%s", what, caller ?: "");
+  d = vcpu_diagnose(vm, MH_OUTCOME_GUEST_FAULT);
+  d->vector = ex.vector;
+  d->rip = ex.rip;
+  d->has |= MH_DIAG_VECTOR | MH_DIAG_RIP;
+  if (ex.has_error) {
+    d->error_code = ex.error;
+    d->has |= MH_DIAG_ERROR_CODE;
+  }
+  if (ex.vector == 14) { /* #PF: CR2 holds the faulting address */
+    d->cr2 = ex.cr2;
+    d->has |= MH_DIAG_CR2;
+  }
   return FALSE;
 }
 
@@ -222,6 +267,7 @@ vcpu_on_io(MhVm *vm, GError **error)
       (guint64)io.size * io.count > vm->kvm->run_size - run->io.data_offset) {
     g_set_error(error, MH_ERROR, MH_ERROR_HOST,
                 "KVM reported an I/O exit with data outside the run area");
+    vcpu_diagnose(vm, MH_OUTCOME_HOST_ERROR);
     return FALSE;
   }
   /* An exception handler's report: only from the handler itself (RIP
@@ -235,12 +281,16 @@ vcpu_on_io(MhVm *vm, GError **error)
   if (mh_ports_dispatch(&vm->ports, &io, &local))
     return TRUE;
   if (local->code == MH_ERROR_GUEST) {
-    g_autofree char *rip =
-      vcpu_rip_text(vm, vcpu_pio_rip(vm, &io, vcpu_get_rip(vm)));
+    guint64 rip = vcpu_pio_rip(vm, &io, vcpu_get_rip(vm));
+    g_autofree char *rip_text = vcpu_rip_text(vm, rip);
     g_set_error(error, MH_ERROR, MH_ERROR_GUEST, "%s at %s", local->message,
-                rip);
+                rip_text);
+    vcpu_diagnose_rip(vm, MH_OUTCOME_BAD_IO, rip);
+    vm->diag.port = io.port;
+    vm->diag.has |= MH_DIAG_PORT;
     return FALSE;
   }
+  vcpu_diagnose(vm, MH_OUTCOME_HOST_ERROR);
   g_propagate_error(error, g_steal_pointer(&local));
   return FALSE;
 }
@@ -254,6 +304,8 @@ vcpu_on_shutdown(MhVm *vm, GError **error)
 {
   struct kvm_regs regs;
   struct kvm_sregs sregs;
+  MhDiagnosis *d = vcpu_diagnose(vm, MH_OUTCOME_GUEST_FAULT);
+  g_autofree char *rip = NULL;
 
   if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &regs) < 0 ||
       ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sregs) < 0 ||
@@ -262,13 +314,18 @@ vcpu_on_shutdown(MhVm *vm, GError **error)
                 "triple fault: an exception the guest's own IDT or page "
                 "tables could not handle (this CPU resets the registers, so "
                 "its RIP is lost)");
-  } else if (sregs.cr2 == 0) {
-    g_autofree char *rip = vcpu_rip_text(vm, regs.rip);
+    return FALSE;
+  }
+  d->rip = regs.rip;
+  d->has |= MH_DIAG_RIP;
+  rip = vcpu_rip_text(vm, regs.rip);
+  if (sregs.cr2 == 0) {
     g_set_error(error, MH_ERROR, MH_ERROR_GUEST,
                 "triple fault at %s: an exception the guest's own IDT or "
                 "page tables could not handle", rip);
   } else {
-    g_autofree char *rip = vcpu_rip_text(vm, regs.rip);
+    d->cr2 = sregs.cr2;
+    d->has |= MH_DIAG_CR2;
     g_set_error(error, MH_ERROR, MH_ERROR_GUEST,
                 "triple fault at %s: an exception the guest's own IDT or "
                 "page tables could not handle (CR2 0x%" G_GINT64_MODIFIER
@@ -296,6 +353,7 @@ vcpu_on_mmio(MhVm *vm, GError **error)
               G_GINT64_MODIFIER "x %s %s",
               run->mmio.len, run->mmio.is_write ? "write to" : "read from",
               gpa, where, rip_text);
+  vcpu_diagnose_rip(vm, MH_OUTCOME_GUEST_FAULT, rip);
   return FALSE;
 }
 
@@ -311,7 +369,8 @@ vcpu_on_internal_error(MhVm *vm, GError **error)
 
   if (vm->run->internal.suberror != KVM_INTERNAL_ERROR_EMULATION) {
     g_string_free(bytes, TRUE);
-    return vcpu_fail(vm, error, "KVM internal error (suberror %u)",
+    return vcpu_fail(vm, MH_OUTCOME_HOST_ERROR, error,
+                     "KVM internal error (suberror %u)",
                      vm->run->internal.suberror);
   }
   rip = vcpu_get_rip(vm);
@@ -335,6 +394,7 @@ vcpu_on_internal_error(MhVm *vm, GError **error)
   g_set_error(error, MH_ERROR, MH_ERROR_GUEST,
               "KVM could not emulate the instruction at %s (bytes:%s)%s",
               rip_text, bytes->len ? bytes->str : " unavailable", hint);
+  vcpu_diagnose_rip(vm, MH_OUTCOME_GUEST_FAULT, rip);
   g_string_free(bytes, TRUE);
   return FALSE;
 }
@@ -345,11 +405,38 @@ vcpu_stopped(MhVm *vm, GError **error)
   gint reason = g_atomic_int_get(&vm->stop);
 
   if (reason == MH_STOP_TIMEOUT)
-    return vcpu_fail(vm, error, "stopped by --timeout");
+    return vcpu_fail(vm, MH_OUTCOME_TIMEOUT, error, "stopped by --timeout");
+  if (reason == MH_STOP_CPU_LIMIT)
+    return vcpu_fail(vm, MH_OUTCOME_CPU_LIMIT, error, "stopped by --cpu-limit");
+  if (reason == MH_STOP_OUTPUT_LIMIT)
+    return vcpu_fail(vm, MH_OUTCOME_OUTPUT_LIMIT, error,
+                     "stopped by --output-limit (its first %" G_GUINT64_FORMAT
+                     " console bytes written, the rest dropped)",
+                     vm->console.out_limit);
   if (reason == MH_STOP_OUTPUT)
-    return vcpu_fail(vm, error, "stopped: its output could not be written");
-  return vcpu_fail(vm, error, "stopped by signal %s",
-                   g_strsignal(reason - MH_STOP_SIGNAL_BASE));
+    return vcpu_fail(vm, MH_OUTCOME_HOST_ERROR, error,
+                     "stopped: its output could not be written");
+  vcpu_fail(vm, MH_OUTCOME_SIGNAL, error, "stopped by signal %s",
+            g_strsignal(reason - MH_STOP_SIGNAL_BASE));
+  vm->diag.signal = reason - MH_STOP_SIGNAL_BASE;
+  vm->diag.has |= MH_DIAG_SIGNAL;
+  return FALSE;
+}
+
+/* The console took the last byte --output-limit allows (and dropped the
+ * rest): the VM stops, as if told to. */
+static void
+vcpu_check_output_limit(MhVm *vm)
+{
+  if (!vm->console.limit_hit || g_atomic_int_get(&vm->stop) != MH_STOP_NONE)
+    return;
+  /* Written before the stop: a stopping VM's output gives up on a full
+   * pipe, and these bytes are promised. */
+  mh_console_flush(&vm->console);
+  /* This thread looks at the stop before its next KVM_RUN: no kick (its
+   * sandbox allows none), no immediate_exit. */
+  g_atomic_int_compare_and_exchange(&vm->stop, MH_STOP_NONE,
+                                    MH_STOP_OUTPUT_LIMIT);
 }
 
 /* KVM_RUN.  With --trace, the trace times it and records each exit;
@@ -383,11 +470,13 @@ mh_vcpu_loop(MhVm *vm, GError **error)
         continue;
       }
       mh_throw_errnum(error, MH_ERROR_HOST, err, "KVM_RUN");
+      vcpu_diagnose(vm, MH_OUTCOME_HOST_ERROR);
       break;
     }
     /* Console bytes queued before this exit come before whatever the
      * exit does (an input read, another port, the end). */
     mh_vm_drain(vm);
+    vcpu_check_output_limit(vm);
     vm->exits_total++;
     if (run->exit_reason < MH_EXIT_REASONS)
       vm->exits[run->exit_reason]++;
@@ -395,6 +484,7 @@ mh_vcpu_loop(MhVm *vm, GError **error)
     switch (run->exit_reason) {
     case KVM_EXIT_IO:
       if (vcpu_on_io(vm, error)) {
+        vcpu_check_output_limit(vm);
         mh_vm_coalesce_console(vm);
         continue;
       }
@@ -418,6 +508,7 @@ mh_vcpu_loop(MhVm *vm, GError **error)
                   "VM entry failed: hardware entry failure reason 0x%"
                   G_GINT64_MODIFIER "x",
                   (guint64)run->fail_entry.hardware_entry_failure_reason);
+      vcpu_diagnose(vm, MH_OUTCOME_HOST_ERROR);
       break;
     case KVM_EXIT_INTERNAL_ERROR: {
       int bp = mh_gdb_on_unemulated(vm, error);
@@ -442,7 +533,8 @@ mh_vcpu_loop(MhVm *vm, GError **error)
        * controller there is nothing to do. */
       continue;
     default:
-      vcpu_fail(vm, error, "unexpected KVM exit %u (%s)", run->exit_reason,
+      vcpu_fail(vm, MH_OUTCOME_HOST_ERROR, error, "unexpected KVM exit %u (%s)",
+                run->exit_reason,
                 vcpu_exit_name(run->exit_reason) ?: "unnamed");
       break;
     }
@@ -453,7 +545,7 @@ mh_vcpu_loop(MhVm *vm, GError **error)
 }
 
 const char *
-mh_vcpu_exit_name(guint reason)
+mh_vm_exit_name(guint reason)
 {
   return vcpu_exit_name(reason);
 }

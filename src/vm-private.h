@@ -14,7 +14,7 @@
 #include "vm.h"
 #include "x86_64.h"
 
-#define MH_EXIT_REASONS 64 /* counted exit reasons (KVM_EXIT_* < 64) */
+#define MH_EXIT_REASONS MH_VM_EXIT_REASONS
 #define MH_DEVICES_MAX  MH_PORTS_MAX
 
 /* A device's end: called on the VM's thread once the guest has run its
@@ -71,6 +71,10 @@ struct MhVm {
 
   struct MhGdb       *gdb;        /* its gdb stub, or NULL                  */
   MhTraceVm          *trace;      /* --trace, or NULL (borrowed)            */
+  MhDiagnosis         diag;       /* how it ended, beside the GError        */
+  gboolean            diag_set;   /* diag was set by the one who knew       */
+  gint64              wall_usec;  /* its thread, from start to end          */
+  gint64              cpu_usec;   /* its thread's CPU time at the end       */
 };
 
 /* vm.c, for vcpu.c: moves queued console bytes through the port table. */

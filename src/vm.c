@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "error.h"
@@ -282,12 +283,19 @@ mh_vm_new(const MhVmSetup *setup, GError **error)
   vm->kvm = setup->kvm;
   vm->machine = setup->machine;
   vm->sandbox = setup->sandbox;
-  vm->keep_fds = g_memdup2(setup->keep_fds, setup->n_keep_fds * sizeof(int));
-  vm->n_keep_fds = setup->n_keep_fds;
+  /* One more place for its own console file (-1 is ignored). */
+  vm->keep_fds = g_new(int, setup->n_keep_fds + 1);
+  if (setup->n_keep_fds > 0)
+    memcpy(vm->keep_fds, setup->keep_fds, setup->n_keep_fds * sizeof(int));
+  vm->keep_fds[setup->n_keep_fds] = setup->console_fd > 0 ? setup->console_fd
+                                                           : -1;
+  vm->n_keep_fds = setup->n_keep_fds + 1;
   vm->vm_fd = vm->vcpu_fd = -1;
   mh_input_init(&vm->input, setup->input_space_fd);
   mh_console_init(&vm->console, setup->output, setup->console_tag, &vm->input,
                   &vm->stop);
+  vm->console.out_limit = vm->machine->output_limit;
+  vm->console.file_fd = setup->console_fd > 0 ? setup->console_fd : -1;
   mh_files_init(&vm->files, vm->machine->files, &vm->ram, vm->index, base);
   if (setup->gdb)
     vm->gdb = mh_gdb_new(setup->gdb_listen_fd);
@@ -334,6 +342,8 @@ mh_vm_run(MhVm *vm, GError **error)
     .gdb_fd = -1,
   };
   gboolean ok;
+  gint64 start = g_get_monotonic_time();
+  struct timespec cpu;
 
   vm->thread = pthread_self();
   g_atomic_int_set(&vm->thread_ready, 1);
@@ -362,6 +372,14 @@ mh_vm_run(MhVm *vm, GError **error)
   if (vm->trace != NULL)
     mh_trace_vm_end(vm->trace, ok || error == NULL ? NULL : *error);
   mh_vm_quiesce(vm);
+  /* Whatever failed without saying how is classed by its error. */
+  if (!ok && !vm->diag_set)
+    vm->diag.outcome = error != NULL && *error != NULL &&
+                       g_error_matches(*error, MH_ERROR, MH_ERROR_GUEST)
+                         ? MH_OUTCOME_GUEST_FAULT : MH_OUTCOME_HOST_ERROR;
+  vm->wall_usec = g_get_monotonic_time() - start;
+  if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu) == 0)
+    vm->cpu_usec = (gint64)cpu.tv_sec * G_USEC_PER_SEC + cpu.tv_nsec / 1000;
   return ok;
 }
 
@@ -383,6 +401,57 @@ mh_vm_kick(MhVm *vm)
 {
   if (g_atomic_int_get(&vm->thread_ready))
     pthread_kill(vm->thread, MH_KICK_SIGNAL);
+}
+
+const MhDiagnosis *
+mh_vm_diagnosis(const MhVm *vm)
+{
+  return &vm->diag;
+}
+
+void
+mh_vm_stats(const MhVm *vm, MhVmStats *stats)
+{
+  memset(stats, 0, sizeof *stats);
+  stats->exits_total = vm->exits_total;
+  memcpy(stats->exits, vm->exits, sizeof stats->exits);
+  stats->n_ports = MIN(vm->ports.n_ranges, (guint)G_N_ELEMENTS(stats->ports));
+  for (guint i = 0; i < stats->n_ports; i++) {
+    stats->ports[i].first = vm->ports.ranges[i].first;
+    stats->ports[i].out = vm->ports.ranges[i].out_ops;
+    stats->ports[i].in = vm->ports.ranges[i].in_ops;
+  }
+  stats->console_out = vm->console.bytes_out;
+  stats->console_in = vm->console.bytes_in;
+  stats->wall_seconds = vm->wall_usec / (gdouble)G_USEC_PER_SEC;
+  stats->cpu_seconds = vm->cpu_usec / (gdouble)G_USEC_PER_SEC;
+}
+
+gdouble
+mh_vm_cpu_seconds(MhVm *vm)
+{
+  clockid_t clock;
+  struct timespec ts;
+
+  /* The thread is joinable and not joined before the run ends, so its
+   * id stays valid; once it has exited the clock is simply unreadable. */
+  if (!g_atomic_int_get(&vm->thread_ready) ||
+      pthread_getcpuclockid(vm->thread, &clock) != 0 ||
+      clock_gettime(clock, &ts) != 0)
+    return -1;
+  return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int
+mh_vm_console_file_error(const MhVm *vm)
+{
+  return vm->console.file_errno;
+}
+
+const MhImage *
+mh_vm_image(const MhVm *vm)
+{
+  return vm->image;
 }
 
 MhStopReason
@@ -427,6 +496,7 @@ mh_vm_free(MhVm *vm)
   /* The VM's thread quiesced the devices: nothing here writes to
    * standard output or touches a guest's fds. */
   mh_console_clear(&vm->console);
+  mh_fd_close(vm->console.file_fd);
   mh_input_clear(&vm->input);
   g_clear_pointer(&vm->gdb, mh_gdb_free);
   if (vm->files.fds != NULL)

@@ -29,6 +29,7 @@
 #include <signal.h>
 
 #include "console.h"
+#include "error.h"
 #include "fileio.h"
 #include "input.h"
 #include "kvm.h"
@@ -42,6 +43,7 @@ typedef struct {
   guint64             page_size; /* identity-map page size     */
   guint               vm_count;  /* VMs in this run            */
   const MhFileConfig *files;     /* the file service's settings */
+  guint64             output_limit; /* console bytes per VM; 0: none */
 } MhMachine;
 
 /* Why a VM was asked to stop; 0 means keep running. */
@@ -49,6 +51,8 @@ typedef enum {
   MH_STOP_NONE = 0,
   MH_STOP_TIMEOUT = 1,
   MH_STOP_OUTPUT = 2,          /* standard output failed           */
+  MH_STOP_CPU_LIMIT = 3,       /* --cpu-limit                      */
+  MH_STOP_OUTPUT_LIMIT = 4,    /* --output-limit                   */
   MH_STOP_SIGNAL_BASE = 0x100, /* + signal number */
 } MhStopReason;
 
@@ -71,6 +75,8 @@ typedef struct {
   gboolean         gdb;            /* debugged: gdb_listen_fd is valid  */
   int              gdb_listen_fd;  /* its gdb socket (gdbstub.h)        */
   MhTraceVm       *trace;          /* --trace: its records, or NULL     */
+  int              console_fd;     /* --console-dir file (taken); 0 or -1:
+                                      none (fd 0 is standard input)    */
 } MhVmSetup;
 
 typedef struct MhVm MhVm;
@@ -117,6 +123,58 @@ gboolean mh_vm_keep_files(MhVm *vm, const char **dir_path);
 /* File operations that failed on the host: count, and the last one. */
 guint64  mh_vm_host_errors(const MhVm *vm, const char **last);
 
+/* How the VM ended, as fields (the report's "diagnosis"): set once, by
+ * the VM's thread, beside the GError mh_vm_run() returns. */
+typedef enum {
+  MH_DIAG_RIP = 1u << 0,
+  MH_DIAG_CR2 = 1u << 1,
+  MH_DIAG_PORT = 1u << 2,
+  MH_DIAG_VECTOR = 1u << 3,
+  MH_DIAG_ERROR_CODE = 1u << 4,
+  MH_DIAG_SIGNAL = 1u << 5,
+} MhDiagField;
+
+typedef struct {
+  MhOutcome outcome;
+  guint     has;        /* MhDiagField bits: which fields below are set */
+  guint64   rip;
+  guint64   cr2;
+  guint64   error_code;
+  guint     port;
+  guint     vector;
+  int       signal;
+} MhDiagnosis;
+
+/* After the VM's thread ended. */
+const MhDiagnosis *mh_vm_diagnosis(const MhVm *vm);
+
+/* Exit and console statistics, after the VM's thread ended. */
+#define MH_VM_EXIT_REASONS 64 /* counted exit reasons (KVM_EXIT_* < 64) */
+typedef struct {
+  guint64 exits_total;
+  guint64 exits[MH_VM_EXIT_REASONS];
+  guint   n_ports;
+  struct {
+    guint   first;                  /* the device's first port */
+    guint64 out, in;                /* accesses                */
+  } ports[MH_PORTS_MAX];
+  guint64 console_out;              /* bytes written (within --output-limit) */
+  guint64 console_in;
+  gdouble wall_seconds;             /* the VM's thread, start to end */
+  gdouble cpu_seconds;              /* CPU time of the VM's thread   */
+} MhVmStats;
+void        mh_vm_stats(const MhVm *vm, MhVmStats *stats);
+/* KVM's name of exit reason @reason ("io", "hlt"...), or NULL: for
+ * messages, the report and the trace. */
+const char *mh_vm_exit_name(guint reason);
+/* CPU time the VM's thread used so far (any thread, while it runs), or a
+ * negative value when it cannot be read. */
+gdouble     mh_vm_cpu_seconds(MhVm *vm);
+/* The error that stopped writing its --console-dir file, or 0. */
+int         mh_vm_console_file_error(const MhVm *vm);
+/* The image it runs. */
+const MhImage *mh_vm_image(const MhVm *vm);
+
 /* Human-readable descriptions for --verbose. */
 char *mh_vm_describe(const MhVm *vm);
 char *mh_vm_describe_exits(const MhVm *vm);
@@ -125,9 +183,5 @@ char *mh_vm_describe_exits(const MhVm *vm);
  * at RIP, in lines for --verbose; NULL otherwise.  Once the VM's thread
  * has ended. */
 const char *mh_vm_fault_detail(const MhVm *vm);
-
-/* The name of KVM exit @reason ("io", "hlt", ...), or NULL: for
- * messages and the trace. */
-const char *mh_vcpu_exit_name(guint reason);
 
 #endif /* MH_VM_H */

@@ -157,9 +157,9 @@ usage_error() { # usage_error EXPECTED-TEXT -- ARGS...
   done
 }
 
-@test "a missing KVM device is a clear host error with status 1" {
+@test "a missing KVM device is a clear host error with status 4" {
   MINI_HYPERVISOR_KVM=/nonexistent/kvm run --separate-stderr "$MH_BIN" -g "$IMG"
-  assert_equal "$status" 1
+  assert_equal "$status" 4
   assert_equal "$stderr" "mini_hypervisor: error: cannot open /nonexistent/kvm: No such file or directory (is KVM enabled? load kvm_intel or kvm_amd)"
 }
 

@@ -26,6 +26,7 @@ AM_TESTS_ENVIRONMENT = \
 	MH_TESTS_SRCDIR='$(abs_top_srcdir)/tests'; export MH_TESTS_SRCDIR; \
 	MH_COMPLETION='$(abs_top_srcdir)/src/mini_hypervisor.bash-completion'; export MH_COMPLETION; \
 	MH_BATCH='$(abs_top_srcdir)/examples/batch'; export MH_BATCH; \
+	MH_REPORT_SCHEMA='$(abs_top_srcdir)/src/report.schema.json'; export MH_REPORT_SCHEMA; \
 	G_TEST_SRCDIR='$(abs_top_srcdir)/tests/unit'; export G_TEST_SRCDIR; \
 	G_TEST_BUILDDIR='$(abs_top_builddir)/tests/unit'; export G_TEST_BUILDDIR;
 
@@ -41,11 +42,12 @@ unit_tests = \
 	tests/unit/test-gdbproto \
 	tests/unit/test-loader \
 	tests/unit/test-symbols \
-	tests/unit/test-trace
+	tests/unit/test-trace \
+	tests/unit/test-report
 check_PROGRAMS += $(unit_tests)
 TESTS += $(unit_tests)
 
-unit_ldadd = src/libmh.a $(GLIB_LIBS)
+unit_ldadd = src/libmh.a $(JSON_GLIB_LIBS) $(GLIB_LIBS)
 tests_unit_test_cli_LDADD = $(unit_ldadd)
 tests_unit_test_x86_LDADD = $(unit_ldadd)
 tests_unit_test_guestmem_LDADD = $(unit_ldadd)
@@ -58,6 +60,7 @@ tests_unit_test_gdbproto_LDADD = $(unit_ldadd)
 tests_unit_test_loader_LDADD = $(unit_ldadd)
 tests_unit_test_symbols_LDADD = $(unit_ldadd)
 tests_unit_test_trace_LDADD = $(unit_ldadd)
+tests_unit_test_report_LDADD = $(unit_ldadd)
 
 bats_tests = \
 	tests/cli.bats \
@@ -71,7 +74,8 @@ bats_tests = \
 	tests/batch.bats \
 	tests/gdb.bats \
 	tests/elf.bats \
-	tests/trace.bats
+	tests/trace.bats \
+	tests/report.bats
 if HAVE_BATS
 TESTS += $(bats_tests)
 else

@@ -137,7 +137,7 @@ check_counters() {
 
 @test "--timeout stops only the VMs still running" {
   run --separate-stderr mh --timeout 1 -g "$(guest hello)" "$(tguest spin)" "$(tguest spin)" </dev/null
-  assert_equal "$status" 1
+  assert_equal "$status" 3
   assert_line "[0:hello.img] Hello from mini_hypervisor guest 0!"
   assert_line "[1:spin.img] spinning"
   assert_line "[2:spin.img] spinning"
@@ -192,7 +192,7 @@ stop_with() {
 @test "too many VMs for the open-file limit: one clear error, nothing runs" {
   # shellcheck disable=SC2046
   run --separate-stderr bash -c 'ulimit -n 64 && exec "$0" "$@"' "$MH_BIN" -m 2 -g $(repeat 100 "$(guest hello)") </dev/null
-  assert_equal "$status" 1
+  assert_equal "$status" 4
   assert_equal "$output" ""
   assert_equal "$stderr" "mini_hypervisor: error: 100 VMs need at least 432 open files, but the limit is 64 (raise it with ulimit -n, or run fewer VMs)"
 }
@@ -210,7 +210,7 @@ stop_with() {
 @test "output that cannot be written stops the run with one error" {
   run --separate-stderr timeout 30 bash -c '"$1" -g "$2" "$3" > /dev/full' _ \
     "$MH_BIN" "$(tguest spin)" "$(guest hello)" </dev/null
-  assert_equal "$status" 1
+  assert_equal "$status" 4
   [[ "$stderr" == *"mini_hypervisor: error: writing guest output: No space left on device"* ]] || fail "$stderr"
   [[ "$stderr" == *"vm 0 (spin.img): stopped: its output could not be written at RIP 0x"* ]] || fail "$stderr"
 }

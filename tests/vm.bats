@@ -207,7 +207,7 @@ page_fault_at() {
 
 @test "--timeout stops a spinning guest and reports it" {
   run --separate-stderr mh --timeout 0.5 -g "$(tguest spin)" </dev/null
-  assert_equal "$status" 1
+  assert_equal "$status" 3
   assert_output "spinning"
   [[ "$stderr" == *"stopped by --timeout"* ]] || fail "$stderr"
 }

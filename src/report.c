@@ -1,0 +1,423 @@
+/* SPDX-License-Identifier: MIT */
+/* report.c - the JSON report of a run, built with json-glib. */
+#include "config.h"
+
+#include "report.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "text.h"
+
+struct MhReport {
+  const MhConfig *config;
+  GDateTime      *start;     /* UTC                                      */
+  gint64          start_us;  /* monotonic, for the wall time             */
+  GPtrArray      *vms;       /* JsonNode*, one object per VM (owned)     */
+  char           *tmp_path;  /* the temporary file, until renamed        */
+  int             tmp_fd;
+};
+
+MhReport *
+mh_report_new(const MhConfig *config)
+{
+  MhReport *report = g_new0(MhReport, 1);
+
+  report->config = config;
+  report->start = g_date_time_new_now_utc();
+  report->start_us = g_get_monotonic_time();
+  report->vms = g_ptr_array_new_with_free_func((GDestroyNotify)json_node_unref);
+  report->tmp_fd = -1;
+  return report;
+}
+
+void
+mh_report_free(MhReport *report)
+{
+  if (report == NULL)
+    return;
+  /* Never written (the process is failing): leave no temporary behind. */
+  if (report->tmp_path != NULL)
+    unlink(report->tmp_path);
+  mh_fd_close(report->tmp_fd);
+  g_free(report->tmp_path);
+  g_ptr_array_unref(report->vms);
+  g_date_time_unref(report->start);
+  g_free(report);
+}
+
+static gboolean
+report_to_stdout(const MhReport *report)
+{
+  return strcmp(report->config->report, "-") == 0;
+}
+
+gboolean
+mh_report_open(MhReport *report, GError **error)
+{
+  const char *path = report->config->report;
+  g_autofree char *dir = NULL;
+  g_autofree char *base = NULL;
+
+  if (report_to_stdout(report))
+    return TRUE;
+  if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
+    g_autofree char *safe = mh_text_escape(path);
+    g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
+                "cannot write the report '%s': it is a directory", safe);
+    return FALSE;
+  }
+  /* Beside the report, so that rename() replaces it in one step. */
+  dir = g_path_get_dirname(path);
+  base = g_path_get_basename(path);
+  report->tmp_path = g_strdup_printf("%s/.%s.XXXXXX", dir, base);
+  report->tmp_fd = g_mkstemp_full(report->tmp_path, O_RDWR | O_CLOEXEC, 0666);
+  if (report->tmp_fd < 0) {
+    g_autofree char *safe = mh_text_escape(path);
+    g_clear_pointer(&report->tmp_path, g_free);
+    return mh_throw_errno(error, MH_ERROR_USAGE,
+                          "cannot write the report '%s'", safe);
+  }
+  /* mkstemp's 0600 would hide the report from a grader's other users;
+   * 0666 less the umask is what any new file gets. */
+  {
+    mode_t mask = umask(0);
+    umask(mask);
+    fchmod(report->tmp_fd, 0666 & ~mask);
+  }
+  return TRUE;
+}
+
+/* A guest value as a JSON integer.  JSON has no unsigned 64-bit type in
+ * json-glib: the rare value above 2^63-1 (an upper-half address) is
+ * written as a number that is exact only to 53 bits; the diagnosis
+ * message names it exactly. */
+static void
+report_add_u64(JsonBuilder *b, const char *member, guint64 value)
+{
+  json_builder_set_member_name(b, member);
+  if (value <= G_MAXINT64)
+    json_builder_add_int_value(b, (gint64)value);
+  else
+    json_builder_add_double_value(b, (gdouble)value);
+}
+
+static void
+report_add_string(JsonBuilder *b, const char *member, const char *value)
+{
+  json_builder_set_member_name(b, member);
+  if (value != NULL)
+    json_builder_add_string_value(b, value);
+  else
+    json_builder_add_null_value(b);
+}
+
+static void
+report_add_double(JsonBuilder *b, const char *member, gdouble value)
+{
+  json_builder_set_member_name(b, member);
+  json_builder_add_double_value(b, value);
+}
+
+/* Text for JSON: file names and guest text need not be UTF-8; a report
+ * must be (RFC 8259), so invalid bytes become U+FFFD. */
+static char *
+report_text(const char *text)
+{
+  return g_utf8_make_valid(text, -1);
+}
+
+static void
+report_add_text(JsonBuilder *b, const char *member, const char *value)
+{
+  g_autofree char *valid = value != NULL ? report_text(value) : NULL;
+
+  report_add_string(b, member, valid);
+}
+
+char *
+mh_report_sha256_file(const char *path, GError **error)
+{
+  g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA256);
+  g_auto(MhFd) fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  guint8 buf[65536];
+  ssize_t got;
+
+  if (fd < 0) {
+    mh_throw_errno(error, MH_ERROR_HOST, "%s", path);
+    return NULL;
+  }
+  while ((got = read(fd, buf, sizeof buf)) != 0) {
+    if (got < 0) {
+      if (errno == EINTR)
+        continue;
+      mh_throw_errno(error, MH_ERROR_HOST, "%s", path);
+      return NULL;
+    }
+    g_checksum_update(sum, buf, (gsize)got);
+  }
+  return g_strdup(g_checksum_get_string(sum));
+}
+
+static gint
+report_compare_names(gconstpointer a, gconstpointer b)
+{
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* "files": every regular file in the VM's directory, by name. */
+static void
+report_add_files(JsonBuilder *b, const char *dir_path)
+{
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+  g_autoptr(GDir) dir = NULL;
+  const char *name;
+
+  json_builder_set_member_name(b, "files");
+  json_builder_begin_array(b);
+  if (dir_path != NULL)
+    dir = g_dir_open(dir_path, 0, NULL);
+  while (dir != NULL && (name = g_dir_read_name(dir)) != NULL)
+    g_ptr_array_add(names, g_strdup(name));
+  g_ptr_array_sort(names, report_compare_names);
+  for (guint i = 0; i < names->len; i++) {
+    g_autofree char *path = g_build_filename(dir_path, names->pdata[i], NULL);
+    g_autofree char *sha = NULL;
+    GStatBuf st;
+
+    if (g_lstat(path, &st) < 0 || !S_ISREG(st.st_mode))
+      continue;
+    sha = mh_report_sha256_file(path, NULL);
+    json_builder_begin_object(b);
+    report_add_text(b, "name", names->pdata[i]);
+    report_add_u64(b, "size", (guint64)st.st_size);
+    report_add_string(b, "sha256", sha);
+    report_add_text(b, "path", path);
+    json_builder_end_object(b);
+  }
+  json_builder_end_array(b);
+}
+
+static void
+report_add_diagnosis(JsonBuilder *b, const MhReportVm *vm)
+{
+  const MhDiagnosis *d = vm->diagnosis;
+
+  json_builder_set_member_name(b, "diagnosis");
+  if (vm->outcome == MH_OUTCOME_HALTED) {
+    json_builder_add_null_value(b);
+    return;
+  }
+  json_builder_begin_object(b);
+  report_add_text(b, "message", vm->message ? vm->message : "");
+  if (d != NULL) {
+    if (d->has & MH_DIAG_RIP)
+      report_add_u64(b, "rip", d->rip);
+    if (d->has & MH_DIAG_CR2)
+      report_add_u64(b, "cr2", d->cr2);
+    if (d->has & MH_DIAG_PORT)
+      report_add_u64(b, "port", d->port);
+    if (d->has & MH_DIAG_VECTOR)
+      report_add_u64(b, "vector", d->vector);
+    if (d->has & MH_DIAG_ERROR_CODE)
+      report_add_u64(b, "error_code", d->error_code);
+    if (d->has & MH_DIAG_SIGNAL)
+      report_add_u64(b, "signal", (guint64)d->signal);
+  }
+  json_builder_end_object(b);
+}
+
+static void
+report_add_exits(JsonBuilder *b, const MhVmStats *s)
+{
+  json_builder_set_member_name(b, "exits");
+  json_builder_begin_object(b);
+  report_add_u64(b, "total", s ? s->exits_total : 0);
+  json_builder_set_member_name(b, "by_reason");
+  json_builder_begin_object(b);
+  for (guint i = 0; s != NULL && i < MH_VM_EXIT_REASONS; i++) {
+    g_autofree char *other = NULL;
+    const char *name = mh_vm_exit_name(i);
+
+    if (s->exits[i] == 0)
+      continue;
+    if (name == NULL)
+      name = other = g_strdup_printf("exit-%u", i);
+    report_add_u64(b, name, s->exits[i]);
+  }
+  json_builder_end_object(b);
+  json_builder_set_member_name(b, "by_port");
+  json_builder_begin_object(b);
+  for (guint i = 0; s != NULL && i < s->n_ports; i++) {
+    g_autofree char *port = g_strdup_printf("0x%x", s->ports[i].first);
+
+    json_builder_set_member_name(b, port);
+    json_builder_begin_object(b);
+    report_add_u64(b, "out", s->ports[i].out);
+    report_add_u64(b, "in", s->ports[i].in);
+    json_builder_end_object(b);
+  }
+  json_builder_end_object(b);
+  json_builder_end_object(b);
+}
+
+void
+mh_report_add_vm(MhReport *report, const MhReportVm *vm)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new();
+  g_autofree char *image_sha = g_compute_checksum_for_data(
+    G_CHECKSUM_SHA256, vm->image_data, vm->image_size);
+  const MhVmStats *s = vm->stats;
+
+  json_builder_begin_object(b);
+  report_add_u64(b, "index", vm->index);
+  report_add_text(b, "name", vm->name);
+  json_builder_set_member_name(b, "image");
+  json_builder_begin_object(b);
+  report_add_text(b, "path", vm->image_path);
+  report_add_string(b, "sha256", image_sha);
+  json_builder_end_object(b);
+  report_add_u64(b, "memory_mb", vm->memory_mb);
+  report_add_u64(b, "page_size", vm->page_size);
+  report_add_string(b, "outcome", mh_outcome_name(vm->outcome));
+  report_add_diagnosis(b, vm);
+  report_add_exits(b, s);
+  report_add_double(b, "wall_seconds", s ? s->wall_seconds : 0);
+  report_add_double(b, "cpu_seconds", s ? s->cpu_seconds : 0);
+  json_builder_set_member_name(b, "console");
+  json_builder_begin_object(b);
+  report_add_u64(b, "bytes_out", s ? s->console_out : 0);
+  report_add_u64(b, "bytes_in", s ? s->console_in : 0);
+  json_builder_end_object(b);
+  report_add_files(b, vm->files_dir);
+  json_builder_end_object(b);
+  g_ptr_array_add(report->vms, json_builder_get_root(b));
+}
+
+static const char *
+report_sandbox_name(MhSandboxMode mode)
+{
+  switch (mode) {
+  case MH_SANDBOX_OFF:
+    return "off";
+  case MH_SANDBOX_STRICT:
+    return "strict";
+  case MH_SANDBOX_ON:
+  default:
+    return "on";
+  }
+}
+
+static void
+report_add_strv(JsonBuilder *b, const char *member, GStrv strv)
+{
+  json_builder_set_member_name(b, member);
+  json_builder_begin_array(b);
+  for (guint i = 0; strv != NULL && strv[i] != NULL; i++) {
+    g_autofree char *valid = report_text(strv[i]);
+    json_builder_add_string_value(b, valid);
+  }
+  json_builder_end_array(b);
+}
+
+char *
+mh_report_to_json(MhReport *report, int exit_status)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new();
+  g_autoptr(JsonGenerator) gen = json_generator_new();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *start = g_date_time_format_iso8601(report->start);
+  const MhConfig *c = report->config;
+
+  json_builder_begin_object(b);
+  report_add_string(b, "schema", MH_REPORT_SCHEMA);
+  report_add_u64(b, "version", MH_REPORT_VERSION);
+  json_builder_set_member_name(b, "tool");
+  json_builder_begin_object(b);
+  report_add_string(b, "name", "mini_hypervisor");
+  report_add_string(b, "version", PACKAGE_VERSION);
+  json_builder_end_object(b);
+  report_add_strv(b, "argv", c->argv);
+
+  json_builder_set_member_name(b, "options");
+  json_builder_begin_object(b);
+  report_add_u64(b, "memory_mb", c->memory_mb);
+  report_add_u64(b, "page_size", c->page_size);
+  report_add_double(b, "timeout", c->timeout);
+  report_add_double(b, "cpu_limit", c->cpu_limit);
+  report_add_u64(b, "output_limit", c->output_limit);
+  report_add_u64(b, "quota", c->quota);
+  report_add_u64(b, "max_open", c->max_open);
+  report_add_string(b, "sandbox", report_sandbox_name(c->sandbox));
+  report_add_strv(b, "files", c->files);
+  report_add_text(b, "output_dir", c->output_dir);
+  json_builder_end_object(b);
+
+  report_add_string(b, "start_time", start);
+  report_add_double(b, "wall_seconds",
+                    (g_get_monotonic_time() - report->start_us) /
+                      (gdouble)G_USEC_PER_SEC);
+  report_add_u64(b, "exit_status", (guint64)exit_status);
+  json_builder_set_member_name(b, "vms");
+  json_builder_begin_array(b);
+  for (guint i = 0; i < report->vms->len; i++)
+    json_builder_add_value(b, json_node_copy(report->vms->pdata[i]));
+  json_builder_end_array(b);
+  json_builder_end_object(b);
+
+  root = json_builder_get_root(b);
+  json_generator_set_root(gen, root);
+  json_generator_set_pretty(gen, TRUE);
+  return json_generator_to_data(gen, NULL);
+}
+
+static gboolean
+report_write_all(int fd, const char *data, gsize len)
+{
+  while (len > 0) {
+    ssize_t n = write(fd, data, len);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      return FALSE;
+    data += n;
+    len -= (gsize)n;
+  }
+  return TRUE;
+}
+
+gboolean
+mh_report_write(MhReport *report, int exit_status, GError **error)
+{
+  g_autofree char *json = mh_report_to_json(report, exit_status);
+  g_autofree char *doc = g_strconcat(json, "\n", NULL);
+  const char *path = report->config->report;
+  g_autofree char *safe = mh_text_escape(path);
+
+  if (report_to_stdout(report)) {
+    if (!report_write_all(STDOUT_FILENO, doc, strlen(doc)))
+      return mh_throw_errno(error, MH_ERROR_HOST,
+                            "writing the report to standard output");
+    return TRUE;
+  }
+  if (report->tmp_fd < 0) {
+    g_set_error(error, MH_ERROR, MH_ERROR_HOST,
+                "the report '%s' was not opened", safe);
+    return FALSE;
+  }
+  if (!report_write_all(report->tmp_fd, doc, strlen(doc)) ||
+      fdatasync(report->tmp_fd) < 0)
+    return mh_throw_errno(error, MH_ERROR_HOST, "writing the report '%s'",
+                          safe);
+  if (rename(report->tmp_path, path) < 0)
+    return mh_throw_errno(error, MH_ERROR_HOST, "writing the report '%s'",
+                          safe);
+  g_clear_pointer(&report->tmp_path, g_free);
+  return TRUE;
+}

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * report.h - the JSON report of a run (--report), schema
+ * "mini_hypervisor-report" version MH_REPORT_VERSION, documented in
+ * mini_hypervisor-report(5) and data/report.schema.json.
+ *
+ * The main thread opens it before anything runs (so that a bad path is a
+ * usage error, not a run whose results are lost), the run adds one entry
+ * per VM once its thread has ended, and main writes it last, whatever
+ * happened: to standard output, or to a temporary file beside FILE that
+ * is then renamed over it, so that a reader never sees half a report.
+ */
+#ifndef MH_REPORT_H
+#define MH_REPORT_H
+
+#include <glib.h>
+
+#include "cli.h"
+#include "error.h"
+#include "vm.h"
+
+#define MH_REPORT_SCHEMA  "mini_hypervisor-report"
+#define MH_REPORT_VERSION 1
+
+typedef struct MhReport MhReport;
+
+/* What the report says about one VM. */
+typedef struct {
+  guint              index;
+  const char        *name;        /* "vm N (image)"                       */
+  const char        *image_path;  /* as given on the command line         */
+  const guint8      *image_data;  /* for its sha256                       */
+  gsize              image_size;
+  guint              memory_mb;
+  guint64            page_size;
+  MhOutcome          outcome;
+  const MhDiagnosis *diagnosis;   /* fields of the end; NULL: none        */
+  const char        *message;     /* why it did not halt; NULL if it did  */
+  const MhVmStats   *stats;       /* NULL if it never ran                 */
+  const char        *files_dir;   /* the files it kept, or NULL           */
+} MhReportVm;
+
+/* Notes the start time and the options of @config (borrowed until
+ * mh_report_free()). */
+MhReport *mh_report_new(const MhConfig *config);
+void      mh_report_free(MhReport *report);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(MhReport, mh_report_free)
+
+/* Gets the destination ready: a temporary file beside the report's path
+ * (nothing for "-").  Errors are usage errors naming the path. */
+gboolean mh_report_open(MhReport *report, GError **error);
+
+/* Adds one VM (everything in @vm is copied or read now). */
+void mh_report_add_vm(MhReport *report, const MhReportVm *vm);
+
+/* The whole document, for a run that ends with @exit_status. */
+char *mh_report_to_json(MhReport *report, int exit_status);
+
+/* Writes the document: to standard output for "-", else into the
+ * temporary file, renamed over the report's path. */
+gboolean mh_report_write(MhReport *report, int exit_status, GError **error);
+
+/* The lowercase hex SHA-256 of the file at @path, or NULL with @error. */
+char *mh_report_sha256_file(const char *path, GError **error);
+
+#endif /* MH_REPORT_H */
