@@ -25,7 +25,7 @@ batch_setup() {
   cp "$(tguest page_fault)" "$(tguest spin)" guests/
   printf 'alpha\n' >inputs/one.in
   printf 'beta\ngamma\n' >inputs/two.in
-  printf 'alpha\necho: end of input after 1 lines\n' >inputs/one.expected
+  printf 'alpha\necho: end of input after 1 line\n' >inputs/one.expected
   printf 'beta\ngamma\necho: end of input after 2 lines\n' >inputs/two.expected
 }
 

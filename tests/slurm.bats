@@ -57,7 +57,7 @@ setup() {
   done
   assert_equal "$(tail -n +2 results/results.csv | wc -l)" 6
   assert_equal "$(cat results/console/echo.img@one.in.out)" \
-    "$(printf 'alpha\necho: end of input after 1 lines')"
+    "$(printf 'alpha\necho: end of input after 1 line')"
   # Slurm's own record: every array task ended, the faulting guest's
   # tasks with mini_hypervisor's status for a guest failure.
   ls results/slurm/mh-grade-*_[0-5].log >/dev/null

@@ -132,7 +132,7 @@ EOF
 
 @test "--trace: --timeout and SIGTERM still leave a valid trace" {
   run --separate-stderr mh --timeout 0.5 --trace "$TRACE" -g "$(tguest spin)" "$(tguest ok)"
-  assert_failure 1
+  assert_failure 3 # stopped by a limit
   run trace_check "$TRACE" '0:spin.img:spinning\n:failed' '1:ok.img:OK\n:halted'
   assert_success
   grep -q '"error":"stopped by --timeout at RIP 0x' "$TRACE"
