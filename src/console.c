@@ -219,6 +219,7 @@ mh_console_clear(MhConsole *con)
 {
   mh_linebuf_clear(&con->line);
   g_clear_pointer(&con->tag, g_free);
+  g_clear_pointer(&con->wait_notice, g_free);
 }
 
 void
@@ -246,6 +247,11 @@ console_getc(MhConsole *con)
     /* The guest may wait for input: show what it printed so far (a
      * prompt) before blocking. */
     mh_console_flush(con);
+    /* Several VMs share the terminal: say which one waits (one write,
+     * whole; a terminal's, so it does not stall). */
+    if (con->wait_notice != NULL && mh_input_would_wait(con->input) &&
+        write(STDERR_FILENO, con->wait_notice, strlen(con->wait_notice)) < 0)
+      g_clear_pointer(&con->wait_notice, g_free); /* said once too often */
     con->in_pos = 0;
     con->in_len = mh_input_read(con->input, con->in_buf, sizeof con->in_buf,
                                 con->stop);

@@ -154,6 +154,17 @@ mh_input_pending(MhInput *in)
   return n;
 }
 
+gboolean
+mh_input_would_wait(MhInput *in)
+{
+  gboolean wait;
+
+  g_mutex_lock(&in->lock);
+  wait = in->count == 0 && !in->closed;
+  g_mutex_unlock(&in->lock);
+  return wait;
+}
+
 gsize
 mh_input_peek(MhInput *in, guint8 *buf, gsize n)
 {

@@ -76,6 +76,8 @@ void  mh_input_close(MhInput *in);
 /* The reader will read no more (its VM ended): later pushes are dropped. */
 void  mh_input_abandon(MhInput *in);
 gsize mh_input_pending(MhInput *in);
+/* Whether a read would wait: nothing queued and more may come. */
+gboolean mh_input_would_wait(MhInput *in);
 /* Copies up to @n unread bytes to @buf without consuming them; returns
  * the count (for tests and fuzzers: they see what a VM would read). */
 gsize mh_input_peek(MhInput *in, guint8 *buf, gsize n);

@@ -491,6 +491,7 @@ mh_run_start(MhRun *run)
       .n_keep_fds = keep->len,
       .console_fd = -1,
     };
+    g_autofree char *wait_notice = NULL;
 
     run->machines[i] = run->machine;
     run->machines[i].ram_size =
@@ -498,6 +499,15 @@ mh_run_start(MhRun *run)
     run->machines[i].page_size = run->config->guest_settings[i].page_size;
     slot->run = run;
     slot->name = g_strdup_printf("vm %u (%s)", i, safe);
+    /* A person typing at a terminal for several VMs cannot tell which
+     * one waits for a line: it says so, each time, on the terminal. */
+    if (run->n_slots > 1 && isatty(STDIN_FILENO) && isatty(STDERR_FILENO)) {
+      wait_notice = g_strdup_printf("%s: %s: waiting for input (a line "
+                                    "that starts with '%u:' goes to it "
+                                    "alone)\n", g_get_prgname(),
+                                    slot->name, i);
+      setup.wait_notice = wait_notice;
+    }
     slot->gdb_fd = run->gdb_fds != NULL ? run->gdb_fds[i] : -1;
     if (slot->gdb_fd >= 0) {
       run->gdb_fds[i] = -1; /* the slot's now */

@@ -296,6 +296,7 @@ mh_vm_new(const MhVmSetup *setup, GError **error)
                   &vm->stop);
   vm->console.out_limit = vm->machine->output_limit;
   vm->console.file_fd = setup->console_fd > 0 ? setup->console_fd : -1;
+  vm->console.wait_notice = g_strdup(setup->wait_notice);
   mh_files_init(&vm->files, vm->machine->files, &vm->ram, vm->index, base);
   if (setup->gdb)
     vm->gdb = mh_gdb_new(setup->gdb_listen_fd);

@@ -77,6 +77,8 @@ typedef struct {
   MhTraceVm       *trace;          /* --trace: its records, or NULL     */
   int              console_fd;     /* --console-dir file (taken); 0 or -1:
                                       none (fd 0 is standard input)    */
+  const char      *wait_notice;    /* the line said on standard error
+                                      when it waits for input, or NULL */
 } MhVmSetup;
 
 typedef struct MhVm MhVm;

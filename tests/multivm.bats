@@ -214,3 +214,49 @@ stop_with() {
   [[ "$stderr" == *"mini_hypervisor: error: writing guest output: No space left on device"* ]] || fail "$stderr"
   [[ "$stderr" == *"vm 0 (spin.img): stopped: its output could not be written at RIP 0x"* ]] || fail "$stderr"
 }
+
+@test "with several VMs on a terminal, a VM that waits for input says so" {
+  # A terminal on standard input and standard error (a pty, driven by
+  # python3): each VM that waits for a line says which it is; a line
+  # addressed to it wakes it.  Without a terminal nothing is said (the
+  # other tests' exact outputs).
+  MH_WAIT=$((MH_TIMEOUT / 4)) run timeout --kill-after=5 "$MH_TIMEOUT" \
+    python3 - "$MH_BIN" -g "$(guest echo)" "$(guest echo)" <<'PY'
+import os, pty, select, subprocess, sys, time
+wait = int(os.environ["MH_WAIT"])  # for each thing awaited
+master, slave = pty.openpty()
+child = subprocess.Popen(sys.argv[1:], stdin=slave, stdout=slave, stderr=slave,
+                         start_new_session=True)
+os.close(slave)
+seen = b""
+def read_until(text, seconds=wait):
+    global seen
+    end = time.time() + seconds
+    while text not in seen and time.time() < end:
+        if select.select([master], [], [], 0.1)[0]:
+            try:
+                data = os.read(master, 4096)
+            except OSError:
+                return
+            if not data:
+                return
+            seen += data
+for vm in (0, 1):
+    read_until(b"vm %d (echo.img): waiting for input (a line that starts with '%d:' goes to it alone)" % (vm, vm))
+os.write(master, b"1:second\n")
+read_until(b"[1:echo.img] second")
+os.write(master, b"0:first\n\x04")
+read_until(b"end of input after 1 line\r\n[")
+child.wait(timeout=wait)
+read_until(b"\x00", 1)  # what is left
+sys.stdout.write(seen.decode(errors="replace").replace("\r\n", "\n"))
+sys.exit(child.returncode)
+PY
+  assert_success
+  assert_line "mini_hypervisor: vm 0 (echo.img): waiting for input (a line that starts with '0:' goes to it alone)"
+  assert_line "mini_hypervisor: vm 1 (echo.img): waiting for input (a line that starts with '1:' goes to it alone)"
+  assert_line "[0:echo.img] first"
+  assert_line "[1:echo.img] second"
+  assert_line "[0:echo.img] echo: end of input after 1 line"
+  assert_line "[1:echo.img] echo: end of input after 1 line"
+}
