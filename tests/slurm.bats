@@ -39,7 +39,7 @@ setup() {
   printf 'beta\ngamma\n' >inputs/two.in
   printf 'beta\ngamma\necho: end of input after 2 lines\n' >inputs/two.expected
   MINI_HYPERVISOR=$MH_BIN run --separate-stderr timeout 600 \
-    bash "$MH_BATCH/submit-slurm" --wait guests inputs results --timeout 60
+    bash "$MH_BATCH/submit-slurm" --wait guests inputs results -- --timeout 60
   assert_success
   assert_line --regexp '^array job [0-9]+: 6 tasks$'
   assert_line --regexp '^collect job [0-9]+$'
