@@ -222,9 +222,13 @@ stop_with() {
   # other tests' exact outputs).
   MH_WAIT=$((MH_TIMEOUT / 4)) run timeout --kill-after=5 "$MH_TIMEOUT" \
     python3 - "$MH_BIN" -g "$(guest echo)" "$(guest echo)" <<'PY'
-import os, pty, select, subprocess, sys, time
+import os, pty, select, subprocess, sys, termios, time
 wait = int(os.environ["MH_WAIT"])  # for each thing awaited
 master, slave = pty.openpty()
+# No echo of what is typed: it would mix with the VMs' lines.
+attrs = termios.tcgetattr(slave)
+attrs[3] &= ~termios.ECHO
+termios.tcsetattr(slave, termios.TCSANOW, attrs)
 child = subprocess.Popen(sys.argv[1:], stdin=slave, stdout=slave, stderr=slave,
                          start_new_session=True)
 os.close(slave)
