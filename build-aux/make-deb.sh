@@ -94,8 +94,13 @@ autopkgtest_run() {
   results=$outdir/autopkgtest
   rm -rf "$results"
   status=0
-  echo "$me: autopkgtest --output-dir $results $changes -- null"
-  autopkgtest --output-dir "$results" "$changes" -- null \
+  # MH_AUTOPKGTEST_BATS (names of tests/*.bats without .bats) limits the
+  # bats test to those files (debian/tests/bats).
+  set --
+  [ -z "${MH_AUTOPKGTEST_BATS:-}" ] ||
+    set -- --env="MH_AUTOPKGTEST_BATS=$MH_AUTOPKGTEST_BATS"
+  echo "$me: autopkgtest --output-dir $results $* $changes -- null"
+  autopkgtest --output-dir "$results" "$@" "$changes" -- null \
     >"$outdir/autopkgtest.log" 2>&1 || status=$?
   [ "$status" -eq 0 ] || [ "$status" -eq 2 ] || tail -n 60 "$outdir/autopkgtest.log" >&2
   [ -f "$results/summary" ] && sed "s/^/$me: autopkgtest: /" "$results/summary"
