@@ -193,7 +193,7 @@ sha() { sha256sum "$1" | cut -d' ' -f1; }
   # The timeout only has to outlast the three VMs that end by themselves
   # (guest code is some 40 times slower on an emulated CPU).
   local t=5
-  if on_qemu_tcg; then t=60; fi
+  if on_qemu_tcg; then t=30; fi
   run --separate-stderr mh --report r.json --timeout "$t" --output-limit 100 \
     -g "$(tguest ok)" "$(tguest page_fault)" "$(tguest spin)" "$(tguest hostile/console_flood)"
   assert_failure 1
