@@ -67,7 +67,7 @@ fuzz/fuzz_linebuf: $(srcdir)/fuzz/fuzz_linebuf.c $(srcdir)/src/console.c \
 		$(srcdir)/src/input.c $(srcdir)/src/error.c $(fuzz_deps)
 	$(fuzz_link)
 fuzz/fuzz_cli: $(srcdir)/fuzz/fuzz_cli.c $(srcdir)/src/cli.c \
-		$(srcdir)/src/error.c $(fuzz_deps)
+		$(srcdir)/src/error.c $(srcdir)/src/text.c $(fuzz_deps)
 	$(fuzz_link)
 fuzz/fuzz_loader: $(srcdir)/fuzz/fuzz_loader.c $(srcdir)/src/loader.c \
 		$(srcdir)/src/symbols.c $(srcdir)/src/error.c $(srcdir)/src/text.c \
