@@ -22,6 +22,18 @@ typedef struct {
   gboolean            coalesced_pio;  /* KVM_CAP_COALESCED_PIO             */
 } MhKvm;
 
+/* The data of the I/O exit in @run (a run area of @run_size bytes), or
+ * NULL when KVM put it outside the area: the one check before anything
+ * reads it. */
+static inline guint8 *
+mh_kvm_io_data(struct kvm_run *run, gsize run_size)
+{
+  if (run->io.data_offset >= run_size ||
+      (guint64)run->io.size * run->io.count > run_size - run->io.data_offset)
+    return NULL;
+  return (guint8 *)run + run->io.data_offset;
+}
+
 gboolean mh_kvm_open(MhKvm *kvm, const char *path, GError **error);
 void     mh_kvm_close(MhKvm *kvm);
 

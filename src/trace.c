@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "kvm.h"
 #include "text.h"
 #include "vm.h"
 
@@ -475,10 +476,7 @@ trace_vm_describe(MhTraceVm *t, MhTraceExit *e)
     e->write = run->io.direction == KVM_EXIT_IO_OUT;
     e->size = run->io.size;
     e->count = run->io.count;
-    /* The same check as the vCPU loop's: data inside the mapping. */
-    if (run->io.data_offset < t->run_size &&
-        (guint64)e->size * e->count <= t->run_size - run->io.data_offset)
-      e->data = (const guint8 *)run + run->io.data_offset;
+    e->data = mh_kvm_io_data(t->run, t->run_size);
   } else if (e->reason == KVM_EXIT_MMIO) {
     e->addr = run->mmio.phys_addr;
     e->write = run->mmio.is_write;

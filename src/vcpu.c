@@ -257,14 +257,13 @@ vcpu_on_io(MhVm *vm, GError **error)
     .dir = run->io.direction == KVM_EXIT_IO_OUT ? MH_IO_OUT : MH_IO_IN,
     .size = run->io.size,
     .count = run->io.count,
-    .data = (guint8 *)vm->run + run->io.data_offset,
+    .data = mh_kvm_io_data(vm->run, vm->kvm->run_size),
   };
   g_autoptr(GError) local = NULL;
 
   /* KVM places the data inside the run mapping; check it really does
    * before any device touches it. */
-  if (run->io.data_offset >= vm->kvm->run_size ||
-      (guint64)io.size * io.count > vm->kvm->run_size - run->io.data_offset) {
+  if (io.data == NULL) {
     g_set_error(error, MH_ERROR, MH_ERROR_HOST,
                 "KVM reported an I/O exit with data outside the run area");
     vcpu_diagnose(vm, MH_OUTCOME_HOST_ERROR);
