@@ -198,7 +198,7 @@ san_note_init(int argc, char **argv, char **envp)
 #include <signal.h>
 #include <sanitizer/tsan_interface.h>
 
-static struct {
+static struct san_glib_fns {
   void (*mutex_init)(GMutex *);
   void (*mutex_clear)(GMutex *);
   void (*mutex_lock)(GMutex *);
@@ -227,6 +227,19 @@ san_glib_resolve(void)
   SAN_RESOLVE(cond_wait, "g_cond_wait");
   SAN_RESOLVE(cond_wait_until, "g_cond_wait_until");
 #undef SAN_RESOLVE
+}
+
+/* For the wrappers below, which a library's constructor may call before
+ * this file's runs (libgobject's registers its types under a GMutex; a
+ * NULL call crashed every TSan build that links json-glib): GLib's
+ * definitions are then found on that first use.  Constructors run one at
+ * a time, and every later call, in any thread, finds them set. */
+static const struct san_glib_fns *
+san_glib_fns(void)
+{
+  if (G_UNLIKELY(san_glib.cond_wait_until == NULL))
+    san_glib_resolve();
+  return &san_glib;
 }
 
 /* GLib allocates the pthread lock behind a GRWLock when first used and
@@ -282,7 +295,7 @@ san_glib_warm_up(void)
 void
 g_mutex_init(GMutex *mutex)
 {
-  san_glib.mutex_init(mutex);
+  san_glib_fns()->mutex_init(mutex);
   __tsan_mutex_create(mutex, 0);
 }
 
@@ -290,14 +303,14 @@ void
 g_mutex_clear(GMutex *mutex)
 {
   __tsan_mutex_destroy(mutex, 0);
-  san_glib.mutex_clear(mutex);
+  san_glib_fns()->mutex_clear(mutex);
 }
 
 void
 g_mutex_lock(GMutex *mutex)
 {
   __tsan_mutex_pre_lock(mutex, 0);
-  san_glib.mutex_lock(mutex);
+  san_glib_fns()->mutex_lock(mutex);
   __tsan_mutex_post_lock(mutex, 0, 0);
 }
 
@@ -307,7 +320,7 @@ g_mutex_trylock(GMutex *mutex)
   gboolean locked;
 
   __tsan_mutex_pre_lock(mutex, __tsan_mutex_try_lock);
-  locked = san_glib.mutex_trylock(mutex);
+  locked = san_glib_fns()->mutex_trylock(mutex);
   __tsan_mutex_post_lock(mutex, __tsan_mutex_try_lock |
                          (locked ? 0 : __tsan_mutex_try_lock_failed), 0);
   return locked;
@@ -317,7 +330,7 @@ void
 g_mutex_unlock(GMutex *mutex)
 {
   __tsan_mutex_pre_unlock(mutex, 0);
-  san_glib.mutex_unlock(mutex);
+  san_glib_fns()->mutex_unlock(mutex);
   __tsan_mutex_post_unlock(mutex, 0);
 }
 
@@ -327,7 +340,7 @@ g_cond_wait(GCond *cond, GMutex *mutex)
 {
   __tsan_mutex_pre_unlock(mutex, 0);
   __tsan_mutex_post_unlock(mutex, 0);
-  san_glib.cond_wait(cond, mutex);
+  san_glib_fns()->cond_wait(cond, mutex);
   __tsan_mutex_pre_lock(mutex, 0);
   __tsan_mutex_post_lock(mutex, 0, 0);
 }
@@ -339,7 +352,7 @@ g_cond_wait_until(GCond *cond, GMutex *mutex, gint64 end_time)
 
   __tsan_mutex_pre_unlock(mutex, 0);
   __tsan_mutex_post_unlock(mutex, 0);
-  signalled = san_glib.cond_wait_until(cond, mutex, end_time);
+  signalled = san_glib_fns()->cond_wait_until(cond, mutex, end_time);
   __tsan_mutex_pre_lock(mutex, 0);
   __tsan_mutex_post_lock(mutex, 0, 0);
   return signalled;

@@ -96,6 +96,21 @@ check-slurm: all $(check_PROGRAMS)
 	@$(AM_TESTS_ENVIRONMENT) $(MH_WITH_KVM) bats --tap $(srcdir)/tests/slurm.bats
 .PHONY: check-slurm
 
+# make check-tap BATS_FILES='tests/vm.bats ...' [MH_NPT=0|1]: those bats
+# files as one TAP stream on standard output, with make check's test
+# environment; with MH_NPT, on kvm_amd in the KVM host with that nested
+# paging setting (tests/run-all runs the kvm_amd steps so).  Nothing is
+# built: make check TESTS= first.
+check-tap:
+	@$(AM_TESTS_ENVIRONMENT) \
+	if test -n "$(MH_NPT)"; then \
+	  env MH_KVM_HOST_DIR='$(abs_top_builddir)/kvm-host.d' $(SHELL) $(top_srcdir)/tests/kvm-host --npt '$(MH_NPT)' -- \
+	    $(BATS) --tap $(BATS_FILES); \
+	else \
+	  $(MH_WITH_KVM) $(BATS) --tap $(BATS_FILES); \
+	fi
+.PHONY: check-tap
+
 clean-local: mh-clean-kvm-host
 mh-clean-kvm-host:
 	rm -rf kvm-host.d
