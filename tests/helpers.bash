@@ -17,6 +17,9 @@ exec </dev/null
 MH_BIN=${MH_BIN:-/usr/bin/mini_hypervisor}
 MH_GUESTS=${MH_GUESTS:-/usr/lib/mini-hypervisor/guests}
 MH_TEST_GUESTS=${MH_TEST_GUESTS:-/usr/lib/mini-hypervisor/tests/guests}
+# The test sources (guest sources, scripts): this directory, as in the
+# autopkgtest, which runs these files from the source package.
+MH_TESTS_SRCDIR=${MH_TESTS_SRCDIR:-$BATS_TEST_DIRNAME}
 
 # on_qemu_tcg: whether the CPU is QEMU's emulation (TCG), as in the KVM
 # host of tests/kvm-host.
