@@ -499,7 +499,7 @@ mh_cli_parse(int argc, char **argv, MhConfig *config, gboolean *exit_now,
      "console then goes to standard error)", "FILE"},
     {"gdb", 0, G_OPTION_FLAG_FILENAME, G_OPTION_ARG_CALLBACK,
      (gpointer)cli_on_value,
-     "Wait for gdb on tcp:[HOST]:PORT (loopback unless HOST is given) or "
+     "Listen for gdb on tcp:[HOST]:PORT (loopback unless HOST is given) or "
      "unix:PATH; VM N listens on PORT+N (PATH.N)", "DEV"},
     {"gdb-vm", 0, G_OPTION_FLAG_FILENAME, G_OPTION_ARG_CALLBACK,
      (gpointer)cli_on_value,

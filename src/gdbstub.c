@@ -35,10 +35,30 @@ typedef struct {
   guint8  orig;
 } GdbSwBp;
 
+/* Where gdb's connection is (atomic: both threads look). */
+enum {
+  GDB_WAITING,   /* -S: the VM's thread waits for the first one before
+                    the guest's first instruction                        */
+  GDB_LISTENING, /* none (yet, or since gdb left): the main thread
+                    watches listen_fd                                    */
+  GDB_HANDED,    /* the main thread accepted one and sent it on chan     */
+  GDB_TAKEN,     /* the VM's thread has it                               */
+};
+
 struct MhGdb {
   int          listen_fd; /* owned by the run, closed by the main thread */
-  int          fd;        /* the connection, or -1; closed by the main
-                             thread after the VM's thread ended          */
+  int          fd;        /* the connection in the VM thread's file
+                             table, or -1                                */
+  int          first_fd;  /* -S: the first connection, taken before the
+                             thread had a file table of its own, so in
+                             both; closed by the main thread at the end */
+  int          main_fd;   /* the main thread's copy of the connection,
+                             which it polls while the guest runs, or -1 */
+  gint         state;     /* GDB_*, atomic                               */
+  int          chan[2];   /* a datagram socket pair: the main thread's
+                             end [0], the VM thread's [1] (kept in its
+                             file table), on which a connection accepted
+                             later comes over (SCM_RIGHTS)               */
   gint         watch;     /* atomic: the main thread may poll fd         */
   gint         kicked;    /* atomic: the main thread saw input on fd     */
   gboolean     attached;  /* gdb is connected and not detached           */
@@ -83,7 +103,7 @@ gdb_listen_unix(const char *path, char **target, GError **error)
     return -1;
   }
   strcpy(addr.sun_path, path);
-  fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0) {
     mh_throw_errno(error, MH_ERROR_HOST, "--gdb: socket");
     return -1;
@@ -119,7 +139,10 @@ gdb_listen_tcp(const char *host, guint port, char **target, GError **error)
     return -1;
   }
   for (struct addrinfo *ai = list; ai != NULL && fd < 0; ai = ai->ai_next) {
-    fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+    /* Non-blocking: a connection that went between poll and accept
+     * must not block the thread that accepts. */
+    fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
+                ai->ai_protocol);
     if (fd < 0) {
       err = errno;
       continue;
@@ -178,12 +201,18 @@ mh_gdb_listen(const MhGdbSpec *spec, guint index, guint n_vms, gboolean single,
 /* The VM's side                                                        */
 
 MhGdb *
-mh_gdb_new(int listen_fd)
+mh_gdb_new(int listen_fd, gboolean wait, GError **error)
 {
   MhGdb *g = g_new0(MhGdb, 1);
 
   g->listen_fd = listen_fd;
-  g->fd = -1;
+  g->fd = g->first_fd = g->main_fd = -1;
+  g->state = wait ? GDB_WAITING : GDB_LISTENING;
+  if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, g->chan) < 0) {
+    mh_throw_errno(error, MH_ERROR_HOST, "--gdb: socketpair");
+    g_free(g);
+    return NULL;
+  }
   g->out = g_string_new(NULL);
   g->reply = g_string_new(NULL);
   mh_gdbproto_rx_init(&g->rx);
@@ -195,7 +224,12 @@ mh_gdb_free(MhGdb *g)
 {
   if (g == NULL)
     return;
-  mh_fd_close(g->fd);
+  /* The VM's thread closed its copies (mh_gdb_finish, gdb_detach). */
+  if (g->main_fd != g->first_fd)
+    mh_fd_close(g->main_fd);
+  mh_fd_close(g->first_fd);
+  mh_fd_close(g->chan[0]);
+  mh_fd_close(g->chan[1]);
   g_string_free(g->out, TRUE);
   g_string_free(g->reply, TRUE);
   g_free(g);
@@ -207,14 +241,20 @@ mh_gdb_conn_fd(const MhVm *vm)
   return vm->gdb != NULL ? vm->gdb->fd : -1;
 }
 
+int
+mh_gdb_chan_fd(const MhVm *vm)
+{
+  return vm->gdb != NULL ? vm->gdb->chan[1] : -1;
+}
+
 gboolean
 mh_gdb_accept(MhVm *vm, GError **error)
 {
   MhGdb *g = vm->gdb;
   int one = 1;
 
-  if (g == NULL)
-    return TRUE;
+  if (g == NULL || g->state != GDB_WAITING)
+    return TRUE; /* without -S the guest runs until gdb comes */
   for (;;) {
     struct pollfd p = {g->listen_fd, POLLIN, 0};
     if (g_atomic_int_get(&vm->stop) != MH_STOP_NONE) {
@@ -235,7 +275,9 @@ mh_gdb_accept(MhVm *vm, GError **error)
   }
   /* Replies are small and gdb waits for each: send them at once. */
   setsockopt(g->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  g->first_fd = g->main_fd = g->fd;
   g->attached = TRUE;
+  g_atomic_int_set(&g->state, GDB_TAKEN);
   return TRUE;
 }
 
@@ -282,6 +324,13 @@ gdb_detach(MhVm *vm)
 
   g->attached = FALSE;
   g_atomic_int_set(&g->watch, 0);
+  /* The connection goes (the main thread closes its copy when it hands
+   * the next one over), and the stub listens again, as QEMU's does. */
+  if (g->fd != g->first_fd)
+    close(g->fd);
+  g->fd = -1;
+  mh_gdbproto_rx_init(&g->rx);
+  g_atomic_int_set(&g->state, GDB_LISTENING);
   /* The breakpoints gdb left go with it: the guest's own int3 is its
    * own again. */
   for (guint i = 0; i < g->n_sw; i++) {
@@ -598,6 +647,40 @@ mh_gdb_start(MhVm *vm, GError **error)
   return gdb_serve(vm, reply, FALSE, error);
 }
 
+/* On the VM's thread: takes the connection the main thread
+ * accepted (mh_vm_gdb_interrupt) from the socket pair and stops the
+ * guest where it is, as gdb expects of a target it attaches to. */
+static gboolean
+gdb_take(MhVm *vm, GError **error)
+{
+  MhGdb *g = vm->gdb;
+  g_autofree char *reply = gdb_stop_reply(GDB_SIGTRAP, NULL);
+  union {
+    struct cmsghdr hdr;
+    char           buf[CMSG_SPACE(sizeof(int))];
+  } control;
+  char byte;
+  struct iovec iov = {&byte, 1};
+  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1,
+                       .msg_control = control.buf,
+                       .msg_controllen = sizeof control.buf};
+  struct cmsghdr *c;
+
+  if (recvmsg(g->chan[1], &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) != 1 ||
+      (c = CMSG_FIRSTHDR(&msg)) == NULL || c->cmsg_level != SOL_SOCKET ||
+      c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(sizeof(int))) {
+    /* Nothing usable came: the guest runs on, the stub listens. */
+    g_atomic_int_set(&g->state, GDB_LISTENING);
+    return TRUE;
+  }
+  memcpy(&g->fd, CMSG_DATA(c), sizeof(int));
+  g->attached = TRUE;
+  g_atomic_int_set(&g->state, GDB_TAKEN);
+  if (!gdb_apply(vm))
+    return mh_throw_errno(error, MH_ERROR_HOST, "KVM_SET_GUEST_DEBUG");
+  return gdb_serve(vm, reply, FALSE, error);
+}
+
 gboolean
 mh_gdb_poll(MhVm *vm, GError **error)
 {
@@ -614,6 +697,8 @@ mh_gdb_poll(MhVm *vm, GError **error)
    * would make every KVM_RUN return at once. */
   if (g_atomic_int_get(&vm->stop) == MH_STOP_NONE)
     __atomic_store_n(&vm->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
+  if (g_atomic_int_get(&g->state) == GDB_HANDED)
+    return gdb_take(vm, error);
   if (!g->attached)
     return TRUE;
   for (;;) {
@@ -769,28 +854,90 @@ mh_gdb_finish(MhVm *vm, gboolean halted)
 {
   MhGdb *g = vm->gdb;
 
-  if (g == NULL || !g->attached)
+  if (g == NULL)
     return;
-  g_atomic_int_set(&g->watch, 0);
-  /* W: exited with a status; X: terminated by a signal. */
-  if (halted)
-    gdb_send(vm, "W00", 3);
-  else
-    gdb_send(vm, "X09", 3);
+  if (g->attached) {
+    g_atomic_int_set(&g->watch, 0);
+    /* W: exited with a status; X: terminated by a signal. */
+    if (halted)
+      gdb_send(vm, "W00", 3);
+    else
+      gdb_send(vm, "X09", 3);
+  }
+  /* A connection handed over is this thread's to close (its own file
+   * table, or the shared one with the sandbox off). */
+  if (g->fd >= 0 && g->fd != g->first_fd)
+    close(g->fd);
+  g->fd = -1;
 }
 
 int
 mh_vm_gdb_fd(MhVm *vm)
 {
-  if (vm->gdb == NULL || !g_atomic_int_get(&vm->gdb->watch))
+  MhGdb *g = vm->gdb;
+
+  if (g == NULL)
     return -1;
-  return vm->gdb->fd;
+  switch (g_atomic_int_get(&g->state)) {
+  case GDB_LISTENING:
+    return g->listen_fd;
+  case GDB_HANDED:
+    return -1; /* until the VM's thread took it */
+  case GDB_TAKEN:
+    return g_atomic_int_get(&g->watch) ? g->main_fd : -1;
+  default:
+    return -1;
+  }
+}
+
+/* On the main thread, while the stub listens: accepts gdb's connection and sends it
+ * to the VM's thread over the socket pair (its file table is its own:
+ * no other way in).  The main thread keeps a copy to watch for Ctrl-C.
+ * FALSE if nothing was accepted. */
+static gboolean
+gdb_hand_over(MhGdb *g)
+{
+  union {
+    struct cmsghdr hdr;
+    char           buf[CMSG_SPACE(sizeof(int))];
+  } control;
+  char byte = 0;
+  struct iovec iov = {&byte, 1};
+  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1,
+                       .msg_control = control.buf,
+                       .msg_controllen = sizeof control.buf};
+  struct cmsghdr *c;
+  int fd = accept4(g->listen_fd, NULL, NULL, SOCK_CLOEXEC), one = 1;
+
+  if (fd < 0)
+    return FALSE; /* gone again (EAGAIN), or nothing to do about it */
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  memset(&control, 0, sizeof control);
+  c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(c), &fd, sizeof(int));
+  if (sendmsg(g->chan[0], &msg, MSG_DONTWAIT | MSG_NOSIGNAL) != 1) {
+    close(fd);
+    return FALSE;
+  }
+  /* The one before is gone (the VM's thread set LISTENING after it
+   * closed its copy). */
+  if (g->main_fd != g->first_fd)
+    mh_fd_close(g->main_fd);
+  g->main_fd = fd;
+  g_atomic_int_set(&g->state, GDB_HANDED);
+  return TRUE;
 }
 
 void
 mh_vm_gdb_interrupt(MhVm *vm)
 {
   if (vm->gdb == NULL)
+    return;
+  if (g_atomic_int_get(&vm->gdb->state) == GDB_LISTENING &&
+      !gdb_hand_over(vm->gdb))
     return;
   g_atomic_int_set(&vm->gdb->watch, 0);
   g_atomic_int_set(&vm->gdb->kicked, 1);

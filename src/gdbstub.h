@@ -3,11 +3,16 @@
  * gdbstub.h - a gdb remote stub per VM (--gdb, -s, -S).
  *
  * The main thread opens each listening socket (mh_gdb_listen) before the
- * VMs start.  The VM's own thread accepts gdb's connection before it
- * confines itself, so the connection is in its file table (the sandbox
- * keeps it) and needs no system call the sandbox would otherwise refuse:
- * the thread talks to gdb with read, write and poll only.  A VM with a
- * gdb port therefore waits for gdb before its first instruction.
+ * VMs start.  With -S the VM's own thread accepts gdb's first connection
+ * before it confines itself, so the connection is in its file table (the
+ * sandbox keeps it), and the guest waits for gdb before its first
+ * instruction.  Otherwise the guest runs at once, and the main thread
+ * watches the listening socket: it accepts a connection and sends it
+ * over a socket pair (SCM_RIGHTS) whose one end the VM's thread kept,
+ * then kicks that thread, which takes it (recvmsg on that one fd is all
+ * the sandbox adds) and stops the guest where it is.  Either way the
+ * thread talks to gdb with read, write and poll only; after gdb leaves,
+ * the stub listens again.
  *
  * While the guest runs, the main thread polls the connection for input
  * (it never reads it) and kicks the VM's thread, which reads the byte:

@@ -513,6 +513,7 @@ mh_run_start(MhRun *run)
       run->gdb_fds[i] = -1; /* the slot's now */
       slot->gdb_unlink = g_steal_pointer(&run->gdb_unlink[i]);
       setup.gdb = TRUE;
+      setup.gdb_wait = run->config->gdb_wait;
       setup.gdb_listen_fd = slot->gdb_fd;
       fprintf(stderr, "%s: %s: gdb: target remote %s\n", g_get_prgname(),
               slot->name, run->gdb_targets[i]);

@@ -131,7 +131,8 @@ static const char *const sandbox_allowed[] = {
 static const int sandbox_fcntl_cmds[] = {F_GETFD, F_GETFL};
 
 static gboolean
-sandbox_seccomp(int vm_fd, int vcpu_fd, gboolean debug, GError **error)
+sandbox_seccomp(int vm_fd, int vcpu_fd, gboolean debug, int gdb_chan_fd,
+                GError **error)
 {
   /* The vCPU loop's only ioctls, and only on its own vCPU (the last
    * three only for a gdb stub, gdbstub.h)... */
@@ -164,6 +165,12 @@ sandbox_seccomp(int vm_fd, int vcpu_fd, gboolean debug, GError **error)
     rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 2,
                           SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)vcpu_fd),
                           SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)ioctls[i]));
+  /* Without -S, gdb's connection comes later, on the socket pair: recvmsg
+   * on that one fd only (and whatever it brings is read and written like
+   * a connection taken before). */
+  if (rc == 0 && gdb_chan_fd >= 0)
+    rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(recvmsg), 1,
+                          SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)gdb_chan_fd));
   if (rc == 0)
     rc = seccomp_load(ctx); /* this thread only: no TSYNC */
   if (ctx != NULL)
@@ -239,7 +246,8 @@ static gboolean
 sandbox_own_fds(const MhSandboxFds *fds, GError **error)
 {
   g_autoptr(GArray) keep = g_array_new(FALSE, FALSE, sizeof(int));
-  const int mine[] = {fds->vm_dir_fd, fds->vm_fd, fds->vcpu_fd, fds->gdb_fd};
+  const int mine[] = {fds->vm_dir_fd, fds->vm_fd, fds->vcpu_fd, fds->gdb_fd,
+                      fds->gdb_chan_fd};
   unsigned int from = 0;
   guint n = 0;
 
@@ -290,7 +298,9 @@ mh_sandbox_enter(const MhSandbox *sb, const MhSandboxFds *fds, GError **error)
     return mh_throw_errno(error, MH_ERROR_HOST, "PR_SET_NO_NEW_PRIVS");
   if (sb->landlock_abi > 0 && !sandbox_landlock(sb, fds->vm_dir_fd, error))
     return FALSE;
-  return sandbox_seccomp(fds->vm_fd, fds->vcpu_fd, fds->gdb_fd >= 0, error);
+  return sandbox_seccomp(fds->vm_fd, fds->vcpu_fd,
+                         fds->gdb_fd >= 0 || fds->gdb_chan_fd >= 0,
+                         fds->gdb_chan_fd, error);
 }
 
 char *

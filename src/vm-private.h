@@ -92,12 +92,15 @@ gboolean mh_vcpu_loop(MhVm *vm, GError **error);
 /* gdbstub.c, for vm.c and vcpu.c: the VM's gdb stub (gdbstub.h).  Each
  * runs on the VM's thread and does nothing without a debugger. */
 typedef struct MhGdb MhGdb;
-MhGdb   *mh_gdb_new(int listen_fd);
+MhGdb   *mh_gdb_new(int listen_fd, gboolean wait, GError **error);
 void     mh_gdb_free(MhGdb *gdb);
 /* Before the thread confines itself: waits for gdb to connect. */
 gboolean mh_gdb_accept(MhVm *vm, GError **error);
 /* The connection, for the sandbox to keep, or -1. */
 int      mh_gdb_conn_fd(const MhVm *vm);
+/* Without -S: the VM thread's end of the socket pair that brings the
+ * connection later, kept in its file table; or -1. */
+int      mh_gdb_chan_fd(const MhVm *vm);
 /* Before the first instruction: answers gdb until it resumes the guest. */
 gboolean mh_gdb_start(MhVm *vm, GError **error);
 /* After KVM_RUN was interrupted: Ctrl-C from gdb, or its end. */

@@ -298,8 +298,9 @@ mh_vm_new(const MhVmSetup *setup, GError **error)
   vm->console.file_fd = setup->console_fd > 0 ? setup->console_fd : -1;
   vm->console.wait_notice = g_strdup(setup->wait_notice);
   mh_files_init(&vm->files, vm->machine->files, &vm->ram, vm->index, base);
-  if (setup->gdb)
-    vm->gdb = mh_gdb_new(setup->gdb_listen_fd);
+  if (setup->gdb &&
+      (vm->gdb = mh_gdb_new(setup->gdb_listen_fd, setup->gdb_wait, error)) == NULL)
+    return NULL;
 
   vm->vm_fd = ioctl(vm->kvm->fd, KVM_CREATE_VM, 0);
   if (vm->vm_fd < 0) {
@@ -341,6 +342,7 @@ mh_vm_run(MhVm *vm, GError **error)
     .keep = vm->keep_fds,
     .n_keep = vm->n_keep_fds,
     .gdb_fd = -1,
+    .gdb_chan_fd = -1,
   };
   gboolean ok;
   gint64 start = g_get_monotonic_time();
@@ -349,14 +351,16 @@ mh_vm_run(MhVm *vm, GError **error)
   vm->thread = pthread_self();
   g_atomic_int_set(&vm->thread_ready, 1);
 
-  /* gdb's connection is made before the thread confines itself, and
-   * kept (gdbstub.h). */
+  /* With -S gdb's connection is made before the thread confines itself,
+   * and kept; without, it comes later through the socket pair
+   * (gdbstub.h). */
   if (vm->gdb != NULL) {
     if (!mh_gdb_accept(vm, error)) {
       mh_vm_quiesce(vm);
       return FALSE;
     }
     fds.gdb_fd = mh_gdb_conn_fd(vm);
+    fds.gdb_chan_fd = mh_gdb_chan_fd(vm);
   }
 
   /* Confined before the guest's first instruction: from here on this

@@ -73,6 +73,7 @@ typedef struct {
   const int       *keep_fds;       /* the run's fds the VM thread uses  */
   guint            n_keep_fds;     /* (stdout, eventfds, shared files)  */
   gboolean         gdb;            /* debugged: gdb_listen_fd is valid  */
+  gboolean         gdb_wait;       /* -S: the guest waits for gdb       */
   int              gdb_listen_fd;  /* its gdb socket (gdbstub.h)        */
   MhTraceVm       *trace;          /* --trace: its records, or NULL     */
   int              console_fd;     /* --console-dir file (taken); 0 or -1:

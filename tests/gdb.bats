@@ -99,7 +99,7 @@ probe_debug_registers() {
 }
 
 @test "gdb: break on a symbol, continue, the stop is there; the guest finishes after continue" {
-  start_vm --gdb tcp::0 -g "$IMG"
+  start_vm -S --gdb tcp::0 -g "$IMG"
   run_gdb gdb.out "${PORTS[0]}" "$ELF" 'break gdb_show' 'continue' \
     'info registers rip' 'continue'
   wait_vm
@@ -117,7 +117,7 @@ probe_debug_registers() {
 }
 
 @test "gdb: the target description gives amd64's registers with gdb's own sizes" {
-  start_vm --gdb tcp::0 -g "$IMG"
+  start_vm -S --gdb tcp::0 -g "$IMG"
   run_gdb gdb.out "${PORTS[0]}" "$ELF" 'show architecture' \
     'info registers rip eflags cs ss rsp' 'print sizeof($eflags)' \
     'print sizeof($rax)' 'print/x $rsp' 'kill'
@@ -136,7 +136,7 @@ probe_debug_registers() {
 
 @test "gdb: stepi three times walks the first three instructions" {
   local want
-  start_vm --gdb tcp::0 -g "$IMG"
+  start_vm -S --gdb tcp::0 -g "$IMG"
   run_gdb gdb.out "${PORTS[0]}" "$ELF" 'display/i $pc' 'stepi' 'stepi' \
     'stepi' 'info registers rip' 'kill'
   wait_vm
@@ -160,7 +160,7 @@ probe_debug_registers() {
 
 @test "gdb: a hardware breakpoint (hbreak) stops at its function each time" {
   probe_debug_registers dr_probe_exec
-  start_vm --gdb tcp::0 -g "$IMG"
+  start_vm -S --gdb tcp::0 -g "$IMG"
   run_gdb gdb.out "${PORTS[0]}" "$ELF" 'hbreak gdb_tick' 'continue' \
     'info registers rip' 'continue' 'continue' 'print *(long *)&gdb_counter' \
     'delete' 'continue'
@@ -183,7 +183,7 @@ probe_debug_registers() {
 
 @test "gdb: a watchpoint on a variable stops at each write with old and new values" {
   probe_debug_registers dr_probe_write
-  start_vm --gdb tcp::0 -g "$IMG"
+  start_vm -S --gdb tcp::0 -g "$IMG"
   run_gdb gdb.out "${PORTS[0]}" "$ELF" 'watch *(long *)&gdb_counter' \
     'continue' 'continue' 'delete' 'continue'
   wait_vm
@@ -199,7 +199,7 @@ probe_debug_registers() {
 }
 
 @test "gdb: reads guest memory, writes memory and a register, and the guest prints the change" {
-  start_vm --gdb tcp::0 -g "$IMG"
+  start_vm -S --gdb tcp::0 -g "$IMG"
   run_gdb gdb.out "${PORTS[0]}" "$ELF" 'x/s &gdb_message' \
     'print/x *(long *)&gdb_value' 'set {char}&gdb_message = 0x4a' \
     'x/s &gdb_message' 'break gdb_show' 'continue' 'print/d $rdi' \
@@ -218,7 +218,7 @@ probe_debug_registers() {
 }
 
 @test "gdb: memory outside RAM or unmapped gets an error, and the session goes on" {
-  start_vm --gdb tcp::0 -g "$IMG"
+  start_vm -S --gdb tcp::0 -g "$IMG"
   # 4 MiB of RAM: 0x400000 is its end; 0xffff800000000000 is mapped by
   # nothing.
   run_gdb gdb.out "${PORTS[0]}" "$ELF" 'x/2x 0x3ffffc' 'x/2x 0x400000' \
@@ -236,7 +236,7 @@ probe_debug_registers() {
 
 @test "gdb: Ctrl-C stops a spinning guest with SIGINT where it spins" {
   local gdb_pid
-  start_vm --gdb tcp::0 -g "$(tguest spin)"
+  start_vm -S --gdb tcp::0 -g "$(tguest spin)"
   timeout --kill-after=5 "$MH_TIMEOUT" gdb -batch -nx \
     -ex "file $MH_TEST_GUESTS/spin.elf" -ex "target remote :${PORTS[0]}" \
     -ex 'continue' -ex 'info registers rip' -ex 'x/i $pc' -ex 'kill' \
@@ -280,8 +280,38 @@ probe_debug_registers() {
   assert_output --partial 'counter 3'
 }
 
+@test "gdb: without -S the guest runs at once; gdb attaches later, in the sandbox, stops it where it is, and may come again" {
+  start_vm --gdb tcp::0 -g "$(tguest spin)"
+  # The guest runs before any gdb comes.
+  for _ in $(seq 600); do grep -q spinning vm.out && break; sleep 0.05; done
+  grep -q spinning vm.out || fail "the guest did not run without gdb: $(cat vm.err)"
+  # The VM's thread confined itself before gdb came, and takes the
+  # connection inside its sandbox.
+  run_gdb gdb.out "${PORTS[0]}" "$MH_TEST_GUESTS/spin.elf" 'info registers rip' 'x/i $pc' \
+    "shell for t in /proc/$HV_PID/task/*; do [ \"\$(cat \$t/comm)\" = vm0 ] && grep -E '^Seccomp:' \$t/status; done" \
+    'stepi' 'info registers rip' 'detach'
+  cat gdb.out
+  no_gdb_warnings gdb.out
+  run cat gdb.out
+  # Stopped inside main's endless loop (a jump to itself), and it steps.
+  assert_output --regexp $'\nrip +0x[0-9a-f]+ +0x[0-9a-f]+ <main\\+[0-9]+>\n'
+  assert_output --regexp 'jmp +0x[0-9a-f]+ <main\+[0-9]+>'
+  assert_output --regexp $'Seccomp:[[:space:]]+2\n'
+  assert_output --partial '[Inferior 1 (Remote target) detached]'
+  # Detached, the guest spins on; the stub listens again, as QEMU's does.
+  kill -0 "$VM_PID"
+  run_gdb gdb2.out "${PORTS[0]}" "$MH_TEST_GUESTS/spin.elf" 'info registers rip' 'kill'
+  wait_vm
+  cat gdb2.out
+  run cat gdb2.out
+  assert_output --regexp $'\nrip +0x[0-9a-f]+ +0x[0-9a-f]+ <main\\+[0-9]+>\n'
+  assert_equal "$VM_STATUS" 1
+  run cat vm.err
+  assert_output --partial 'killed by gdb'
+}
+
 @test "gdb: two VMs debugged at once on two ports" {
-  WANT_LISTENERS=2 start_vm --gdb tcp::0 -g "$IMG" "$IMG"
+  WANT_LISTENERS=2 start_vm -S --gdb tcp::0 -g "$IMG" "$IMG"
   run grep -c 'gdb: target remote :' vm.err
   assert_output 2
   run grep -E '^mini_hypervisor: vm 1 \(gdb_target.img\): gdb: target remote :[0-9]+$' vm.err
@@ -328,7 +358,7 @@ probe_debug_registers() {
   assert_equal "$VM_STATUS" 0
 
   # --gdb-vm 1: VM 0 runs on its own, VM 1 waits on the port itself.
-  start_vm --gdb tcp::0 --gdb-vm 1 -g "$(tguest ok)" "$IMG"
+  start_vm -S --gdb tcp::0 --gdb-vm 1 -g "$(tguest ok)" "$IMG"
   run grep 'gdb:' vm.err
   assert_output --regexp '^mini_hypervisor: vm 1 \(gdb_target.img\): gdb: target remote :[0-9]+$'
   run_gdb gdb.out "${PORTS[0]}" "$ELF" 'continue'
@@ -340,7 +370,7 @@ probe_debug_registers() {
 }
 
 @test "gdb: --gdb unix:PATH listens on a Unix socket (PATH.N with several VMs), removed at the end" {
-  timeout --kill-after=5 "$MH_TIMEOUT" "$MH_BIN" -o run --gdb "unix:$PWD/sock" \
+  timeout --kill-after=5 "$MH_TIMEOUT" "$MH_BIN" -o run -S --gdb "unix:$PWD/sock" \
     -g "$IMG" >vm.out 2>vm.err &
   VM_PID=$!
   for _ in $(seq 600); do [ -S sock ] && break; sleep 0.05; done
@@ -356,7 +386,7 @@ probe_debug_registers() {
   assert_success
   assert_equal "$VM_STATUS" 0
   [ ! -e sock ]
-  WANT_LISTENERS=2 start_vm --gdb "unix:$PWD/s" -g "$IMG" "$IMG"
+  WANT_LISTENERS=2 start_vm -S --gdb "unix:$PWD/s" -g "$IMG" "$IMG"
   [ -S s.0 ] && [ -S s.1 ]
   kill -INT "$VM_PID"
   wait_vm
@@ -365,7 +395,7 @@ probe_debug_registers() {
 }
 
 @test "gdb: after detach the guest runs on to hlt" {
-  start_vm --gdb tcp::0 -g "$IMG"
+  start_vm -S --gdb tcp::0 -g "$IMG"
   run_gdb gdb.out "${PORTS[0]}" "$ELF" 'break gdb_tick' 'continue' \
     'print *(long *)&gdb_counter' 'detach'
   wait_vm
@@ -381,7 +411,7 @@ probe_debug_registers() {
 }
 
 @test "gdb: the sandbox stays on while gdb debugs (Seccomp: 2 on the VM's thread)" {
-  start_vm --gdb tcp::0 -g "$IMG"
+  start_vm -S --gdb tcp::0 -g "$IMG"
   # gdb runs the check while it holds the guest, then keeps working.
   run_gdb gdb.out "${PORTS[0]}" "$ELF" \
     "shell for t in /proc/$HV_PID/task/*; do [ \"\$(cat \$t/comm)\" = vm0 ] && grep -E '^(Seccomp|NoNewPrivs):' \$t/status; done" \
@@ -399,7 +429,7 @@ probe_debug_registers() {
 
 @test "gdb: a guest fault stops in gdb (SIGSEGV, SIGILL) at the faulting instruction, then the VM fails as before" {
   local elf=$MH_TEST_GUESTS/page_fault.elf
-  start_vm --gdb tcp::0 -g "$(tguest page_fault)"
+  start_vm -S --gdb tcp::0 -g "$(tguest page_fault)"
   run_gdb gdb.out "${PORTS[0]}" "$elf" 'continue' 'info registers rip' \
     'continue'
   wait_vm
@@ -419,7 +449,7 @@ probe_debug_registers() {
 
   # An invalid opcode: SIGILL, on the ud2 at 0; continuing ends the VM
   # with today's diagnosis (the guest cannot go on past it).
-  start_vm --gdb tcp::0 -g "$(tguest ud2)"
+  start_vm -S --gdb tcp::0 -g "$(tguest ud2)"
   run_gdb gdb.out "${PORTS[0]}" "$MH_TEST_GUESTS/ud2.elf" 'continue' \
     'info registers rip' 'continue'
   wait_vm
@@ -435,7 +465,7 @@ probe_debug_registers() {
 }
 
 @test "gdb: hostile packets get a NAK or an error reply, never a crash" {
-  start_vm --gdb tcp::0 -g "$IMG"
+  start_vm -S --gdb tcp::0 -g "$IMG"
   # Every reply is framed: send a packet, read what comes back.
   local fd
   exec {fd}<>"/dev/tcp/127.0.0.1/${PORTS[0]}"
@@ -498,7 +528,7 @@ probe_debug_registers() {
   assert_equal "$status" 2
   assert_output --partial '--gdb port 65535: VM 1 would listen on port 65536, past 65535 (VM N listens on PORT+N)'
   # A port that is taken fails the run before any VM starts.
-  start_vm --gdb tcp::0 -g "$IMG"
+  start_vm -S --gdb tcp::0 -g "$IMG"
   run mh --gdb "tcp::${PORTS[0]}" -g "$IMG"
   assert_equal "$status" 4 # a host error
   assert_output "mini_hypervisor: error: --gdb: cannot listen on 127.0.0.1:${PORTS[0]}: Address already in use"

@@ -91,9 +91,12 @@ EXTRA_DIST += $(bats_test_files) tests/helpers.bash tests/run-all tests/kvm-host
 
 # make check-slurm: the grading example as a Slurm job array on a
 # single-node Slurm this test starts (root; slurm-wlm and munge).  Not in
-# make check, which must not start daemons; tests/run-all runs it.
+# make check, which must not start daemons; tests/run-all runs it.  Slurm
+# runs on this machine (it does not start inside the KVM host), and each
+# job's VM where KVM is (tests/kvm-host --when-needed).
 check-slurm: all $(check_PROGRAMS)
-	@$(AM_TESTS_ENVIRONMENT) $(MH_WITH_KVM) bats --tap $(srcdir)/tests/slurm.bats
+	@$(AM_TESTS_ENVIRONMENT) MH_KVM_HOST_DIR='$(abs_top_builddir)/kvm-host.d'; export MH_KVM_HOST_DIR; \
+	$(BATS) --tap $(srcdir)/tests/slurm.bats
 .PHONY: check-slurm
 
 # make check-tap BATS_FILES='tests/vm.bats ...' [MH_NPT=0|1]: those bats
