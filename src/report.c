@@ -219,6 +219,8 @@ report_add_diagnosis(JsonBuilder *b, const MhReportVm *vm)
   if (d != NULL) {
     if (d->has & MH_DIAG_RIP)
       report_add_u64(b, "rip", d->rip);
+    if (d->has & MH_DIAG_RSP)
+      report_add_u64(b, "rsp", d->rsp);
     if (d->has & MH_DIAG_CR2)
       report_add_u64(b, "cr2", d->cr2);
     if (d->has & MH_DIAG_PORT)

@@ -236,7 +236,8 @@ vcpu_on_exception(MhVm *vm, guint vector, GError **error)
   d = vcpu_diagnose(vm, MH_OUTCOME_GUEST_FAULT);
   d->vector = ex.vector;
   d->rip = ex.rip;
-  d->has |= MH_DIAG_VECTOR | MH_DIAG_RIP;
+  d->rsp = ex.rsp;
+  d->has |= MH_DIAG_VECTOR | MH_DIAG_RIP | MH_DIAG_RSP;
   if (ex.has_error) {
     d->error_code = ex.error;
     d->has |= MH_DIAG_ERROR_CODE;

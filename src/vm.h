@@ -135,12 +135,14 @@ typedef enum {
   MH_DIAG_VECTOR = 1u << 3,
   MH_DIAG_ERROR_CODE = 1u << 4,
   MH_DIAG_SIGNAL = 1u << 5,
+  MH_DIAG_RSP = 1u << 6,
 } MhDiagField;
 
 typedef struct {
   MhOutcome outcome;
   guint     has;        /* MhDiagField bits: which fields below are set */
   guint64   rip;
+  guint64   rsp;        /* a guest fault: the guest's RSP then */
   guint64   cr2;
   guint64   error_code;
   guint     port;

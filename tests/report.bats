@@ -67,7 +67,7 @@ sha() { sha256sum "$1" | cut -d' ' -f1; }
   [[ "$(jqr r.json .start_time)" =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z$ ]] || fail "start_time"
 }
 
-@test "a faulting guest: guest-fault with vector, RIP, CR2 and error code; exit status 1" {
+@test "a faulting guest: guest-fault with vector, RIP, RSP, CR2 and error code; exit status 1" {
   run --separate-stderr mh --report r.json -g "$(tguest page_fault)"
   assert_failure 1
   valid r.json
@@ -82,6 +82,12 @@ sha() { sha256sum "$1" | cut -d' ' -f1; }
   assert_equal "$stderr" "mini_hypervisor: error: vm 0 (page_fault.img): $msg"
   rip=$(printf '0x%x' "$(jqr r.json '.vms[0].diagnosis.rip')")
   [[ "$msg" == *"at RIP $rip:"* ]] || fail "RIP $rip not in '$msg'"
+  # RSP as -v reports the fault in full.
+  local rsp
+  rsp=$(printf '0x%x' "$(jqr r.json '.vms[0].diagnosis.rsp')")
+  run --separate-stderr mh -v -g "$(tguest page_fault)"
+  [[ "$stderr" == *"fault: vector 14, error code 0x0 (not present, read, supervisor), RIP $rip, RSP $rsp, CR2 0x400000"* ]] ||
+    fail "RSP $rsp not in: $stderr"
 }
 
 @test "an unknown port: bad-io with the port and RIP; exit status 1" {
