@@ -647,9 +647,9 @@ mh_gdb_start(MhVm *vm, GError **error)
   return gdb_serve(vm, reply, FALSE, error);
 }
 
-/* On the VM's thread: takes the connection the main thread
- * accepted (mh_vm_gdb_interrupt) from the socket pair and stops the
- * guest where it is, as gdb expects of a target it attaches to. */
+/* On the VM's thread: takes the connection the main thread accepted
+ * (mh_vm_gdb_interrupt) from the socket pair and stops the guest where it
+ * is, as gdb expects of a target it attaches to. */
 static gboolean
 gdb_take(MhVm *vm, GError **error)
 {
@@ -890,10 +890,10 @@ mh_vm_gdb_fd(MhVm *vm)
   }
 }
 
-/* On the main thread, while the stub listens: accepts gdb's connection and sends it
- * to the VM's thread over the socket pair (its file table is its own:
- * no other way in).  The main thread keeps a copy to watch for Ctrl-C.
- * FALSE if nothing was accepted. */
+/* On the main thread, while the stub listens: accepts gdb's connection
+ * and sends it to the VM's thread over the socket pair (that thread's
+ * file table is its own: no other way in).  The main thread keeps a copy
+ * to watch for Ctrl-C.  FALSE if nothing was accepted. */
 static gboolean
 gdb_hand_over(MhGdb *g)
 {

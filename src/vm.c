@@ -298,9 +298,11 @@ mh_vm_new(const MhVmSetup *setup, GError **error)
   vm->console.file_fd = setup->console_fd > 0 ? setup->console_fd : -1;
   vm->console.wait_notice = g_strdup(setup->wait_notice);
   mh_files_init(&vm->files, vm->machine->files, &vm->ram, vm->index, base);
-  if (setup->gdb &&
-      (vm->gdb = mh_gdb_new(setup->gdb_listen_fd, setup->gdb_wait, error)) == NULL)
-    return NULL;
+  if (setup->gdb) {
+    vm->gdb = mh_gdb_new(setup->gdb_listen_fd, setup->gdb_wait, error);
+    if (vm->gdb == NULL)
+      return NULL;
+  }
 
   vm->vm_fd = ioctl(vm->kvm->fd, KVM_CREATE_VM, 0);
   if (vm->vm_fd < 0) {
