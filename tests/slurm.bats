@@ -48,6 +48,10 @@ setup() {
   MINI_HYPERVISOR=$MH_SLURM_BIN run --separate-stderr timeout 900 \
     bash "$MH_BATCH/submit-slurm" --wait guests inputs results -- --timeout 60
   assert_success
+  # A task that wrote no report says why in its messages (mini_hypervisor's
+  # own, or the KVM host's).
+  [ "$(ls results/reports | wc -l)" -eq 6 ] ||
+    fail "$(ls results/reports | wc -l) reports of 6; $output; $(tail -n 20 results/console/*.err results/slurm/*.log)"
   assert_line --regexp '^array job [0-9]+: 6 tasks$'
   assert_line --regexp '^collect job [0-9]+$'
   assert_line "echo.img: 2 runs, 2 halted; output 1 match, 0 differ"
