@@ -165,7 +165,7 @@ sandbox_seccomp(int vm_fd, int vcpu_fd, gboolean debug, int gdb_chan_fd,
     rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 2,
                           SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)vcpu_fd),
                           SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)ioctls[i]));
-  /* Without -S, gdb's connection comes later, on the socket pair: recvmsg
+  /* A gdb connection accepted later comes on the socket pair: recvmsg
    * on that one fd only (and whatever it brings is read and written like
    * a connection taken before). */
   if (rc == 0 && gdb_chan_fd >= 0)

@@ -68,10 +68,10 @@ typedef struct {
                            if set, the vCPU also takes the debugger's
                            ioctls (KVM_SET_GUEST_DEBUG, KVM_SET_REGS,
                            KVM_TRANSLATE)                             */
-  int        gdb_chan_fd; /* without -S: the socket pair's end on which
-                           gdb's connection comes later (recvmsg on it
-                           alone), or -1; if set, the debugger's ioctls
-                           too                                        */
+  int        gdb_chan_fd; /* the socket pair's end on which a gdb
+                           connection accepted later comes (recvmsg on
+                           it alone), or -1; if set, the debugger's
+                           ioctls too                                 */
 } MhSandboxFds;
 
 /* In a vCPU thread, before its guest runs: confines this thread (see

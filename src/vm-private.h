@@ -98,8 +98,8 @@ void     mh_gdb_free(MhGdb *gdb);
 gboolean mh_gdb_accept(MhVm *vm, GError **error);
 /* The connection, for the sandbox to keep, or -1. */
 int      mh_gdb_conn_fd(const MhVm *vm);
-/* Without -S: the VM thread's end of the socket pair that brings the
- * connection later, kept in its file table; or -1. */
+/* The VM thread's end of the socket pair that brings a connection the
+ * main thread accepted, kept in its file table; or -1. */
 int      mh_gdb_chan_fd(const MhVm *vm);
 /* Before the first instruction: answers gdb until it resumes the guest. */
 gboolean mh_gdb_start(MhVm *vm, GError **error);
