@@ -499,8 +499,12 @@ trace_vm_record(MhTraceVm *t, gint64 now_ns)
 
   t->pending = FALSE;
   trace_vm_describe(t, &e);
+  /* The guest's span ends 1 ns before its exit's begins: viewers add ts
+   * and dur in floating point (speedscope, Perfetto's JSON importer), and
+   * a sum one rounding step past the exit's ts nested every later span
+   * under this one. */
   mh_trace_format_guest(t->buf, t->tid, t->enter_ns - t0,
-                        t->return_ns - t->enter_ns);
+                        t->return_ns - t->enter_ns - 1);
   mh_trace_format_exit(t->buf, &e);
   if (t->bytes + (t->buf->len - start) > t->trace->limit) {
     /* Over the limit: this exit is not recorded, nor any later; a marker
