@@ -186,8 +186,8 @@ vcpu_caller(const MhVm *vm, const MhException *ex)
   there = mh_symbols_describe_return(vm->image->symbols, ret);
   if (there == NULL)
     return NULL;
-  return g_strdup_printf("; called from %s, if the word at RSP (0x%"
-                         G_GINT64_MODIFIER "x) is a return address", there,
+  return g_strdup_printf("; called from %s, if the word at RSP, 0x%"
+                         G_GINT64_MODIFIER "x, is a return address", there,
                          ret);
 }
 

@@ -270,6 +270,21 @@ mh_x86_exception_frame(const guint8 *stack, guint64 rsp, guint vector,
   return TRUE;
 }
 
+/* " (not present, write, supervisor)": a page-fault error code bit by
+ * bit, SDM 3A §4.7 Figure 4-12: P (bit 0), W/R (1), U/S (2), RSVD (3),
+ * I/D (4, with EFER.NXE), PK (5). */
+static void
+x86_append_pf_error(GString *s, guint64 error)
+{
+  g_string_append_printf(s, " (%s, %s, %s%s%s)",
+                         (error & 0x1) ? "present" : "not present",
+                         (error & 0x10) ? "fetch"
+                         : (error & 0x2) ? "write" : "read",
+                         (error & 0x4) ? "user" : "supervisor",
+                         (error & 0x8) ? ", reserved bit" : "",
+                         (error & 0x20) ? ", protection key" : "");
+}
+
 char *
 mh_x86_describe_exception(const MhException *ex, guint64 ram_size,
                           const MhSymbols *symbols)
@@ -319,12 +334,17 @@ mh_x86_describe_exception(const MhException *ex, guint64 ram_size,
   }
   if (ex->has_error) {
     g_string_append_printf(s, "; error code 0x%" G_GINT64_MODIFIER "x", ex->error);
+    if (v == 14)
+      x86_append_pf_error(s, ex->error);
     /* A selector error code (SDM 3A §6.13) with IDT set: an INT n past
      * the IDT's limit, or an interrupt gate that is not valid. */
-    if (v != 14 && v != 8 && (ex->error & 0x2))
+    else if (v != 8 && (ex->error & 0x2))
       g_string_append_printf(s, " (IDT vector 0x%" G_GINT64_MODIFIER "x)",
                              (ex->error >> 3) & 0x1fff);
   }
+  /* The stack pointer the guest had (pushed by the CPU, SDM 3A §6.14.2):
+   * with RIP, where a guest author starts looking. */
+  g_string_append_printf(s, "; RSP 0x%" G_GINT64_MODIFIER "x", ex->rsp);
   return g_string_free(s, FALSE);
 }
 
@@ -339,14 +359,7 @@ mh_x86_describe_fault(const MhException *ex, const MhSymbols *symbols)
     g_string_append_printf(s, ", error code 0x%" G_GINT64_MODIFIER "x",
                            ex->error);
     if (ex->vector == 14)
-      /* Page-fault error code, SDM 3A §4.7 Figure 4-12, bit by bit. */
-      g_string_append_printf(s, " (%s, %s, %s%s%s)",
-                             (ex->error & 0x1) ? "present" : "not present",
-                             (ex->error & 0x10) ? "fetch"
-                             : (ex->error & 0x2) ? "write" : "read",
-                             (ex->error & 0x4) ? "user" : "supervisor",
-                             (ex->error & 0x8) ? ", reserved bit" : "",
-                             (ex->error & 0x20) ? ", protection key" : "");
+      x86_append_pf_error(s, ex->error);
   }
   g_string_append_printf(s, ", %s, RSP 0x%" G_GINT64_MODIFIER "x, CR2 0x%"
                          G_GINT64_MODIFIER "x", rip, ex->rsp, ex->cr2);

@@ -161,7 +161,8 @@ gboolean mh_x86_exception_frame(const guint8 *stack, guint64 rsp,
 /* One line describing @ex for a guest with @ram_size bytes of RAM, RIP
  * named through @symbols (may be NULL), e.g. "page fault (#PF) at RIP
  * 0x40 (read_byte, page_fault.c:12): read from address 0x400000 (CR2),
- * outside guest RAM; error code 0x0". */
+ * outside guest RAM; error code 0x0 (not present, read, supervisor); RSP
+ * 0x3fffe8". */
 char *mh_x86_describe_exception(const MhException *ex, guint64 ram_size,
                                 const MhSymbols *symbols);
 

@@ -202,28 +202,28 @@ a2l() {
   run --separate-stderr mh -g "$(telf elf_page_fault)"
   assert_equal "$status" 1
   assert_output "elf_page_fault: filling past the end of RAM"
-  local line re rip
+  local line re rip rsp
   line=$(line_of elf_page_fault.c '/\* FAULT \*/')
-  re="^mini_hypervisor: error: vm 0 \(elf_page_fault.elf\): page fault \(#PF\) at RIP (0x[0-9a-f]+) \(fill_buffer\+0x[0-9a-f]+, elf_page_fault.c:$line\): write to address 0x400000 \(CR2\), outside guest RAM; error code 0x2$"
+  re="^mini_hypervisor: error: vm 0 \(elf_page_fault.elf\): page fault \(#PF\) at RIP (0x[0-9a-f]+) \(fill_buffer\+0x[0-9a-f]+, elf_page_fault.c:$line\): write to address 0x400000 \(CR2\), outside guest RAM; error code 0x2 \(not present, write, supervisor\); RSP (0x[0-9a-f]+)$"
   [[ "$stderr" =~ $re ]] || fail "$stderr"
-  rip=${BASH_REMATCH[1]}
+  rip=${BASH_REMATCH[1]} rsp=${BASH_REMATCH[2]}
   # binutils reads the same DWARF the same way.
   assert_equal "$(a2l "$(telf elf_page_fault)" "$rip")" "fill_buffer, elf_page_fault.c:$line"
   # The flat image of the same code: the same fault, no names.
   run --separate-stderr mh -g "$(tguest elf_page_fault)"
   assert_equal "$status" 1
-  assert_equal "$stderr" "mini_hypervisor: error: vm 0 (elf_page_fault.img): page fault (#PF) at RIP $rip: write to address 0x400000 (CR2), outside guest RAM; error code 0x2"
+  assert_equal "$stderr" "mini_hypervisor: error: vm 0 (elf_page_fault.img): page fault (#PF) at RIP $rip: write to address 0x400000 (CR2), outside guest RAM; error code 0x2 (not present, write, supervisor); RSP $rsp"
 }
 
 @test "a call outside RAM from an ELF guest names the caller" {
   run --separate-stderr mh -g "$(telf elf_jump)"
   assert_equal "$status" 1
   assert_output "elf_jump: calling past RAM"
-  local re ret line
+  local re ret rsp line
   line=$(line_of elf_jump.c '/\* CALL \*/')
-  re="^mini_hypervisor: error: vm 0 \\(elf_jump.elf\\): page fault \\(#PF\\) at RIP 0x400000: instruction fetch from address 0x400000 \\(CR2\\), outside guest RAM; error code 0x10; called from main\\+0x[0-9a-f]+, elf_jump.c:$line, if the word at RSP \\((0x[0-9a-f]+)\\) is a return address$"
+  re="^mini_hypervisor: error: vm 0 \\(elf_jump.elf\\): page fault \\(#PF\\) at RIP 0x400000: instruction fetch from address 0x400000 \\(CR2\\), outside guest RAM; error code 0x10 \\(not present, fetch, supervisor\\); RSP (0x[0-9a-f]+); called from main\\+0x[0-9a-f]+, elf_jump.c:$line, if the word at RSP, (0x[0-9a-f]+), is a return address$"
   [[ "$stderr" =~ $re ]] || fail "$stderr"
-  ret=${BASH_REMATCH[1]}
+  rsp=${BASH_REMATCH[1]} ret=${BASH_REMATCH[2]}
   # The instruction before the return address is the call, on that line.
   assert_equal "$(a2l "$(telf elf_jump)" "$((ret - 1))")" "main, elf_jump.c:$line"
   [[ "$stderr" == *"main+$(printf '0x%x' "$((ret - 0x$(nm "$(telf elf_jump)" | sed -n 's/ T main$//p')))"), "* ]] ||
@@ -231,7 +231,7 @@ a2l() {
   # A flat image has no names to give: today's diagnosis.
   run --separate-stderr mh -g "$(tguest elf_jump)"
   assert_equal "$status" 1
-  assert_equal "$stderr" "mini_hypervisor: error: vm 0 (elf_jump.img): page fault (#PF) at RIP 0x400000: instruction fetch from address 0x400000 (CR2), outside guest RAM; error code 0x10"
+  assert_equal "$stderr" "mini_hypervisor: error: vm 0 (elf_jump.img): page fault (#PF) at RIP 0x400000: instruction fetch from address 0x400000 (CR2), outside guest RAM; error code 0x10 (not present, fetch, supervisor); RSP $rsp"
 }
 
 @test "an unknown port in an ELF guest names the function and line of the OUT" {

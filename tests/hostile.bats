@@ -123,9 +123,9 @@ PROTECTION="a protection violation (a read-only, supervisor-only or execute-disa
   # The jmp at 0xa faults (SDM 2A and AMD APM 3, JMP: #GP if the target
   # is not canonical); QEMU's CPU jumps, and its fetch at the target
   # faults.
-  [ "$stderr" = "$(diag 0 noncanonical_jump "general protection fault (#GP) at RIP 0xa; error code 0x0")" ] ||
+  [ "$stderr" = "$(diag 0 noncanonical_jump "general protection fault (#GP) at RIP 0xa; error code 0x0; RSP 0x400000")" ] ||
     { on_qemu_tcg &&
-      [ "$stderr" = "$(diag 0 noncanonical_jump "general protection fault (#GP) at RIP 0x800000000000; error code 0x0")" ]; } ||
+      [ "$stderr" = "$(diag 0 noncanonical_jump "general protection fault (#GP) at RIP 0x800000000000; error code 0x0; RSP 0x400000")" ]; } ||
     fail "$stderr"
   assert_equal "$(lines_of 0 noncanonical_jump)" ""
   companion_ok 1
@@ -137,7 +137,7 @@ PROTECTION="a protection violation (a read-only, supervisor-only or execute-disa
     end=$(printf '0x%x' $((m << 20)))
     hrun -m "$m" "$(hg run_off_end)" </dev/null
     assert_failure 1
-    assert_equal "$stderr" "$(diag 0 run_off_end "page fault (#PF) at RIP $end: instruction fetch from address $end (CR2), $OUTSIDE; error code 0x10")"
+    assert_equal "$stderr" "$(diag 0 run_off_end "page fault (#PF) at RIP $end: instruction fetch from address $end (CR2), $OUTSIDE; error code 0x10 (not present, fetch, supervisor); RSP $end")"
     companion_ok 1
   done
   untouched
@@ -147,18 +147,18 @@ PROTECTION="a protection violation (a read-only, supervisor-only or execute-disa
   hrun -m 4 "$(hg insn_straddles_end)" </dev/null
   assert_failure 1
   # RIP is the instruction's first byte; CR2 the first byte it lacks.
-  assert_equal "$stderr" "$(diag 0 insn_straddles_end "page fault (#PF) at RIP 0x3ffffe: instruction fetch from address 0x400000 (CR2), $OUTSIDE; error code 0x10")"
+  assert_equal "$stderr" "$(diag 0 insn_straddles_end "page fault (#PF) at RIP 0x3ffffe: instruction fetch from address 0x400000 (CR2), $OUTSIDE; error code 0x10 (not present, fetch, supervisor); RSP 0x400000")"
   companion_ok 1
   untouched
 }
 
 @test "cross_end_access: a 4-byte load and an 8-byte store across the last byte of RAM" {
-  for c in "r:0x40:read from:0x0" "w:0x80:write to:0x2"; do
-    IFS=: read -r sel rip access code <<<"$c"
+  for c in "r:0x40:read from:0x0:read" "w:0x80:write to:0x2:write"; do
+    IFS=: read -r sel rip access code rw <<<"$c"
     for pg in 2 4; do
       hrun -m 2 -p "$pg" "$(hg cross_end_access)" <<<"0:$sel"
       assert_failure 1
-      assert_equal "$stderr" "$(diag 0 cross_end_access "page fault (#PF) at RIP $rip: $access address 0x200000 (CR2), $OUTSIDE; error code $code")"
+      assert_equal "$stderr" "$(diag 0 cross_end_access "page fault (#PF) at RIP $rip: $access address 0x200000 (CR2), $OUTSIDE; error code $code (not present, $rw, supervisor); RSP 0x200000")"
       assert_equal "$(lines_of 0 cross_end_access)" ""
       companion_ok 1
     done
@@ -171,7 +171,7 @@ PROTECTION="a protection violation (a read-only, supervisor-only or execute-disa
   assert_failure 1
   # The hypervisor's handlers have a stack of their own: a guest's RSP
   # that points nowhere still gets its fault reported.
-  assert_equal "$stderr" "$(diag 0 stack_overflow "page fault (#PF) at RIP 0x40: write to address 0xfffffffffffffff8 (CR2), $OUTSIDE; error code 0x2")"
+  assert_equal "$stderr" "$(diag 0 stack_overflow "page fault (#PF) at RIP 0x40: write to address 0xfffffffffffffff8 (CR2), $OUTSIDE; error code 0x2 (not present, write, supervisor); RSP 0x0")"
   assert_equal "$(lines_of 0 stack_overflow)" "stack_overflow: pushing from the top of RAM down"
   companion_ok 1
   untouched
@@ -209,7 +209,7 @@ PROTECTION="a protection violation (a read-only, supervisor-only or execute-disa
       assert_equal "$stderr" "$(diag 0 garbage_cr "VM entry failed: hardware entry failure reason 0xffffffff")"
     else
       assert_failure 1
-      [ "$stderr" = "$(diag 0 garbage_cr "general protection fault (#GP) at RIP ${c#*:}; error code 0x0")" ] ||
+      [ "$stderr" = "$(diag 0 garbage_cr "general protection fault (#GP) at RIP ${c#*:}; error code 0x0; RSP 0x200000")" ] ||
         fail "case ${c%%:*}: $stderr"
     fi
     assert_equal "$(lines_of 0 garbage_cr)" ""
@@ -242,7 +242,7 @@ PROTECTION="a protection violation (a read-only, supervisor-only or execute-disa
   # holds the code segment the hypervisor's IDT gates name (0x08).
   hrun -m 2 "$(hg lgdt_garbage)" <<<"0:c"
   assert_failure 1
-  assert_equal "$stderr" "$(diag 0 lgdt_garbage "general protection fault (#GP) at RIP 0xc0; error code 0x10")"
+  assert_equal "$stderr" "$(diag 0 lgdt_garbage "general protection fault (#GP) at RIP 0xc0; error code 0x10; RSP 0x200000")"
   assert_equal "$(lines_of 0 lgdt_garbage)" ""
   companion_ok 1
   # A GDT of zeros has no code segment for the #GP either: the CPU
@@ -293,9 +293,9 @@ PROTECTION="a protection violation (a read-only, supervisor-only or execute-disa
     assert_equal "$(lines_of 0 int_no_idt)" ""
     companion_ok 1
   done <<'EOF'
-3:0x40:breakpoint (#BP) by the instruction ending at RIP 0x41:
-8:0x80:general protection fault (#GP) at RIP 0x80; error code 0x402 (IDT vector 0x80):general protection fault (#GP) at RIP 0x80; error code 0x802 (IDT vector 0x100)
-1:0xc0:debug exception (#DB) at RIP 0xc1:invalid opcode (#UD) at RIP 0xc0
+3:0x40:breakpoint (#BP) by the instruction ending at RIP 0x41; RSP 0x200000:
+8:0x80:general protection fault (#GP) at RIP 0x80; error code 0x402 (IDT vector 0x80); RSP 0x200000:general protection fault (#GP) at RIP 0x80; error code 0x802 (IDT vector 0x100); RSP 0x200000
+1:0xc0:debug exception (#DB) at RIP 0xc1; RSP 0x200000:invalid opcode (#UD) at RIP 0xc0; RSP 0x200000
 l:0x100::
 EOF
   untouched
@@ -310,7 +310,7 @@ EOF
   for c in $cases; do
     hrun -m 2 "$(hg bogus_msr)" <<<"0:${c%%:*}"
     assert_failure 1
-    assert_equal "$stderr" "$(diag 0 bogus_msr "general protection fault (#GP) at RIP ${c#*:}; error code 0x0")"
+    assert_equal "$stderr" "$(diag 0 bogus_msr "general protection fault (#GP) at RIP ${c#*:}; error code 0x0; RSP 0x200000")"
     assert_equal "$(lines_of 0 bogus_msr)" ""
     companion_ok 1
   done
@@ -402,11 +402,11 @@ monitor_write: continued"
     assert_equal "$(lines_of 0 monitor_write)" "monitor_write: case $c at RIP $rip"
     companion_ok 1
   done <<EOF
-g:write to address 0x40000000 (CR2), $PROTECTION; error code 0x3
-i:write to address 0x40000100 (CR2), $PROTECTION; error code 0x3
-t:write to address 0x40000804 (CR2), $PROTECTION; error code 0x3
-p:write to address 0x40002000 (CR2), $OUTSIDE; error code 0x2
-e:instruction fetch from address 0x40001000 (CR2), $PROTECTION; error code 0x11
+g:write to address 0x40000000 (CR2), $PROTECTION; error code 0x3 (present, write, supervisor); RSP 0x3fffe8
+i:write to address 0x40000100 (CR2), $PROTECTION; error code 0x3 (present, write, supervisor); RSP 0x3fffe8
+t:write to address 0x40000804 (CR2), $PROTECTION; error code 0x3 (present, write, supervisor); RSP 0x3fffe8
+p:write to address 0x40002000 (CR2), $OUTSIDE; error code 0x2 (not present, write, supervisor); RSP 0x3fffe8
+e:instruction fetch from address 0x40001000 (CR2), $PROTECTION; error code 0x11 (present, fetch, supervisor); RSP 0x3fffe8
 EOF
   assert_equal "$rip" 0x40001000
   untouched

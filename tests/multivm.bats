@@ -72,7 +72,7 @@ check_counters() {
   # One summary line per failed VM, and none for the healthy ones.
   assert_equal "${#stderr_lines[@]}" 2
   # mh_fail() ends in ud2: the diagnosis names that instruction.
-  [[ "${stderr_lines[0]}" =~ ^"mini_hypervisor: error: vm 1 (fail.img): invalid opcode (#UD) at RIP "(0x[0-9a-f]+)$ ]] ||
+  [[ "${stderr_lines[0]}" =~ ^"mini_hypervisor: error: vm 1 (fail.img): invalid opcode (#UD) at RIP "(0x[0-9a-f]+)"; RSP 0x"[0-9a-f]+$ ]] ||
     fail "$stderr"
   assert_equal "$(insn_at "$(tguest fail)" "${BASH_REMATCH[1]}" 2)" 0f0b
   [[ "${stderr_lines[1]}" == "mini_hypervisor: error: vm 3 (unknown_port.img): 1-byte OUT on unknown port 0x80 at RIP 0x"* ]] || fail "$stderr"

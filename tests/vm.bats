@@ -102,7 +102,7 @@ fails_with() {
   # itself; ud2.img's ud2 is its first instruction.
   run --separate-stderr mh -g "$(tguest ud2)" </dev/null
   assert_equal "$status" 1
-  assert_equal "$stderr" "mini_hypervisor: error: vm 0 (ud2.img): invalid opcode (#UD) at RIP 0x0"
+  assert_equal "$stderr" "mini_hypervisor: error: vm 0 (ud2.img): invalid opcode (#UD) at RIP 0x0; RSP 0x400000"
   assert_equal "$output" ""
 }
 
@@ -133,7 +133,10 @@ page_fault_at() {
   assert_equal "$status" 1
   [[ "$output" =~ ^"page_fault: reading $end at RIP "(0x[0-9a-f]+)$ ]] || fail "$output"
   rip=${BASH_REMATCH[1]}
-  assert_equal "$stderr" "mini_hypervisor: error: vm 0 (page_fault.img): page fault (#PF) at RIP $rip: read from address $end (CR2), outside guest RAM; error code 0x0"
+  # RSP: where the compiled C code left it, a few words below the top.
+  [[ "$stderr" =~ ^"mini_hypervisor: error: vm 0 (page_fault.img): page fault (#PF) at RIP $rip: read from address $end (CR2), outside guest RAM; error code 0x0 (not present, read, supervisor); RSP "(0x[0-9a-f]+)$ ]] ||
+    fail "$stderr"
+  (( BASH_REMATCH[1] < end && BASH_REMATCH[1] >= end - 256 )) || fail "RSP: $stderr"
 }
 
 @test "page fault past RAM: diagnosis gives the RIP, CR2 outside RAM and the error code" {
@@ -150,7 +153,7 @@ page_fault_at() {
 @test "a jump past RAM is a fault at that RIP" {
   run --separate-stderr mh -m 4 -g "$(tguest jump_past_ram)" </dev/null
   assert_equal "$status" 1
-  assert_equal "$stderr" "mini_hypervisor: error: vm 0 (jump_past_ram.img): page fault (#PF) at RIP 0x400000: instruction fetch from address 0x400000 (CR2), outside guest RAM; error code 0x10"
+  assert_equal "$stderr" "mini_hypervisor: error: vm 0 (jump_past_ram.img): page fault (#PF) at RIP 0x400000: instruction fetch from address 0x400000 (CR2), outside guest RAM; error code 0x10 (not present, fetch, supervisor); RSP 0x400000"
 }
 
 @test "unknown port: diagnosis gives port, direction, width and RIP" {
@@ -187,7 +190,7 @@ page_fault_at() {
   assert_equal "$status" 1
   assert_output "deliberate failure"
   # mh_fail() ends in ud2: the diagnosis names that instruction.
-  [[ "$stderr" =~ ^"mini_hypervisor: error: vm 0 (fail.img): invalid opcode (#UD) at RIP "(0x[0-9a-f]+)$ ]] ||
+  [[ "$stderr" =~ ^"mini_hypervisor: error: vm 0 (fail.img): invalid opcode (#UD) at RIP "(0x[0-9a-f]+)"; RSP 0x"[0-9a-f]+$ ]] ||
     fail "$stderr"
   assert_equal "$(insn_at "$img" "${BASH_REMATCH[1]}" 2)" 0f0b
 }

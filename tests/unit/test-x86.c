@@ -218,13 +218,15 @@ test_exception(void)
   ex.cr2 = 0xfffffffffffffff8ull;
   s = mh_x86_describe_exception(&ex, 4u << 20, NULL);
   g_assert_cmpstr(s, ==, "page fault (#PF) at RIP 0x40: write to address "
-                  "0xfffffffffffffff8 (CR2), outside guest RAM; error code 0x2");
+                  "0xfffffffffffffff8 (CR2), outside guest RAM; error code 0x2 "
+                  "(not present, write, supervisor); RSP 0x3ffff8");
   g_free(s);
   ex.error = 0x10; /* an instruction fetch */
   ex.cr2 = 0x400000;
   s = mh_x86_describe_exception(&ex, 4u << 20, NULL);
   g_assert_cmpstr(s, ==, "page fault (#PF) at RIP 0x40: instruction fetch from "
-                  "address 0x400000 (CR2), outside guest RAM; error code 0x10");
+                  "address 0x400000 (CR2), outside guest RAM; error code 0x10 "
+                  "(not present, fetch, supervisor); RSP 0x3ffff8");
   g_free(s);
   ex.error = 0x3; /* a write to a present page */
   ex.cr2 = MH_MONITOR_GPA;
@@ -238,17 +240,19 @@ test_exception(void)
   g_assert_false(ex.has_error);
   g_assert_cmpuint(ex.rip, ==, 0x1234);
   s = mh_x86_describe_exception(&ex, 4u << 20, NULL);
-  g_assert_cmpstr(s, ==, "invalid opcode (#UD) at RIP 0x1234");
+  g_assert_cmpstr(s, ==, "invalid opcode (#UD) at RIP 0x1234; RSP 0x1000");
   g_free(s);
   ex.vector = 3;
   s = mh_x86_describe_exception(&ex, 4u << 20, NULL);
-  g_assert_cmpstr(s, ==, "breakpoint (#BP) by the instruction ending at RIP 0x1234");
+  g_assert_cmpstr(s, ==, "breakpoint (#BP) by the instruction ending at RIP "
+                  "0x1234; RSP 0x1000");
   g_free(s);
   /* int $0x80 past the IDT's limit: #GP with the IDT bit and the vector. */
-  ex = (MhException){.vector = 13, .has_error = TRUE, .error = 0x80 * 8 + 2, .rip = 0x80};
+  ex = (MhException){.vector = 13, .has_error = TRUE, .error = 0x80 * 8 + 2,
+                     .rip = 0x80, .rsp = 0x3ffff0};
   s = mh_x86_describe_exception(&ex, 4u << 20, NULL);
   g_assert_cmpstr(s, ==, "general protection fault (#GP) at RIP 0x80; error code "
-                  "0x402 (IDT vector 0x80)");
+                  "0x402 (IDT vector 0x80); RSP 0x3ffff0");
   g_free(s);
 
   /* The full report for -v: every #PF error-code bit by name. */
