@@ -647,6 +647,29 @@ mh_gdb_start(MhVm *vm, GError **error)
   return gdb_serve(vm, reply, FALSE, error);
 }
 
+/* One byte carrying one descriptor (SCM_RIGHTS, unix(7)): how the main
+ * thread hands gdb's connection to the VM's thread (gdb_hand_over,
+ * gdb_take). */
+typedef struct {
+  union {
+    struct cmsghdr hdr;
+    char           buf[CMSG_SPACE(sizeof(int))];
+  } control;
+  char          byte;
+  struct iovec  iov;
+  struct msghdr msg;
+} GdbFdMsg;
+
+static void
+gdb_fd_msg_init(GdbFdMsg *m)
+{
+  memset(m, 0, sizeof *m);
+  m->iov = (struct iovec){&m->byte, 1};
+  m->msg = (struct msghdr){.msg_iov = &m->iov, .msg_iovlen = 1,
+                           .msg_control = m->control.buf,
+                           .msg_controllen = sizeof m->control.buf};
+}
+
 /* On the VM's thread: takes the connection the main thread accepted
  * (mh_vm_gdb_interrupt) from the socket pair and stops the guest where it
  * is, as gdb expects of a target it attaches to. */
@@ -655,19 +678,12 @@ gdb_take(MhVm *vm, GError **error)
 {
   MhGdb *g = vm->gdb;
   g_autofree char *reply = gdb_stop_reply(GDB_SIGTRAP, NULL);
-  union {
-    struct cmsghdr hdr;
-    char           buf[CMSG_SPACE(sizeof(int))];
-  } control;
-  char byte;
-  struct iovec iov = {&byte, 1};
-  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1,
-                       .msg_control = control.buf,
-                       .msg_controllen = sizeof control.buf};
+  GdbFdMsg m;
   struct cmsghdr *c;
 
-  if (recvmsg(g->chan[1], &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) != 1 ||
-      (c = CMSG_FIRSTHDR(&msg)) == NULL || c->cmsg_level != SOL_SOCKET ||
+  gdb_fd_msg_init(&m);
+  if (recvmsg(g->chan[1], &m.msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) != 1 ||
+      (c = CMSG_FIRSTHDR(&m.msg)) == NULL || c->cmsg_level != SOL_SOCKET ||
       c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(sizeof(int))) {
     /* Nothing usable came: the guest runs on, the stub listens. */
     g_atomic_int_set(&g->state, GDB_LISTENING);
@@ -897,28 +913,20 @@ mh_vm_gdb_fd(MhVm *vm)
 static gboolean
 gdb_hand_over(MhGdb *g)
 {
-  union {
-    struct cmsghdr hdr;
-    char           buf[CMSG_SPACE(sizeof(int))];
-  } control;
-  char byte = 0;
-  struct iovec iov = {&byte, 1};
-  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1,
-                       .msg_control = control.buf,
-                       .msg_controllen = sizeof control.buf};
+  GdbFdMsg m;
   struct cmsghdr *c;
   int fd = accept4(g->listen_fd, NULL, NULL, SOCK_CLOEXEC), one = 1;
 
   if (fd < 0)
     return FALSE; /* gone again (EAGAIN), or nothing to do about it */
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  memset(&control, 0, sizeof control);
-  c = CMSG_FIRSTHDR(&msg);
+  gdb_fd_msg_init(&m);
+  c = CMSG_FIRSTHDR(&m.msg);
   c->cmsg_level = SOL_SOCKET;
   c->cmsg_type = SCM_RIGHTS;
   c->cmsg_len = CMSG_LEN(sizeof(int));
   memcpy(CMSG_DATA(c), &fd, sizeof(int));
-  if (sendmsg(g->chan[0], &msg, MSG_DONTWAIT | MSG_NOSIGNAL) != 1) {
+  if (sendmsg(g->chan[0], &m.msg, MSG_DONTWAIT | MSG_NOSIGNAL) != 1) {
     close(fd);
     return FALSE;
   }
