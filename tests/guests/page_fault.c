@@ -2,7 +2,7 @@
 /* page_fault.c - reads the first byte past RAM.  Nothing is mapped there,
  * so the read page-faults (CR2 = the RAM size) and the hypervisor's IDT
  * stops the VM with "page fault (#PF) at RIP <read>: read from address
- * <RAM size> (CR2), outside guest RAM; error code 0x0".  Before the read
+ * <RAM size> (CR2), outside guest RAM; error code 0x0 (...); RSP ...".  Before the read
  * it prints "page_fault: reading <RAM size> at RIP <read>", the address
  * of the reading instruction. */
 #include "mh_guest.h"

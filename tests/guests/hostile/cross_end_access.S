@@ -6,7 +6,7 @@
  *   else  an 8-byte store to RAM - 4, at RIP 0x80
  * Either page-faults at the RAM size.  The hypervisor must report "page
  * fault (#PF) at RIP 0x40: read from address <RAM size> (CR2), outside
- * guest RAM; error code 0x0" (0x80, "write to", 0x2 for the store).  If
+ * guest RAM; error code 0x0 (...); RSP ..." (0x80, "write to", 0x2 for the store).  If
  * the VM goes on, it prints "cross_end_access: continued".  No stack
  * used.
  */

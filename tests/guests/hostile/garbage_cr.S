@@ -16,7 +16,7 @@
  *   '0'  CR0.PG cleared while in long mode: #GP at the mov (0x100)
  *   '4'  CR4.PAE cleared while in long mode: #GP at the mov (0x140)
  * The hypervisor's IDT reports each #GP, "general protection fault (#GP)
- * at RIP 0x80; error code 0x0"; a triple fault is reported with the RIP
+ * at RIP 0x80; error code 0x0; RSP ..."; a triple fault is reported with the RIP
  * given where the CPU keeps the registers.  "garbage_cr: continued" would
  * mean the VM went on.
  */

@@ -5,7 +5,7 @@
  * and jumps there: the instruction itself crosses the end of RAM, and
  * fetching its immediate page-faults.  The hypervisor must report "page
  * fault (#PF) at RIP <RAM size - 2>: instruction fetch from address
- * <RAM size> (CR2), outside guest RAM; error code 0x10".  No output, no
+ * <RAM size> (CR2), outside guest RAM; error code 0x10 (...); RSP ...".  No output, no
  * stack used.
  */
 	.section .text.start, "ax", @progbits

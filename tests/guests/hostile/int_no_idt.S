@@ -7,7 +7,7 @@
  *   '8'   int $0x80 at 0x80 (the old Linux system call gate): past the
  *         hypervisor's IDT (32 gates), so a #GP naming the vector:
  *         "general protection fault (#GP) at RIP 0x80; error code 0x402
- *         (IDT vector 0x80)"
+ *         (IDT vector 0x80); RSP ..."
  *   '1'   int1 (icebp, f1) at 0xc0: a #DB, a trap: "debug exception (#DB)
  *         at RIP 0xc1", past the int1
  *   'l'   lidt of a zeroed table (limit 0xfff, base 0x100000), then int3
