@@ -47,7 +47,8 @@ setup() {
   printf 'beta\ngamma\necho: end of input after 2 lines\n' >inputs/two.expected
   MINI_HYPERVISOR=$MH_SLURM_BIN run --separate-stderr timeout 900 \
     bash "$MH_BATCH/submit-slurm" --wait guests inputs results -- --timeout 60
-  assert_success
+  [ "$status" -eq 0 ] ||
+    fail "submit-slurm: status $status; $output; $stderr; $(tail -n 20 results/console/*.err results/slurm/*.log 2>&1)"
   # A task that wrote no report says why in its messages (mini_hypervisor's
   # own, or the KVM host's).
   [ "$(ls results/reports | wc -l)" -eq 6 ] ||
