@@ -23,7 +23,6 @@ typedef enum {
  * several VMs the most serious wins: signal > host > guest > limit. */
 #define MH_EXIT_OK      0
 #define MH_EXIT_GUEST   1   /* a guest failed (guest-fault, bad-io)      */
-#define MH_EXIT_FAILURE MH_EXIT_GUEST /* the old name                     */
 #define MH_EXIT_USAGE   2
 #define MH_EXIT_LIMIT   3   /* --timeout or a limit stopped a VM         */
 #define MH_EXIT_HOST    4   /* no KVM, permissions, resources            */

@@ -328,6 +328,35 @@ report_add_strv(JsonBuilder *b, const char *member, GStrv strv)
   json_builder_end_array(b);
 }
 
+/* RFC 8259 section 7: every character below U+0020 is escaped in a
+ * string.  json-glib 1.6's generator misses U+001F (it escapes only
+ * below it), so a file or image name with that byte made a report that
+ * strict parsers (Python's json) refuse.  Outside strings the generator
+ * writes no control character but the newlines of its layout, so every
+ * other one is inside a string and is escaped here.  Takes @json. */
+static char *
+report_escape_controls(char *json)
+{
+  GString *out;
+
+  if (json == NULL)
+    return NULL;
+  for (const char *p = json; *p != '\0'; p++)
+    if ((guchar)*p < 0x20 && *p != '\n')
+      goto escape;
+  return json;
+escape:
+  out = g_string_sized_new(strlen(json) + 16);
+  for (const char *p = json; *p != '\0'; p++) {
+    if ((guchar)*p < 0x20 && *p != '\n')
+      g_string_append_printf(out, "\\u%04x", (guchar)*p);
+    else
+      g_string_append_c(out, *p);
+  }
+  g_free(json);
+  return g_string_free(out, FALSE);
+}
+
 char *
 mh_report_to_json(MhReport *report, int exit_status)
 {
@@ -376,7 +405,7 @@ mh_report_to_json(MhReport *report, int exit_status)
   root = json_builder_get_root(b);
   json_generator_set_root(gen, root);
   json_generator_set_pretty(gen, TRUE);
-  return json_generator_to_data(gen, NULL);
+  return report_escape_controls(json_generator_to_data(gen, NULL));
 }
 
 static gboolean

@@ -804,7 +804,7 @@ mh_run_finish(MhRun *run)
         if (problem != NULL && failed) {
           fprintf(stderr, "%s: error: %s%s\n", g_get_prgname(), prefix,
                   problem);
-          status = MH_EXIT_FAILURE;
+          status = mh_exit_status_worst(status, MH_EXIT_HOST);
         } else if (problem != NULL) {
           run_warn("%s%s", prefix, problem);
         }
@@ -839,7 +839,7 @@ mh_run_finish(MhRun *run)
     g_autoptr(GError) trace_error = NULL;
     if (!mh_trace_close(run->trace, &trace_error)) {
       run_print_error("", trace_error);
-      status = MH_EXIT_FAILURE;
+      status = mh_exit_status_worst(status, MH_EXIT_HOST);
     }
   }
 

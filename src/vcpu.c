@@ -399,8 +399,8 @@ vcpu_on_internal_error(MhVm *vm, GError **error)
   return FALSE;
 }
 
-static gboolean
-vcpu_stopped(MhVm *vm, GError **error)
+gboolean
+mh_vcpu_stopped(MhVm *vm, GError **error)
 {
   gint reason = g_atomic_int_get(&vm->stop);
 
@@ -458,7 +458,7 @@ mh_vcpu_loop(MhVm *vm, GError **error)
 
   for (;;) {
     if (g_atomic_int_get(&vm->stop) != MH_STOP_NONE) {
-      ok = vcpu_stopped(vm, error);
+      ok = mh_vcpu_stopped(vm, error);
       break;
     }
     if (vcpu_run(vm) < 0) {
@@ -493,7 +493,7 @@ mh_vcpu_loop(MhVm *vm, GError **error)
       /* Told to stop before it halted (its last output may have been
        * given up, mh_output_write()): stopped, not halted. */
       if (g_atomic_int_get(&vm->stop) != MH_STOP_NONE)
-        ok = vcpu_stopped(vm, error);
+        ok = mh_vcpu_stopped(vm, error);
       else
         ok = TRUE;
       break;

@@ -88,6 +88,9 @@ void mh_vm_quiesce(MhVm *vm);
 
 /* vcpu.c, for vm.c: the KVM_RUN loop. */
 gboolean mh_vcpu_loop(MhVm *vm, GError **error);
+/* The VM was told to stop (vm->stop): sets @error and the diagnosis for
+ * its reason ("stopped by --timeout at RIP ...") and returns FALSE. */
+gboolean mh_vcpu_stopped(MhVm *vm, GError **error);
 
 /* gdbstub.c, for vm.c and vcpu.c: the VM's gdb stub (gdbstub.h).  Each
  * runs on the VM's thread and does nothing without a debugger. */

@@ -356,30 +356,39 @@ mh_vm_run(MhVm *vm, GError **error)
   /* With -S gdb's connection is made before the thread confines itself,
    * and kept; without, it comes later through the socket pair
    * (gdbstub.h). */
-  if (vm->gdb != NULL) {
-    if (!mh_gdb_accept(vm, error)) {
-      mh_vm_quiesce(vm);
-      return FALSE;
-    }
-    fds.gdb_fd = mh_gdb_conn_fd(vm);
-    fds.gdb_chan_fd = mh_gdb_chan_fd(vm);
-  }
-
-  /* Confined before the guest's first instruction: from here on this
-   * thread has its own fd table, and the guest's files live in it only
-   * (closed by the quiesce below, on this thread). */
-  if (!mh_sandbox_enter(vm->sandbox, &fds, error)) {
-    g_prefix_error(error, "cannot confine its thread: ");
+  if (vm->gdb != NULL && !mh_gdb_accept(vm, error)) {
     ok = FALSE;
   } else {
-    ok = mh_gdb_start(vm, error) && mh_vcpu_loop(vm, error);
+    if (vm->gdb != NULL) {
+      fds.gdb_fd = mh_gdb_conn_fd(vm);
+      fds.gdb_chan_fd = mh_gdb_chan_fd(vm);
+    }
+    /* Confined before the guest's first instruction: from here on this
+     * thread has its own fd table, and the guest's files live in it only
+     * (closed by the quiesce below, on this thread). */
+    if (!mh_sandbox_enter(vm->sandbox, &fds, error)) {
+      g_prefix_error(error, "cannot confine its thread: ");
+      ok = FALSE;
+    } else {
+      ok = mh_gdb_start(vm, error) && mh_vcpu_loop(vm, error);
+    }
+    mh_gdb_finish(vm, ok);
   }
-  mh_gdb_finish(vm, ok);
+  /* A VM told to stop (--timeout, a limit, a signal) that had not ended
+   * another way first ends for that reason, wherever the stop found it:
+   * waiting for gdb, serving gdb, waiting for input or running.  One
+   * rule, so that its outcome and the exit status always agree
+   * (mini_hypervisor(1), EXIT STATUS). */
+  if (!ok && !vm->diag_set && g_atomic_int_get(&vm->stop) != MH_STOP_NONE) {
+    if (error != NULL)
+      g_clear_error(error);
+    mh_vcpu_stopped(vm, error);
+  }
   /* Its records end here, on this thread, however it ended. */
   if (vm->trace != NULL)
     mh_trace_vm_end(vm->trace, ok || error == NULL ? NULL : *error);
   mh_vm_quiesce(vm);
-  /* Whatever failed without saying how is classed by its error. */
+  /* Whatever else failed without saying how is classed by its error. */
   if (!ok && !vm->diag_set)
     vm->diag.outcome = error != NULL && *error != NULL &&
                        g_error_matches(*error, MH_ERROR, MH_ERROR_GUEST)

@@ -156,6 +156,70 @@ sha() { sha256sum "$1" | cut -d' ' -f1; }
   assert_equal "$(jqr r.json '.vms[0].diagnosis.signal')" 15
 }
 
+@test "one rule for the exit status: a failed trace write keeps a VM's host error (4), never lowers it" {
+  # vm 0's console file cannot be made (a directory has its name): a host
+  # error; the trace, limited to 2 KiB by ulimit -f, fails too.  The
+  # worst class wins: 4, not the 1 a failed trace once forced.
+  mkdir -p cons/vm0-ok.img.console
+  run --separate-stderr bash -c 'ulimit -f 2 && exec "$@"' sh \
+    timeout 30 "$MH_BIN" --console-dir cons --trace t.json --report r.json \
+    -g "$(tguest ok)" "$(tguest hello_nasm)"
+  assert_failure 4
+  valid r.json
+  assert_equal "$(jqr r.json .exit_status)" 4
+  assert_equal "$(jqr r.json '[.vms[].outcome] | join(" ")')" "host-error halted"
+  [[ "$stderr" == *"writing the trace file 't.json': File too large"* ]] || fail "$stderr"
+}
+
+@test "one rule for the outcome: -S waiting for gdb, then --timeout: outcome timeout, exit status 3" {
+  run --separate-stderr mh -S --gdb tcp:127.0.0.1:0 --timeout 1 --report r.json -g "$(tguest ok)"
+  assert_failure 3
+  valid r.json
+  assert_equal "$(jqr r.json '.vms[0].outcome')" timeout
+  assert_equal "$(jqr r.json .exit_status)" 3
+  assert_equal "$(jqr r.json '.vms[0].diagnosis.message')" "stopped by --timeout at RIP 0x0"
+}
+
+@test "one rule for the outcome: -S waiting for gdb, then SIGTERM: outcome signal, exit status 143" {
+  timeout --kill-after=5 "$MH_TIMEOUT" "$MH_BIN" -S --gdb tcp:127.0.0.1:0 --report r.json \
+    -g "$(tguest ok)" >out 2>err &
+  local pid=$! i rc=0
+  for i in $(seq 300); do grep -q 'target remote' err && break; sleep 0.1; done
+  grep -q 'target remote' err || fail "no gdb line: $(cat err)"
+  kill -TERM "$pid"
+  wait "$pid" || rc=$?
+  assert_equal "$rc" 143
+  valid r.json
+  assert_equal "$(jqr r.json '.vms[0].outcome')" signal
+  assert_equal "$(jqr r.json '.vms[0].diagnosis.signal')" 15
+  assert_equal "$(jqr r.json .exit_status)" 143
+}
+
+@test "the report is strict JSON whatever the bytes in a name: 0x01-0x1F, 0x7F, invalid UTF-8 (files, image, -f)" {
+  # The guest creates one file per byte (fshell's openhex), the image and
+  # the shared file have 0x1F in their names; Python's json (strict)
+  # reads the report, and each name comes back.
+  local script= b
+  for b in $(seq 1 31) 127 255; do
+    script+="openhex $(printf '78%02x' "$b") wc"$'\n'
+  done
+  cp "$(tguest fshell)" "$(printf 'f\x1fshell.img')"
+  printf 'shared\n' >"$(printf 'n\x1fte')"
+  run --separate-stderr mh --max-open 64 --report r.json -g "$(printf 'f\x1fshell.img')" -f "$(printf 'n\x1fte')" <<<"$script"
+  assert_success
+  valid r.json
+  assert_equal "$(jqr r.json '.vms[0].files | length')" 33
+  python3 - r.json <<'PY' || fail "names did not come back: $(cat r.json)"
+import json, sys
+r = json.load(open(sys.argv[1]))
+names = sorted(f["name"] for f in r["vms"][0]["files"])
+want = sorted(["x" + chr(b) for b in list(range(1, 32)) + [127]] + ["x\ufffd"])
+assert names == want, names
+assert r["vms"][0]["image"]["path"].endswith("f\x1fshell.img")
+assert r["options"]["files"] == ["n\x1fte"], r["options"]["files"]
+PY
+}
+
 @test "the report file is replaced in one step: never half written, no temporary left" {
   echo old >r.json
   start_spin --report r.json

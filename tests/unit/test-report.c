@@ -246,6 +246,56 @@ test_halted_and_text(void)
   mh_cli_clear(&config);
 }
 
+/* Every byte 0x01-0x1F and 0x7F in a name, and bytes that are not UTF-8:
+ * the document stays strict JSON (no raw control character in any
+ * string, RFC 8259 section 7; valid UTF-8) and reads back to the name
+ * (invalid bytes as U+FFFD). */
+static void
+test_control_bytes(void)
+{
+  char *argv[] = {"mh", "--report", "x.json", "-g", "n.img", NULL};
+  static const guint8 image[] = {0xf4};
+  g_autoptr(JsonParser) parser = json_parser_new();
+  g_autoptr(MhReport) report = NULL;
+  g_autofree char *json = NULL;
+  char name[0x21 + 8];
+  guint n = 0;
+  MhConfig config;
+  gboolean exit_now;
+  JsonObject *vm;
+  MhReportVm entry = {
+    .name = "vm 0", .image_data = image, .image_size = sizeof image,
+    .memory_mb = 4, .page_size = 2u << 20, .outcome = MH_OUTCOME_HALTED,
+  };
+
+  for (guint c = 1; c < 0x20; c++)
+    name[n++] = (char)c;
+  name[n++] = 0x7f;
+  name[n++] = (char)0xc3; /* a truncated UTF-8 sequence */
+  name[n++] = 'x';
+  name[n] = '\0';
+  entry.image_path = name;
+  g_assert_true(mh_cli_parse(5, argv, &config, &exit_now, NULL));
+  report = mh_report_new(&config);
+  mh_report_add_vm(report, &entry);
+  json = mh_report_to_json(report, 0);
+  g_assert_true(g_utf8_validate(json, -1, NULL));
+  for (const char *p = json; *p != '\0'; p++)
+    if ((guchar)*p < 0x20 && *p != '\n')
+      g_error("raw control byte 0x%02x at offset %zu", (guchar)*p,
+              (size_t)(p - json));
+  g_assert_nonnull(strstr(json, "\\u001f"));
+  g_assert_true(json_parser_load_from_data(parser, json, -1, NULL));
+  vm = json_array_get_object_element(
+    json_object_get_array_member(
+      json_node_get_object(json_parser_get_root(parser)), "vms"), 0);
+  name[0x20] = '\0'; /* the bytes up to 0x7f come back as they were */
+  g_assert_true(g_str_has_prefix(json_object_get_string_member(
+                                   json_object_get_object_member(vm, "image"),
+                                   "path"), name));
+  mh_cli_clear(&config);
+}
+
 static void
 test_sha256_file(void)
 {
@@ -320,6 +370,7 @@ main(int argc, char **argv)
   g_test_add_func("/report/parse-options", test_parse_report_options);
   g_test_add_func("/report/document", test_document);
   g_test_add_func("/report/halted-and-text", test_halted_and_text);
+  g_test_add_func("/report/control-bytes", test_control_bytes);
   g_test_add_func("/report/sha256-file", test_sha256_file);
   g_test_add_func("/report/split-guest", test_split_guest);
   return g_test_run();
