@@ -195,7 +195,7 @@ mh_files_prepare_dir(MhFileService *svc)
   if (c->run_fd < 0)
     svc->dir_error = g_strdup(c->run_error ? c->run_error
                                            : "no run directory for files");
-  else if (mkdirat(c->run_fd, svc->dir_name, 0777) < 0)
+  else if (mkdirat(c->run_fd, svc->dir_name, MH_FILES_DIR_MODE) < 0)
     files_dir_failed(svc, "creating directory", svc->dir_name, errno);
   else if ((svc->dir_fd = files_openat(c->run_fd, svc->dir_name,
                                        O_RDONLY | O_DIRECTORY, 0)) < 0)
@@ -229,13 +229,14 @@ files_need_dir(MhFileService *svc)
   return MH_FILE_EIO;
 }
 
-/* Opens the VM's private file @name with host @flags; regular files only. */
+/* Opens the VM's private file @name with host @flags; regular files only.
+ * A new file gets @mode (less the umask). */
 static int
 files_open_private(MhFileService *svc, const char *name, int flags,
-                   gint64 *status)
+                   mode_t mode, gint64 *status)
 {
   struct stat st;
-  int fd = files_openat(svc->dir_fd, name, flags | O_NONBLOCK, 0666);
+  int fd = files_openat(svc->dir_fd, name, flags | O_NONBLOCK, mode);
 
   if (fd < 0) {
     *status = files_open_status(svc, name, errno);
@@ -316,7 +317,10 @@ files_make_copy(MhFileService *svc, const MhSharedFile *orig,
   status = files_room_for_file(svc);
   if (status < 0)
     return status;
-  fd = files_open_private(svc, tmp, O_WRONLY | O_CREAT | O_EXCL, &status);
+  /* Readable by whoever may read the original, and by nobody else (its
+   * read bits; written by this user only), whatever the umask allows. */
+  fd = files_open_private(svc, tmp, O_WRONLY | O_CREAT | O_EXCL,
+                          (st.st_mode & 0444) | 0600, &status);
   if (fd < 0)
     return status;
   while (in_off < size) {
@@ -373,7 +377,7 @@ files_switch_to_copy(MhFileService *svc, const char *name, MhOpenFile *must)
       continue;
     mode = f->readable && f->writable ? O_RDWR : f->writable ? O_WRONLY
                                                              : O_RDONLY;
-    fd = files_open_private(svc, name, mode, &status);
+    fd = files_open_private(svc, name, mode, 0, &status);
     if (fd >= 0) {
       f->host_fd = fd;
       f->shared = FALSE;
@@ -463,7 +467,9 @@ files_open(MhFileService *svc, const guint8 *raw, guint32 len, guint32 flags)
     host_flags |= O_CREAT | O_EXCL;
   if (truncate)
     host_flags |= O_TRUNC;
-  file->host_fd = files_open_private(svc, name, host_flags, &status);
+  /* A file the guest makes is private: only this user may read it. */
+  file->host_fd = files_open_private(svc, name, host_flags, MH_FILES_MODE,
+                                     &status);
   if (file->host_fd < 0) {
     open_file_free(file);
     return status;
@@ -534,7 +540,7 @@ files_write_offset(MhFileService *svc, MhOpenFile *f, guint32 len,
 static gint64
 files_write(MhFileService *svc, MhOpenFile *f, const guint8 *src, guint32 len)
 {
-  guint64 done = 0, offset = 0;
+  guint64 done = 0, offset = 0, gap = 0;
   gint64 status;
 
   /* An invalid request changes nothing: the offset is checked before the
@@ -564,10 +570,19 @@ files_write(MhFileService *svc, MhOpenFile *f, const guint8 *src, guint32 len)
     if (status < 0)
       return status;
   }
-  /* The quota bounds the bytes written and, so that a write far beyond
-   * the end cannot make a huge sparse file, the size of every file
-   * (checked again: APPEND's end may have moved with the copy). */
+  /* The quota bounds the bytes written, and a write past the end pays
+   * for the hole it leaves too: the VM's files together never hold more
+   * than its quota, sparse or not, so whatever reads them all (the
+   * report hashes them) reads at most that much.  (Checked again:
+   * APPEND's end may have moved with the copy.) */
+  if (len > 0) {
+    gint64 size = files_size(svc, f);
+    if (size < 0)
+      return size;
+    gap = offset > (guint64)size ? offset - (guint64)size : 0;
+  }
   if (len > mh_files_quota_room(svc) ||
+      gap > mh_files_quota_room(svc) - len ||
       (len > 0 && offset + len > svc->config->quota))
     return MH_FILE_EQUOTA;
   while (done < len) {
@@ -580,7 +595,7 @@ files_write(MhFileService *svc, MhOpenFile *f, const guint8 *src, guint32 len)
     }
     done += (guint64)n;
   }
-  svc->written += done;
+  svc->written += done + (done > 0 ? gap : 0);
   f->offset = offset + done;
   return done > 0 || len == 0 ? (gint64)done : MH_FILE_EIO;
 }
@@ -642,6 +657,7 @@ mh_files_init(MhFileService *svc, const MhFileConfig *config, MhGuestMem *ram,
               guint vm_index, const char *image_name)
 {
   g_autofree char *stem = g_strdup(image_name);
+  g_autofree char *prefix = NULL;
   char *dot = g_str_has_suffix(stem, ".img") || g_str_has_suffix(stem, ".elf")
                 ? strrchr(stem, '.') : NULL;
 
@@ -652,7 +668,8 @@ mh_files_init(MhFileService *svc, const MhFileConfig *config, MhGuestMem *ram,
   g_strcanon(stem, G_CSET_A_2_Z G_CSET_a_2_z G_CSET_DIGITS "._-+", '_');
   svc->config = config;
   svc->ram = ram;
-  svc->dir_name = g_strdup_printf("vm%u-%s", vm_index, stem);
+  prefix = g_strdup_printf("vm%u-", vm_index);
+  svc->dir_name = mh_text_file_name(prefix, stem, "");
   svc->dir_fd = -1;
   /* fds: keys are ints in pointers; values owned (closed when removed). */
   svc->fds = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,

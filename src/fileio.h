@@ -46,6 +46,12 @@ typedef struct {
   guint64              quota;     /* bytes a VM may write               */
 } MhFileConfig;
 
+/* Modes of what a VM makes (less the umask): its directory and its new
+ * files are private; a copy of a shared file has the original's read
+ * bits (mh_files_exec). */
+#define MH_FILES_DIR_MODE 0700
+#define MH_FILES_MODE     0600
+
 /* Files one VM may create or copy (each costs an inode even if empty);
  * one more is MH_FILE_EQUOTA. */
 #define MH_FILES_PRIVATE_MAX 4096u

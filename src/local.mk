@@ -17,6 +17,7 @@ src_libmh_a_SOURCES = \
 	src/input.c src/input.h \
 	src/kvm.c src/kvm.h \
 	src/loader.c src/loader.h \
+	src/outfile.c src/outfile.h \
 	src/ports.c src/ports.h \
 	src/report.c src/report.h \
 	src/rundir.c src/rundir.h \

@@ -4,6 +4,7 @@
 
 #include "report.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
@@ -13,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "outfile.h"
 #include "text.h"
 
 struct MhReport {
@@ -20,7 +22,9 @@ struct MhReport {
   GDateTime      *start;     /* UTC                                      */
   gint64          start_us;  /* monotonic, for the wall time             */
   GPtrArray      *vms;       /* JsonNode*, one object per VM (owned)     */
-  char           *tmp_path;  /* the temporary file, until renamed        */
+  int             dir_fd;    /* the report's directory (outfile.h)       */
+  char           *base;      /* the report's name in it                  */
+  char           *tmp_name;  /* the temporary file there, until renamed  */
   int             tmp_fd;
 };
 
@@ -33,7 +37,7 @@ mh_report_new(const MhConfig *config)
   report->start = g_date_time_new_now_utc();
   report->start_us = g_get_monotonic_time();
   report->vms = g_ptr_array_new_with_free_func((GDestroyNotify)json_node_unref);
-  report->tmp_fd = -1;
+  report->tmp_fd = report->dir_fd = -1;
   return report;
 }
 
@@ -43,10 +47,12 @@ mh_report_free(MhReport *report)
   if (report == NULL)
     return;
   /* Never written (the process is failing): leave no temporary behind. */
-  if (report->tmp_path != NULL)
-    unlink(report->tmp_path);
+  if (report->tmp_name != NULL)
+    unlinkat(report->dir_fd, report->tmp_name, 0);
   mh_fd_close(report->tmp_fd);
-  g_free(report->tmp_path);
+  mh_fd_close(report->dir_fd);
+  g_free(report->tmp_name);
+  g_free(report->base);
   g_ptr_array_unref(report->vms);
   g_date_time_unref(report->start);
   g_free(report);
@@ -58,39 +64,46 @@ report_to_stdout(const MhReport *report)
   return strcmp(report->config->report, "-") == 0;
 }
 
+/* The report is written to a temporary file beside it and renamed over
+ * it once whole (mh_report_write()): a reader never sees half a report.
+ * Its directory and any report it replaces are checked as every output
+ * file is (outfile.h); a new report is private (0600), one that replaces
+ * an earlier report keeps that one's mode. */
 gboolean
 mh_report_open(MhReport *report, GError **error)
 {
   const char *path = report->config->report;
-  g_autofree char *dir = NULL;
-  g_autofree char *base = NULL;
+  g_autofree char *safe = NULL;
+  mode_t mode = 0;
 
   if (report_to_stdout(report))
     return TRUE;
-  if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
-    g_autofree char *safe = mh_text_escape(path);
-    g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
-                "cannot write the report '%s': it is a directory", safe);
+  safe = mh_text_escape(path);
+  report->dir_fd = mh_out_parent_open(path, "--report", &report->base, error);
+  if (report->dir_fd < 0 ||
+      !mh_out_check_target(report->dir_fd, report->base, MH_ERROR_USAGE, &mode,
+                           error)) {
+    g_prefix_error(error, "cannot write the report '%s': ", safe);
     return FALSE;
   }
-  /* Beside the report, so that rename() replaces it in one step. */
-  dir = g_path_get_dirname(path);
-  base = g_path_get_basename(path);
-  report->tmp_path = g_strdup_printf("%s/.%s.XXXXXX", dir, base);
-  report->tmp_fd = g_mkstemp_full(report->tmp_path, O_RDWR | O_CLOEXEC, 0666);
+  for (guint attempt = 0; report->tmp_fd < 0 && attempt < 100; attempt++) {
+    g_free(report->tmp_name);
+    /* (at most 200 bytes of the name: the temporary's must fit NAME_MAX) */
+    report->tmp_name = g_strdup_printf(".%.200s.%08x", report->base,
+                                       g_random_int());
+    report->tmp_fd = openat(report->dir_fd, report->tmp_name,
+                            O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW |
+                              O_CLOEXEC, MH_OUT_FILE_MODE);
+    if (report->tmp_fd < 0 && errno != EEXIST)
+      break;
+  }
   if (report->tmp_fd < 0) {
-    g_autofree char *safe = mh_text_escape(path);
-    g_clear_pointer(&report->tmp_path, g_free);
+    g_clear_pointer(&report->tmp_name, g_free);
     return mh_throw_errno(error, MH_ERROR_USAGE,
                           "cannot write the report '%s'", safe);
   }
-  /* mkstemp's 0600 would hide the report from a grader's other users;
-   * 0666 less the umask is what any new file gets. */
-  {
-    mode_t mask = umask(0);
-    umask(mask);
-    fchmod(report->tmp_fd, 0666 & ~mask);
-  }
+  if (mode != 0)
+    fchmod(report->tmp_fd, mode & 0777);
   return TRUE;
 }
 
@@ -142,25 +155,46 @@ report_add_text(JsonBuilder *b, const char *member, const char *value)
 }
 
 char *
-mh_report_sha256_file(const char *path, GError **error)
+mh_report_sha256_file(int dir_fd, const char *name, guint64 *budget,
+                      GError **error)
 {
   g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA256);
-  g_auto(MhFd) fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  g_autofree char *safe = mh_text_escape(name);
+  g_auto(MhFd) fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW |
+                                           O_NONBLOCK | O_NOCTTY);
   guint8 buf[65536];
+  guint64 left;
+  struct stat st;
   ssize_t got;
 
-  if (fd < 0) {
-    mh_throw_errno(error, MH_ERROR_HOST, "%s", path);
+  if (fd < 0 || fstat(fd, &st) < 0) {
+    mh_throw_errno(error, MH_ERROR_HOST, "%s", safe);
     return NULL;
   }
-  while ((got = read(fd, buf, sizeof buf)) != 0) {
+  if (!S_ISREG(st.st_mode)) {
+    g_set_error(error, MH_ERROR, MH_ERROR_HOST, "%s: not a regular file",
+                safe);
+    return NULL;
+  }
+  left = (guint64)st.st_size;
+  if (budget != NULL) {
+    if (left > *budget) {
+      g_set_error(error, MH_ERROR, MH_ERROR_HOST,
+                  "%s: larger than what is left to hash", safe);
+      return NULL;
+    }
+    *budget -= left;
+  }
+  /* Its size when opened, no more: a file that grows is not read on. */
+  while (left > 0 && (got = read(fd, buf, MIN(sizeof buf, left))) != 0) {
     if (got < 0) {
       if (errno == EINTR)
         continue;
-      mh_throw_errno(error, MH_ERROR_HOST, "%s", path);
+      mh_throw_errno(error, MH_ERROR_HOST, "%s", safe);
       return NULL;
     }
     g_checksum_update(sum, buf, (gsize)got);
+    left -= (guint64)got;
   }
   return g_strdup(g_checksum_get_string(sum));
 }
@@ -171,29 +205,39 @@ report_compare_names(gconstpointer a, gconstpointer b)
   return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* "files": every regular file in the VM's directory, by name. */
+/* "files": every regular file in the VM's directory, by name.  The VM's
+ * files together hold at most its --quota bytes (the file service
+ * charges holes too), and that is all the hashing reads: a file found
+ * beyond it (put there by someone else) has a null sha256. */
 static void
-report_add_files(JsonBuilder *b, const char *dir_path)
+report_add_files(JsonBuilder *b, const char *dir_path, guint64 budget)
 {
   g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
-  g_autoptr(GDir) dir = NULL;
-  const char *name;
+  g_auto(MhFd) dir_fd = -1;
+  DIR *dir = NULL;
+  struct dirent *entry;
 
   json_builder_set_member_name(b, "files");
   json_builder_begin_array(b);
   if (dir_path != NULL)
-    dir = g_dir_open(dir_path, 0, NULL);
-  while (dir != NULL && (name = g_dir_read_name(dir)) != NULL)
-    g_ptr_array_add(names, g_strdup(name));
+    dir_fd = open(dir_path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (dir_fd >= 0)
+    dir = fdopendir(dup(dir_fd));
+  while (dir != NULL && (entry = readdir(dir)) != NULL)
+    if (strcmp(entry->d_name, ".") != 0 && strcmp(entry->d_name, "..") != 0)
+      g_ptr_array_add(names, g_strdup(entry->d_name));
+  if (dir != NULL)
+    closedir(dir);
   g_ptr_array_sort(names, report_compare_names);
   for (guint i = 0; i < names->len; i++) {
     g_autofree char *path = g_build_filename(dir_path, names->pdata[i], NULL);
     g_autofree char *sha = NULL;
-    GStatBuf st;
+    struct stat st;
 
-    if (g_lstat(path, &st) < 0 || !S_ISREG(st.st_mode))
+    if (fstatat(dir_fd, names->pdata[i], &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+        !S_ISREG(st.st_mode))
       continue;
-    sha = mh_report_sha256_file(path, NULL);
+    sha = mh_report_sha256_file(dir_fd, names->pdata[i], &budget, NULL);
     json_builder_begin_object(b);
     report_add_text(b, "name", names->pdata[i]);
     report_add_u64(b, "size", (guint64)st.st_size);
@@ -297,7 +341,7 @@ mh_report_add_vm(MhReport *report, const MhReportVm *vm)
   report_add_u64(b, "bytes_out", s ? s->console_out : 0);
   report_add_u64(b, "bytes_in", s ? s->console_in : 0);
   json_builder_end_object(b);
-  report_add_files(b, vm->files_dir);
+  report_add_files(b, vm->files_dir, report->config->quota);
   json_builder_end_object(b);
   g_ptr_array_add(report->vms, json_builder_get_root(b));
 }
@@ -446,9 +490,10 @@ mh_report_write(MhReport *report, int exit_status, GError **error)
       fdatasync(report->tmp_fd) < 0)
     return mh_throw_errno(error, MH_ERROR_HOST, "writing the report '%s'",
                           safe);
-  if (rename(report->tmp_path, path) < 0)
+  if (renameat(report->dir_fd, report->tmp_name, report->dir_fd,
+               report->base) < 0)
     return mh_throw_errno(error, MH_ERROR_HOST, "writing the report '%s'",
                           safe);
-  g_clear_pointer(&report->tmp_path, g_free);
+  g_clear_pointer(&report->tmp_name, g_free);
   return TRUE;
 }

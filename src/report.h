@@ -60,7 +60,11 @@ char *mh_report_to_json(MhReport *report, int exit_status);
  * temporary file, renamed over the report's path. */
 gboolean mh_report_write(MhReport *report, int exit_status, GError **error);
 
-/* The lowercase hex SHA-256 of the file at @path, or NULL with @error. */
-char *mh_report_sha256_file(const char *path, GError **error);
+/* The lowercase hex SHA-256 of the regular file @name in @dir_fd (never
+ * through a symbolic link), or NULL with @error.  With @budget, reads
+ * only a file no larger than *@budget bytes and takes its size from it:
+ * whatever is in a directory, hashing it costs at most the budget. */
+char *mh_report_sha256_file(int dir_fd, const char *name, guint64 *budget,
+                            GError **error);
 
 #endif /* MH_REPORT_H */

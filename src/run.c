@@ -25,6 +25,7 @@
 #include "kvm.h"
 #include "loader.h"
 #include "report.h"
+#include "outfile.h"
 #include "rundir.h"
 #include "sandbox.h"
 #include "text.h"
@@ -271,51 +272,32 @@ run_eventfd(int flags, GError **error)
   return fd;
 }
 
-/* --console-dir: made if missing (one level, like mkdir). */
+/* --console-dir: made if missing (one level, like mkdir), checked like
+ * -o: it holds a file per VM (outfile.h). */
 static int
 run_open_console_dir(const char *path, GError **error)
 {
-  g_autofree char *safe = mh_text_escape(path);
-  int fd;
+  static const MhOutDir dir = {"--console-dir", "--console-dir",
+                               MH_OUT_DIR_PRIVATE};
 
-  if (mkdir(path, 0777) < 0 && errno != EEXIST) {
-    mh_throw_errno(error, MH_ERROR_USAGE, "cannot use --console-dir '%s'",
-                   safe);
-    return -1;
-  }
-  fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0)
-    mh_throw_errno(error, MH_ERROR_USAGE, "cannot use --console-dir '%s'",
-                   safe);
-  return fd;
+  return mh_out_dir_open(path, &dir, TRUE, error);
 }
 
 /* The console file of VM @index: vmN-IMAGE.console, replaced if it
- * exists (as a shell's > would); only ever a regular file. */
+ * exists (as a shell's > would), opened as every output file is
+ * (outfile.h); its name bounded like every name made from an image's. */
 static int
 run_open_console_file(MhRun *run, guint index, const char *base,
                       GError **error)
 {
-  g_autofree char *name = g_strdup_printf("vm%u-%s.console", index, base);
+  g_autofree char *prefix = g_strdup_printf("vm%u-", index);
+  g_autofree char *name = mh_text_file_name(prefix, base, ".console");
   g_autofree char *safe = mh_text_escape(name);
-  struct stat st;
-  int fd = openat(run->console_dir_fd, name,
-                  O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC |
-                    O_NONBLOCK, 0666);
+  int fd = mh_out_file_open(run->console_dir_fd, name, 0, MH_ERROR_HOST,
+                            error);
 
-  if (fd < 0) {
-    mh_throw_errno(error, MH_ERROR_HOST, "cannot create its console file '%s'",
-                   safe);
-    return -1;
-  }
-  if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-    close(fd);
-    g_set_error(error, MH_ERROR, MH_ERROR_HOST,
-                "its console file '%s' is not a regular file", safe);
-    return -1;
-  }
-  /* Non-blocking only for the open (a FIFO there must not hang us). */
-  fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+  if (fd < 0)
+    g_prefix_error(error, "cannot create its console file '%s': ", safe);
   return fd;
 }
 

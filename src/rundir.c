@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "outfile.h"
 #include "text.h"
 
 #define RUN_DIR_LATEST "latest"
@@ -26,33 +27,11 @@ run_dir_name(void)
   return g_strdup_printf("run-%s-%d", stamp, (int)getpid());
 }
 
-/* Refuses an OUTPUT another user could have prepared: owned by someone
- * else (root excepted), or writable by group or others. */
-static gboolean
-run_dir_check_owner(const char *path, int fd, GError **error)
-{
-  g_autofree char *safe = mh_text_escape(path);
-  struct stat st;
-
-  if (fstat(fd, &st) < 0)
-    return mh_throw_errno(error, MH_ERROR_HOST, "output directory '%s'", safe);
-  if (st.st_uid != geteuid() && st.st_uid != 0) {
-    g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
-                "output directory '%s' belongs to user %u, not to you: "
-                "refusing to use it (choose another with -o)", safe,
-                (guint)st.st_uid);
-    return FALSE;
-  }
-  if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-    g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
-                "output directory '%s' is writable by %s (mode %04o): "
-                "refusing to use it (chmod go-w it, or choose another with "
-                "-o)", safe, (st.st_mode & S_IWOTH) ? "others" : "its group",
-                (guint)(st.st_mode & 07777));
-    return FALSE;
-  }
-  return TRUE;
-}
+/* Refuses an OUTPUT another user could have prepared: a link of theirs,
+ * a directory owned by someone else (root excepted), or writable by
+ * group or others (outfile.h). */
+static const MhOutDir run_dir_output = {"output directory", "-o",
+                                        MH_OUT_DIR_PRIVATE};
 
 static void
 run_dir_failed(MhRunDir *rd, const char *what, const char *path, int err)
@@ -82,9 +61,11 @@ run_dir_try_open(MhRunDir *rd, gboolean last, GError **error)
   g_autoptr(GError) local = NULL;
 
   rd->made_output = !g_file_test(rd->output_dir, G_FILE_TEST_EXISTS);
-  /* Like mkdir -p: "-o results/today" makes both; writable by this user
-   * only, whatever the umask, so that the next run accepts it. */
-  if (rd->made_output && g_mkdir_with_parents(rd->output_dir, 0755) < 0) {
+  /* Like mkdir -p: "-o results/today" makes both; private whatever the
+   * umask, so that the next run accepts it and nobody else reads the
+   * VMs' files. */
+  if (rd->made_output &&
+      g_mkdir_with_parents(rd->output_dir, MH_OUT_DIR_MODE) < 0) {
     if (errno == ENOENT && !last)
       return RUN_DIR_VANISHED;
     run_dir_failed(rd, "creating directory", rd->output_dir, errno);
@@ -97,13 +78,16 @@ run_dir_try_open(MhRunDir *rd, gboolean last, GError **error)
     run_dir_failed(rd, "opening directory", rd->output_dir, errno);
     return RUN_DIR_OK;
   }
-  if (!run_dir_check_owner(rd->output_dir, rd->out_fd, &local)) {
+  if (!mh_out_check_link(rd->output_dir, &run_dir_output, error))
+    return RUN_DIR_FAILED;
+  if (!mh_out_check_dir(rd->out_fd, rd->output_dir, &run_dir_output,
+                        &local)) {
     if (g_error_matches(local, MH_ERROR, MH_ERROR_HOST) && !last)
       return RUN_DIR_VANISHED;
     g_propagate_error(error, g_steal_pointer(&local));
     return RUN_DIR_FAILED;
   }
-  if (mkdirat(rd->out_fd, rd->run_name, 0777) < 0) {
+  if (mkdirat(rd->out_fd, rd->run_name, MH_OUT_DIR_MODE) < 0) {
     if (errno == ENOENT && !last)
       return RUN_DIR_VANISHED;
     run_dir_failed(rd, "creating directory", rd->run_path, errno);

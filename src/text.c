@@ -49,3 +49,21 @@ mh_text_escape(const char *name)
   }
   return g_string_free(out, FALSE);
 }
+
+char *
+mh_text_file_name(const char *prefix, const char *stem, const char *suffix)
+{
+  gsize fixed = strlen(prefix) + strlen(suffix);
+  gsize room = fixed < MH_TEXT_NAME_MAX ? MH_TEXT_NAME_MAX - fixed : 0;
+  gsize keep = strlen(stem);
+
+  if (keep > room) {
+    keep = room;
+    /* Back to the start of a character: no half of one is left behind
+     * (continuation bytes are 10xxxxxx). */
+    if (g_utf8_validate(stem, -1, NULL))
+      while (keep > 0 && ((guchar)stem[keep] & 0xc0) == 0x80)
+        keep--;
+  }
+  return g_strdup_printf("%s%.*s%s", prefix, (int)keep, stem, suffix);
+}

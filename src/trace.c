@@ -15,6 +15,7 @@
 
 #include "error.h"
 #include "kvm.h"
+#include "outfile.h"
 #include "text.h"
 #include "vm.h"
 
@@ -308,27 +309,23 @@ mh_trace_open(const char *path, guint64 limit, GError **error)
 {
   g_autoptr(MhTrace) trace = g_new0(MhTrace, 1);
   g_autoptr(GString) head = g_string_new(NULL);
-  struct stat st;
+  g_autofree char *base = NULL;
+  g_auto(MhFd) dir_fd = -1;
   int err;
 
+  trace->fd = -1;
   trace->path = mh_text_escape(path);
   trace->limit = limit;
-  /* O_NONBLOCK: a FIFO without a reader fails here (ENXIO) instead of
-   * hanging the start; it is refused below anyway.  O_APPEND: every VM's
-   * write lands at the end, whole (trace.h). */
-  trace->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC |
-                         O_NOCTTY | O_NONBLOCK, 0666);
+  /* Checked and opened as every output file is (outfile.h).  O_APPEND:
+   * every VM's write lands at the end, whole (trace.h).  A pipe or
+   * terminal could block a VM's thread for good, and a viewer opens
+   * files: only a regular file. */
+  dir_fd = mh_out_parent_open(path, "--trace", &base, error);
+  if (dir_fd >= 0)
+    trace->fd = mh_out_file_open(dir_fd, base, O_APPEND, MH_ERROR_USAGE,
+                                 error);
   if (trace->fd < 0) {
-    mh_throw_errno(error, MH_ERROR_USAGE, "cannot write the trace file '%s'",
-                   trace->path);
-    return NULL;
-  }
-  /* A pipe or terminal could block a VM's thread for good, and a viewer
-   * opens files: only a regular file. */
-  if (fstat(trace->fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-    g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
-                "cannot write the trace file '%s': not a regular file",
-                trace->path);
+    g_prefix_error(error, "cannot write the trace file '%s': ", trace->path);
     return NULL;
   }
   trace->t0_ns = trace_now();

@@ -215,3 +215,148 @@ os.execv(sys.argv[1], sys.argv[1:])' "$MH_BIN" -g "$(hg console_flood)" </dev/nu
   assert_equal "$(grep -v '^mini_hypervisor: ' b.out)" "copied 17 bytes"
   cmp notes.txt mini_hypervisor.out/latest/vm0-copy/copy.txt
 }
+
+# --- Hardening round 3: files and output paths another local user prepared
+
+@test "files a VM writes are private whatever the umask: dirs 0700, new files 0600, a copy the original's read bits" {
+  mkdir -m 0700 secret
+  echo 'root only' >secret/key.txt
+  chmod 0600 secret/key.txt
+  echo 'for all' >pub.txt
+  chmod 0644 pub.txt
+  run --separate-stderr bash -c 'umask 0 && exec "$@"' _ "$MH_BIN" -o out -g "$(tguest fshell)" \
+    -f secret/key.txt pub.txt <<<$'open key.txt w\nwrite 0 x\nopen pub.txt w\nwrite 1 y\nopen new.txt wc\nwrite 2 z'
+  assert_success
+  local vm
+  vm=$(echo out/run-*/vm0-fshell)
+  assert_equal "$(stat -c %a out "$(dirname "$vm")" "$vm" | tr '\n' ' ')" "700 700 700 "
+  assert_equal "$(stat -c %a "$vm/key.txt")" 600
+  assert_equal "$(stat -c %a "$vm/pub.txt")" 644
+  assert_equal "$(stat -c %a "$vm/new.txt")" 600
+  # The originals are untouched.
+  assert_equal "$(cat secret/key.txt)" 'root only'
+  assert_equal "$(cat pub.txt)" 'for all'
+}
+
+@test "--trace never follows a link planted at its path, nor writes another user's file" {
+  echo precious >victim
+  ln -s victim t.json
+  run --separate-stderr mh --trace t.json -g "$(tguest ok)"
+  assert_failure 2
+  assert_output ""
+  assert_equal "$stderr" "mini_hypervisor: error: cannot write the trace file 't.json': it is a symbolic link: refusing to follow it"
+  assert_equal "$(cat victim)" precious
+  [ "$(id -u)" = 0 ] || skip "needs root to give a file to another user"
+  rm t.json
+  echo theirs >t.json
+  chmod 0666 t.json
+  chown nobody: t.json
+  run --separate-stderr mh --trace t.json -g "$(tguest ok)"
+  assert_failure 2
+  assert_equal "$stderr" "mini_hypervisor: error: cannot write the trace file 't.json': it belongs to user $(id -u nobody), not to you: refusing to write it"
+  assert_equal "$(cat t.json)" theirs
+}
+
+@test "--report never replaces a link or another user's file; a sticky directory such as /tmp is fine, a group-writable one is not" {
+  echo precious >victim
+  ln -s victim r.json
+  run --separate-stderr mh --report r.json -g "$(tguest ok)"
+  assert_failure 2
+  assert_equal "$stderr" "mini_hypervisor: error: cannot write the report 'r.json': it is a symbolic link: refusing to follow it"
+  assert_equal "$(readlink r.json)" victim
+  mkdir -m 1777 sticky
+  run --separate-stderr mh --report sticky/r.json --trace sticky/t.json -g "$(tguest ok)"
+  assert_success
+  # Private, whatever the umask: a guest's output may come from a file
+  # others cannot read.
+  assert_equal "$(stat -c %a sticky/r.json sticky/t.json | tr '\n' ' ')" "600 600 "
+  # A report that replaces one keeps its mode.
+  chmod 0644 sticky/r.json
+  run --separate-stderr mh --report sticky/r.json -g "$(tguest ok)"
+  assert_success
+  assert_equal "$(stat -c %a sticky/r.json)" 644
+  mkdir -m 0775 shared
+  chmod 0775 shared # (whatever the umask)
+  run --separate-stderr mh --report shared/r.json -g "$(tguest ok)"
+  assert_failure 2
+  assert_equal "$stderr" "mini_hypervisor: error: cannot write the report 'shared/r.json': its directory 'shared' is writable by its group (mode 0775): refusing to use it (chmod go-w it, or choose another with --report)"
+  [ ! -e shared/r.json ]
+  [ "$(id -u)" = 0 ] || skip "needs root to give a file to another user"
+  echo theirs >sticky/theirs.json
+  chown nobody: sticky/theirs.json
+  run --separate-stderr mh --report sticky/theirs.json -g "$(tguest ok)"
+  assert_failure 2
+  assert_equal "$stderr" "mini_hypervisor: error: cannot write the report 'sticky/theirs.json': it belongs to user $(id -u nobody), not to you: refusing to write it"
+  assert_equal "$(cat sticky/theirs.json)" theirs
+}
+
+@test "--console-dir is checked as -o is: no foreign link, no directory others can write, no file of another user" {
+  mkdir -m 0777 open
+  chmod 0777 open
+  run --separate-stderr mh --console-dir open -g "$(tguest ok)"
+  assert_failure 2
+  assert_equal "$stderr" "mini_hypervisor: error: --console-dir 'open' is writable by others (mode 0777): refusing to use it (chmod go-w it, or choose another with --console-dir)"
+  # Made by the run: private, whatever the umask, and so is each file.
+  run --separate-stderr bash -c 'umask 0 && exec "$@"' _ "$MH_BIN" --console-dir made -g "$(tguest ok)"
+  assert_success
+  assert_equal "$(stat -c %a made made/vm0-ok.img.console | tr '\n' ' ')" "700 600 "
+  # A link planted where the console file goes is refused, for that VM.
+  echo precious >victim
+  ln -s ../victim made/vm0-ok.img.console
+  run --separate-stderr mh --console-dir made -g "$(tguest ok)" "$(tguest ok)"
+  assert_failure 4
+  assert_line --index 0 "[1:ok.img] OK"
+  [[ "$stderr" == "mini_hypervisor: error: vm 0 (ok.img): cannot create its console file 'vm0-ok.img.console': it is a symbolic link: refusing to follow it" ]] || fail "$stderr"
+  assert_equal "$(cat victim)" precious
+  [ "$(id -u)" = 0 ] || skip "needs root to give files to another user"
+  rm made/vm0-ok.img.console
+  echo theirs >made/vm0-ok.img.console
+  chmod 0666 made/vm0-ok.img.console
+  chown nobody: made/vm0-ok.img.console
+  run --separate-stderr mh --console-dir made -g "$(tguest ok)"
+  assert_failure 4
+  [[ "$stderr" == "mini_hypervisor: error: vm 0 (ok.img): cannot create its console file 'vm0-ok.img.console': it belongs to user $(id -u nobody), not to you: refusing to write it" ]] || fail "$stderr"
+  assert_equal "$(cat made/vm0-ok.img.console)" theirs
+  # Another user's link to a directory of yours is not followed.
+  mkdir -m 0700 mine
+  ln -s mine planted
+  chown -h nobody: planted
+  run --separate-stderr mh --console-dir planted -g "$(tguest ok)"
+  assert_failure 2
+  assert_equal "$stderr" "mini_hypervisor: error: --console-dir 'planted' is a symbolic link of user $(id -u nobody)'s: refusing to follow it (choose another with --console-dir)"
+  assert_equal "$(ls mine)" ""
+}
+
+@test "-o: another user's link to a directory of yours is not followed" {
+  [ "$(id -u)" = 0 ] || skip "needs root to give a link to another user"
+  mkdir -m 0700 mine
+  ln -s mine planted
+  chown -h nobody: planted
+  run --separate-stderr mh -o planted -g "$(tguest fshell)" <<<'open x.txt w'
+  assert_failure 2
+  assert_equal "$stderr" "mini_hypervisor: error: output directory 'planted' is a symbolic link of user $(id -u nobody)'s: refusing to follow it (choose another with -o)"
+  assert_equal "$(ls mine)" ""
+  # Your own link is followed.
+  ln -s mine own
+  run --separate-stderr mh -o own -g "$(tguest fshell)" <<<'open x.txt w'
+  assert_success
+  ls -d mine/run-*/vm0-fshell >/dev/null || fail "no run directory in mine: $(ls -R mine)"
+}
+
+@test "an image name of 255 bytes: its VM directory and console file names are shortened to fit, the VM runs" {
+  local long
+  long=$(printf 'a%.0s' $(seq 251)).img
+  cp "$(tguest fshell)" "$long"
+  run --separate-stderr mh --console-dir cons -g "./$long" <<<$'open x.txt wc\nwrite 0 hello'
+  assert_success
+  assert_line "write=5"
+  local con
+  con=$(ls cons)
+  assert_equal "${#con}" 255
+  assert_equal "$con" "vm0-$(printf 'a%.0s' $(seq 243)).console"
+  grep -q 'write=5' "cons/$con" || fail "console file: $(cat "cons/$con")"
+  local dir
+  dir=$(basename mini_hypervisor.out/run-*/vm0-*)
+  assert_equal "$dir" "vm0-$(printf 'a%.0s' $(seq 251))"
+  assert_equal "$(cat mini_hypervisor.out/latest/"$dir"/x.txt)" hello
+}

@@ -4,6 +4,7 @@
  * document built from a run (read back with json-glib). */
 #include "config.h"
 
+#include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -296,24 +297,46 @@ test_control_bytes(void)
   mh_cli_clear(&config);
 }
 
+/* Hashing reads regular files only, never through a link, and no more
+ * than its budget: a file larger than what is left is not read. */
 static void
 test_sha256_file(void)
 {
-  g_autofree char *path = NULL;
+  g_autofree char *dir = g_dir_make_tmp("mh-report-XXXXXX", NULL);
+  g_autofree char *abc = g_build_filename(dir, "abc", NULL);
+  g_autofree char *link = g_build_filename(dir, "link", NULL);
   g_autofree char *sum = NULL;
   g_autoptr(GError) error = NULL;
-  int fd = g_file_open_tmp("mh-report-XXXXXX", &path, NULL);
+  guint64 budget = 5;
+  int dir_fd;
 
-  g_assert_cmpint(fd, >=, 0);
-  g_assert_cmpint(write(fd, "abc", 3), ==, 3);
-  close(fd);
-  sum = mh_report_sha256_file(path, &error);
+  g_assert_nonnull(dir);
+  g_assert_true(g_file_set_contents(abc, "abc", 3, NULL));
+  g_assert_cmpint(symlink("abc", link), ==, 0);
+  dir_fd = open(dir, O_RDONLY | O_DIRECTORY);
+  g_assert_cmpint(dir_fd, >=, 0);
+  sum = mh_report_sha256_file(dir_fd, "abc", &budget, &error);
   g_assert_no_error(error);
   g_assert_cmpstr(sum, ==,
                   "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-  g_unlink(path);
-  g_assert_null(mh_report_sha256_file(path, &error));
+  g_assert_cmpuint(budget, ==, 2);
+  /* 3 bytes with 2 left: not read, and the budget stays. */
+  g_assert_null(mh_report_sha256_file(dir_fd, "abc", &budget, &error));
   g_assert_error(error, MH_ERROR, MH_ERROR_HOST);
+  g_clear_error(&error);
+  g_assert_cmpuint(budget, ==, 2);
+  g_assert_null(mh_report_sha256_file(dir_fd, "link", NULL, &error));
+  g_assert_error(error, MH_ERROR, MH_ERROR_HOST);
+  g_clear_error(&error);
+  g_assert_null(mh_report_sha256_file(dir_fd, ".", NULL, &error));
+  g_assert_error(error, MH_ERROR, MH_ERROR_HOST);
+  g_clear_error(&error);
+  g_unlink(link);
+  g_unlink(abc);
+  g_assert_null(mh_report_sha256_file(dir_fd, "abc", NULL, &error));
+  g_assert_error(error, MH_ERROR, MH_ERROR_HOST);
+  close(dir_fd);
+  g_rmdir(dir);
 }
 
 static void
