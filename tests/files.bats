@@ -222,6 +222,25 @@ EOF2
   [ ! -e "$(vmdir)/notes.txt" ] || fail "a copy past the quota was made"
 }
 
+@test "a write beyond a file's end pays for the hole: the VM's files never hold more than --quota, sparse or not" {
+  fsh --quota 1K <<'EOF2'
+open a.txt w
+seek 0 1000 0
+write 0 x
+open b.txt w
+seek 1 1000 0
+write 1 y
+write 1 y
+EOF2
+  assert_success
+  assert_line --index 2 "write=1"
+  # 1001 bytes of a.txt counted: b.txt's hole of 1000 does not fit.
+  assert_line --index 5 "write=-6"
+  assert_line --index 6 "write=-6"
+  assert_equal "$(stat -c %s "$(vmdir)/a.txt")" 1001
+  assert_equal "$(stat -c %s "$(vmdir)/b.txt")" 0
+}
+
 @test "copy-on-write: the writer sees its copy, open readers switch to it, the original stays" {
   fsh <<'EOF2'
 open notes.txt r

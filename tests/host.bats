@@ -143,7 +143,7 @@ os.execv(sys.argv[1], sys.argv[1:])' "$MH_BIN" -g "$(hg console_flood)" </dev/nu
   # the umask: the next run accepts it.
   run --separate-stderr bash -c 'umask 0 && exec "$@"' _ "$MH_BIN" -o made -g "$(tguest fshell)" <<<'open x.txt w'
   assert_success
-  assert_equal "$(stat -c %a made)" 755
+  assert_equal "$(stat -c %a made)" 700
   run --separate-stderr mh -o made -g "$(tguest fshell)" <<<'open x.txt w'
   assert_success
 }
@@ -302,7 +302,7 @@ os.execv(sys.argv[1], sys.argv[1:])' "$MH_BIN" -g "$(hg console_flood)" </dev/nu
   assert_equal "$(stat -c %a made made/vm0-ok.img.console | tr '\n' ' ')" "700 600 "
   # A link planted where the console file goes is refused, for that VM.
   echo precious >victim
-  ln -s ../victim made/vm0-ok.img.console
+  ln -sf ../victim made/vm0-ok.img.console
   run --separate-stderr mh --console-dir made -g "$(tguest ok)" "$(tguest ok)"
   assert_failure 4
   assert_line --index 0 "[1:ok.img] OK"
