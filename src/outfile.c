@@ -103,10 +103,10 @@ mh_out_parent_open(const char *path, const char *option, char **base,
   MhOutDir dir = {"its directory", option, MH_OUT_DIR_STICKY};
   int fd;
 
-  /* "out/" or "/" names no file in a directory. */
+  /* "out/", ".", ".." or "/" name a directory, not a file in one. */
   if (g_str_has_suffix(path, "/") || strcmp(name, ".") == 0 ||
       strcmp(name, "..") == 0 || strcmp(name, "/") == 0) {
-    g_set_error_literal(error, MH_ERROR, MH_ERROR_USAGE, "not a file name");
+    g_set_error_literal(error, MH_ERROR, MH_ERROR_USAGE, "it is a directory");
     return -1;
   }
   fd = mh_out_dir_open(parent, &dir, FALSE, error);

@@ -526,6 +526,11 @@ write 0 second'
   run mh -g "$(guest hello_file)" -f hello.txt
   assert_success
   assert_output "Hello, file!"
+  # Without the file it says what it needs, then fails on purpose (ud2).
+  run --separate-stderr mh -g "$(guest hello_file)"
+  assert_failure 1
+  assert_output "hello_file: hello.txt could not be read: share it with -f ./hello.txt"
+  [[ "$stderr" == "mini_hypervisor: error: vm 0 (hello_file.img): invalid opcode (#UD) at RIP "* ]] || fail "$stderr"
 }
 
 @test "the tests pass with a terminal on standard input, as when make check is typed" {

@@ -290,7 +290,7 @@ PY
 @test "usage errors: exit status 2 and one line naming the culprit" {
   run --separate-stderr mh --report /nonexistent/dir/r.json -g "$(tguest ok)"
   assert_failure 2
-  assert_equal "$stderr" "mini_hypervisor: error: cannot write the report '/nonexistent/dir/r.json': No such file or directory"
+  assert_equal "$stderr" "mini_hypervisor: error: cannot write the report '/nonexistent/dir/r.json': cannot use its directory '/nonexistent/dir': No such file or directory"
   run --separate-stderr mh --cpu-limit 0 -g "$(tguest ok)"
   assert_failure 2
   [[ "$stderr" == *"invalid --cpu-limit value '0'"* ]] || fail "$stderr"

@@ -7,8 +7,9 @@
 ;   mini_hypervisor -g hello_file.img -f ./hello.txt
 ;
 ; It opens hello.txt read-only, reads up to 256 bytes, prints them, closes
-; the file and halts.  On any negative result it prints "error" and
-; executes ud2, which stops the VM as a failure.
+; the file and halts.  On any negative result (hello.txt not shared with
+; -f, say) it says so and executes ud2, which stops the VM as a failure
+; (invalid opcode, exit status 1): a guest has no other way to fail.
 ;
 ; How the byte transport works (mini_hypervisor-abi(7), FILE SERVICE):
 ; a request is the first 24 bytes of struct mh_file_req, sent with 1-byte
@@ -129,7 +130,7 @@ close_fd:
         dq      0               ; offset: unused
 
 error_msg:
-        db      "error", 10
+        db      "hello_file: hello.txt could not be read: share it with -f ./hello.txt", 10
 error_len equ $ - error_msg
 
 ; Not part of the image file: .bss is placed after it, in RAM the
