@@ -43,7 +43,8 @@ unit_tests = \
 	tests/unit/test-loader \
 	tests/unit/test-symbols \
 	tests/unit/test-trace \
-	tests/unit/test-report
+	tests/unit/test-report \
+	tests/unit/test-text
 check_PROGRAMS += $(unit_tests)
 TESTS += $(unit_tests)
 
@@ -61,6 +62,7 @@ tests_unit_test_loader_LDADD = $(unit_ldadd)
 tests_unit_test_symbols_LDADD = $(unit_ldadd)
 tests_unit_test_trace_LDADD = $(unit_ldadd)
 tests_unit_test_report_LDADD = $(unit_ldadd)
+tests_unit_test_text_LDADD = $(unit_ldadd)
 
 # The bats files, all distributed; bats_tests is what make check runs
 # (make check bats_tests= runs the units only, as debian/rules does
