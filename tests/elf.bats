@@ -339,6 +339,14 @@ hello_with_warning() {
   bomb all "$(elf hello)" all.elf
   [ "$(stat -c %s all.elf)" -le $((16 << 20)) ] || fail "all.elf: $(stat -c %s all.elf) bytes"
   hello_with_warning all.elf "$w 'all.elf': symbol table of 480615 entries, more than 65536: diagnoses name no functions; line tables of more than 524288 rows: diagnoses name no source lines"
+  # Every table just within the limits, in a file of 16 MiB: all read,
+  # within the same bound.
+  bomb max "$(elf hello)" max.elf
+  run --separate-stderr bounded "$MH_BIN" -v -g max.elf
+  assert_success
+  assert_line "Hello from mini_hypervisor guest 0!"
+  [[ "$stderr" == *" symbols, 524287 line-table rows);"* ]] || fail "$stderr"
+  [[ "$stderr" != *warning* ]] || fail "$stderr"
   # One warning per image, however many VMs run it.
   run --separate-stderr bounded "$MH_BIN" -g lines.elf lines.elf
   assert_success
