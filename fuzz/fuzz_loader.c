@@ -3,7 +3,8 @@
  * fuzz_loader - guest image loading: the input is written to a file that
  * mh_image_load() reads with every RAM size a VM can have and with limits
  * around the file's own size.  Inputs that start with the ELF magic go
- * through the ELF loader (libelf) and the symbol reader (libdw).
+ * through the ELF loader (libelf) and the symbol reader (symbol and
+ * DWARF line tables, compressed sections inflated within bounds).
  *
  * make fuzz-run adds real ELF guests (hello.elf, unknown_port.elf) to
  * the seeds.

@@ -76,6 +76,32 @@ image_too_big(const char *path, guint64 size, guint64 ram_size, GError **error)
 }
 
 static gboolean
+image_elf_too_big(const char *path, guint64 size, GError **error)
+{
+  return image_fail(error, path,
+                    "ELF file of %" G_GUINT64_FORMAT " bytes, larger than %u "
+                    "MiB", size, MH_IMAGE_ELF_MAX >> 20);
+}
+
+/* The section headers libelf would take in, counted from the raw header
+ * as libelf counts them (e_shnum, or with extended numbering section 0's
+ * sh_size): elf_memory() allocates a descriptor for each at once. */
+static guint64
+image_elf_n_sections(const guint8 *data, gsize size)
+{
+  Elf64_Ehdr eh;
+  Elf64_Shdr sh0;
+
+  memcpy(&eh, data, sizeof eh);
+  if (eh.e_shnum != 0 || eh.e_shoff == 0)
+    return eh.e_shnum;
+  if (eh.e_shoff > size || size - eh.e_shoff < sizeof sh0)
+    return 0;
+  memcpy(&sh0, data + eh.e_shoff, sizeof sh0);
+  return sh0.sh_size;
+}
+
+static gboolean
 image_setup_flat(MhImage *image, guint64 ram_size, GError **error)
 {
   if (image->size > ram_size)
@@ -142,7 +168,9 @@ image_setup_elf(MhImage *image, guint64 ram_size, GError **error)
   GArray *exec = NULL;
   Elf *elf;
   GElf_Ehdr eh;
+  g_autofree char *why = NULL;
   size_t n_ph;
+  guint64 n_sh;
   gboolean ok = FALSE, entry_ok = FALSE;
 
   image->elf = TRUE;
@@ -162,6 +190,12 @@ image_setup_elf(MhImage *image, guint64 ram_size, GError **error)
     return image_fail(error, p, "truncated ELF header: %" G_GSIZE_FORMAT
                       " bytes, an ELF64 header has %zu", image->size,
                       sizeof(Elf64_Ehdr));
+  if (image->size > MH_IMAGE_ELF_MAX)
+    return image_elf_too_big(p, image->size, error);
+  n_sh = image_elf_n_sections(image->data, image->size);
+  if (n_sh > MH_IMAGE_SECTIONS_MAX)
+    return image_fail(error, p, "ELF file with %" G_GUINT64_FORMAT " section "
+                      "headers, more than %u", n_sh, MH_IMAGE_SECTIONS_MAX);
   elf = elf_memory((char *)image->data, image->size);
   if (elf == NULL)
     return image_fail(error, p, "not a readable ELF file: %s", elf_errmsg(-1));
@@ -201,6 +235,11 @@ image_setup_elf(MhImage *image, guint64 ram_size, GError **error)
       (guint64)n_ph * sizeof(Elf64_Phdr) > image->size - eh.e_phoff) {
     image_fail(error, p, "ELF program headers outside the file (offset 0x%"
                G_GINT64_MODIFIER "x, %zu entries)", eh.e_phoff, n_ph);
+    goto out;
+  }
+  if (n_ph > MH_IMAGE_SEGMENTS_MAX) {
+    image_fail(error, p, "ELF file with %zu program headers, more than %u",
+               n_ph, MH_IMAGE_SEGMENTS_MAX);
     goto out;
   }
   exec = g_array_new(FALSE, FALSE, sizeof(MhImageSegment));
@@ -259,7 +298,11 @@ image_setup_elf(MhImage *image, guint64 ram_size, GError **error)
     g_steal_pointer(&segs), FALSE);
   /* Names for diagnoses, read now: nothing is opened once the VM's
    * thread is confined. */
-  image->symbols = mh_symbols_new(elf);
+  image->symbols = mh_symbols_new(elf, &why);
+  if (why != NULL) {
+    g_autofree char *safe = mh_text_escape(p);
+    image->warning = g_strdup_printf("guest image '%s': %s", safe, why);
+  }
   ok = TRUE;
 out:
   if (exec != NULL)
@@ -268,15 +311,17 @@ out:
   return ok;
 }
 
-MhImage *
-mh_image_load_data(const char *path, const guint8 *data, gsize size,
-                   guint64 ram_size, GError **error)
+/* Takes @data (@size bytes, g_malloc()ed) whatever happens: the file is
+ * held once, not copied. */
+static MhImage *
+image_load_owned(const char *path, guint8 *data, gsize size,
+                 guint64 ram_size, GError **error)
 {
   g_autoptr(MhImage) image = g_new0(MhImage, 1);
 
   image->path = g_strdup(path);
   image->size = size;
-  image->data = g_memdup2(data, size);
+  image->data = data;
   if (size == 0) {
     image_fail(error, path, "file is empty");
     return NULL;
@@ -288,11 +333,20 @@ mh_image_load_data(const char *path, const guint8 *data, gsize size,
 }
 
 MhImage *
+mh_image_load_data(const char *path, const guint8 *data, gsize size,
+                   guint64 ram_size, GError **error)
+{
+  return image_load_owned(path, g_memdup2(data, size), size, ram_size,
+                          error);
+}
+
+MhImage *
 mh_image_load(const char *path, guint64 ram_size, GError **error)
 {
   g_autoptr(MhImage) image = NULL;
   g_auto(MhFd) fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-  g_autofree guint8 *data = NULL;
+  guint8 *data;
+  guint8 magic[SELFMAG];
   struct stat st;
 
   if (fd < 0) {
@@ -307,15 +361,22 @@ mh_image_load(const char *path, guint64 ram_size, GError **error)
     image_fail(error, path, "not a regular file");
   } else if (st.st_size == 0) {
     image_fail(error, path, "file is empty");
-  } else if ((guint64)st.st_size > MAX(ram_size, (guint64)64 << 20)) {
+  } else if ((guint64)st.st_size > MAX(ram_size, (guint64)MH_IMAGE_ELF_MAX)) {
     /* An ELF file may be larger than RAM (symbols, debug information),
-     * within reason; a flat image may not (checked below). */
-    image_too_big(path, (guint64)st.st_size, ram_size, error);
+     * within MH_IMAGE_ELF_MAX; a flat image may not (checked below).
+     * Refused before a byte is held. */
+    if (pread(fd, magic, sizeof magic, 0) == (ssize_t)sizeof magic &&
+        image_is_elf(magic, sizeof magic))
+      image_elf_too_big(path, (guint64)st.st_size, error);
+    else
+      image_too_big(path, (guint64)st.st_size, ram_size, error);
   } else {
     data = g_malloc((gsize)st.st_size);
     if (image_read_all(fd, data, (gsize)st.st_size, path, error))
-      image = mh_image_load_data(path, data, (gsize)st.st_size, ram_size,
-                                 error);
+      image = image_load_owned(path, data, (gsize)st.st_size, ram_size,
+                               error);
+    else
+      g_free(data);
   }
   return g_steal_pointer(&image);
 }
@@ -347,6 +408,7 @@ mh_image_free(MhImage *image)
   if (image == NULL)
     return;
   mh_symbols_free(image->symbols);
+  g_free(image->warning);
   g_free(image->segments);
   g_free(image->path);
   g_free(image->data);

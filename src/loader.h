@@ -10,6 +10,12 @@
 
 #include "symbols.h"
 
+/* What loading one image may take (mini_hypervisor(1), LIMITS): the
+ * file is held whole, once, so its size bounds the rest. */
+#define MH_IMAGE_ELF_MAX      (16u << 20) /* bytes of an ELF file        */
+#define MH_IMAGE_SECTIONS_MAX 4096u       /* ELF section headers         */
+#define MH_IMAGE_SEGMENTS_MAX 4096u       /* ELF program headers         */
+
 /* One piece of the image to put in RAM: @filesz bytes of the file from
  * @offset at guest-physical @gpa, then zeroes up to @memsz (.bss; RAM
  * starts zeroed, so nothing needs writing for them). */
@@ -29,13 +35,18 @@ typedef struct {
   MhImageSegment *segments;   /* sorted by address, not overlapping      */
   guint           n_segments;
   MhSymbols      *symbols;    /* function names and lines, or NULL       */
+  char           *warning;    /* "guest image 'x.elf': ... too big", for
+                                 one warning line, or NULL               */
 } MhImage;
 
 /* Reads @path and checks it against a RAM of @ram_size bytes: a flat
  * image is any non-empty regular file of at most @ram_size bytes; a file
  * that starts with the ELF magic must be a well-formed ELF64 x86-64
- * executable whose segments fit RAM.  Errors are usage errors naming the
- * file and the problem in one line. */
+ * executable of at most MH_IMAGE_ELF_MAX bytes, MH_IMAGE_SECTIONS_MAX
+ * section and MH_IMAGE_SEGMENTS_MAX program headers, whose segments fit
+ * RAM.  Errors are usage errors naming the file and the problem in one
+ * line.  Names it could not read within the limits of symbols.h leave
+ * image->warning set (the caller says it once). */
 MhImage *mh_image_load(const char *path, guint64 ram_size, GError **error);
 
 /* The same for an image already in memory (@data, @size bytes, copied);

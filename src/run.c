@@ -183,6 +183,8 @@ run_share_fd_limit(guint n_vms, guint max_open, GError **error)
   return (guint)MIN(share, (guint64)max_open);
 }
 
+static void run_warn(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+
 /* Loads each distinct image path once per RAM size (it must fit each
  * VM's RAM); keeps them in argv order. */
 static gboolean
@@ -204,6 +206,9 @@ run_load_images(MhRun *run, GError **error)
         g_free(key);
         return FALSE;
       }
+      /* Once per image, however many VMs run it. */
+      if (image->warning != NULL)
+        run_warn("%s", image->warning);
       g_ptr_array_add(run->owned_images, image);
       g_hash_table_insert(by_path, key, image);
     } else {

@@ -1,17 +1,49 @@
 /* SPDX-License-Identifier: MIT */
-/* symbols.c - function names (ELF .symtab) and source lines (DWARF line
- * tables) of an ELF guest, read once into sorted tables. */
+/* symbols.c - function names (ELF .symtab) and source lines (DWARF
+ * .debug_line) of an ELF guest, read once into sorted tables.
+ *
+ * Both are parsed here, from the file's bytes, in time linear in the
+ * bytes read and in memory bounded by the limits of symbols.h, rather
+ * than with libdw and libelf's string lookups: libdw joins directory and
+ * name for every file entry of a line table (a 300 KB file held 1.3 GB),
+ * keeps a row per byte of line program with ~100 bytes each, and inflates
+ * every compressed debug section whatever its size (a 2 MB file, 2 GB);
+ * elf_strptr() inflates a compressed string table and scans to its end
+ * on every call.  libelf still walks the section headers (the loader
+ * bounded their number); the compressed sections read are inflated
+ * here, into a buffer of their declared size once that is checked
+ * (libelf's elf_compress() would write the new size into the header of
+ * the image in memory, whose bytes the report hashes). */
 #include "config.h"
 
 #include "symbols.h"
 
-#include <elfutils/libdw.h>
 #include <gelf.h>
+#include <gio/gio.h>
 #include <string.h>
 
 #include "text.h"
 
-#define SYMBOLS_NAME_MAX 200 /* bytes of a name or file name kept */
+#define SYMBOLS_NAME_MAX 200  /* bytes of a name or file name kept      */
+#define SYMBOLS_PATH_MAX 4096 /* a file name longer than this: unnamed */
+
+/* DWARF 5 (dwarfstd.org), section 7.22 and 6.2.5: the line program's
+ * opcodes, entry formats and forms the reader knows. */
+enum {
+  LNS_COPY = 1, LNS_ADVANCE_PC, LNS_ADVANCE_LINE, LNS_SET_FILE,
+  LNS_SET_COLUMN, LNS_NEGATE_STMT, LNS_SET_BASIC_BLOCK, LNS_CONST_ADD_PC,
+  LNS_FIXED_ADVANCE_PC,
+  LNE_END_SEQUENCE = 1, LNE_SET_ADDRESS, LNE_DEFINE_FILE,
+  LNCT_PATH = 1,
+  FORM_DATA2 = 0x05, FORM_DATA4 = 0x06, FORM_DATA8 = 0x07,
+  FORM_STRING = 0x08, FORM_BLOCK = 0x09, FORM_BLOCK1 = 0x0a,
+  FORM_DATA1 = 0x0b, FORM_SDATA = 0x0d, FORM_STRP = 0x0e,
+  FORM_UDATA = 0x0f, FORM_STRX = 0x1a, FORM_DATA16 = 0x1e,
+  FORM_LINE_STRP = 0x1f, FORM_STRX1 = 0x25, FORM_STRX2, FORM_STRX3,
+  FORM_STRX4,
+};
+
+#define SYMBOLS_END_FILE G_MAXUINT32 /* SymLine.file of a sequence's end */
 
 typedef struct {
   guint64     start;
@@ -22,17 +54,53 @@ typedef struct {
 } SymFunc;
 
 typedef struct {
-  guint64     addr;
-  const char *file;  /* base name, in the string chunk                */
-  guint       line;
-  gboolean    end;   /* end of a sequence: no line from here on       */
+  guint64 addr;
+  guint32 line;      /* 0: unknown                                    */
+  guint32 file;      /* in MhSymbols.files; SYMBOLS_END_FILE: the end
+                        of a sequence, no line from here on           */
 } SymLine;
 
 struct MhSymbols {
-  GArray       *funcs; /* SymFunc, sorted by start                    */
-  GArray       *lines; /* SymLine, sorted by address, ends first      */
+  GArray       *funcs;   /* SymFunc, sorted by start                  */
+  GArray       *lines;   /* SymLine, sorted by address, ends first    */
+  GPtrArray    *files;   /* base names (in strings); [0] is "?"        */
   GStringChunk *strings;
 };
+
+/* A section's bytes: in the file, or inflated (then in SymRead.owned). */
+typedef struct {
+  const guint8 *data;
+  gsize         size;
+} SymBytes;
+
+/* What reading costs so far, against the limits; the first limit passed
+ * names itself in @why, for the one warning. */
+typedef struct {
+  Elf          *elf;
+  const guint8 *file;
+  gsize         file_size;
+  guint64       inflated;    /* bytes inflated so far                   */
+  GPtrArray    *owned;       /* the inflated sections' buffers          */
+  gsize         names;       /* bytes of names kept (the current table) */
+  gboolean      stop;        /* the current table passed a limit        */
+  GString      *why;         /* what was too big, "; "-separated        */
+} SymRead;
+
+static void
+symbols_too_big(SymRead *r, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+
+static void
+symbols_too_big(SymRead *r, const char *fmt, ...)
+{
+  va_list ap;
+
+  r->stop = TRUE;
+  if (r->why->len > 0)
+    g_string_append(r->why, "; ");
+  va_start(ap, fmt);
+  g_string_append_vprintf(r->why, fmt, ap);
+  va_end(ap);
+}
 
 static int
 func_compare(gconstpointer a, gconstpointer b)
@@ -46,50 +114,228 @@ static int
 line_compare(gconstpointer a, gconstpointer b)
 {
   const SymLine *x = a, *y = b;
+  gboolean xend = x->file == SYMBOLS_END_FILE;
+  gboolean yend = y->file == SYMBOLS_END_FILE;
 
   if (x->addr != y->addr)
     return x->addr < y->addr ? -1 : 1;
   /* A sequence that ends where another begins: the beginning wins. */
-  return (int)y->end - (int)x->end;
+  if (xend != yend)
+    return (int)yend - (int)xend;
+  /* Sequences that overlap (a hostile file's): one order, whatever
+   * qsort does. */
+  if (x->line != y->line)
+    return x->line < y->line ? -1 : 1;
+  return x->file < y->file ? -1 : x->file > y->file;
+}
+
+/* The bytes of @sh inside the file; FALSE when they are not all there
+ * (or the section has none in the file). */
+static gboolean
+symbols_raw(const SymRead *r, const GElf_Shdr *sh, SymBytes *out)
+{
+  if (sh->sh_type == SHT_NOBITS || sh->sh_offset > r->file_size ||
+      sh->sh_size > r->file_size - sh->sh_offset)
+    return FALSE;
+  out->data = r->file + sh->sh_offset;
+  out->size = (gsize)sh->sh_size;
+  return TRUE;
+}
+
+/* Whether @sh is named @s in the section-name table @names (comparing
+ * strlen(@s) + 1 bytes, however long the table's string runs). */
+static gboolean
+symbols_name_is(const SymBytes *names, const GElf_Shdr *sh, const char *s)
+{
+  gsize len = strlen(s);
+
+  return names->data != NULL && sh->sh_name < names->size &&
+         names->size - sh->sh_name > len &&
+         memcmp(names->data + sh->sh_name, s, len + 1) == 0;
+}
+
+/* Inflates the zlib stream @in (@in_size bytes) into a new buffer of
+ * exactly @size bytes: NULL when the stream does not fill it exactly.
+ * Its time is bounded by @in_size and @size, whatever the stream. */
+static guint8 *
+symbols_inflate(const guint8 *in, gsize in_size, gsize size)
+{
+  g_autoptr(GZlibDecompressor) z =
+    g_zlib_decompressor_new(G_ZLIB_COMPRESSOR_FORMAT_ZLIB);
+  g_autofree guint8 *out = g_malloc(size);
+  gsize done_in = 0, done_out = 0;
+
+  for (;;) {
+    gsize got_in, got_out;
+    GConverterResult res;
+
+    if (done_out == size)
+      return NULL; /* more to come than declared */
+    res = g_converter_convert(G_CONVERTER(z), in + done_in, in_size - done_in,
+                              out + done_out, size - done_out,
+                              G_CONVERTER_INPUT_AT_END, &got_in, &got_out,
+                              NULL);
+    done_in += got_in;
+    done_out += got_out;
+    if (res == G_CONVERTER_FINISHED)
+      return done_out == size ? g_steal_pointer(&out) : NULL;
+    if (res == G_CONVERTER_ERROR || (got_in == 0 && got_out == 0))
+      return NULL;
+  }
+}
+
+/* The first section named .@name or, compressed the GNU way, .z@name
+ * (as a DWARF reader takes it: not in a group, not NOBITS), inflated:
+ * its declared size is checked against what is left of the limit first.
+ * FALSE when there is none, it cannot be read, or it is too big (then
+ * said in r->why). */
+static gboolean
+symbols_debug_section(SymRead *r, const char *name, SymBytes *out)
+{
+  g_autofree char *plain = g_strconcat(".", name, NULL);
+  g_autofree char *gnu = g_strconcat(".z", name, NULL);
+  SymBytes names = { 0 };
+  Elf_Scn *scn = NULL;
+  size_t shstrndx;
+  GElf_Shdr sh;
+
+  if (elf_getshdrstrndx(r->elf, &shstrndx) != 0 ||
+      (scn = elf_getscn(r->elf, shstrndx)) == NULL ||
+      gelf_getshdr(scn, &sh) == NULL || (sh.sh_flags & SHF_COMPRESSED) ||
+      !symbols_raw(r, &sh, &names))
+    return FALSE;
+  scn = NULL;
+  while ((scn = elf_nextscn(r->elf, scn)) != NULL) {
+    gboolean is_gnu;
+    guint64 size;
+    gsize header;
+    SymBytes raw;
+
+    if (gelf_getshdr(scn, &sh) == NULL || sh.sh_type == SHT_NOBITS ||
+        (sh.sh_flags & SHF_GROUP))
+      continue;
+    is_gnu = symbols_name_is(&names, &sh, gnu);
+    if (!is_gnu && !symbols_name_is(&names, &sh, plain))
+      continue;
+    if (!symbols_raw(r, &sh, &raw))
+      return FALSE;
+    if (!is_gnu && !(sh.sh_flags & SHF_COMPRESSED)) {
+      *out = raw;
+      return TRUE;
+    }
+    /* The size it inflates to, as declared: Elf64_Chdr.ch_size, or the
+     * big-endian 64-bit number after "ZLIB" (.zdebug_*). */
+    if (is_gnu) {
+      if (raw.size < 12 || memcmp(raw.data, "ZLIB", 4) != 0)
+        return FALSE;
+      size = 0;
+      for (guint i = 4; i < 12; i++)
+        size = size << 8 | raw.data[i];
+      header = 12;
+    } else {
+      Elf64_Chdr ch;
+      if (raw.size < sizeof ch)
+        return FALSE;
+      memcpy(&ch, raw.data, sizeof ch);
+      if (ch.ch_type != ELFCOMPRESS_ZLIB)
+        return FALSE;
+      size = ch.ch_size;
+      header = sizeof ch;
+    }
+    if (size == 0)
+      return FALSE;
+    if (size > MH_SYMBOLS_INFLATE_MAX - r->inflated) {
+      symbols_too_big(r, "%s inflates to %" G_GUINT64_FORMAT " bytes, more "
+                      "than %u (compressed sections, in total): diagnoses "
+                      "name no source lines", is_gnu ? gnu : plain, size,
+                      MH_SYMBOLS_INFLATE_MAX);
+      return FALSE;
+    }
+    r->inflated += size;
+    out->size = (gsize)size;
+    out->data = symbols_inflate(raw.data + header, raw.size - header,
+                                out->size);
+    if (out->data == NULL)
+      return FALSE;
+    g_ptr_array_add(r->owned, (gpointer)out->data);
+    return TRUE;
+  }
+  return FALSE;
+}
+
+/* A name for the tables: at most SYMBOLS_NAME_MAX bytes of @name (@len
+ * long), against the names budget.  NULL past it. */
+static const char *
+symbols_keep_name(MhSymbols *s, SymRead *r, const char *name, gsize len)
+{
+  len = MIN(len, (gsize)SYMBOLS_NAME_MAX);
+  if (len + 1 > MH_SYMBOLS_NAMES_MAX - r->names)
+    return NULL;
+  r->names += len + 1;
+  return g_string_chunk_insert_len(s->strings, name, (gssize)len);
 }
 
 /* Code symbols: functions, and labels in executable sections (assembly
  * guests rarely say .type).  Section and file symbols, local labels
- * (.L*) and linker-script markers outside code are left out. */
+ * (.L*) and linker-script markers outside code are left out.  Read from
+ * the file's bytes: the string table is neither inflated nor scanned
+ * past SYMBOLS_NAME_MAX bytes a name. */
 static void
-symbols_read_symtab(MhSymbols *s, Elf *elf)
+symbols_read_symtab(MhSymbols *s, SymRead *r)
 {
   Elf_Scn *scn = NULL;
+  guint64 total = 0;
 
-  while ((scn = elf_nextscn(elf, scn)) != NULL) {
+  while ((scn = elf_nextscn(r->elf, scn)) != NULL) {
     GElf_Shdr sh;
-    Elf_Data *data;
-    size_t n;
+    if (gelf_getshdr(scn, &sh) != NULL && sh.sh_type == SHT_SYMTAB)
+      total += sh.sh_size / sizeof(Elf64_Sym);
+  }
+  if (total > MH_SYMBOLS_FUNCS_MAX) {
+    symbols_too_big(r, "symbol table of %" G_GUINT64_FORMAT " entries, more "
+                    "than %u: diagnoses name no functions", total,
+                    MH_SYMBOLS_FUNCS_MAX);
+    return;
+  }
+  g_array_set_size(s->funcs, 0);
+  r->names = 0;
+  while ((scn = elf_nextscn(r->elf, scn)) != NULL) {
+    GElf_Shdr sh, strsh;
+    Elf_Scn *strscn;
+    SymBytes syms, strs;
 
     if (gelf_getshdr(scn, &sh) == NULL || sh.sh_type != SHT_SYMTAB ||
-        sh.sh_entsize == 0 || (data = elf_getdata(scn, NULL)) == NULL)
+        sh.sh_entsize != sizeof(Elf64_Sym) || (sh.sh_flags & SHF_COMPRESSED) ||
+        !symbols_raw(r, &sh, &syms) ||
+        (strscn = elf_getscn(r->elf, sh.sh_link)) == NULL ||
+        gelf_getshdr(strscn, &strsh) == NULL || strsh.sh_type != SHT_STRTAB ||
+        (strsh.sh_flags & SHF_COMPRESSED) || !symbols_raw(r, &strsh, &strs))
       continue;
-    n = data->d_size / sh.sh_entsize;
-    for (size_t i = 0; i < n; i++) {
-      GElf_Sym sym;
+    for (gsize i = 0; i < syms.size / sizeof(Elf64_Sym); i++) {
+      Elf64_Sym sym;
       GElf_Shdr in;
       Elf_Scn *owner;
       const char *name;
+      gsize len;
       guint type;
       SymFunc f;
 
-      if (gelf_getsym(data, (int)i, &sym) == NULL)
-        break;
-      type = GELF_ST_TYPE(sym.st_info);
+      memcpy(&sym, syms.data + i * sizeof sym, sizeof sym);
+      type = ELF64_ST_TYPE(sym.st_info);
       if ((type != STT_FUNC && type != STT_NOTYPE) ||
-          sym.st_shndx == SHN_UNDEF || sym.st_shndx >= SHN_LORESERVE)
+          sym.st_shndx == SHN_UNDEF || sym.st_shndx >= SHN_LORESERVE ||
+          sym.st_name == 0 || sym.st_name >= strs.size)
         continue;
-      owner = elf_getscn(elf, sym.st_shndx);
+      owner = elf_getscn(r->elf, sym.st_shndx);
       if (owner == NULL || gelf_getshdr(owner, &in) == NULL ||
           !(in.sh_flags & SHF_EXECINSTR) || in.sh_addr + in.sh_size < in.sh_addr)
         continue;
-      name = elf_strptr(elf, sh.sh_link, sym.st_name);
-      if (name == NULL || name[0] == '\0' || g_str_has_prefix(name, ".L"))
+      name = (const char *)strs.data + sym.st_name;
+      len = strnlen(name, MIN(strs.size - sym.st_name,
+                              (gsize)SYMBOLS_NAME_MAX + 1));
+      /* A name must end inside its table (it may be cut when kept). */
+      if (len == strs.size - sym.st_name || len == 0 ||
+          g_str_has_prefix(name, ".L"))
         continue;
       f.start = sym.st_value;
       if (sym.st_size > 0 && sym.st_value + sym.st_size > sym.st_value)
@@ -100,8 +346,14 @@ symbols_read_symtab(MhSymbols *s, Elf *elf)
         continue;
       /* A hostile file's names are as long as it likes: a diagnosis
        * stays one readable line. */
-      f.name = g_string_chunk_insert_len(s->strings, name,
-                                         (gssize)strnlen(name, SYMBOLS_NAME_MAX));
+      f.name = symbols_keep_name(s, r, name, len);
+      if (f.name == NULL) {
+        /* The names budget alone: all of them, or none. */
+        symbols_too_big(r, "function names of more than %u bytes: diagnoses "
+                        "name no functions", MH_SYMBOLS_NAMES_MAX);
+        g_array_set_size(s->funcs, 0);
+        return;
+      }
       f.func = type == STT_FUNC;
       g_array_append_val(s->funcs, f);
     }
@@ -109,63 +361,459 @@ symbols_read_symtab(MhSymbols *s, Elf *elf)
   g_array_sort(s->funcs, func_compare);
 }
 
-static void
-symbols_read_lines(MhSymbols *s, Elf *elf)
+/* A bounded little-endian reader over one line table's bytes: reading
+ * past the end sets @bad and yields zeroes. */
+typedef struct {
+  const guint8 *p;
+  const guint8 *end;
+  gboolean      bad;
+} SymReader;
+
+static guint64
+rd_u(SymReader *d, guint n)
 {
-  Dwarf *dw = dwarf_begin_elf(elf, DWARF_C_READ, NULL);
-  Dwarf_CU *cu = NULL;
-  Dwarf_Die cudie;
-  guint8 unit_type;
-  Dwarf_Half version;
+  guint64 v = 0;
 
-  if (dw == NULL)
-    return;
-  while (dwarf_get_units(dw, cu, &cu, &version, &unit_type, &cudie, NULL) == 0) {
-    Dwarf_Lines *lines;
-    size_t n;
+  if (d->bad || n > 8 || (gsize)(d->end - d->p) < n) {
+    d->bad = TRUE;
+    return 0;
+  }
+  for (guint i = 0; i < n; i++)
+    v |= (guint64)d->p[i] << (8 * i);
+  d->p += n;
+  return v;
+}
 
-    if (dwarf_getsrclines(&cudie, &lines, &n) != 0)
-      continue;
-    for (size_t i = 0; i < n; i++) {
-      Dwarf_Line *l = dwarf_onesrcline(lines, i);
-      Dwarf_Addr addr;
-      int lineno = 0;
-      bool end = false;
-      const char *src;
-      g_autofree char *base = NULL;
-      SymLine row;
+static guint64
+rd_uleb(SymReader *d)
+{
+  guint64 v = 0;
+  guint shift = 0;
 
-      if (l == NULL || dwarf_lineaddr(l, &addr) != 0 ||
-          dwarf_lineendsequence(l, &end) != 0)
-        continue;
-      src = dwarf_linesrc(l, NULL, NULL);
-      (void)dwarf_lineno(l, &lineno);
-      base = g_path_get_basename(src != NULL ? src : "?");
-      if (strlen(base) > SYMBOLS_NAME_MAX)
-        base[SYMBOLS_NAME_MAX] = '\0';
-      row = (SymLine){
-        .addr = addr,
-        .file = g_string_chunk_insert_const(s->strings, base),
-        .line = lineno > 0 ? (guint)lineno : 0,
-        .end = end,
-      };
-      g_array_append_val(s->lines, row);
+  for (;;) {
+    guint8 b = (guint8)rd_u(d, 1);
+    if (d->bad)
+      return 0;
+    if (shift < 64)
+      v |= (guint64)(b & 0x7f) << shift;
+    shift += 7;
+    if (!(b & 0x80))
+      return v;
+  }
+}
+
+static gint64
+rd_sleb(SymReader *d)
+{
+  guint64 v = 0;
+  guint shift = 0;
+  guint8 b;
+
+  do {
+    b = (guint8)rd_u(d, 1);
+    if (d->bad)
+      return 0;
+    if (shift < 64)
+      v |= (guint64)(b & 0x7f) << shift;
+    shift += 7;
+  } while (b & 0x80);
+  if (shift < 64 && (b & 0x40))
+    v |= ~(guint64)0 << shift;
+  return (gint64)v;
+}
+
+static void
+rd_skip(SymReader *d, guint64 n)
+{
+  if (d->bad || (guint64)(d->end - d->p) < n)
+    d->bad = TRUE;
+  else
+    d->p += n;
+}
+
+/* An inline string: its length, the reader past its NUL. */
+static const char *
+rd_str(SymReader *d, gsize *len)
+{
+  const guint8 *nul;
+
+  if (d->bad || (nul = memchr(d->p, 0, (gsize)(d->end - d->p))) == NULL) {
+    d->bad = TRUE;
+    return NULL;
+  }
+  *len = (gsize)(nul - d->p);
+  d->p = nul + 1;
+  return (const char *)nul - *len;
+}
+
+/* One line table's context: its header's fields and its strings. */
+typedef struct {
+  guint         version;
+  guint         offset_size;  /* 4, or 8 for 64-bit DWARF             */
+  SymBytes      line_str;     /* .debug_line_str, for DW_FORM_line_strp */
+  SymBytes      str;          /* .debug_str, for DW_FORM_strp          */
+  guint32       first_file;   /* its file 0 (DWARF 5) or 1 in s->files  */
+  guint32       n_files;
+  guint         seq_start;    /* the current sequence's first row       */
+} SymTable;
+
+/* Registers a file of the current table by its path (@len bytes, or
+ * NULL: unknown): its base name.  FALSE past the limits. */
+static gboolean
+symbols_add_file(MhSymbols *s, SymRead *r, SymTable *t, const char *path,
+                 gsize len)
+{
+  const char *name = "?";
+  const char *slash;
+
+  if (s->files->len >= MH_SYMBOLS_FILES_MAX + 1) {
+    symbols_too_big(r, "line tables naming more than %u files: diagnoses "
+                    "name no source lines", MH_SYMBOLS_FILES_MAX);
+    return FALSE;
+  }
+  if (path != NULL && len > 0 && len <= SYMBOLS_PATH_MAX) {
+    slash = memrchr(path, '/', len);
+    if (slash != NULL) {
+      len -= (gsize)(slash + 1 - path);
+      path = slash + 1;
+    }
+    if (len > 0 && (name = symbols_keep_name(s, r, path, len)) == NULL) {
+      symbols_too_big(r, "line-table file names of more than %u bytes: "
+                      "diagnoses name no source lines", MH_SYMBOLS_NAMES_MAX);
+      return FALSE;
+    }
+    if (len == 0)
+      name = "?";
+  }
+  g_ptr_array_add(s->files, (gpointer)name);
+  t->n_files++;
+  return TRUE;
+}
+
+/* A string in @sec at @off: its length (at most SYMBOLS_PATH_MAX + 1
+ * looked at), or NULL. */
+static const char *
+symbols_str_at(const SymBytes *sec, guint64 off, gsize *len)
+{
+  gsize n;
+
+  if (sec->data == NULL || off >= sec->size)
+    return NULL;
+  n = strnlen((const char *)sec->data + off,
+              MIN(sec->size - off, (gsize)SYMBOLS_PATH_MAX + 1));
+  if (n == sec->size - off)
+    return NULL;
+  *len = n;
+  return (const char *)sec->data + off;
+}
+
+/* One attribute of a DWARF 5 directory or file entry, of @form: a path
+ * when it is a string the reader can find, else skipped.  FALSE on a
+ * form a line table may not hold. */
+static gboolean
+rd_form(SymReader *d, const SymTable *t, guint64 form, const char **path,
+        gsize *len)
+{
+  *path = NULL;
+  switch (form) {
+  case FORM_STRING:     *path = rd_str(d, len); break;
+  case FORM_LINE_STRP:  *path = symbols_str_at(&t->line_str,
+                                               rd_u(d, t->offset_size), len);
+                        break;
+  case FORM_STRP:       *path = symbols_str_at(&t->str,
+                                               rd_u(d, t->offset_size), len);
+                        break;
+  /* The string-offsets table belongs to a compilation unit, which this
+   * reader does not open: a name it does not know. */
+  case FORM_STRX:
+  case FORM_UDATA:      (void)rd_uleb(d); break;
+  case FORM_SDATA:      (void)rd_sleb(d); break;
+  case FORM_STRX1:
+  case FORM_DATA1:      rd_skip(d, 1); break;
+  case FORM_STRX2:
+  case FORM_DATA2:      rd_skip(d, 2); break;
+  case FORM_STRX3:      rd_skip(d, 3); break;
+  case FORM_STRX4:
+  case FORM_DATA4:      rd_skip(d, 4); break;
+  case FORM_DATA8:      rd_skip(d, 8); break;
+  case FORM_DATA16:     rd_skip(d, 16); break;
+  case FORM_BLOCK1:     rd_skip(d, rd_u(d, 1)); break;
+  case FORM_BLOCK:      rd_skip(d, rd_uleb(d)); break;
+  default:              return FALSE;
+  }
+  return !d->bad;
+}
+
+/* DWARF 5 directory or file entries (6.2.4.1): formats, count, entries.
+ * Files are registered; directories only read past.  Each entry takes at
+ * least a byte (every form above does), so a count larger than the
+ * header stops at its end. */
+static gboolean
+symbols_v5_entries(MhSymbols *s, SymRead *r, SymReader *d, SymTable *t,
+                   gboolean files)
+{
+  guint64 fmt[255][2];
+  guint n_fmt = (guint)rd_u(d, 1);
+  guint64 count;
+
+  for (guint i = 0; i < n_fmt; i++) {
+    fmt[i][0] = rd_uleb(d);
+    fmt[i][1] = rd_uleb(d);
+  }
+  count = rd_uleb(d);
+  if (d->bad)
+    return FALSE;
+  /* No formats: entries without a byte, and without a name. */
+  if (n_fmt == 0)
+    return TRUE;
+  for (guint64 e = 0; e < count; e++) {
+    const char *name = NULL;
+    gsize name_len = 0;
+
+    for (guint i = 0; i < n_fmt; i++) {
+      const char *path;
+      gsize len = 0;
+
+      if (!rd_form(d, t, fmt[i][1], &path, &len))
+        return FALSE;
+      if (fmt[i][0] == LNCT_PATH && path != NULL) {
+        name = path;
+        name_len = len;
+      }
+    }
+    if (files && !symbols_add_file(s, r, t, name, name_len))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* Appends a row, against the limit.  A row at the address of the one
+ * before it in its sequence replaces it: that one covers no byte (and an
+ * end of sequence there ends the line, as libdw and addr2line read it). */
+static gboolean
+symbols_add_row(MhSymbols *s, SymRead *r, SymTable *t, guint64 addr,
+                gint64 line, guint64 file, gboolean end)
+{
+  SymLine row = { .addr = addr };
+  SymLine *last = s->lines->len > t->seq_start
+    ? &g_array_index(s->lines, SymLine, s->lines->len - 1) : NULL;
+
+  if (last != NULL && last->addr == addr)
+    g_array_set_size(s->lines, s->lines->len - 1);
+  else if (s->lines->len >= MH_SYMBOLS_ROWS_MAX) {
+    symbols_too_big(r, "line tables of more than %u rows: diagnoses name "
+                    "no source lines", MH_SYMBOLS_ROWS_MAX);
+    return FALSE;
+  }
+  /* DWARF 5 numbers files from 0, earlier versions from 1. */
+  if (t->version < 5)
+    file--;
+  row.line = line > 0 && line <= G_MAXINT32 ? (guint32)line : 0;
+  row.file = end ? SYMBOLS_END_FILE
+             : file < t->n_files ? t->first_file + (guint32)file : 0;
+  g_array_append_val(s->lines, row);
+  if (end)
+    t->seq_start = s->lines->len;
+  return TRUE;
+}
+
+/* One line table (6.2.4, 6.2.5), @d over its bytes after the unit
+ * length.  FALSE when a limit is passed; a malformed table ends where
+ * it stops making sense, its rows so far kept. */
+static gboolean
+symbols_read_table(MhSymbols *s, SymRead *r, SymReader *d, SymTable *t)
+{
+  guint min_inst, max_ops, line_range, opcode_base;
+  gint line_base;
+  guint8 std_len[256] = { 0 };
+  const guint8 *program;
+  guint64 header_len, addr = 0, op_index = 0, file = 1;
+  gint64 line = 1;
+
+  t->version = (guint)rd_u(d, 2);
+  if (d->bad || t->version < 2 || t->version > 5)
+    return TRUE;
+  if (t->version >= 5)
+    rd_skip(d, 2); /* address_size, segment_selector_size */
+  header_len = rd_u(d, t->offset_size);
+  if (d->bad || header_len > (guint64)(d->end - d->p))
+    return TRUE;
+  program = d->p + header_len;
+  min_inst = (guint)rd_u(d, 1);
+  max_ops = t->version >= 4 ? (guint)rd_u(d, 1) : 1;
+  rd_skip(d, 1); /* default_is_stmt: every row is kept */
+  line_base = (gint8)rd_u(d, 1);
+  line_range = (guint)rd_u(d, 1);
+  opcode_base = (guint)rd_u(d, 1);
+  if (d->bad || max_ops == 0 || line_range == 0 || opcode_base == 0)
+    return TRUE;
+  for (guint i = 1; i < opcode_base; i++)
+    std_len[i] = (guint8)rd_u(d, 1);
+  t->first_file = s->files->len;
+  t->n_files = 0;
+  t->seq_start = s->lines->len;
+  if (t->version >= 5) {
+    if (!symbols_v5_entries(s, r, d, t, FALSE) ||
+        !symbols_v5_entries(s, r, d, t, TRUE))
+      return !r->stop;
+  } else {
+    gsize len;
+    const char *name;
+
+    do /* include_directories: read past */
+      name = rd_str(d, &len);
+    while (!d->bad && len > 0);
+    for (;;) {
+      name = rd_str(d, &len);
+      if (d->bad || len == 0)
+        break;
+      (void)rd_uleb(d); /* directory, time, length */
+      (void)rd_uleb(d);
+      (void)rd_uleb(d);
+      if (!symbols_add_file(s, r, t, name, len))
+        return FALSE;
     }
   }
-  dwarf_end(dw);
+  if (d->bad || d->p > program)
+    return TRUE;
+  d->p = program;
+  while (d->p < d->end) {
+    guint op = (guint)rd_u(d, 1);
+    guint64 advance = 0;
+
+    if (op >= opcode_base) {
+      guint adj = op - opcode_base;
+      advance = adj / line_range;
+      line += line_base + (gint)(adj % line_range);
+    } else if (op == 0) {
+      guint64 len = rd_uleb(d);
+      const guint8 *next;
+      guint sub;
+
+      if (d->bad || len == 0 || len > (guint64)(d->end - d->p))
+        break;
+      next = d->p + len;
+      sub = (guint)rd_u(d, 1);
+      if (sub == LNE_END_SEQUENCE) {
+        if (!symbols_add_row(s, r, t, addr, line, file, TRUE))
+          return FALSE;
+        addr = op_index = 0;
+        file = line = 1;
+      } else if (sub == LNE_SET_ADDRESS) {
+        addr = rd_u(d, (guint)MIN(len - 1, (guint64)8));
+        op_index = 0;
+      } else if (sub == LNE_DEFINE_FILE && t->version < 5) {
+        gsize flen;
+        const char *name = rd_str(d, &flen);
+        if (!d->bad && !symbols_add_file(s, r, t, name, flen))
+          return FALSE;
+      }
+      d->p = next;
+      d->bad = FALSE;
+      continue;
+    } else {
+      switch (op) {
+      case LNS_COPY:             break;
+      case LNS_ADVANCE_PC:       advance = rd_uleb(d); break;
+      case LNS_ADVANCE_LINE:     line += rd_sleb(d); break;
+      case LNS_SET_FILE:         file = rd_uleb(d); break;
+      case LNS_CONST_ADD_PC:     advance = (255 - opcode_base) / line_range;
+                                 break;
+      case LNS_FIXED_ADVANCE_PC: addr += rd_u(d, 2); op_index = 0; break;
+      default:
+        /* Known or not, its operands are ULEB128s, as many as the
+         * header says (set_column, negate_stmt, set_isa, ...). */
+        for (guint i = 0; i < std_len[op]; i++)
+          (void)rd_uleb(d);
+      }
+      if (d->bad)
+        break;
+    }
+    /* 6.2.5.1: the address and op_index advance together (VLIW). */
+    if (max_ops == 1) {
+      addr += min_inst * advance;
+    } else {
+      addr += min_inst * ((op_index + advance) / max_ops);
+      op_index = (op_index + advance) % max_ops;
+    }
+    if ((op >= opcode_base || op == LNS_COPY) &&
+        !symbols_add_row(s, r, t, addr, line, file, FALSE))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* Every line table of .debug_line, one after the other (as DWARF 5's
+ * own tables are meant to be read, without the compilation units), with
+ * the rows of all in one table.  FALSE when a limit is passed. */
+static gboolean
+symbols_read_lines(MhSymbols *s, SymRead *r)
+{
+  SymBytes line;
+  SymTable t = { 0 };
+  gsize off = 0;
+
+  r->stop = FALSE;
+  if (!symbols_debug_section(r, "debug_line", &line) ||
+      (!symbols_debug_section(r, "debug_line_str", &t.line_str) && r->stop) ||
+      (!symbols_debug_section(r, "debug_str", &t.str) && r->stop))
+    return !r->stop;
+  /* A row takes at least a byte: the rows' room, once. */
+  g_array_set_size(s->lines, MIN(line.size, (gsize)MH_SYMBOLS_ROWS_MAX));
+  g_array_set_size(s->lines, 0);
+  r->names = 0;
+  while (line.size - off >= 4) {
+    SymReader d = { .p = line.data + off, .end = line.data + line.size };
+    guint64 unit = rd_u(&d, 4);
+
+    t.offset_size = 4;
+    if (unit == 0xffffffffu) {
+      unit = rd_u(&d, 8);
+      t.offset_size = 8;
+    } else if (unit >= 0xfffffff0u) {
+      break; /* reserved (7.4) */
+    }
+    if (d.bad || unit > (guint64)(d.end - d.p))
+      break;
+    d.end = d.p + unit;
+    off = (gsize)(d.end - line.data);
+    if (!symbols_read_table(s, r, &d, &t))
+      return FALSE;
+  }
   g_array_sort(s->lines, line_compare);
+  return TRUE;
 }
 
 MhSymbols *
-mh_symbols_new(Elf *elf)
+mh_symbols_new(Elf *elf, char **warning)
 {
   MhSymbols *s = g_new0(MhSymbols, 1);
+  SymRead r = { .elf = elf, .why = g_string_new(NULL),
+                .owned = g_ptr_array_new_with_free_func(g_free) };
+  size_t size;
 
+  r.file = (const guint8 *)elf_rawfile(elf, &size);
+  r.file_size = r.file != NULL ? size : 0;
   s->funcs = g_array_new(FALSE, FALSE, sizeof(SymFunc));
   s->lines = g_array_new(FALSE, FALSE, sizeof(SymLine));
-  s->strings = g_string_chunk_new(1024);
-  symbols_read_symtab(s, elf);
-  symbols_read_lines(s, elf);
+  s->files = g_ptr_array_new();
+  s->strings = g_string_chunk_new(4096);
+  g_ptr_array_add(s->files, (gpointer)"?");
+  if (r.file != NULL) {
+    symbols_read_symtab(s, &r);
+    if (!symbols_read_lines(s, &r) || s->lines->len == 0) {
+      /* Left out whole: the rows' room back. */
+      g_array_unref(s->lines);
+      s->lines = g_array_new(FALSE, FALSE, sizeof(SymLine));
+      g_ptr_array_set_size(s->files, 1);
+    }
+  }
+  g_ptr_array_unref(r.owned);
+  if (warning != NULL)
+    *warning = r.why->len > 0 ? g_string_free(g_steal_pointer(&r.why), FALSE)
+                              : NULL;
+  if (r.why != NULL)
+    g_string_free(r.why, TRUE);
   if (s->funcs->len == 0 && s->lines->len == 0) {
     mh_symbols_free(s);
     return NULL;
@@ -180,6 +828,7 @@ mh_symbols_free(MhSymbols *s)
     return;
   g_array_unref(s->funcs);
   g_array_unref(s->lines);
+  g_ptr_array_unref(s->files);
   g_string_chunk_free(s->strings);
   g_free(s);
 }
@@ -227,7 +876,8 @@ symbols_line_at(const MhSymbols *s, guint64 addr)
       break;
     best = l;
   }
-  return best != NULL && !best->end && best->line > 0 ? best : NULL;
+  return best != NULL && best->file != SYMBOLS_END_FILE && best->line > 0
+           ? best : NULL;
 }
 
 /* "func+0xoff, file:line" with the function of @addr and the line of
@@ -255,7 +905,7 @@ symbols_describe(const MhSymbols *s, guint64 addr, guint64 line_addr)
                              addr - f->start);
   }
   if (l != NULL) {
-    g_autofree char *file = mh_text_escape(l->file);
+    g_autofree char *file = mh_text_escape(s->files->pdata[l->file]);
     g_string_append_printf(out, "%s%s:%u", f != NULL ? ", " : "", file,
                            l->line);
   }

@@ -283,3 +283,83 @@ a2l() {
       fail "$mode: $stderr"
   done
 }
+
+# --- ELF memory bombs (issue 19) ------------------------------------------
+# A few bytes of file that stand for gigabytes (zlib), or for a table
+# entry per byte, made at test time by tests/elf-bomb.  Memory is checked
+# without timing: each run is under an address-space limit of the guest
+# RAM (4 MiB) plus the process's own baseline (a run of hello.elf needs
+# 24 MiB of address space in all, RAM included: 16 fails) plus the 64 MiB
+# that any ELF of 16 MiB or less may cost (mini_hypervisor(1), LIMITS).
+bomb() { "$MH_TESTS_SRCDIR/elf-bomb" "$@"; }
+bounded() { prlimit --as=$(((24 + 64) << 20)) "$@"; }
+
+# hello_with_warning IMAGE WARNING: IMAGE (hello.elf with a bomb) runs
+# to its end within the bound, its stderr WARNING alone ("" for none).
+hello_with_warning() {
+  run --separate-stderr bounded "$MH_BIN" -g "$1"
+  assert_success
+  assert_line "Hello from mini_hypervisor guest 0!"
+  assert_equal "$stderr" "$2"
+}
+
+@test "ELF bombs: compressed debug sections are inflated within a bound, and only those read" {
+  local w="mini_hypervisor: warning: guest image"
+  # .debug_info (2 GiB inflated, from 2 MB) is never read: no cost, no
+  # warning, and the names still come from .debug_line.
+  bomb zinfo "$(telf elf_page_fault)" zinfo.elf
+  run --separate-stderr bounded "$MH_BIN" -g zinfo.elf
+  assert_equal "$status" 1
+  assert_output "elf_page_fault: filling past the end of RAM"
+  [[ "$stderr" =~ ^"mini_hypervisor: error: vm 0 (zinfo.elf): page fault (#PF) at RIP 0x"[0-9a-f]+" (fill_buffer+0x"[0-9a-f]+", elf_page_fault.c:$(line_of elf_page_fault.c '/\* FAULT \*/')): write to address 0x400000 (CR2)" ]] ||
+    fail "$stderr"
+  # The line table itself, compressed either way: refused unread.
+  bomb zline "$(elf hello)" zline.elf
+  hello_with_warning zline.elf "$w 'zline.elf': .debug_line inflates to 2147483648 bytes, more than 4194304 (compressed sections, in total): diagnoses name no source lines"
+  bomb zdline "$(elf hello)" zdline.elf
+  hello_with_warning zdline.elf "$w 'zdline.elf': .zdebug_line inflates to 2147483648 bytes, more than 4194304 (compressed sections, in total): diagnoses name no source lines"
+  # Within the bound, a compressed line table names lines as a plain one.
+  bomb zline "$(telf elf_page_fault)" zsmall.elf 65536
+  run --separate-stderr bounded "$MH_BIN" -g zsmall.elf
+  assert_equal "$status" 1
+  [[ "$stderr" == *"(fill_buffer+0x"*", elf_page_fault.c:$(line_of elf_page_fault.c '/\* FAULT \*/')): write to"* ]] ||
+    fail "$stderr"
+}
+
+@test "ELF bombs: big line and symbol tables are left out with one warning, the guest runs" {
+  local w="mini_hypervisor: warning: guest image"
+  bomb lines "$(elf hello)" lines.elf
+  hello_with_warning lines.elf "$w 'lines.elf': line tables of more than 524288 rows: diagnoses name no source lines"
+  # 20000 files in a 64 KiB directory: base names only, no warning.
+  bomb files "$(elf hello)" files.elf
+  hello_with_warning files.elf ""
+  bomb symtab "$(elf hello)" symtab.elf $((15 << 20))
+  hello_with_warning symtab.elf "$w 'symtab.elf': symbol table of 655378 entries, more than 65536: diagnoses name no functions"
+  # All at once, 15 MiB: one line for the image.
+  bomb all "$(elf hello)" all.elf
+  [ "$(stat -c %s all.elf)" -le $((16 << 20)) ] || fail "all.elf: $(stat -c %s all.elf) bytes"
+  hello_with_warning all.elf "$w 'all.elf': symbol table of 480615 entries, more than 65536: diagnoses name no functions; line tables of more than 524288 rows: diagnoses name no source lines"
+  # Every table just within the limits, in a file of 16 MiB: all read,
+  # within the same bound.
+  bomb max "$(elf hello)" max.elf
+  run --separate-stderr bounded "$MH_BIN" -v -g max.elf
+  assert_success
+  assert_line "Hello from mini_hypervisor guest 0!"
+  [[ "$stderr" == *" symbols, 524286 line-table rows);"* ]] || fail "$stderr"
+  [[ "$stderr" != *warning* ]] || fail "$stderr"
+  # One warning per image, however many VMs run it.
+  run --separate-stderr bounded "$MH_BIN" -g lines.elf lines.elf
+  assert_success
+  assert_equal "$stderr" "$w 'lines.elf': line tables of more than 524288 rows: diagnoses name no source lines"
+}
+
+@test "ELF bombs: files past the load limits are refused before they cost anything" {
+  bomb symtab "$(elf hello)" symtab24.elf
+  run --separate-stderr bounded "$MH_BIN" -g symtab24.elf
+  assert_equal "$status" 2
+  assert_equal "$stderr" "mini_hypervisor: error: guest image 'symtab24.elf': ELF file of $(stat -c %s symtab24.elf) bytes, larger than 16 MiB"
+  bomb shdrs "$(elf hello)" shdrs.elf
+  run --separate-stderr bounded "$MH_BIN" -g shdrs.elf
+  assert_equal "$status" 2
+  assert_equal "$stderr" "mini_hypervisor: error: guest image 'shdrs.elf': ELF file with 250017 section headers, more than 4096"
+}

@@ -164,6 +164,10 @@ static void b_entry_data(TestElf *t, gsize *s) { (void)s; ehdr(t)->e_entry = 0x2
 static void b_entry_past(TestElf *t, gsize *s) { (void)s; ehdr(t)->e_entry = 0x1010; }
 static void b_entry_far(TestElf *t, gsize *s) { (void)s; ehdr(t)->e_entry = 0xffffffff80000000ull; }
 static void b_vaddr(TestElf *t, gsize *s) { (void)s; phdr(t, 0)->p_vaddr = 0xffffffff80001000ull; }
+/* Section headers past the limit, before libelf takes them in: counted
+ * by e_shnum, or with extended numbering by section 0's sh_size. */
+static void b_sections(TestElf *t, gsize *s) { (void)s; ehdr(t)->e_shoff = 0x180; ehdr(t)->e_shnum = 4097; }
+static void b_sections_ext(TestElf *t, gsize *s) { (void)s; ehdr(t)->e_shoff = 0x180; ehdr(t)->e_shnum = 0; ((Elf64_Shdr *)(void *)(t->bytes + 0x180))->sh_size = 250000; }
 
 static const Hostile hostile[] = {
   {"elf32", b_elf32, "ELF class ELF32: only ELF64 (x86-64) guests run"},
@@ -189,6 +193,8 @@ static const Hostile hostile[] = {
   {"entry-data", b_entry_data, "ELF entry point 0x2000 outside every executable segment"},
   {"entry-past", b_entry_past, "ELF entry point 0x1010 outside every executable segment"},
   {"entry-far", b_entry_far, "ELF entry point 0xffffffff80000000 outside"},
+  {"sections", b_sections, "ELF file with 4097 section headers, more than 4096"},
+  {"sections-extended", b_sections_ext, "ELF file with 250000 section headers, more than 4096"},
   {"vaddr", b_vaddr, "ELF segment 0: virtual address 0xffffffff80001000 differs from its physical address 0x1000"},
 };
 
@@ -211,6 +217,44 @@ test_hostile(gconstpointer data)
     g_error("%s: expected \"%s\" in \"%s\"", h->name, h->expect,
             error->message);
   g_assert_null(strchr(error->message, '\n'));
+}
+
+/* The load limits (mini_hypervisor(1), LIMITS): an ELF file of at most
+ * 16 MiB, at most 4096 program headers. */
+static void
+test_limits(void)
+{
+  gsize big = MH_IMAGE_ELF_MAX + 1;
+  g_autofree guint8 *data = g_malloc0(big);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MhImage) image = NULL;
+  TestElf t;
+  Elf64_Ehdr *e;
+
+  good_elf(&t);
+  memcpy(data, t.bytes, sizeof t.bytes);
+  image = mh_image_load_data("t.elf", data, MH_IMAGE_ELF_MAX, RAM, &error);
+  g_assert_no_error(error);
+  g_clear_pointer(&image, mh_image_free);
+  image = mh_image_load_data("t.elf", data, big, RAM, &error);
+  g_assert_error(error, MH_ERROR, MH_ERROR_USAGE);
+  g_assert_cmpstr(error->message, ==, "guest image 't.elf': ELF file of "
+                  "16777217 bytes, larger than 16 MiB");
+  g_clear_error(&error);
+  /* 4097 program headers in the file: the two good ones and empty ones
+   * (PT_NULL) after them. */
+  e = (Elf64_Ehdr *)(void *)data;
+  e->e_phoff = 0x1000;
+  e->e_phnum = 4096;
+  memcpy(data + 0x1000, t.bytes + sizeof(Elf64_Ehdr), 2 * sizeof(Elf64_Phdr));
+  image = mh_image_load_data("t.elf", data, MH_IMAGE_ELF_MAX, RAM, &error);
+  g_assert_no_error(error);
+  g_clear_pointer(&image, mh_image_free);
+  e->e_phnum = 4097;
+  image = mh_image_load_data("t.elf", data, MH_IMAGE_ELF_MAX, RAM, &error);
+  g_assert_error(error, MH_ERROR, MH_ERROR_USAGE);
+  g_assert_cmpstr(error->message, ==, "guest image 't.elf': ELF file with "
+                  "4097 program headers, more than 4096");
 }
 
 /* A segment with nothing in memory is ignored, not refused; one of only
@@ -264,6 +308,7 @@ main(int argc, char **argv)
   g_test_add_func("/loader/flat", test_flat);
   g_test_add_func("/loader/elf/empty-and-bss", test_empty_and_bss);
   g_test_add_func("/loader/elf/ram-edge", test_ram_edge);
+  g_test_add_func("/loader/elf/limits", test_limits);
   for (guint i = 0; i < G_N_ELEMENTS(hostile); i++) {
     g_autofree char *path = g_strdup_printf("/loader/elf/hostile/%s",
                                             hostile[i].name);
