@@ -43,7 +43,7 @@ FUZZ_CFLAGS = -g -O1 -fno-omit-frame-pointer $(FUZZ_SANITIZE) $(WARN_CFLAGS) \
 	-Wno-missing-field-initializers \
 	-I$(top_builddir) -I$(top_srcdir)/src -I$(top_srcdir)/guests/include \
 	-I$(top_srcdir)/fuzz $(GLIB_CFLAGS) $(JSON_GLIB_CFLAGS) $(SECCOMP_CFLAGS) \
-	$(LIBELF_CFLAGS) $(LIBDW_CFLAGS)
+	$(LIBELF_CFLAGS)
 # (GIO, which json-glib brings: src/symbols.c inflates with it.)
 FUZZ_LIBS = $(GLIB_LIBS) $(JSON_GLIB_LIBS) $(LIBS)
 FUZZ_SECONDS = 20
