@@ -104,7 +104,7 @@ job_of() {
 @test "grade leaves an earlier batch's results alone" {
   mkdir results
   printf 'earlier\0one.in\0' >results/jobs
-  MINI_HYPERVISOR=$MH_BIN run bash "$MH_BATCH/grade" guests inputs results
+  MINI_HYPERVISOR=$MH_BIN run bash "$MH_BATCH/grade" guests inputs results -- --timeout 3
   assert_failure 2
   assert_output "grade: results already holds a batch (its file jobs): give a new directory"
   assert_equal "$(tr '\0' ' ' <results/jobs)" "earlier one.in "
@@ -112,9 +112,9 @@ job_of() {
 }
 
 # Every name below is a file a student could hand in.  Each must get its
-# own row and summary line, printed escaped, and none may run a command,
-# reach another student's files, or become a spreadsheet formula.
-@test "grade keeps hostile guest names, results path and options apart" {
+# own row and summary line, printed escaped, and none may reach another
+# student's files or become a spreadsheet formula.
+@test "grade gives every hostile guest name its own row, escaped" {
   rm guests/* inputs/two.*
   local forged=$'dave.img\e[1A\e[2K\rdave.img: 1 runs, 1 halted; output 1 match, 0 differ\e[8m.img'
   # carol's echo is right; "zz<newline>carol.img" faults (GNU parallel
@@ -131,15 +131,10 @@ job_of() {
   # A spreadsheet formula, and a name that ends like -g's settings.
   cp "$(guest hello)" 'guests/=HYPERLINK("evil.example","x").img'
   cp "$(guest echo)" guests/c:m=8.img
-  # The results path and an option with a space and a command in them.
-  local results='res dir$(touch pwned)' shared='share $(touch pwned).txt'
-  echo shared >"$shared"
-  RESULTS=$results LC_ALL=C MINI_HYPERVISOR=$MH_BIN run --separate-stderr \
-    bash "$MH_BATCH/grade" -j 2 guests inputs "$results" -- --timeout 3 -f "./$shared"
+  LC_ALL=C MINI_HYPERVISOR=$MH_BIN run --separate-stderr \
+    bash "$MH_BATCH/grade" -j 2 guests inputs results -- --timeout 3
   assert_success
   assert_equal "$stderr" ""
-  assert_not_exist pwned
-  assert_not_exist "$results/pwned"
   # One line per guest, in the order of the names, each escaped: no
   # escape character reaches the terminal.
   assert_output - <<'SUMMARY'
@@ -158,7 +153,7 @@ SUMMARY
   run python3 -c 'import csv, sys
 for r in csv.DictReader(open(sys.argv[1], newline="")):
     print("|".join((r["job"], r["guest"], r["input"], r["outcome"], r["exit_status"], r["output"])))' \
-    "$results/results.csv"
+    results/results.csv
   assert_success
   assert_output - <<'ROWS'
 0|'=HYPERLINK("evil.example","x").img|one.in|halted|0|differ
@@ -170,27 +165,47 @@ for r in csv.DictReader(open(sys.argv[1], newline="")):
 6|dave.img\033[1A\033[2K\rdave.img: 1 runs, 1 halted; output 1 match, 0 differ\033[8m.img|one.in|halted|0|differ
 7|zz\ncarol.img|one.in|guest-fault|1|differ
 ROWS
-  assert_equal "$(sed -n 2p "$results/results.csv" | cut -d, -f1-3)" \
+  assert_equal "$(sed -n 2p results/results.csv | cut -d, -f1-3)" \
     "0,\"'=HYPERLINK(\"\"evil.example\"\",\"\"x\"\").img\""
   # Each job's report is its own guest's, and its console its own.
   local list k
-  mapfile -d '' -t list <"$results/jobs"
+  mapfile -d '' -t list <results/jobs
   assert_equal "${#list[@]}" 16
   for ((k = 0; k < 8; k++)); do
-    assert_equal "$(jq -r '.vms[0].image.sha256' "$results/reports/$k.json")" \
+    assert_equal "$(jq -r '.vms[0].image.sha256' "results/reports/$k.json")" \
       "$(sha256sum <"${list[2 * k]}" | cut -d' ' -f1)"
   done
-  assert_equal "$(cat "$results/console/4.out")" "$(cat inputs/one.expected)"
-  assert_equal "$(tail -n +2 "$results/joblog" | wc -l)" 8
+  assert_equal "$(cat results/console/4.out)" "$(cat inputs/one.expected)"
+  assert_equal "$(tail -n +2 results/joblog | wc -l)" 8
 
   # A job whose report is lost still has its row; collect says which job
   # and fails.
-  rm "$results/reports/7.json"
-  run --separate-stderr bash "$MH_BATCH/collect" "$results" inputs
+  rm results/reports/7.json
+  run --separate-stderr bash "$MH_BATCH/collect" results inputs
   assert_failure 1
-  assert_equal "$stderr" "collect: job 7 (\"zz\ncarol.img\" with one.in): no readable report $results/reports/7.json (see console/7.err)"
+  assert_equal "$stderr" "collect: job 7 (\"zz\ncarol.img\" with one.in): no readable report results/reports/7.json (see console/7.err)"
   assert_line '"zz\ncarol.img": 1 runs, 1 no-report; output 0 match, 1 differ'
   assert_equal "${#lines[@]}" 8
-  assert_equal "$(tail -n 1 "$results/results.csv")" \
+  assert_equal "$(tail -n 1 results/results.csv)" \
     '7,"zz\ncarol.img","one.in","no-report",,,,,"differ","no report"'
+}
+
+# The results path and the options are the grader's, but may hold
+# spaces, quotes and $(...) too: they are passed on as they are, and
+# run nothing.
+@test "grade takes the results path and the options as they are" {
+  rm guests/hello.img guests/page_fault.img guests/spin.img inputs/two.*
+  local results='res dir$(touch pwned)' shared='share $(touch pwned).txt'
+  echo shared >"$shared"
+  MINI_HYPERVISOR=$MH_BIN run --separate-stderr \
+    bash "$MH_BATCH/grade" guests inputs "$results" -- --timeout 3 -f "./$shared"
+  assert_success
+  assert_equal "$stderr" ""
+  assert_output "echo.img: 1 runs, 1 halted; output 1 match, 0 differ"
+  assert_not_exist pwned
+  assert_equal "$(cat "$results/console/0.out")" "$(cat inputs/one.expected)"
+  # The report's own record of the run: the file shared was that one.
+  assert_equal "$(jq -r '.options.files | length' "$results/reports/0.json")" 1
+  assert_equal "$(jq -r '.options.files[0] | sub(".*/"; "")' "$results/reports/0.json")" "$shared"
+  assert_equal "$(tr '\0' '|' <"$results/options")" "--timeout|3|-f|./$shared|"
 }
