@@ -98,7 +98,7 @@ setup() {
   [ -n "$array" ] && [ -n "$collect" ] || fail "submit-slurm said: $output; $stderr"
   cp "$(tguest page_fault)" guests/aaa.img
   scancel "${array}_1"
-  scontrol release "$array,$collect"
+  scontrol release "${array}_0,$collect" # (not the cancelled task)
   # Returns once the collect job has ended.
   run timeout 900 sbatch --wait --quiet --dependency="afterany:$collect" \
     --output=/dev/null --wrap=true
