@@ -38,6 +38,20 @@ for r in csv.DictReader(open("results/results.csv")):
         print(json.dumps(r))' "$1" "$2"
 }
 
+# job_of GUEST INPUT: the number of the job that ran the guest file
+# GUEST on the input file INPUT (base names), from results/jobs.
+job_of() {
+  local list k
+  mapfile -d '' -t list <"${RESULTS:-results}/jobs"
+  for ((k = 0; 2 * k < ${#list[@]}; k++)); do
+    if [ "${list[2 * k]##*/}" = "$1" ] && [ "${list[2 * k + 1]##*/}" = "$2" ]; then
+      echo "$k"
+      return 0
+    fi
+  done
+  return 1
+}
+
 @test "grade runs every guest against every input with GNU parallel and tabulates the reports" {
   MINI_HYPERVISOR=$MH_BIN run --separate-stderr \
     bash "$MH_BATCH/grade" -j 2 guests inputs results -- --timeout 3
@@ -50,7 +64,7 @@ for r in csv.DictReader(open("results/results.csv")):
   assert_equal "${#lines[@]}" 4
   # The table: a header and one row per run.
   assert_equal "$(head -1 results/results.csv)" \
-    '"guest","input","outcome","exit_status","wall_seconds","cpu_seconds","console_bytes","output","message"'
+    '"job","guest","input","outcome","exit_status","wall_seconds","cpu_seconds","console_bytes","output","message"'
   assert_equal "$(tail -n +2 results/results.csv | wc -l)" 8
   local r
   r=$(row echo.img two.in)
@@ -65,15 +79,16 @@ for r in csv.DictReader(open("results/results.csv")):
   assert_equal "$(tail -n +2 results/joblog | wc -l)" 8
   assert_equal "$(tail -n +2 results/joblog | cut -f7 | sort | xargs)" \
     "$(jq .exit_status results/reports/*.json | sort | xargs)"
-  # Each report names its image by content.
-  local report job
-  for report in results/reports/*.json; do
-    job=$(basename "$report" .json)
-    assert_equal "$(jq -r '.vms[0].image.sha256' "$report")" \
-      "$(sha256sum "guests/${job%@*}" | cut -d' ' -f1)"
+  # Each job's report names its job's image by content.
+  local list k
+  mapfile -d '' -t list <results/jobs
+  assert_equal "${#list[@]}" 16
+  for ((k = 0; k < 8; k++)); do
+    assert_equal "$(jq -r '.vms[0].image.sha256' "results/reports/$k.json")" \
+      "$(sha256sum <"${list[2 * k]}" | cut -d' ' -f1)"
   done
   # The console of each run is kept beside its report.
-  assert_equal "$(cat results/console/echo.img@one.in.out)" "$(cat inputs/one.expected)"
+  assert_equal "$(cat "results/console/$(job_of echo.img one.in).out")" "$(cat inputs/one.expected)"
 }
 
 @test "grade refuses a directory without guests or inputs, naming it" {
@@ -84,4 +99,113 @@ for r in csv.DictReader(open("results/results.csv")):
   MINI_HYPERVISOR=$MH_BIN run bash "$MH_BATCH/grade" guests empty results
   assert_failure 2
   assert_output "grade: no *.in in empty"
+}
+
+@test "grade leaves an earlier batch's results alone" {
+  mkdir results
+  printf 'earlier\0one.in\0' >results/jobs
+  MINI_HYPERVISOR=$MH_BIN run bash "$MH_BATCH/grade" guests inputs results -- --timeout 3
+  assert_failure 2
+  assert_output "grade: results already holds a batch (its file jobs): give a new directory"
+  assert_equal "$(tr '\0' ' ' <results/jobs)" "earlier one.in "
+  assert_not_exist results/reports
+}
+
+# Every name below is a file a student could hand in.  Each must get its
+# own row and summary line, printed escaped, and none may reach another
+# student's files or become a spreadsheet formula.
+@test "grade gives every hostile guest name its own row, escaped" {
+  rm guests/* inputs/two.*
+  local forged=$'dave.img\e[1A\e[2K\rdave.img: 1 runs, 1 halted; output 1 match, 0 differ\e[8m.img'
+  # carol's echo is right; "zz<newline>carol.img" faults (GNU parallel
+  # split its name at the newline and ran it as carol.img).
+  cp "$(guest echo)" guests/carol.img
+  cp "$(tguest page_fault)" guests/$'zz\ncarol.img'
+  # bob's is right; "bob.img@evil.img" faults (it was counted as bob's).
+  cp "$(guest echo)" guests/bob.img
+  cp "$(tguest page_fault)" guests/bob.img@evil.img
+  # dave's spins to the time limit; the next name's escapes erased his
+  # summary line and printed a forged one.
+  cp "$(tguest spin)" guests/dave.img
+  cp "$(guest hello)" "guests/$forged"
+  # A spreadsheet formula, and a name that ends like -g's settings.
+  cp "$(guest hello)" 'guests/=HYPERLINK("evil.example","x").img'
+  cp "$(guest echo)" guests/c:m=8.img
+  LC_ALL=C MINI_HYPERVISOR=$MH_BIN run --separate-stderr \
+    bash "$MH_BATCH/grade" -j 2 guests inputs results -- --timeout 3
+  assert_success
+  assert_equal "$stderr" ""
+  # One line per guest, in the order of the names, each escaped: no
+  # escape character reaches the terminal.
+  assert_output - <<'SUMMARY'
+"=HYPERLINK(\"evil.example\",\"x\").img": 1 runs, 1 halted; output 0 match, 1 differ
+bob.img: 1 runs, 1 halted; output 1 match, 0 differ
+bob.img@evil.img: 1 runs, 1 guest-fault; output 0 match, 1 differ
+"c:m=8.img": 1 runs, 1 halted; output 1 match, 0 differ
+carol.img: 1 runs, 1 halted; output 1 match, 0 differ
+dave.img: 1 runs, 1 timeout; output 0 match, 1 differ
+"dave.img\033[1A\033[2K\rdave.img: 1 runs, 1 halted; output 1 match, 0 differ\033[8m.img": 1 runs, 1 halted; output 0 match, 1 differ
+"zz\ncarol.img": 1 runs, 1 guest-fault; output 0 match, 1 differ
+SUMMARY
+  [[ $output != *$'\e'* ]] || fail "an escape character reached the terminal"
+  # The table, read by a real CSV parser: one row per guest file, the
+  # formula quoted with a leading '.
+  run python3 -c 'import csv, sys
+for r in csv.DictReader(open(sys.argv[1], newline="")):
+    print("|".join((r["job"], r["guest"], r["input"], r["outcome"], r["exit_status"], r["output"])))' \
+    results/results.csv
+  assert_success
+  assert_output - <<'ROWS'
+0|'=HYPERLINK("evil.example","x").img|one.in|halted|0|differ
+1|bob.img|one.in|halted|0|match
+2|bob.img@evil.img|one.in|guest-fault|1|differ
+3|c:m=8.img|one.in|halted|0|match
+4|carol.img|one.in|halted|0|match
+5|dave.img|one.in|timeout|3|differ
+6|dave.img\033[1A\033[2K\rdave.img: 1 runs, 1 halted; output 1 match, 0 differ\033[8m.img|one.in|halted|0|differ
+7|zz\ncarol.img|one.in|guest-fault|1|differ
+ROWS
+  assert_equal "$(sed -n 2p results/results.csv | cut -d, -f1-3)" \
+    "0,\"'=HYPERLINK(\"\"evil.example\"\",\"\"x\"\").img\""
+  # Each job's report is its own guest's, and its console its own.
+  local list k
+  mapfile -d '' -t list <results/jobs
+  assert_equal "${#list[@]}" 16
+  for ((k = 0; k < 8; k++)); do
+    assert_equal "$(jq -r '.vms[0].image.sha256' "results/reports/$k.json")" \
+      "$(sha256sum <"${list[2 * k]}" | cut -d' ' -f1)"
+  done
+  assert_equal "$(cat results/console/4.out)" "$(cat inputs/one.expected)"
+  assert_equal "$(tail -n +2 results/joblog | wc -l)" 8
+
+  # A job whose report is lost still has its row; collect says which job
+  # and fails.
+  rm results/reports/7.json
+  run --separate-stderr bash "$MH_BATCH/collect" results inputs
+  assert_failure 1
+  assert_equal "$stderr" "collect: job 7 (\"zz\ncarol.img\" with one.in): no readable report results/reports/7.json (see console/7.err)"
+  assert_line '"zz\ncarol.img": 1 runs, 1 no-report; output 0 match, 1 differ'
+  assert_equal "${#lines[@]}" 8
+  assert_equal "$(tail -n 1 results/results.csv)" \
+    '7,"zz\ncarol.img","one.in","no-report",,,,,"differ","no report"'
+}
+
+# The results path and the options are the grader's, but may hold
+# spaces, quotes and $(...) too: they are passed on as they are, and
+# run nothing.
+@test "grade takes the results path and the options as they are" {
+  rm guests/hello.img guests/page_fault.img guests/spin.img inputs/two.*
+  local results='res dir$(touch pwned)' shared='share $(touch pwned).txt'
+  echo shared >"$shared"
+  MINI_HYPERVISOR=$MH_BIN run --separate-stderr \
+    bash "$MH_BATCH/grade" guests inputs "$results" -- --timeout 3 -f "./$shared"
+  assert_success
+  assert_equal "$stderr" ""
+  assert_output "echo.img: 1 runs, 1 halted; output 1 match, 0 differ"
+  assert_not_exist pwned
+  assert_equal "$(cat "$results/console/0.out")" "$(cat inputs/one.expected)"
+  # The report's own record of the run: the file shared was that one.
+  assert_equal "$(jq -r '.options.files | length' "$results/reports/0.json")" 1
+  assert_equal "$(jq -r '.options.files[0] | sub(".*/"; "")' "$results/reports/0.json")" "$shared"
+  assert_equal "$(tr '\0' '|' <"$results/options")" "--timeout|3|-f|./$shared|"
 }

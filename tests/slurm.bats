@@ -58,19 +58,59 @@ setup() {
   assert_line "echo.img: 2 runs, 2 halted; output 1 match, 0 differ"
   assert_line "hello.img: 2 runs, 2 halted; output 0 match, 1 differ"
   assert_line "page_fault.img: 2 runs, 2 guest-fault; output 0 match, 1 differ"
-  # Every task ran and wrote a report that names its image by content.
+  # Every task ran job i of the list written at submission, and wrote a
+  # report that names that job's image by content.
   assert_equal "$(ls results/reports | wc -l)" 6
-  local report job
-  for report in results/reports/*.json; do
-    job=$(basename "$report" .json)
-    assert_equal "$(jq -r .schema "$report")" mini_hypervisor-report
-    assert_equal "$(jq -r '.vms[0].image.sha256' "$report")" \
-      "$(sha256sum "guests/${job%@*}" | cut -d' ' -f1)"
+  local list k
+  mapfile -d '' -t list <results/jobs
+  assert_equal "${#list[@]}" 12
+  for ((k = 0; k < 6; k++)); do
+    assert_equal "$(jq -r .schema "results/reports/$k.json")" mini_hypervisor-report
+    assert_equal "$(jq -r '.vms[0].image.sha256' "results/reports/$k.json")" \
+      "$(sha256sum <"${list[2 * k]}" | cut -d' ' -f1)"
   done
   assert_equal "$(tail -n +2 results/results.csv | wc -l)" 6
-  assert_equal "$(cat results/console/echo.img@one.in.out)" \
+  # Job 0: echo.img with one.in (guests, then inputs, in name order).
+  assert_equal "${list[0]##*/} ${list[1]##*/}" "echo.img one.in"
+  assert_equal "$(cat results/console/0.out)" \
     "$(printf 'alpha\necho: end of input after 1 line')"
   # Slurm's own record: every array task ended, the faulting guest's
   # tasks with mini_hypervisor's status for a guest failure.
   ls results/slurm/mh-grade-*_[0-5].log >/dev/null
+}
+
+# The tasks wait in the queue (held) while a student adds a file that
+# sorts first, and one task is cancelled: the array still runs the jobs
+# listed at submission (a task that listed guests/ when it started ran
+# the new file in another student's place), and collect fails, naming
+# the job that left no report.
+@test "a Slurm job array runs the jobs listed at submission, and collect fails on a lost task" {
+  mkdir guests inputs
+  cp "$(guest echo)" "$(guest hello)" guests/
+  printf 'alpha\n' >inputs/one.in
+  printf 'alpha\necho: end of input after 1 line\n' >inputs/one.expected
+  SBATCH_HOLD=1 MINI_HYPERVISOR=$MH_SLURM_BIN run --separate-stderr \
+    bash "$MH_BATCH/submit-slurm" guests inputs results -- --timeout 60
+  assert_success
+  local array collect
+  array=$(sed -n 's/^array job \([0-9]*\): 2 tasks$/\1/p' <<<"$output")
+  collect=$(sed -n 's/^collect job \([0-9]*\)$/\1/p' <<<"$output")
+  [ -n "$array" ] && [ -n "$collect" ] || fail "submit-slurm said: $output; $stderr"
+  cp "$(tguest page_fault)" guests/aaa.img
+  scancel "${array}_1"
+  scontrol release "${array}_0,$collect" # (not the cancelled task)
+  # Returns once the collect job has ended.
+  run timeout 900 sbatch --wait --quiet --dependency="afterany:$collect" \
+    --output=/dev/null --wrap=true
+  assert_success
+  assert_equal "$(cat results/summary.txt)" \
+    "$(printf '%s\n' 'echo.img: 1 runs, 1 halted; output 1 match, 0 differ' \
+      'hello.img: 1 runs, 1 no-report')"
+  run scontrol show job "$collect"
+  assert_output --partial "ExitCode=1:0"
+  assert_equal "$(cat results/slurm/mh-collect-"$collect".log)" \
+    "collect: job 1 (hello.img with one.in): no readable report $PWD/results/reports/1.json (see console/1.err)"
+  assert_equal "$(ls results/reports)" 0.json
+  assert_equal "$(jq -r '.vms[0].image.sha256' results/reports/0.json)" \
+    "$(sha256sum <guests/echo.img | cut -d' ' -f1)"
 }
