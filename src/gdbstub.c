@@ -440,9 +440,16 @@ gdb_check_peer(MhGdb *g, int fd, char **peer, GError **error)
     if (gdb_uid_allowed(uid))
       return TRUE;
     who = gdb_describe_uid(uid);
-    g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
-                "refused a connection from %s, %s: only uid %u and root "
-                "may debug this VM", *peer, who, (guint)getuid());
+    if (getuid() == 0) {
+      g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
+                  "refused a connection from %s, %s: only root may debug "
+                  "this VM", *peer, who);
+    } else {
+      g_autofree char *me = gdb_describe_uid(getuid());
+      g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
+                  "refused a connection from %s, %s: only %s and root may "
+                  "debug this VM", *peer, who, me);
+    }
     return FALSE;
   case MH_GDB_OWNER_NOT_OPEN:
     g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
