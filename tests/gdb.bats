@@ -813,3 +813,26 @@ reply() {
   run grep -c '^mini_hypervisor: error: vm 0 (gdb_target.img): ' vm.err
   assert_output 1
 }
+
+@test "gdb: listening beyond loopback says so at start; a local user other than the VM's own is still refused" {
+  start_vm -S --gdb tcp:0.0.0.0:0 -g "$IMG"
+  run grep 'warning' vm.err
+  assert_output "mini_hypervisor: warning: --gdb: listening on 0.0.0.0, beyond the loopback address: anyone who can reach it from another machine can debug the guests and read their files"
+  if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null && id nobody >/dev/null 2>&1; then
+    run as_other_user bash -c "$(declare -f peek_client); peek_client ${PORTS[0]}"
+    assert_output --regexp '^(received 0 bytes|Connection reset by peer)$'
+    wait_for vm.err 'gdb: refused' "no refusal"
+  fi
+  run_gdb gdb.out "${PORTS[0]}" "$ELF" 'continue'
+  wait_vm
+  assert_equal "$VM_STATUS" 0
+  run cat vm.out
+  assert_output --partial 'counter 3'
+}
+
+@test "gdb: -S with no debugger ends as a timeout (--timeout), not a host error" {
+  run mh -o run -S --gdb tcp::0 --timeout 2 -g "$IMG"
+  assert_equal "$status" 3
+  assert_line --regexp '^mini_hypervisor: vm 0 \(gdb_target.img\): gdb: target remote :[0-9]+$'
+  assert_line 'mini_hypervisor: error: vm 0 (gdb_target.img): stopped by --timeout at RIP 0x0'
+}

@@ -4,7 +4,12 @@
  * lookup of who owns a TCP connection in /proc/net/tcp and tcp6. */
 #include "config.h"
 
+#include <arpa/inet.h>
+#include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include <glib.h>
 
@@ -455,6 +460,62 @@ test_proc_net_owner(void)
   g_rmdir(dir);
 }
 
+/* A listening socket takes connections from this machine only when it
+ * is bound to a loopback address or is a Unix socket. */
+static void
+test_listen_is_local(void)
+{
+  static const struct {
+    int         family;
+    const char *addr;
+    gboolean    local;
+  } cases[] = {
+    {AF_INET, "127.0.0.1", TRUE},   {AF_INET, "127.1.2.3", TRUE},
+    {AF_INET, "0.0.0.0", FALSE},    {AF_INET6, "::1", TRUE},
+    {AF_INET6, "::", FALSE},        {AF_INET6, "::ffff:127.0.0.1", TRUE},
+  };
+  g_autofree char *dir = g_dir_make_tmp("test-gdb-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename(dir, "sock", NULL);
+  struct sockaddr_un un = {.sun_family = AF_UNIX};
+  int fd;
+
+  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+    struct sockaddr_storage ss = {0};
+    socklen_t len;
+    fd = socket(cases[i].family, SOCK_STREAM, 0);
+    if (fd < 0) {
+      g_test_message("no socket of family %d here", cases[i].family);
+      continue;
+    }
+    if (cases[i].family == AF_INET) {
+      struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+      in->sin_family = AF_INET;
+      g_assert_cmpint(inet_pton(AF_INET, cases[i].addr, &in->sin_addr), ==, 1);
+      len = sizeof *in;
+    } else {
+      struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+      in6->sin6_family = AF_INET6;
+      g_assert_cmpint(inet_pton(AF_INET6, cases[i].addr, &in6->sin6_addr), ==, 1);
+      len = sizeof *in6;
+    }
+    if (bind(fd, (struct sockaddr *)&ss, len) < 0) {
+      g_test_message("cannot bind %s here: %s", cases[i].addr, g_strerror(errno));
+      close(fd);
+      continue;
+    }
+    g_assert_cmpint(mh_gdb_listen_is_local(fd), ==, cases[i].local);
+    close(fd);
+  }
+  g_assert_cmpuint(strlen(path), <, sizeof un.sun_path);
+  strcpy(un.sun_path, path);
+  fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  g_assert_cmpint(bind(fd, (struct sockaddr *)&un, sizeof un), ==, 0);
+  g_assert_true(mh_gdb_listen_is_local(fd));
+  close(fd);
+  g_unlink(path);
+  g_rmdir(dir);
+}
+
 static void
 test_memory(void)
 {
@@ -561,6 +622,7 @@ main(int argc, char **argv)
   g_test_add_func("/gdbproto/register-checks", test_register_checks);
   g_test_add_func("/gdbproto/has-packet", test_has_packet);
   g_test_add_func("/gdbstub/proc-net-owner", test_proc_net_owner);
+  g_test_add_func("/gdbstub/listen-is-local", test_listen_is_local);
   g_test_add_func("/gdbproto/memory", test_memory);
   g_test_add_func("/gdbproto/breakpoints", test_breakpoints);
   g_test_add_func("/gdbproto/actions", test_actions);
