@@ -68,8 +68,8 @@ struct MhGdb {
                              table, or -1                                */
   int          main_fd;   /* the main thread's copy of the connection,
                              which it polls while the guest runs, or -1 */
-  gint64       hello_deadline; /* GDB_GREETING: when it gives up (µs,
-                             monotonic)                                  */
+  gint64       hello_deadline; /* GDB_GREETING: when it gives up
+                             (g_get_monotonic_time)                      */
   char        *peer;      /* GDB_GREETING: who connected, for messages   */
   guint        refused;   /* connections refused so far                  */
   gint         state;     /* GDB_*, atomic                               */
