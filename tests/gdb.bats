@@ -111,11 +111,14 @@ vm_thread_waits_for_input() {
 }
 
 # as_other_user COMMAND...: runs COMMAND as nobody (a user other than
-# the one that runs the hypervisor); skips the test where that cannot be
-# done (not root, or no setpriv).
+# the one that runs the hypervisor), with the system's PATH and HOME /
+# (root's own, such as a pyenv shim in /root, are not nobody's to run).
 as_other_user() {
-  setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$@"
+  setpriv --reuid=nobody --regid=nogroup --clear-groups -- \
+    env PATH=/usr/local/bin:/usr/bin:/bin HOME=/ "$@"
 }
+# require_other_user: skips the test where that cannot be done (not
+# root, no setpriv, no nobody).
 require_other_user() {
   [ "$(id -u)" -eq 0 ] || skip "needs root, to connect as another user (nobody)"
   command -v setpriv >/dev/null || skip "needs setpriv (util-linux)"
