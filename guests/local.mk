@@ -29,6 +29,13 @@ MH_GUEST_COPTS = -std=c11 -O2 -g -Wall -Wextra -ffreestanding -nostdlib \
 	-fno-stack-protector -fno-asynchronous-unwind-tables \
 	-fcf-protection=none -fno-tree-loop-distribute-patterns \
 	-I$(top_srcdir)/guests/include
+# The installed guests' DWARF names their sources relative to the build
+# directory (guests/examples/hello.c): gdb finds them there in the build
+# tree, and, with the build directory recorded as the installed examples
+# directory, by their base names there after installation (gdb tries
+# each source under the compilation directory by its base name too).
+# The SDK's sources are installed there beside the examples'.
+MH_GUEST_DEBUG_MAP = -fdebug-prefix-map=$(abs_top_builddir)=$(mhexamplesdir)
 MH_GUEST_LDSCRIPT = $(top_srcdir)/guests/lib/guest.ld
 MH_GUEST_LDOPTS = -nostdlib -static -no-pie -Wl,-T,$(MH_GUEST_LDSCRIPT) \
 	-Wl,--build-id=none -Wl,-z,noexecstack
@@ -44,11 +51,11 @@ mh_guest_lib_objs = guests/lib/console.o guests/lib/file.o \
 
 $(MH_GUEST_CRT0): guests/lib/%.o: $(srcdir)/guests/lib/%.S
 	@mkdir -p $(@D)
-	$(AM_V_CC)$(CC) $(MH_GUEST_COPTS) -c -o $@ $<
+	$(AM_V_CC)$(CC) $(MH_GUEST_COPTS) $(MH_GUEST_DEBUG_MAP) -c -o $@ $<
 
 $(mh_guest_lib_objs): guests/lib/%.o: $(srcdir)/guests/lib/%.c $(MH_GUEST_HDRS)
 	@mkdir -p $(@D)
-	$(AM_V_CC)$(CC) $(MH_GUEST_COPTS) -c -o $@ $<
+	$(AM_V_CC)$(CC) $(MH_GUEST_COPTS) $(MH_GUEST_DEBUG_MAP) -c -o $@ $<
 
 $(MH_GUEST_LIB): $(mh_guest_lib_objs)
 	$(AM_V_GEN)rm -f $@ && $(AR) crs $@ $(mh_guest_lib_objs)
@@ -98,7 +105,7 @@ mh_example_imgs = $(mh_example_objs:.o=.img)
 
 $(mh_example_objs): guests/examples/%.o: $(srcdir)/guests/examples/%.c $(MH_GUEST_HDRS)
 	@mkdir -p $(@D)
-	$(AM_V_CC)$(CC) $(MH_GUEST_COPTS) -c -o $@ $<
+	$(AM_V_CC)$(CC) $(MH_GUEST_COPTS) $(MH_GUEST_DEBUG_MAP) -c -o $@ $<
 
 $(mh_example_elfs): guests/examples/%.elf: guests/examples/%.o $(MH_GUEST_CRT0) $(MH_GUEST_LIB) $(MH_GUEST_LDSCRIPT)
 	$(AM_V_CCLD)$(CC) $(MH_GUEST_LDOPTS) -o $@ $(MH_GUEST_CRT0) $< $(MH_GUEST_LIB)
@@ -117,16 +124,27 @@ mhguests_DATA = $(mh_example_imgs) $(mh_example_elfs) \
 
 # The source of every installed image, as documentation: the README and
 # mini_hypervisor(1) point at them, and `make -f .../mh-guest.mk
-# GUEST=hello VPATH=$(mhexamplesdir)` rebuilds one.
+# GUEST=hello VPATH=$(mhexamplesdir)` rebuilds one.  With them, the
+# sources of the SDK they link (crt0.S, the library, the headers), where
+# gdb looks for them (MH_GUEST_DEBUG_MAP) for the installed guests and
+# for any guest built with the installed SDK: one directory, so no two
+# of these may share a base name.
 mhexamplesdir = $(docdir)/examples
 dist_mhexamples_DATA = guests/examples/hello.c guests/examples/echo.c \
 	guests/examples/memtest.c guests/examples/counter.c \
 	guests/examples/cat.c guests/examples/copy.c guests/examples/cowdemo.c \
-	guests/examples/hello_file.asm
-
-EXTRA_DIST += guests/mini-hypervisor.pc.in \
+	guests/examples/hello_file.asm \
 	guests/lib/crt0.S guests/lib/console.c guests/lib/file.c \
-	guests/lib/runtime.c guests/lib/string.c guests/mh-guest.mk.in
+	guests/lib/runtime.c guests/lib/string.c
+mhexamples_DATA = guests/include/mh_abi.h guests/include/mh_guest.h
+# gdb warns when a source is newer than the executable, and make -j may
+# install the sources last: the guests' times are set after.
+install-data-hook: mh-touch-guests
+mh-touch-guests:
+	$(AM_V_at)cd "$(DESTDIR)$(mhguestsdir)" && touch -c $(notdir $(mh_example_elfs))
+.PHONY: mh-touch-guests
+
+EXTRA_DIST += guests/mini-hypervisor.pc.in guests/mh-guest.mk.in
 CLEANFILES += $(mh_example_objs) $(mh_example_elfs) $(mh_example_imgs) \
 	guests/examples/hello_file.img \
 	$(MH_GUEST_CRT0) $(mh_guest_lib_objs) $(MH_GUEST_LIB) \
@@ -153,6 +171,8 @@ mh-sdk-installcheck:
 	  OBJCOPY="$(OBJCOPY)"
 	$(AM_V_at)test -s mh-sdk-installcheck.d/hello.img && \
 	  readelf -S mh-sdk-installcheck.d/hello.elf | grep -q "\.debug_line "
+	$(AM_V_at)$(MAKE) --no-print-directory mh-gdb-sources-check \
+	  MH_CHECK_ELFS='$(DESTDIR)$(mhguestsdir)/hello.elf $(abs_builddir)/mh-sdk-installcheck.d/hello.elf'
 	$(AM_V_at)rm -rf mh-sdk-installcheck.d
 	$(AM_V_at)files=$$(sed -n '/^\.SH FILES$$/,/^\.SH /p' '$(DESTDIR)$(man1dir)/mini_hypervisor.1' | sed 's/\\-/-/g'); \
 	for want in '$(mhguestsdir)/' '$(mhsdkdir)/' '$(mhexamplesdir)/' \
@@ -160,4 +180,30 @@ mh-sdk-installcheck:
 	  case $$files in *"$$want"*) ;; \
 	  *) echo "mh-sdk-installcheck: mini_hypervisor(1) FILES does not name $$want" >&2; exit 1 ;; esac; \
 	done
-.PHONY: mh-sdk-installcheck
+
+# gdb, given an installed guest or one built with the installed SDK,
+# finds the sources of main (hello.c) and of _start (crt0.S) where they
+# were installed: no "No such file or directory", no "more recent than
+# executable".  Staged (DESTDIR), gdb is told where the tree is.  Run
+# from / (gdb looks in its working directory too).  Skipped without gdb.
+mh-gdb-sources-check:
+	$(AM_V_at)if ! command -v gdb >/dev/null 2>&1; then \
+	  echo "mh-gdb-sources-check: no gdb: skipped"; exit 0; fi; \
+	for elf in $(MH_CHECK_ELFS); do \
+	  for f in main:hello.c _start:crt0.S; do \
+	    out=`cd / && gdb -batch -nx \
+	      -ex 'set substitute-path $(mhexamplesdir) $(DESTDIR)$(mhexamplesdir)' \
+	      -ex "list $${f%%:*}" -ex 'info source' "$$elf" 2>&1`; \
+	    case $$out in \
+	    *"Located in $(DESTDIR)$(mhexamplesdir)/$${f#*:}"*) ;; \
+	    *) echo "mh-gdb-sources-check: gdb does not find $${f#*:} for $$elf:" >&2; \
+	       echo "$$out" >&2; exit 1 ;; \
+	    esac; \
+	    case $$out in \
+	    *"No such file"*|*"more recent than executable"*) \
+	      echo "mh-gdb-sources-check: gdb on $$elf, $${f%%:*}:" >&2; \
+	      echo "$$out" >&2; exit 1 ;; \
+	    esac; \
+	  done; \
+	done
+.PHONY: mh-sdk-installcheck mh-gdb-sources-check

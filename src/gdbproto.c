@@ -155,6 +155,45 @@ mh_gdbproto_rx_byte(MhGdbRx *rx, guint8 byte)
   }
 }
 
+gboolean
+mh_gdbproto_has_packet(const guint8 *buf, gsize len)
+{
+  g_autofree MhGdbRx *rx = g_new(MhGdbRx, 1);
+
+  mh_gdbproto_rx_init(rx);
+  for (gsize i = 0; i < len; i++)
+    if (mh_gdbproto_rx_byte(rx, buf[i]) != MH_GDB_RX_NONE)
+      return TRUE;
+  return FALSE;
+}
+
+/* RFLAGS bits that must be 0 (SDM 1 §3.4.3; VM, 17, cannot be set in
+ * long mode, where VM entry on Intel refuses it). */
+#define GDB_EFLAGS_MUST_BE_0 \
+  ((1u << 3) | (1u << 5) | (1u << 15) | (1u << 17) | 0xffc00000u)
+
+gboolean
+mh_gdbproto_regs_check(const MhGdbRegs *old, const MhGdbRegs *regs,
+                       const char **why)
+{
+  /* Canonical: bits 63 to 47 all equal. */
+  guint64 top = regs->rip >> 47;
+
+  if (top != 0 && top != (G_MAXUINT64 >> 47)) {
+    *why = "rip is not canonical";
+    return FALSE;
+  }
+  if (regs->eflags & GDB_EFLAGS_MUST_BE_0) {
+    *why = "eflags has a bit set that must be clear";
+    return FALSE;
+  }
+  if (memcmp(old->seg, regs->seg, sizeof regs->seg) != 0) {
+    *why = "the segment registers cannot be changed";
+    return FALSE;
+  }
+  return TRUE;
+}
+
 void
 mh_gdbproto_frame(GString *out, const char *data, gsize len)
 {
@@ -269,8 +308,10 @@ gdbproto_le(const guint8 *p, guint n)
   return v;
 }
 
-/* Segment registers and the x87 ones are read-only here: what gdb writes
- * to them is ignored (changing a selector would need a descriptor). */
+/* The layout's x87 part: st0-7 and the control registers, which read as
+ * 0 (the guest has no x87 state to show). */
+#define GDB_X87_OFFSET (16 * 8 + 8 + 4 + 6 * 4)
+
 static void
 gdbproto_bytes_to_regs(const guint8 *buf, MhGdbRegs *r)
 {
@@ -278,6 +319,19 @@ gdbproto_bytes_to_regs(const guint8 *buf, MhGdbRegs *r)
     r->gpr[i] = gdbproto_le(buf + 8 * i, 8);
   r->rip = gdbproto_le(buf + 128, 8);
   r->eflags = (guint32)gdbproto_le(buf + 136, 4);
+  for (guint i = 0; i < 6; i++)
+    r->seg[i] = (guint32)gdbproto_le(buf + 140 + 4 * i, 4);
+}
+
+/* Whether the x87 part of @buf is still all 0: the stub keeps no x87
+ * state, so a value written there would be lost. */
+static gboolean
+gdbproto_x87_clear(const guint8 *buf)
+{
+  for (guint i = GDB_X87_OFFSET; i < MH_GDB_G_SIZE; i++)
+    if (buf[i] != 0)
+      return FALSE;
+  return TRUE;
 }
 
 /* The offset of register @n in g's layout. */
@@ -361,13 +415,29 @@ gdbproto_write_mem(const MhGdbTargetOps *ops, gpointer target, Args *a,
   g_string_assign(reply, "OK");
 }
 
+/* Gives the target @regs if they are valid (mh_gdbproto_regs_check):
+ * E16 (EINVAL) if not, E02 if the target refuses. */
+static void
+gdbproto_set_regs(const MhGdbTargetOps *ops, gpointer target,
+                  const MhGdbRegs *old, const MhGdbRegs *regs, GString *reply)
+{
+  const char *why;
+
+  if (!mh_gdbproto_regs_check(old, regs, &why))
+    reply_error(reply, 0x16);
+  else if (!ops->set_regs(target, regs))
+    reply_error(reply, 2);
+  else
+    g_string_assign(reply, "OK");
+}
+
 /* p n  or  P n=hex */
 static void
 gdbproto_one_reg(const MhGdbTargetOps *ops, gpointer target, Args *a,
                  gboolean write, GString *reply)
 {
   guint8 buf[MH_GDB_G_SIZE];
-  MhGdbRegs regs;
+  MhGdbRegs old, regs;
   guint64 n;
   guint size, off;
 
@@ -375,11 +445,11 @@ gdbproto_one_reg(const MhGdbTargetOps *ops, gpointer target, Args *a,
     reply_error(reply, 1);
     return;
   }
-  if (!ops->get_regs(target, &regs)) {
+  if (!ops->get_regs(target, &old)) {
     reply_error(reply, 2);
     return;
   }
-  gdbproto_regs_to_bytes(&regs, buf);
+  gdbproto_regs_to_bytes(&old, buf);
   size = gdbproto_reg_size((guint)n);
   off = gdbproto_reg_offset((guint)n);
   if (!write) {
@@ -391,12 +461,12 @@ gdbproto_one_reg(const MhGdbTargetOps *ops, gpointer target, Args *a,
     reply_error(reply, 1);
     return;
   }
+  regs = old;
   gdbproto_bytes_to_regs(buf, &regs);
-  if (!ops->set_regs(target, &regs)) {
-    reply_error(reply, 2);
-    return;
-  }
-  g_string_assign(reply, "OK");
+  if (!gdbproto_x87_clear(buf))
+    reply_error(reply, 0x16);
+  else
+    gdbproto_set_regs(ops, target, &old, &regs, reply);
 }
 
 /* Z/z type,addr,kind */
@@ -513,18 +583,21 @@ mh_gdbproto_handle(const MhGdbTargetOps *ops, gpointer target,
     gdbproto_regs_to_bytes(&regs, buf);
     gdbproto_hex(reply, buf, sizeof buf);
     break;
-  case 'G':
-    if (len - 1 != 2 * sizeof buf || !ops->get_regs(target, &regs) ||
+  case 'G': {
+    MhGdbRegs old;
+    if (len - 1 != 2 * sizeof buf || !ops->get_regs(target, &old) ||
         !mh_gdbproto_unhex(data + 1, len - 1, buf)) {
       reply_error(reply, 1);
       break;
     }
+    regs = old;
     gdbproto_bytes_to_regs(buf, &regs);
-    if (ops->set_regs(target, &regs))
-      g_string_assign(reply, "OK");
+    if (!gdbproto_x87_clear(buf))
+      reply_error(reply, 0x16);
     else
-      reply_error(reply, 2);
+      gdbproto_set_regs(ops, target, &old, &regs, reply);
     break;
+  }
   case 'p':
   case 'P':
     gdbproto_one_reg(ops, target, &a, data[0] == 'P', reply);

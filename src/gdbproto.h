@@ -34,6 +34,9 @@ typedef struct {
 } MhGdbRx;
 
 void         mh_gdbproto_rx_init(MhGdbRx *rx);
+/* Whether @buf, the first bytes of a connection, holds a whole packet
+ * (its checksum right or not) or a Ctrl-C: the peer speaks the protocol. */
+gboolean     mh_gdbproto_has_packet(const guint8 *buf, gsize len);
 /* Feeds one byte; on MH_GDB_RX_PACKET, rx->data and rx->len hold it
  * until the next call. */
 MhGdbRxEvent mh_gdbproto_rx_byte(MhGdbRx *rx, guint8 byte);
@@ -50,6 +53,14 @@ typedef struct {
   guint32 eflags;
   guint32 seg[6];
 } MhGdbRegs;
+
+/* Whether gdb may give the guest @regs, @old being what it has: RIP
+ * canonical (48 bits), no RFLAGS bit that must be clear set (3, 5, 15,
+ * 22-31, and VM, 17, which long mode cannot have; bit 1 is set whatever
+ * gdb sends), and the segment selectors unchanged (the stub loads no
+ * segment: the machine's are fixed).  FALSE with *@why if not. */
+gboolean mh_gdbproto_regs_check(const MhGdbRegs *old, const MhGdbRegs *regs,
+                                const char **why);
 
 #define MH_GDB_REG_RIP    16
 #define MH_GDB_REG_EFLAGS 17

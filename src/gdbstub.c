@@ -10,16 +10,21 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <arpa/inet.h>
 #include <poll.h>
+#include <pwd.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include "error.h"
 #include "gdbproto.h"
+#include "text.h"
 #include "vm-private.h"
 
 #define GDB_SW_BP_MAX 64
@@ -37,31 +42,46 @@ typedef struct {
 
 /* Where gdb's connection is (atomic: both threads look). */
 enum {
-  GDB_WAITING,   /* -S: the VM's thread waits for the first one before
-                    the guest's first instruction                        */
   GDB_LISTENING, /* none (yet, or since gdb left): the main thread
                     watches listen_fd                                    */
-  GDB_HANDED,    /* the main thread accepted one and sent it on chan     */
+  GDB_GREETING,  /* the main thread accepted one (main_fd) from a user
+                    who may debug, and waits for its first packet        */
+  GDB_HANDED,    /* the main thread sent it on chan                      */
   GDB_TAKEN,     /* the VM's thread has it                               */
 };
 
+/* The bytes the main thread looks at for a first packet: far more than
+ * the largest packet, so that gdb's first one always fits. */
+#define GDB_HELLO_MAX (4 * MH_GDB_PACKET_MAX)
+
+/* Refused connections reported per VM: a user who connects in a loop
+ * must not flood standard error. */
+#define GDB_REFUSED_WARNINGS 10
+
 struct MhGdb {
   int          listen_fd; /* owned by the run, closed by the main thread */
+  gboolean     local;     /* listen_fd takes connections from this
+                             machine only (loopback, Unix socket)        */
+  gboolean     wait;      /* -S: the VM's thread waits for the first
+                             connection before the first instruction     */
   int          fd;        /* the connection in the VM thread's file
                              table, or -1                                */
-  int          first_fd;  /* -S: the first connection, taken before the
-                             thread had a file table of its own, so in
-                             both; closed by the main thread at the end */
   int          main_fd;   /* the main thread's copy of the connection,
                              which it polls while the guest runs, or -1 */
+  gint64       hello_deadline; /* GDB_GREETING: when it gives up
+                             (g_get_monotonic_time)                      */
+  char        *peer;      /* GDB_GREETING: who connected, for messages   */
+  guint        refused;   /* connections refused so far                  */
   gint         state;     /* GDB_*, atomic                               */
   int          chan[2];   /* a datagram socket pair: the main thread's
                              end [0], the VM thread's [1] (kept in its
-                             file table), on which a connection accepted
-                             later comes over (SCM_RIGHTS)               */
+                             file table), on which an accepted
+                             connection comes over (SCM_RIGHTS)          */
   gint         watch;     /* atomic: the main thread may poll fd         */
   gint         kicked;    /* atomic: the main thread saw input on fd     */
   gboolean     attached;  /* gdb is connected and not detached           */
+  GError      *killed;    /* gdb killed the guest while it waited for
+                             input: reported after the next KVM_RUN      */
   MhGdbRx      rx;
   GString     *out;       /* a framed reply                              */
   GString     *reply;
@@ -77,6 +97,9 @@ struct MhGdb {
    * guest's RIP, RSP and RFLAGS from the exception frame. */
   gboolean     in_fault;
   guint64      fault_rip, fault_rsp, fault_rflags;
+  /* While stopped inside an IN from the console that waits for input:
+   * KVM completes it at the next KVM_RUN, at this RIP only. */
+  gboolean     in_input;
 };
 
 gboolean
@@ -106,6 +129,14 @@ gdb_listen_unix(const char *path, char **target, GError **error)
   fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0) {
     mh_throw_errno(error, MH_ERROR_HOST, "--gdb: socket");
+    return -1;
+  }
+  /* The socket file gets this mode (less the umask) when bound, so no
+   * other user can connect to it at all (connecting needs write
+   * permission); SO_PEERCRED is checked at each accept all the same. */
+  if (fchmod(fd, 0600) < 0) {
+    mh_throw_errno(error, MH_ERROR_HOST, "--gdb: socket");
+    close(fd);
     return -1;
   }
   if (bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0 ||
@@ -197,6 +228,246 @@ mh_gdb_listen(const MhGdbSpec *spec, guint index, guint n_vms, gboolean single,
                         target, error);
 }
 
+gboolean
+mh_gdb_listen_is_local(int fd)
+{
+  struct sockaddr_storage a;
+  socklen_t len = sizeof a;
+
+  if (getsockname(fd, (struct sockaddr *)&a, &len) < 0)
+    return FALSE;
+  if (a.ss_family == AF_UNIX)
+    return TRUE;
+  if (a.ss_family == AF_INET)
+    return (ntohl(((struct sockaddr_in *)&a)->sin_addr.s_addr) >> 24) == 127;
+  if (a.ss_family == AF_INET6) {
+    const struct in6_addr *in6 = &((struct sockaddr_in6 *)&a)->sin6_addr;
+    return IN6_IS_ADDR_LOOPBACK(in6) ||
+           (IN6_IS_ADDR_V4MAPPED(in6) && in6->s6_addr[12] == 127);
+  }
+  return FALSE;
+}
+
+/* ------------------------------------------------------------------ */
+/* Who connected (main thread)                                          */
+
+/* @sa as an endpoint; FALSE for a family that is not IP. */
+static gboolean
+gdb_endpoint(const struct sockaddr_storage *sa, MhGdbEndpoint *e)
+{
+  memset(e, 0, sizeof *e);
+  if (sa->ss_family == AF_INET) {
+    const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+    e->addr[10] = e->addr[11] = 0xff;
+    memcpy(e->addr + 12, &in->sin_addr, 4);
+    e->port = ntohs(in->sin_port);
+    return TRUE;
+  }
+  if (sa->ss_family == AF_INET6) {
+    const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+    memcpy(e->addr, &in6->sin6_addr, 16);
+    e->port = ntohs(in6->sin6_port);
+    return TRUE;
+  }
+  return FALSE;
+}
+
+/* Parses "ADDR:PORT" as /proc/net/tcp (8 hex digits: the address's four
+ * bytes as one native-endian word) or tcp6 (32: four such words) prints
+ * it, into @e (an IPv4 address mapped). */
+static gboolean
+gdb_parse_proc_endpoint(const char *text, gboolean v6, MhGdbEndpoint *e)
+{
+  guint words = v6 ? 4 : 1;
+  const char *colon = strchr(text, ':');
+  guint64 port;
+
+  memset(e, 0, sizeof *e);
+  if (colon == NULL || (gsize)(colon - text) != 8 * words)
+    return FALSE;
+  for (guint i = 0; i < words; i++) {
+    char hex[9];
+    guint64 w;
+    guint32 w32;
+    memcpy(hex, text + 8 * i, 8);
+    hex[8] = '\0';
+    if (!g_ascii_string_to_unsigned(hex, 16, 0, G_MAXUINT32, &w, NULL))
+      return FALSE;
+    w32 = (guint32)w;
+    memcpy(e->addr + (v6 ? 4 * i : 12), &w32, 4);
+  }
+  if (!v6)
+    e->addr[10] = e->addr[11] = 0xff;
+  if (!g_ascii_string_to_unsigned(colon + 1, 16, 0, 65535, &port, NULL))
+    return FALSE;
+  e->port = (guint)port;
+  return TRUE;
+}
+
+static gboolean
+gdb_endpoint_equal(const MhGdbEndpoint *a, const MhGdbEndpoint *b)
+{
+  return a->port == b->port && memcmp(a->addr, b->addr, 16) == 0;
+}
+
+MhGdbOwner
+mh_gdb_proc_net_owner(const char *path, gboolean v6, const MhGdbEndpoint *local,
+                      const MhGdbEndpoint *remote, uid_t *uid)
+{
+  FILE *f = fopen(path, "re");
+  char *line = NULL;
+  size_t size = 0;
+  MhGdbOwner found = MH_GDB_OWNER_NONE;
+
+  if (f == NULL)
+    return MH_GDB_OWNER_NONE;
+  /* "sl local rem st tx:rx tr:when retrnsmt uid timeout inode ...", a
+   * header line first (proc_net_tcp(5)). */
+  while (found == MH_GDB_OWNER_NONE && getline(&line, &size, f) > 0) {
+    g_auto(GStrv) w = g_strsplit_set(g_strstrip(line), " ", -1);
+    const char *field[10];
+    guint n = 0;
+    MhGdbEndpoint l, r;
+    guint64 st, owner;
+
+    for (guint i = 0; w[i] != NULL && n < G_N_ELEMENTS(field); i++)
+      if (w[i][0] != '\0')
+        field[n++] = w[i];
+    if (n < G_N_ELEMENTS(field) || !gdb_parse_proc_endpoint(field[1], v6, &l) ||
+        !gdb_parse_proc_endpoint(field[2], v6, &r) ||
+        !gdb_endpoint_equal(&l, local) || !gdb_endpoint_equal(&r, remote) ||
+        !g_ascii_string_to_unsigned(field[3], 16, 0, 0xff, &st, NULL) ||
+        !g_ascii_string_to_unsigned(field[7], 10, 0, G_MAXUINT32, &owner, NULL))
+      continue;
+    /* 01: established.  A socket its owner closed lingers as a
+     * time-wait entry (uid 0, inode 0): whoever sent what waits in our
+     * queue is no longer known. */
+    if (st == 0x01 && g_strcmp0(field[9], "0") != 0) {
+      *uid = (uid_t)owner;
+      found = MH_GDB_OWNER_FOUND;
+    } else {
+      found = MH_GDB_OWNER_NOT_OPEN;
+    }
+  }
+  free(line);
+  fclose(f);
+  return found;
+}
+
+/* "uid 1000 (alice)", or "uid 1000" for a uid with no name. */
+static char *
+gdb_describe_uid(uid_t uid)
+{
+  struct passwd pw, *found = NULL;
+  char buf[1024];
+
+  if (getpwuid_r(uid, &pw, buf, sizeof buf, &found) == 0 && found != NULL) {
+    g_autofree char *name = mh_text_escape(found->pw_name);
+    return g_strdup_printf("uid %u (%s)", (guint)uid, name);
+  }
+  return g_strdup_printf("uid %u", (guint)uid);
+}
+
+/* "127.0.0.1:41234", "[::1]:41234" or "a Unix socket". */
+static char *
+gdb_describe_peer(const struct sockaddr_storage *sa)
+{
+  char host[INET6_ADDRSTRLEN] = "?";
+
+  if (sa->ss_family == AF_INET) {
+    const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+    inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
+    return g_strdup_printf("%s:%u", host, ntohs(in->sin_port));
+  }
+  if (sa->ss_family == AF_INET6) {
+    const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+    inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
+    return g_strdup_printf("[%s]:%u", host, ntohs(in6->sin6_port));
+  }
+  return g_strdup("a Unix socket");
+}
+
+/* Whether @uid may debug this process's guests: its own user's (real
+ * or effective), or root. */
+static gboolean
+gdb_uid_allowed(uid_t uid)
+{
+  return uid == 0 || uid == getuid() || uid == geteuid();
+}
+
+/* Who made connection @fd.  TRUE if that user may debug the guest; FALSE
+ * with @error saying who it was and why not.  *@peer describes it. */
+static gboolean
+gdb_check_peer(MhGdb *g, int fd, char **peer, GError **error)
+{
+  struct sockaddr_storage ours, theirs;
+  socklen_t ours_len = sizeof ours, theirs_len = sizeof theirs;
+  MhGdbEndpoint local, remote;
+  MhGdbOwner owner = MH_GDB_OWNER_NONE;
+  uid_t uid = (uid_t)-1;
+  g_autofree char *who = NULL;
+
+  if (getsockname(fd, (struct sockaddr *)&ours, &ours_len) < 0 ||
+      getpeername(fd, (struct sockaddr *)&theirs, &theirs_len) < 0) {
+    *peer = g_strdup("a connection");
+    return mh_throw_errno(error, MH_ERROR_HOST,
+                          "refused a connection that is already gone");
+  }
+  *peer = gdb_describe_peer(&theirs);
+  if (theirs.ss_family == AF_UNIX) {
+    struct ucred cred;
+    socklen_t cred_len = sizeof cred;
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cred_len) < 0)
+      return mh_throw_errno(error, MH_ERROR_HOST,
+                            "refused a connection whose user cannot be "
+                            "told (SO_PEERCRED)");
+    uid = cred.uid;
+    owner = MH_GDB_OWNER_FOUND;
+  } else if (gdb_endpoint(&ours, &local) && gdb_endpoint(&theirs, &remote)) {
+    /* The connecting socket is listed with its ends the other way round:
+     * its local end is our peer.  An IPv4 one is in tcp, or in tcp6 as
+     * IPv4-mapped when it was made as an IPv6 socket. */
+    static const guint8 mapped[12] = {[10] = 0xff, [11] = 0xff};
+    if (memcmp(remote.addr, mapped, 12) == 0)
+      owner = mh_gdb_proc_net_owner("/proc/net/tcp", FALSE, &remote, &local,
+                                    &uid);
+    if (owner == MH_GDB_OWNER_NONE)
+      owner = mh_gdb_proc_net_owner("/proc/net/tcp6", TRUE, &remote, &local,
+                                    &uid);
+  }
+  switch (owner) {
+  case MH_GDB_OWNER_FOUND:
+    if (gdb_uid_allowed(uid))
+      return TRUE;
+    who = gdb_describe_uid(uid);
+    if (getuid() == 0) {
+      g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
+                  "refused a connection from %s, %s: only root may debug "
+                  "this VM", *peer, who);
+    } else {
+      g_autofree char *me = gdb_describe_uid(getuid());
+      g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
+                  "refused a connection from %s, %s: only %s and root may "
+                  "debug this VM", *peer, who, me);
+    }
+    return FALSE;
+  case MH_GDB_OWNER_NOT_OPEN:
+    g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
+                "refused a connection from %s: it was closed before its "
+                "user could be told", *peer);
+    return FALSE;
+  default:
+    /* Not a socket of this machine (of this network namespace): another
+     * machine, which only a stub listening beyond loopback lets in. */
+    if (!g->local)
+      return TRUE;
+    g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
+                "refused a connection from %s: its user cannot be told (not "
+                "in /proc/net/tcp or tcp6)", *peer);
+    return FALSE;
+  }
+}
+
 /* ------------------------------------------------------------------ */
 /* The VM's side                                                        */
 
@@ -206,8 +477,10 @@ mh_gdb_new(int listen_fd, gboolean wait, GError **error)
   MhGdb *g = g_new0(MhGdb, 1);
 
   g->listen_fd = listen_fd;
-  g->fd = g->first_fd = g->main_fd = -1;
-  g->state = wait ? GDB_WAITING : GDB_LISTENING;
+  g->local = mh_gdb_listen_is_local(listen_fd);
+  g->wait = wait;
+  g->fd = g->main_fd = -1;
+  g->state = GDB_LISTENING;
   if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, g->chan) < 0) {
     mh_throw_errno(error, MH_ERROR_HOST, "--gdb: socketpair");
     g_free(g);
@@ -224,61 +497,21 @@ mh_gdb_free(MhGdb *g)
 {
   if (g == NULL)
     return;
-  /* The VM's thread closed its copies (mh_gdb_finish, gdb_detach). */
-  if (g->main_fd != g->first_fd)
-    mh_fd_close(g->main_fd);
-  mh_fd_close(g->first_fd);
+  /* The VM's thread closed its copy (mh_gdb_finish, gdb_detach). */
+  mh_fd_close(g->main_fd);
   mh_fd_close(g->chan[0]);
   mh_fd_close(g->chan[1]);
   g_string_free(g->out, TRUE);
   g_string_free(g->reply, TRUE);
+  g_clear_error(&g->killed);
+  g_free(g->peer);
   g_free(g);
-}
-
-int
-mh_gdb_conn_fd(const MhVm *vm)
-{
-  return vm->gdb != NULL ? vm->gdb->fd : -1;
 }
 
 int
 mh_gdb_chan_fd(const MhVm *vm)
 {
   return vm->gdb != NULL ? vm->gdb->chan[1] : -1;
-}
-
-gboolean
-mh_gdb_accept(MhVm *vm, GError **error)
-{
-  MhGdb *g = vm->gdb;
-  int one = 1;
-
-  if (g == NULL || g->state != GDB_WAITING)
-    return TRUE; /* without -S the guest runs until gdb comes */
-  for (;;) {
-    struct pollfd p = {g->listen_fd, POLLIN, 0};
-    if (g_atomic_int_get(&vm->stop) != MH_STOP_NONE) {
-      g_set_error_literal(error, MH_ERROR, MH_ERROR_GUEST,
-                          "stopped while waiting for gdb to connect");
-      return FALSE;
-    }
-    if (poll(&p, 1, -1) < 0) {
-      if (errno == EINTR)
-        continue;
-      return mh_throw_errno(error, MH_ERROR_HOST, "--gdb: poll");
-    }
-    g->fd = accept4(g->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-    if (g->fd >= 0)
-      break;
-    if (errno != EINTR && errno != EAGAIN && errno != ECONNABORTED)
-      return mh_throw_errno(error, MH_ERROR_HOST, "--gdb: accept");
-  }
-  /* Replies are small and gdb waits for each: send them at once. */
-  setsockopt(g->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  g->first_fd = g->main_fd = g->fd;
-  g->attached = TRUE;
-  g_atomic_int_set(&g->state, GDB_TAKEN);
-  return TRUE;
 }
 
 /* Sends the framed packet in g->out; FALSE once gdb is gone. */
@@ -324,9 +557,9 @@ gdb_detach(MhVm *vm)
 
   g->attached = FALSE;
   g_atomic_int_set(&g->watch, 0);
-  /* The connection goes (the main thread closes its copy when it hands
-   * the next one over), and the stub listens again, as QEMU's does. */
-  if (g->fd != g->first_fd)
+  /* The connection goes (the main thread closes its copy when it
+   * accepts the next one), and the stub listens again, as QEMU's does. */
+  if (g->fd >= 0)
     close(g->fd);
   g->fd = -1;
   mh_gdbproto_rx_init(&g->rx);
@@ -462,6 +695,14 @@ gdb_set_regs(gpointer target, const MhGdbRegs *r)
    * changing registers there would only garble the diagnosis. */
   if (vm->gdb->in_fault)
     return FALSE;
+  /* Stopped inside an IN that waits for console input: KVM ends that IN
+   * when input comes, and only at this RIP (elsewhere it would drop the
+   * IN while this thread still waited for its byte). */
+  if (vm->gdb->in_input) {
+    struct kvm_regs now;
+    if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &now) < 0 || now.rip != regs.rip)
+      return FALSE;
+  }
   return ioctl(vm->vcpu_fd, KVM_SET_REGS, &regs) == 0;
 }
 
@@ -633,23 +874,9 @@ gdb_stop_reply(guint signo, const char *why)
   return g_strdup_printf("T%02xthread:1;%s", signo, why ? why : "");
 }
 
-gboolean
-mh_gdb_start(MhVm *vm, GError **error)
-{
-  g_autofree char *reply = gdb_stop_reply(GDB_SIGTRAP, NULL);
-
-  if (vm->gdb == NULL || !vm->gdb->attached)
-    return TRUE;
-  if (!gdb_apply(vm))
-    return mh_throw_errno(error, MH_ERROR_HOST, "KVM_SET_GUEST_DEBUG");
-  /* gdb asks why the target stopped (`?`) once connected: no unasked
-   * stop reply here. */
-  return gdb_serve(vm, reply, FALSE, error);
-}
-
 /* One byte carrying one descriptor (SCM_RIGHTS, unix(7)): how the main
  * thread hands gdb's connection to the VM's thread (gdb_hand_over,
- * gdb_take). */
+ * gdb_receive). */
 typedef struct {
   union {
     struct cmsghdr hdr;
@@ -670,14 +897,13 @@ gdb_fd_msg_init(GdbFdMsg *m)
                            .msg_controllen = sizeof m->control.buf};
 }
 
-/* On the VM's thread: takes the connection the main thread accepted
- * (mh_vm_gdb_interrupt) from the socket pair and stops the guest where it
- * is, as gdb expects of a target it attaches to. */
+/* On the VM's thread: takes the connection the main thread handed over
+ * (gdb_hand_over) from the socket pair.  FALSE if nothing usable came:
+ * the stub listens again. */
 static gboolean
-gdb_take(MhVm *vm, GError **error)
+gdb_receive(MhVm *vm)
 {
   MhGdb *g = vm->gdb;
-  g_autofree char *reply = gdb_stop_reply(GDB_SIGTRAP, NULL);
   GdbFdMsg m;
   struct cmsghdr *c;
 
@@ -685,16 +911,79 @@ gdb_take(MhVm *vm, GError **error)
   if (recvmsg(g->chan[1], &m.msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) != 1 ||
       (c = CMSG_FIRSTHDR(&m.msg)) == NULL || c->cmsg_level != SOL_SOCKET ||
       c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(sizeof(int))) {
-    /* Nothing usable came: the guest runs on, the stub listens. */
-    g_atomic_int_set(&g->state, GDB_LISTENING);
-    return TRUE;
+    g_atomic_int_compare_and_exchange(&g->state, GDB_HANDED, GDB_LISTENING);
+    return FALSE;
   }
   memcpy(&g->fd, CMSG_DATA(c), sizeof(int));
+  mh_gdbproto_rx_init(&g->rx);
   g->attached = TRUE;
   g_atomic_int_set(&g->state, GDB_TAKEN);
+  return TRUE;
+}
+
+gboolean
+mh_gdb_start(MhVm *vm, GError **error)
+{
+  MhGdb *g = vm->gdb;
+  g_autofree char *reply = gdb_stop_reply(GDB_SIGTRAP, NULL);
+
+  if (g == NULL || !g->wait)
+    return TRUE; /* without -S the guest runs until gdb comes */
+  /* -S: nothing runs before the main thread hands gdb's first connection
+   * over.  Told to stop meanwhile (--timeout, a signal), the vCPU loop
+   * reports the stop as it does any other. */
+  while (!g->attached) {
+    struct pollfd p = {g->chan[1], POLLIN, 0};
+    if (g_atomic_int_get(&vm->stop) != MH_STOP_NONE)
+      return TRUE;
+    if (poll(&p, 1, -1) < 0) {
+      if (errno == EINTR)
+        continue;
+      return mh_throw_errno(error, MH_ERROR_HOST, "--gdb: poll");
+    }
+    if (p.revents & POLLIN)
+      gdb_receive(vm);
+  }
+  if (!gdb_apply(vm))
+    return mh_throw_errno(error, MH_ERROR_HOST, "KVM_SET_GUEST_DEBUG");
+  /* gdb asks why the target stopped (`?`) once connected: no unasked
+   * stop reply here. */
+  return gdb_serve(vm, reply, FALSE, error);
+}
+
+/* On the VM's thread: takes the connection the main thread accepted
+ * (mh_vm_gdb_service) and stops the guest where it is, as gdb expects of
+ * a target it attaches to. */
+static gboolean
+gdb_take(MhVm *vm, GError **error)
+{
+  g_autofree char *reply = gdb_stop_reply(GDB_SIGTRAP, NULL);
+
+  if (!gdb_receive(vm))
+    return TRUE; /* the guest runs on, the stub listens */
   if (!gdb_apply(vm))
     return mh_throw_errno(error, MH_ERROR_HOST, "KVM_SET_GUEST_DEBUG");
   return gdb_serve(vm, reply, FALSE, error);
+}
+
+gboolean
+mh_gdb_input_pause(gpointer data)
+{
+  MhVm *vm = data;
+  MhGdb *g = vm->gdb;
+  GError *error = NULL;
+  gboolean ok;
+
+  g->in_input = TRUE;
+  ok = mh_gdb_poll(vm, &error);
+  g->in_input = FALSE;
+  if (ok)
+    return TRUE; /* the guest goes on waiting for its input */
+  /* Killed: the read gives up, the IN ends, and the next KVM_RUN returns
+   * at once into mh_gdb_poll, which fails the VM as after any kill. */
+  g->killed = error;
+  __atomic_store_n(&vm->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+  return FALSE;
 }
 
 gboolean
@@ -704,6 +993,10 @@ mh_gdb_poll(MhVm *vm, GError **error)
   gboolean interrupt = FALSE;
   guint8 buf[256];
 
+  if (g != NULL && g->killed != NULL) {
+    g_propagate_error(error, g_steal_pointer(&g->killed));
+    return FALSE;
+  }
   if (g == NULL || !g_atomic_int_compare_and_exchange(&g->kicked, 1, 0))
     return TRUE;
   /* The main thread set immediate_exit to make sure KVM_RUN returned;
@@ -882,10 +1175,13 @@ mh_gdb_finish(MhVm *vm, gboolean halted)
   }
   /* A connection handed over is this thread's to close (its own file
    * table, or the shared one with the sandbox off). */
-  if (g->fd >= 0 && g->fd != g->first_fd)
+  if (g->fd >= 0)
     close(g->fd);
   g->fd = -1;
 }
+
+/* ------------------------------------------------------------------ */
+/* The main thread's side                                               */
 
 int
 mh_vm_gdb_fd(MhVm *vm)
@@ -897,58 +1193,162 @@ mh_vm_gdb_fd(MhVm *vm)
   switch (g_atomic_int_get(&g->state)) {
   case GDB_LISTENING:
     return g->listen_fd;
-  case GDB_HANDED:
-    return -1; /* until the VM's thread took it */
+  case GDB_GREETING:
+    return g->main_fd; /* looked at every turn (mh_vm_gdb_service) */
   case GDB_TAKEN:
     return g_atomic_int_get(&g->watch) ? g->main_fd : -1;
   default:
-    return -1;
+    return -1; /* GDB_HANDED: until the VM's thread took it */
   }
 }
 
-/* On the main thread, while the stub listens: accepts gdb's connection
- * and sends it to the VM's thread over the socket pair (that thread's
- * file table is its own: no other way in).  The main thread keeps a copy
- * to watch for Ctrl-C.  FALSE if nothing was accepted. */
-static gboolean
-gdb_hand_over(MhGdb *g)
+/* Makes the VM's thread look at gdb's connection: breaks its KVM_RUN
+ * (the kick, immediate_exit), or the wait for console input it may be
+ * in (which no signal breaks). */
+static void
+gdb_interrupt(MhVm *vm)
 {
-  GdbFdMsg m;
-  struct cmsghdr *c;
+  g_atomic_int_set(&vm->gdb->watch, 0);
+  g_atomic_int_set(&vm->gdb->kicked, 1);
+  __atomic_store_n(&vm->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+  mh_vm_kick(vm);
+  mh_input_pause(&vm->input);
+}
+
+/* Closes the connection the main thread holds, back to listening. */
+static void
+gdb_drop(MhGdb *g)
+{
+  mh_fd_close(g->main_fd);
+  g->main_fd = -1;
+  g_clear_pointer(&g->peer, g_free);
+  g_atomic_int_set(&g->state, GDB_LISTENING);
+}
+
+/* While the stub listens: accepts a connection, and keeps it (GDB_GREETING)
+ * if its user may debug the guest.  FALSE, with a warning in @error, if it
+ * was refused. */
+static gboolean
+gdb_accept(MhGdb *g, GError **error)
+{
+  g_autoptr(GError) refused = NULL;
+  g_autofree char *peer = NULL;
   int fd = accept4(g->listen_fd, NULL, NULL, SOCK_CLOEXEC), one = 1;
 
   if (fd < 0)
-    return FALSE; /* gone again (EAGAIN), or nothing to do about it */
+    return TRUE; /* gone again (EAGAIN), or nothing to do about it */
+  if (!gdb_check_peer(g, fd, &peer, &refused)) {
+    /* Not a byte read or written: it learns nothing but that it ended. */
+    close(fd);
+    if (++g->refused > GDB_REFUSED_WARNINGS)
+      return TRUE;
+    if (g->refused == GDB_REFUSED_WARNINGS) {
+      char *more = g_strdup_printf("%s (later refusals are not reported)",
+                                   refused->message);
+      g_free(refused->message);
+      refused->message = more;
+    }
+    g_propagate_error(error, g_steal_pointer(&refused));
+    return FALSE;
+  }
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  /* The connection before is gone: the VM's thread set GDB_LISTENING
+   * after it closed its copy. */
+  mh_fd_close(g->main_fd);
+  g->main_fd = fd;
+  g_free(g->peer);
+  g->peer = g_steal_pointer(&peer);
+  g->hello_deadline = g_get_monotonic_time() +
+                      (gint64)MH_GDB_HELLO_SECONDS * G_USEC_PER_SEC;
+  g_atomic_int_set(&g->state, GDB_GREETING);
+  return TRUE;
+}
+
+/* Sends the connection to the VM's thread over the socket pair (that
+ * thread's file table is its own: no other way in), and wakes it.  The
+ * main thread keeps its copy to watch for Ctrl-C. */
+static gboolean
+gdb_hand_over(MhVm *vm, GError **error)
+{
+  MhGdb *g = vm->gdb;
+  GdbFdMsg m;
+  struct cmsghdr *c;
+
   gdb_fd_msg_init(&m);
   c = CMSG_FIRSTHDR(&m.msg);
   c->cmsg_level = SOL_SOCKET;
   c->cmsg_type = SCM_RIGHTS;
   c->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(c), &fd, sizeof(int));
+  memcpy(CMSG_DATA(c), &g->main_fd, sizeof(int));
+  /* Handed before it is sent: with -S the VM's thread may take it (and
+   * set GDB_TAKEN) as soon as it is. */
+  g_atomic_int_set(&g->state, GDB_HANDED);
   if (sendmsg(g->chan[0], &m.msg, MSG_DONTWAIT | MSG_NOSIGNAL) != 1) {
-    close(fd);
+    mh_throw_errno(error, MH_ERROR_HOST, "dropped the connection from %s: "
+                   "cannot hand it to the VM's thread", g->peer);
+    gdb_drop(g);
     return FALSE;
   }
-  /* The one before is gone (the VM's thread set LISTENING after it
-   * closed its copy). */
-  if (g->main_fd != g->first_fd)
-    mh_fd_close(g->main_fd);
-  g->main_fd = fd;
-  g_atomic_int_set(&g->state, GDB_HANDED);
+  g_clear_pointer(&g->peer, g_free);
+  gdb_interrupt(vm);
   return TRUE;
 }
 
-void
-mh_vm_gdb_interrupt(MhVm *vm)
+/* A connection from a user who may debug: handed over once gdb's first
+ * packet (or Ctrl-C) is there, which is what stops the guest; closed if
+ * none comes in time.  The main thread only peeks at it. */
+static gboolean
+gdb_greet(MhVm *vm, GError **error)
 {
-  if (vm->gdb == NULL)
-    return;
-  if (g_atomic_int_get(&vm->gdb->state) == GDB_LISTENING &&
-      !gdb_hand_over(vm->gdb))
-    return;
-  g_atomic_int_set(&vm->gdb->watch, 0);
-  g_atomic_int_set(&vm->gdb->kicked, 1);
-  __atomic_store_n(&vm->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
-  mh_vm_kick(vm);
+  MhGdb *g = vm->gdb;
+  g_autofree guint8 *buf = g_malloc(GDB_HELLO_MAX);
+  ssize_t n = recv(g->main_fd, buf, GDB_HELLO_MAX, MSG_PEEK | MSG_DONTWAIT);
+
+  if (n > 0 && mh_gdbproto_has_packet(buf, (gsize)n))
+    return gdb_hand_over(vm, error);
+  if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+    gdb_drop(g); /* gone before it said anything: nothing to report */
+    return TRUE;
+  }
+  if (n == GDB_HELLO_MAX) {
+    g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
+                "dropped the connection from %s: %u bytes and no gdb packet",
+                g->peer, (guint)GDB_HELLO_MAX);
+  } else if (g_get_monotonic_time() >= g->hello_deadline) {
+    g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
+                "dropped the connection from %s: no gdb packet within %d s",
+                g->peer, MH_GDB_HELLO_SECONDS);
+  } else {
+    return TRUE; /* wait on */
+  }
+  gdb_drop(g);
+  return FALSE;
+}
+
+gboolean
+mh_vm_gdb_service(MhVm *vm, short revents, GError **error)
+{
+  MhGdb *g = vm->gdb;
+
+  if (g == NULL)
+    return TRUE;
+  switch (g_atomic_int_get(&g->state)) {
+  case GDB_LISTENING:
+    if (revents == 0)
+      return TRUE;
+    if (!gdb_accept(g, error))
+      return FALSE;
+    if (g_atomic_int_get(&g->state) != GDB_GREETING)
+      return TRUE;
+    /* gdb sends its first packet as it connects: it may be here already. */
+    return gdb_greet(vm, error);
+  case GDB_GREETING:
+    return gdb_greet(vm, error);
+  case GDB_TAKEN:
+    if (revents != 0)
+      gdb_interrupt(vm);
+    return TRUE;
+  default:
+    return TRUE;
+  }
 }

@@ -21,6 +21,9 @@ mh_input_init(MhInput *in, int space_fd)
   in->closed = FALSE;
   in->abandoned = FALSE;
   in->space_fd = space_fd;
+  in->pause_fn = NULL;
+  in->pause_data = NULL;
+  in->paused = FALSE;
 }
 
 void
@@ -200,14 +203,46 @@ mh_input_wake(MhInput *in)
   g_mutex_unlock(&in->lock);
 }
 
+void
+mh_input_set_pause(MhInput *in, MhInputPauseFn fn, gpointer data)
+{
+  g_mutex_lock(&in->lock);
+  in->pause_fn = fn;
+  in->pause_data = data;
+  g_mutex_unlock(&in->lock);
+}
+
+void
+mh_input_pause(MhInput *in)
+{
+  g_mutex_lock(&in->lock);
+  in->paused = in->pause_fn != NULL;
+  g_cond_broadcast(&in->cond);
+  g_mutex_unlock(&in->lock);
+}
+
 gsize
 mh_input_read(MhInput *in, guint8 *buf, gsize n, const gint *stop)
 {
   gsize got = 0, before, after;
 
   g_mutex_lock(&in->lock);
-  while (in->count == 0 && !in->closed && !g_atomic_int_get(stop))
+  while (in->count == 0 && !in->closed && !g_atomic_int_get(stop)) {
+    if (in->paused) {
+      /* Unlocked: the router goes on queueing meanwhile. */
+      gboolean wait_on;
+      in->paused = FALSE;
+      g_mutex_unlock(&in->lock);
+      wait_on = in->pause_fn(in->pause_data);
+      g_mutex_lock(&in->lock);
+      if (!wait_on) {
+        g_mutex_unlock(&in->lock);
+        return 0;
+      }
+      continue;
+    }
     g_cond_wait(&in->cond, &in->lock);
+  }
   before = in->count;
   if (before > 0 && !g_atomic_int_get(stop)) {
     gsize first;

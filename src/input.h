@@ -18,6 +18,10 @@
 
 #include <glib.h>
 
+/* Called on the reader's thread while a read waits (mh_input_pause): TRUE
+ * to wait on, FALSE to give up (the read returns 0, as when stopped). */
+typedef gboolean (*MhInputPauseFn)(gpointer data);
+
 /* A VM's input queue: filled by the main thread, drained by the VM.  A
  * ring that grows on demand up to its limit and is given back once read,
  * so what it holds is what it was sent and has not read, never more
@@ -35,6 +39,10 @@ typedef struct {
   gboolean    abandoned;/* the reader is gone: drop whatever is pushed   */
   int         space_fd; /* eventfd written when the queue drains below
                            MH_INPUT_LOW (the router may read again), or -1 */
+  MhInputPauseFn pause_fn; /* what a waiting read does when paused, or
+                           NULL                                          */
+  gpointer    pause_data;
+  gboolean    paused;   /* mh_input_pause() was called: pause_fn is due  */
 } MhInput;
 
 /* With one VM, the router stops reading standard input while its queue
@@ -88,6 +96,11 @@ gsize mh_input_held(MhInput *in);
 gsize mh_input_read(MhInput *in, guint8 *buf, gsize n, const gint *stop);
 /* Wakes a blocked reader so it can notice *stop. */
 void  mh_input_wake(MhInput *in);
+/* A read that waits calls @fn(@data) on its own thread after each
+ * mh_input_pause(), from any thread: how a debugger reaches a VM whose
+ * thread waits for input (gdbstub.c).  Set before the reader starts. */
+void  mh_input_set_pause(MhInput *in, MhInputPauseFn fn, gpointer data);
+void  mh_input_pause(MhInput *in);
 
 /* Routing of standard input to N queues. */
 typedef void (*MhRouteWarn)(gpointer user, const char *message);

@@ -243,6 +243,7 @@ run_gdb_listen(MhRun *run, GError **error)
   const MhConfig *c = run->config;
   guint n = run->machine.vm_count;
   MhGdbSpec spec = {c->gdb_host, c->gdb_port, c->gdb_path};
+  gboolean exposed = FALSE;
 
   if (!mh_gdb_check_kvm(&run->kvm, error))
     return FALSE;
@@ -262,6 +263,12 @@ run_gdb_listen(MhRun *run, GError **error)
     if (run->gdb_fds[i] < 0) {
       run->gdb_targets[i] = g_strdup("");
       return FALSE;
+    }
+    if (!exposed && !mh_gdb_listen_is_local(run->gdb_fds[i])) {
+      exposed = TRUE;
+      run_warn("--gdb: listening on %s, beyond the loopback address: "
+               "anyone who can reach it from another machine can debug the "
+               "guests and read their files", c->gdb_host);
     }
   }
   return TRUE;
@@ -680,18 +687,22 @@ mh_run_wait(MhRun *run)
       wait_ms = RUN_CPU_CHECK_MS;
     if (poll(fds, RUN_POLL_COUNT, wait_ms) < 0 && errno != EINTR)
       break;
-    /* The gdb connections of guests that run: input there is Ctrl-C
-     * (or gdb gone), which the VM's own thread reads once kicked. */
+    /* The gdb sockets and connections: a connection to accept, check
+     * and hand over; input from gdb (Ctrl-C, or gdb gone), which the
+     * VM's own thread reads once woken. */
     for (guint i = 0; run->config->gdb && i < run->n_slots; i++) {
       MhVm *vm = run->slots[i].vm;
       gdb_fds[i] = (struct pollfd){
         vm != NULL && !g_atomic_int_get(&run->slots[i].ended)
           ? mh_vm_gdb_fd(vm) : -1, POLLIN, 0};
     }
-    if (run->config->gdb && poll(gdb_fds, run->n_slots, 0) > 0)
-      for (guint i = 0; i < run->n_slots; i++)
-        if (gdb_fds[i].revents != 0)
-          mh_vm_gdb_interrupt(run->slots[i].vm);
+    if (run->config->gdb && poll(gdb_fds, run->n_slots, 0) >= 0)
+      for (guint i = 0; i < run->n_slots; i++) {
+        g_autoptr(GError) warning = NULL;
+        if (gdb_fds[i].fd >= 0 &&
+            !mh_vm_gdb_service(run->slots[i].vm, gdb_fds[i].revents, &warning))
+          run_warn("%s: gdb: %s", run->slots[i].name, warning->message);
+      }
 
     if (fds[RUN_POLL_DONE].revents & POLLIN) {
       guint64 ended = run_drain_eventfd(run->done_fd);

@@ -97,17 +97,18 @@ gboolean mh_vcpu_stopped(MhVm *vm, GError **error);
 typedef struct MhGdb MhGdb;
 MhGdb   *mh_gdb_new(int listen_fd, gboolean wait, GError **error);
 void     mh_gdb_free(MhGdb *gdb);
-/* Before the thread confines itself: waits for gdb to connect. */
-gboolean mh_gdb_accept(MhVm *vm, GError **error);
-/* The connection, for the sandbox to keep, or -1. */
-int      mh_gdb_conn_fd(const MhVm *vm);
 /* The VM thread's end of the socket pair that brings a connection the
  * main thread accepted, kept in its file table; or -1. */
 int      mh_gdb_chan_fd(const MhVm *vm);
-/* Before the first instruction: answers gdb until it resumes the guest. */
+/* Before the first instruction, confined: with -S, waits for gdb's
+ * first connection and answers gdb until it resumes the guest. */
 gboolean mh_gdb_start(MhVm *vm, GError **error);
-/* After KVM_RUN was interrupted: Ctrl-C from gdb, or its end. */
+/* After KVM_RUN was interrupted: a connection handed over, Ctrl-C from
+ * gdb, or its end. */
 gboolean mh_gdb_poll(MhVm *vm, GError **error);
+/* The same while the guest waits for console input (an MhInputPauseFn
+ * for the VM's input queue, @data the VM): FALSE if gdb killed it. */
+gboolean mh_gdb_input_pause(gpointer data);
 /* KVM_EXIT_DEBUG: a breakpoint, watchpoint or step. */
 gboolean mh_gdb_on_debug(MhVm *vm, GError **error);
 /* KVM_EXIT_INTERNAL_ERROR: some hosts (PVM) do not intercept int3 for

@@ -302,6 +302,8 @@ mh_vm_new(const MhVmSetup *setup, GError **error)
     vm->gdb = mh_gdb_new(setup->gdb_listen_fd, setup->gdb_wait, error);
     if (vm->gdb == NULL)
       return NULL;
+    /* gdb reaches a guest that waits for input there (gdbstub.h). */
+    mh_input_set_pause(&vm->input, mh_gdb_input_pause, vm);
   }
 
   vm->vm_fd = ioctl(vm->kvm->fd, KVM_CREATE_VM, 0);
@@ -353,27 +355,20 @@ mh_vm_run(MhVm *vm, GError **error)
   vm->thread = pthread_self();
   g_atomic_int_set(&vm->thread_ready, 1);
 
-  /* With -S gdb's connection is made before the thread confines itself,
-   * and kept; without, it comes later through the socket pair
-   * (gdbstub.h). */
-  if (vm->gdb != NULL && !mh_gdb_accept(vm, error)) {
+  /* gdb's connections come through the socket pair (gdbstub.h). */
+  if (vm->gdb != NULL)
+    fds.gdb_chan_fd = mh_gdb_chan_fd(vm);
+
+  /* Confined before the guest's first instruction: from here on this
+   * thread has its own fd table, and the guest's files live in it only
+   * (closed by the quiesce below, on this thread). */
+  if (!mh_sandbox_enter(vm->sandbox, &fds, error)) {
+    g_prefix_error(error, "cannot confine its thread: ");
     ok = FALSE;
   } else {
-    if (vm->gdb != NULL) {
-      fds.gdb_fd = mh_gdb_conn_fd(vm);
-      fds.gdb_chan_fd = mh_gdb_chan_fd(vm);
-    }
-    /* Confined before the guest's first instruction: from here on this
-     * thread has its own fd table, and the guest's files live in it only
-     * (closed by the quiesce below, on this thread). */
-    if (!mh_sandbox_enter(vm->sandbox, &fds, error)) {
-      g_prefix_error(error, "cannot confine its thread: ");
-      ok = FALSE;
-    } else {
-      ok = mh_gdb_start(vm, error) && mh_vcpu_loop(vm, error);
-    }
-    mh_gdb_finish(vm, ok);
+    ok = mh_gdb_start(vm, error) && mh_vcpu_loop(vm, error);
   }
+  mh_gdb_finish(vm, ok);
   /* A VM told to stop (--timeout, a limit, a signal) that had not ended
    * another way first ends for that reason, wherever the stop found it:
    * waiting for gdb, serving gdb, waiting for input or running.  One

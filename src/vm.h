@@ -108,11 +108,13 @@ void mh_vm_kick(MhVm *vm);
 gboolean mh_vm_output_pending(MhVm *vm);
 #define MH_DRAIN_INTERVAL_MS 20 /* how often the main thread looks */
 
-/* The gdb connection the main thread polls while the guest runs (it
- * never reads it), or -1; on input, mh_vm_gdb_interrupt() makes the VM's
- * thread look at it (Ctrl-C, or gdb gone). */
+/* Main thread, each turn of its loop, for a VM gdb debugs: the fd to
+ * poll (its gdb socket, or the connection: Ctrl-C or gdb gone), or -1;
+ * then mh_vm_gdb_service() with what poll said (gdbstub.h): accepts,
+ * checks and hands over a connection, or makes the VM's thread look at
+ * it.  FALSE with a warning to print (a connection refused or dropped). */
 int          mh_vm_gdb_fd(MhVm *vm);
-void         mh_vm_gdb_interrupt(MhVm *vm);
+gboolean     mh_vm_gdb_service(MhVm *vm, short revents, GError **warning);
 
 MhStopReason mh_vm_stop_reason(MhVm *vm);
 /* Its input queue, filled by the main thread's router. */

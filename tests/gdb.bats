@@ -21,14 +21,22 @@ teardown() {
     kill "$VM_PID" 2>/dev/null || true
     wait "$VM_PID" 2>/dev/null || true
   fi
+  [ -z "${SHARED_DIR:-}" ] || rm -rf "$SHARED_DIR"
 }
 
 # start_vm ARGS...: starts the hypervisor in the background (stdout in
-# vm.out, stderr in vm.err), waits until every VM it debugs listens;
-# sets VM_PID and PORTS (one per listening VM, in order).
+# vm.out, stderr in vm.err, stdin from $VM_STDIN or /dev/null, without
+# the test's fd $VM_CLOSE_FD: the test's end of a FIFO), waits until
+# every VM it debugs listens, which its "target remote" line says
+# (printed once the socket listens); sets VM_PID and PORTS (one per
+# listening VM, in order; none for Unix sockets).
 start_vm() {
   local want=${WANT_LISTENERS:-1}
-  timeout --kill-after=5 "$MH_TIMEOUT" "$MH_BIN" -o run "$@" >vm.out 2>vm.err &
+  (
+    [ -z "${VM_CLOSE_FD:-}" ] || eval "exec ${VM_CLOSE_FD}>&-"
+    exec timeout --kill-after=5 "$MH_TIMEOUT" "$MH_BIN" -o run "$@" \
+      <"${VM_STDIN:-/dev/null}" >vm.out 2>vm.err
+  ) &
   VM_PID=$!
   for _ in $(seq 600); do
     [ "$(grep -c 'gdb: target remote' vm.err)" -ge "$want" ] && break
@@ -37,7 +45,7 @@ start_vm() {
   done
   [ "$(grep -c 'gdb: target remote' vm.err)" -ge "$want" ] ||
     fail "the VM did not listen: $(cat vm.err)"
-  mapfile -t PORTS < <(sed -n 's/.*: gdb: target remote [^:]*:\([0-9]*\)$/\1/p' vm.err)
+  mapfile -t PORTS < <(sed -n 's/.*: gdb: target remote [^:/]*:\([0-9]*\)$/\1/p' vm.err)
   # The hypervisor itself (VM_PID is timeout's).
   HV_PID=$(cat "/proc/$VM_PID/task/$VM_PID/children")
   HV_PID=${HV_PID% }
@@ -63,6 +71,78 @@ wait_vm() {
   VM_STATUS=0
   wait "$VM_PID" || VM_STATUS=$?
   VM_PID=
+}
+
+# wait_for FILE REGEX [WHAT]: waits until a line of FILE matches REGEX
+# (bounded by MH_TIMEOUT), and fails saying WHAT did not happen.
+wait_for() {
+  local i
+  for ((i = 0; i < MH_TIMEOUT * 20; i++)); do
+    grep -qE "$2" "$1" 2>/dev/null && return 0
+    sleep 0.05
+  done
+  fail "${3:-$1 has no line matching '$2'}: $(cat "$1" 2>/dev/null)"
+}
+
+# wait_count FILE REGEX N: waits until N lines of FILE match REGEX.
+wait_count() {
+  local i
+  for ((i = 0; i < MH_TIMEOUT * 20; i++)); do
+    [ "$(grep -cE "$2" "$1" 2>/dev/null)" -ge "$3" ] && return 0
+    sleep 0.05
+  done
+  fail "$1 has fewer than $3 lines matching '$2': $(cat "$1" 2>/dev/null)"
+}
+
+# vm_thread_waits_for_input: waits until the VM's thread (vm0) sleeps in
+# futex(2), as it does only while its guest waits for console input (a
+# guest that spins or runs is in ioctl(KVM_RUN)).
+vm_thread_waits_for_input() {
+  local t i
+  for ((i = 0; i < MH_TIMEOUT * 20; i++)); do
+    for t in /proc/"$HV_PID"/task/*; do
+      [ "$(cat "$t/comm" 2>/dev/null)" = vm0 ] || continue
+      # 202: futex on x86-64.
+      [[ "$(cat "$t/syscall" 2>/dev/null)" == "202 "* ]] && return 0
+    done
+    sleep 0.05
+  done
+  fail "the VM's thread never waited for input"
+}
+
+# as_other_user COMMAND...: runs COMMAND as nobody (a user other than
+# the one that runs the hypervisor), with the system's PATH and HOME /
+# (root's own, such as a pyenv shim in /root, are not nobody's to run).
+as_other_user() {
+  setpriv --reuid=nobody --regid=nogroup --clear-groups -- \
+    env PATH=/usr/local/bin:/usr/bin:/bin HOME=/ "$@"
+}
+# require_other_user: skips the test where that cannot be done (not
+# root, no setpriv, no nobody).
+require_other_user() {
+  [ "$(id -u)" -eq 0 ] || skip "needs root, to connect as another user (nobody)"
+  command -v setpriv >/dev/null || skip "needs setpriv (util-linux)"
+  id nobody >/dev/null 2>&1 || skip "needs the user nobody"
+}
+
+# A tiny client: connects to the TCP port or Unix socket $1, sends gdb's
+# first packet and says what came back: "received N bytes" or the error.
+peek_client() {
+  python3 -c '
+import socket, sys
+where = sys.argv[1]
+try:
+    if where.isdigit():
+        s = socket.create_connection(("127.0.0.1", int(where)), timeout=60)
+    else:
+        s = socket.socket(socket.AF_UNIX)
+        s.settimeout(60)
+        s.connect(where)
+    s.sendall(b"+$?#3f")
+    print("received %d bytes" % len(s.recv(4096)))
+except OSError as e:
+    print(e.strerror or str(e))
+' "$1"
 }
 
 # sym NAME: the address of NAME in the test guest, as gdb prints it.
@@ -109,6 +189,23 @@ probe_debug_registers() {
     skip "this CPU does not fire such debug-register breakpoints ($1 ran on: '$output')"
   fi
   assert_output --partial "debug exception (#DB)"
+}
+
+# pkt DATA: DATA framed with a good checksum.
+pkt() {
+  local sum=0 i
+  for ((i = 0; i < ${#1}; i++)); do
+    sum=$(((sum + $(printf '%d' "'${1:i:1}")) % 256))
+  done
+  printf '$%s#%02x' "$1" "$sum"
+}
+
+# reply FD: the next reply's data on FD, after its ack ("+$data").
+reply() {
+  local r
+  IFS= read -r -t 30 -d '#' r <&"$1"
+  read -r -t 30 -N 2 _ <&"$1"
+  printf '%s' "$r"
 }
 
 @test "gdb: break on a symbol, continue, the stop is there; the guest finishes after continue" {
@@ -383,12 +480,15 @@ probe_debug_registers() {
 }
 
 @test "gdb: --gdb unix:PATH listens on a Unix socket (PATH.N with several VMs), removed at the end" {
-  timeout --kill-after=5 "$MH_TIMEOUT" "$MH_BIN" -o run -S --gdb "unix:$PWD/sock" \
-    -g "$IMG" >vm.out 2>vm.err &
-  VM_PID=$!
-  for _ in $(seq 600); do [ -S sock ] && break; sleep 0.05; done
+  # The "target remote" line comes once the socket listens: waiting for
+  # the socket alone, a test may read stderr before the line is there.
+  start_vm -S --gdb "unix:$PWD/sock" -g "$IMG"
+  [ -S sock ]
   run cat vm.err
   assert_output "mini_hypervisor: vm 0 (gdb_target.img): gdb: target remote $PWD/sock"
+  # Only its user can connect: the socket is made 0600.
+  run stat -c %a sock
+  assert_output 600
   # As in run_gdb, gdb's status is not looked at (see there): what it
   # printed is.
   timeout --kill-after=5 "$MH_TIMEOUT" gdb -batch -nx -ex "file $ELF" \
@@ -482,36 +582,27 @@ probe_debug_registers() {
   # Every reply is framed: send a packet, read what comes back.
   local fd
   exec {fd}<>"/dev/tcp/127.0.0.1/${PORTS[0]}"
-  # pkt DATA: DATA framed with a good checksum.
-  pkt() {
-    local sum=0 i
-    for ((i = 0; i < ${#1}; i++)); do
-      sum=$(((sum + $(printf '%d' "'${1:i:1}")) % 256))
-    done
-    printf '$%s#%02x' "$1" "$sum"
-  }
-  reply() { local r; IFS= read -r -t 30 -d '#' r <&"$fd"; read -r -t 30 -N 2 _ <&"$fd"; printf '%s' "$r"; }
   printf '$m0,4#00' >&"$fd"
   IFS= read -r -t 30 -N 1 nak <&"$fd"
   assert_equal "$nak" "-"
   pkt 'mzz,4' >&"$fd"
-  assert_equal "$(reply)" "+\$E01"
+  assert_equal "$(reply "$fd")" "+\$E01"
   pkt 'm400000,4' >&"$fd"
-  assert_equal "$(reply)" "+\$E0e"
+  assert_equal "$(reply "$fd")" "+\$E0e"
   pkt 'M3ffffe,4:00000000' >&"$fd"
-  assert_equal "$(reply)" "+\$E0e"
+  assert_equal "$(reply "$fd")" "+\$E0e"
   pkt "m$(printf 'f%.0s' {1..40}),1" >&"$fd"
-  assert_equal "$(reply)" "+\$E01"
+  assert_equal "$(reply "$fd")" "+\$E01"
   pkt 'Z9,0,1' >&"$fd"
-  assert_equal "$(reply)" "+\$E01"
+  assert_equal "$(reply "$fd")" "+\$E01"
   pkt 'p99' >&"$fd"
-  assert_equal "$(reply)" "+\$E01"
+  assert_equal "$(reply "$fd")" "+\$E01"
   # Over-long: dropped with a NAK.
   printf '$%s#00' "$(head -c 9000 /dev/zero | tr '\0' 'a')" >&"$fd"
   IFS= read -r -t 30 -N 1 nak <&"$fd"
   assert_equal "$nak" "-"
   pkt 'm0,4' >&"$fd"
-  run reply
+  run reply "$fd"
   assert_output --regexp '^\+\$[0-9a-f]{8}$'
   pkt 'k' >&"$fd"
   exec {fd}>&-
@@ -548,4 +639,203 @@ probe_debug_registers() {
   run_gdb gdb.out "${PORTS[0]}" "$ELF" 'continue'
   wait_vm
   assert_equal "$VM_STATUS" 0
+}
+
+@test "gdb: another user's connection is closed before a byte is served, with a warning naming the uid; the guest goes on, and its own user's gdb attaches" {
+  require_other_user
+  start_vm -S --gdb tcp::0 -g "$IMG"
+  # A client of its own, then gdb, as nobody: nothing comes back.
+  run as_other_user bash -c "$(declare -f peek_client); peek_client ${PORTS[0]}"
+  assert_output --regexp '^(received 0 bytes|Connection reset by peer)$'
+  run as_other_user timeout --kill-after=5 "$MH_TIMEOUT" gdb -batch -nx \
+    -ex "target remote :${PORTS[0]}" -ex 'info registers rip'
+  echo "nobody's gdb: $output"
+  refute_output --regexp 'rip +0x'
+  # One warning each, naming the user.
+  wait_count vm.err 'gdb: refused' 2
+  run grep -c "^mini_hypervisor: warning: vm 0 (gdb_target.img): gdb: refused a connection from 127.0.0.1:[0-9]*, uid 65534 (nobody): only root may debug this VM$" vm.err
+  assert_output 2
+  # The stub listens on: its own user's gdb attaches, and the guest runs
+  # to its end as usual.
+  run_gdb gdb.out "${PORTS[0]}" "$ELF" 'break gdb_show' 'continue' 'continue'
+  wait_vm
+  cat gdb.out vm.err
+  assert_equal "$VM_STATUS" 0
+  run grep -c 'Breakpoint 1, ' gdb.out
+  assert_output 1
+  run cat vm.out
+  assert_output $'hello from the guest\nvalue 7\ncounter 3'
+}
+
+@test "gdb: on a Unix socket another user cannot connect (0600), and where it could, SO_PEERCRED refuses it" {
+  require_other_user
+  # A directory nobody can reach a socket in, unlike the test's own.
+  SHARED_DIR=$(mktemp -d "${TMPDIR:-/tmp}/mh-gdb-XXXXXX")
+  chmod 755 "$SHARED_DIR"
+  start_vm -S --gdb "unix:$SHARED_DIR/sock" -g "$IMG"
+  run as_other_user bash -c "$(declare -f peek_client); peek_client $SHARED_DIR/sock"
+  assert_output 'Permission denied'
+  # Made connectable by hand: the stub still refuses it.
+  chmod 666 "$SHARED_DIR/sock"
+  run as_other_user bash -c "$(declare -f peek_client); peek_client $SHARED_DIR/sock"
+  assert_output --regexp '^(received 0 bytes|Connection reset by peer)$'
+  wait_for vm.err 'refused' "no refusal"
+  run grep 'refused' vm.err
+  assert_output "mini_hypervisor: warning: vm 0 (gdb_target.img): gdb: refused a connection from a Unix socket, uid 65534 (nobody): only root may debug this VM"
+  timeout --kill-after=5 "$MH_TIMEOUT" gdb -batch -nx -ex "file $ELF" \
+    -ex "target remote $SHARED_DIR/sock" -ex 'info registers rip' -ex 'continue' \
+    >gdb.out 2>&1 || [ $? -lt 124 ] || fail "gdb hung or died: $(cat gdb.out)"
+  wait_vm
+  cat gdb.out
+  assert_equal "$VM_STATUS" 0
+  run grep -E '^rip +0x0 ' gdb.out
+  assert_success
+}
+
+@test "gdb: a connection that sends nothing does not stop the guest, and is dropped after 10 s with a warning; gdb then attaches to the guest waiting for input" {
+  local w s line
+  mkfifo in
+  # Written to by the test, kept open: the guest (echo) waits for input.
+  exec {w}<>in
+  VM_STDIN=in VM_CLOSE_FD=$w start_vm --gdb tcp::0 -g "$MH_GUESTS/echo.img"
+  exec {s}<>"/dev/tcp/127.0.0.1/${PORTS[0]}"
+  # Silent connection open: the guest goes on (echoes a line).
+  echo 'first line' >&"$w"
+  wait_for vm.out '^first line$' "the guest did not run while a silent connection was open"
+  wait_for vm.err 'gdb: dropped' "the silent connection was not dropped"
+  run grep 'gdb:' vm.err
+  assert_line --regexp "^mini_hypervisor: warning: vm 0 \(echo.img\): gdb: dropped the connection from 127.0.0.1:[0-9]+: no gdb packet within 10 s$"
+  # Closed: it reads the end of the connection.
+  line=unread
+  IFS= read -r -t 30 -u "$s" line || true
+  assert_equal "$line" ""
+  exec {s}>&-
+  # gdb attaches to the guest inside its wait for input (an IN from the
+  # console port), reads its registers and detaches.
+  vm_thread_waits_for_input
+  run_gdb gdb.out "${PORTS[0]}" "$MH_GUESTS/echo.elf" 'info registers rip' \
+    'x/i $pc' 'detach'
+  cat gdb.out
+  run cat gdb.out
+  assert_output --regexp $'\nrip +0x[0-9a-f]+ +0x[0-9a-f]+ <[a-z_]+(\\+[0-9]+)?>\n'
+  assert_output --regexp '=> 0x[0-9a-f]+ <[a-z_]+(\+[0-9]+)?>:[[:space:]]+in +(\(%dx\)|\$0xe9),%al'
+  assert_output --partial '[Inferior 1 (Remote target) detached]'
+  # The guest goes on with the input that comes next.
+  echo 'second line' >&"$w"
+  exec {w}>&-
+  wait_vm
+  assert_equal "$VM_STATUS" 0
+  run cat vm.out
+  assert_output $'first line\nsecond line\necho: end of input after 2 lines'
+}
+
+@test "gdb: Ctrl-C stops a guest that waits for console input, inside its IN; kill ends it" {
+  local w gdb_pid
+  mkfifo in
+  exec {w}<>in
+  VM_STDIN=in VM_CLOSE_FD=$w start_vm -S --gdb tcp::0 -g "$MH_GUESTS/echo.img"
+  timeout --kill-after=5 "$MH_TIMEOUT" gdb -batch -nx \
+    -ex "file $MH_GUESTS/echo.elf" -ex "target remote :${PORTS[0]}" \
+    -ex 'continue' -ex 'info registers rip' -ex 'x/i $pc' \
+    -ex 'set $pc = $pc + 1' -ex 'kill' >gdb.out 2>&1 &
+  gdb_pid=$!
+  # gdb continued the guest, which now waits for input.
+  vm_thread_waits_for_input
+  # Ctrl-C to gdb itself (see "Ctrl-C stops a spinning guest").
+  kill -INT $(cat "/proc/$gdb_pid/task/$gdb_pid/children")
+  wait "$gdb_pid" || true
+  wait_vm
+  cat gdb.out vm.err
+  run cat gdb.out
+  assert_output --partial 'Program received signal SIGINT, Interrupt.'
+  assert_output --regexp '=> 0x[0-9a-f]+ <[a-z_]+(\+[0-9]+)?>:[[:space:]]+in +(\(%dx\)|\$0xe9),%al'
+  # Inside that IN, RIP stays (KVM ends the IN where it began).
+  assert_output --partial 'Could not write register "rip"; remote failure reply'
+  assert_equal "$VM_STATUS" 1
+  run cat vm.err
+  assert_output --partial 'vm 0 (echo.img): killed by gdb'
+  exec {w}>&-
+}
+
+@test "gdb: a non-canonical rip, eflags bits that must be clear and other segment selectors are refused (E16); the guest runs on to its end" {
+  local fd g bad
+  start_vm -S --gdb tcp::0 -g "$IMG"
+  # Through gdb: each write fails, the registers stay as they were.
+  run_gdb gdb.out "${PORTS[0]}" "$ELF" 'set $pc = 0x8000000000000000' \
+    'set $eflags = 0x400002' 'set $eflags = 0x20002' 'set $eflags = 0x8002' \
+    'set $cs = 0x1234' 'set $ss = 0' 'set $ds = 0x3b' \
+    'info registers rip eflags cs ss ds' 'continue'
+  wait_vm
+  cat gdb.out
+  assert_equal "$VM_STATUS" 0
+  run grep -c 'remote failure reply .E16.' gdb.out
+  assert_output 7
+  run cat gdb.out
+  assert_output --regexp $'\nrip +0x0 +0x0 <_start>\n'
+  assert_output --regexp $'\neflags +0x2 +\\[ \\]\n'
+  assert_output --partial 'exited normally'
+  run cat vm.out
+  assert_output $'hello from the guest\nvalue 7\ncounter 3'
+
+  # The same in raw packets: a whole G with cs, ss or rip garbage.
+  start_vm -S --gdb tcp::0 -g "$IMG"
+  exec {fd}<>"/dev/tcp/127.0.0.1/${PORTS[0]}"
+  pkt 'g' >&"$fd"
+  g=$(reply "$fd")
+  g=${g#+\$}
+  [ ${#g} -eq 552 ] || fail "g: $g"
+  # cs (after 16 GPRs, rip, eflags: byte 140), then ss, then rip.
+  bad=${g:0:280}ffff0000${g:288}
+  pkt "G$bad" >&"$fd"
+  assert_equal "$(reply "$fd")" "+\$E16"
+  bad=${g:0:288}00000000${g:296}
+  pkt "G$bad" >&"$fd"
+  assert_equal "$(reply "$fd")" "+\$E16"
+  bad=${g:0:256}0000000000001000${g:272}
+  pkt "G$bad" >&"$fd"
+  assert_equal "$(reply "$fd")" "+\$E16"
+  pkt "G$g" >&"$fd"
+  assert_equal "$(reply "$fd")" "+\$OK"
+  pkt 'c' >&"$fd"
+  assert_equal "$(reply "$fd")" "+\$W00"
+  exec {fd}>&-
+  wait_vm
+  assert_equal "$VM_STATUS" 0
+
+  # A non-canonical RSP is the guest's to have: its next push faults,
+  # and the VM ends with that diagnosis.
+  start_vm -S --gdb tcp::0 -g "$IMG"
+  run_gdb gdb.out "${PORTS[0]}" "$ELF" 'set $rsp = 0x8000000000000000' \
+    'continue' 'continue'
+  wait_vm
+  cat gdb.out vm.err
+  assert_equal "$VM_STATUS" 1
+  run cat gdb.out
+  assert_output --partial 'Program received signal SIGSEGV'
+  assert_output --partial 'Program terminated with signal'
+  run grep -c '^mini_hypervisor: error: vm 0 (gdb_target.img): ' vm.err
+  assert_output 1
+}
+
+@test "gdb: listening beyond loopback says so at start; a local user other than the VM's own is still refused" {
+  start_vm -S --gdb tcp:0.0.0.0:0 -g "$IMG"
+  run grep 'warning' vm.err
+  assert_output "mini_hypervisor: warning: --gdb: listening on 0.0.0.0, beyond the loopback address: anyone who can reach it from another machine can debug the guests and read their files"
+  if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null && id nobody >/dev/null 2>&1; then
+    run as_other_user bash -c "$(declare -f peek_client); peek_client ${PORTS[0]}"
+    assert_output --regexp '^(received 0 bytes|Connection reset by peer)$'
+    wait_for vm.err 'gdb: refused' "no refusal"
+  fi
+  run_gdb gdb.out "${PORTS[0]}" "$ELF" 'continue'
+  wait_vm
+  assert_equal "$VM_STATUS" 0
+  run cat vm.out
+  assert_output --partial 'counter 3'
+}
+
+@test "gdb: -S with no debugger ends as a timeout (--timeout), not a host error" {
+  run mh -o run -S --gdb tcp::0 --timeout 2 -g "$IMG"
+  assert_equal "$status" 3
+  assert_line --regexp '^mini_hypervisor: vm 0 \(gdb_target.img\): gdb: target remote :[0-9]+$'
+  assert_line 'mini_hypervisor: error: vm 0 (gdb_target.img): stopped by --timeout at RIP 0x0'
 }

@@ -124,6 +124,119 @@ by_vm() {
   [ "$failed" -eq 0 ] || fail "the README and the program disagree (above)"
 }
 
+# A gdb session as the README and mini_hypervisor(1) show it: two
+# terminals, marked in README.md by <!-- test: gdb session: terminal N -->
+# before a ``` block, and in the man page by a .\" comment of the same
+# words before a .nf block.  Terminal 1 runs the hypervisor (`$ ` line),
+# whose output follows; terminal 2 runs gdb (`$ ` line), then commands at
+# gdb's prompt ("(gdb) " lines), each followed by what gdb prints.  Run
+# here as shown, with two changes: the hypervisor listens on a port the
+# kernel picks (--gdb tcp::0 for -s: tests run in parallel), written
+# back as 1234 before comparing; and gdb gets -nx (no ~/.gdbinit).  gdb
+# reads its commands from a pipe, so it prints its prompts but not the
+# commands: the transcript is rebuilt by putting each command after its
+# prompt.  The guest's sources are where gdb finds them: installed, or,
+# in the build tree, the source tree's guests/ beside the images.
+
+# gdb_session_blocks FILE KIND: terminal 1's lines, a line "--", then
+# terminal 2's, from README.md (KIND readme) or a man page (KIND man).
+gdb_session_blocks() {
+  local n
+  for n in 1 2; do
+    [ "$n" = 1 ] || echo --
+    if [ "$2" = readme ]; then
+      MARK="<!-- test: gdb session: terminal $n -->" awk '
+        $0 == ENVIRON["MARK"] { want = 1; next }
+        want && /^```/ { if (inside) exit; inside = 1; next }
+        inside { print }' "$1"
+    else
+      zcat -f "$1" | MARK=".\\\" test: gdb session: terminal $n" awk '
+        $0 == ENVIRON["MARK"] { want = 1; next }
+        want && $0 == ".nf" { inside = 1; next }
+        inside && $0 == ".fi" { exit }
+        inside && !/^\.R[SE]/ { print }' |
+        sed -e 's/\\f[BRI]//g' -e 's/\\-/-/g' -e "s/\\\\(aq/'/g" \
+          -e 's/\\(dq/"/g' -e 's/\\&//g' -e 's/\\e/\\/g'
+    fi
+  done
+}
+
+# run_gdb_session FILE KIND: runs the session FILE shows and compares.
+run_gdb_session() {
+  local file=$1 kind=$2 dir=$BATS_TEST_TMPDIR/$2 blocks hv gdbcmd port
+  local -a t1 t2 cmds=()
+  command -v gdb >/dev/null || fail "gdb is missing: this test runs the real gdb"
+  require_kvm
+  blocks=$(gdb_session_blocks "$file" "$kind")
+  mapfile -t t1 < <(sed '/^--$/,$d' <<<"$blocks")
+  mapfile -t t2 < <(sed '1,/^--$/d' <<<"$blocks")
+  [ "${#t1[@]}" -ge 2 ] && [ "${#t2[@]}" -ge 2 ] ||
+    fail "$file: no gdb session marked for this test"
+  [[ ${t1[0]} == '$ mini_hypervisor '* && ${t2[0]} == '$ gdb '* ]] ||
+    fail "$file: the session's terminals do not start with mini_hypervisor and gdb: '${t1[0]}', '${t2[0]}'"
+  mkdir -p "$dir"
+  cp "$MH_GUESTS"/*.img "$MH_GUESTS"/*.elf "$dir/"
+  [ ! -d "$MH_TESTS_SRCDIR/../guests/examples" ] || ln -s "$MH_TESTS_SRCDIR/../guests" "$dir/guests"
+  hv=${t1[0]#\$ mini_hypervisor }
+  hv=${hv/-s /--gdb tcp::0 }
+  (cd "$dir" && exec timeout --kill-after=5 "$MH_TIMEOUT" "$MH_BIN" $hv >hv.out 2>&1) &
+  local hv_pid=$!
+  for _ in $(seq 600); do
+    grep -q 'gdb: target remote' "$dir/hv.out" 2>/dev/null && break
+    kill -0 "$hv_pid" 2>/dev/null || break
+    sleep 0.05
+  done
+  port=$(sed -n 's/.*gdb: target remote :\([0-9]*\)$/\1/p' "$dir/hv.out")
+  [ -n "$port" ] || fail "the hypervisor did not listen: $(cat "$dir/hv.out")"
+  for line in "${t2[@]:1}"; do
+    [[ $line != '(gdb) '* ]] || cmds+=("${line#(gdb) }")
+  done
+  gdbcmd=${t2[0]#\$ gdb }
+  gdbcmd=${gdbcmd//:1234/:$port}
+  (cd "$dir" && printf '%s\n' "${cmds[@]}" |
+     timeout --kill-after=5 "$MH_TIMEOUT" bash -c "exec gdb -nx $gdbcmd" >gdb.raw 2>&1) ||
+    fail "gdb failed: $(cat "$dir/gdb.raw")"
+  wait "$hv_pid" || fail "the hypervisor failed: $(cat "$dir/hv.out")"
+  # The prompts gdb printed, each followed by its command; the last
+  # prompt (at the end of its input) goes.
+  local got want
+  got=$(CMDS=$(printf '%s\037' "${cmds[@]}") awk '
+    { text = text $0 "\n" }
+    END {
+      n = split(ENVIRON["CMDS"], c, "\037") - 1
+      i = 0
+      while ((p = index(text, "(gdb) ")) > 0) {
+        out = out substr(text, 1, p - 1)
+        text = substr(text, p + 6)
+        if (++i > n) { text = ""; break }
+        out = out "(gdb) " c[i] "\n"
+      }
+      printf "%s%s", out, text
+    }' "$dir/gdb.raw" | sed -e "s/:$port\b/:1234/g")
+  want=$(printf '%s\n' "${t2[@]:1}")
+  if [ "$got" != "$want" ]; then
+    diff <(echo "$want") <(echo "$got") | sed 's/^/  /'
+    fail "$file: terminal 2 (gdb) is not what gdb prints (above: < the document, > gdb)"
+  fi
+  got=$(sed "s/:$port\$/:1234/" "$dir/hv.out")
+  want=$(printf '%s\n' "${t1[@]:1}")
+  if [ "$got" != "$want" ]; then
+    diff <(echo "$want") <(echo "$got") | sed 's/^/  /'
+    fail "$file: terminal 1 (mini_hypervisor) is not what it prints (above: < the document, > mini_hypervisor)"
+  fi
+}
+
+@test "the README's gdb session is what gdb and mini_hypervisor print" {
+  run_gdb_session "$README" readme
+}
+
+@test "mini_hypervisor(1)'s gdb session is what gdb and mini_hypervisor print" {
+  local man1=${MH_MAN1:-$(dirname "$MH_BIN")/../man/mini_hypervisor.1}
+  [ -f "$man1" ] || man1=$(man -w mini_hypervisor 2>/dev/null) || true
+  [ -f "$man1" ] || skip "no mini_hypervisor(1) here"
+  run_gdb_session "$man1" man
+}
+
 @test "mini_hypervisor(1) FILES names every example guest and the configured paths" {
   local man1 files img
   man1=${MH_MAN1:-$(dirname "$MH_BIN")/../man/mini_hypervisor.1}

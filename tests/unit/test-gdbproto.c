@@ -1,13 +1,22 @@
 /* SPDX-License-Identifier: MIT */
 /* Units for the gdb remote protocol: framing, acks and Ctrl-C, hostile
- * packets, and each command against a fake target. */
+ * packets, and each command against a fake target; and the stub's
+ * lookup of who owns a TCP connection in /proc/net/tcp and tcp6. */
 #include "config.h"
 
+#include <arpa/inet.h>
+#include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include <glib.h>
 
+#include <glib/gstdio.h>
+
 #include "gdbproto.h"
+#include "gdbstub.h"
 
 #define BASE 0x1000u
 #define SIZE 0x100u
@@ -263,6 +272,250 @@ test_registers(void)
   g_string_free(r, TRUE);
 }
 
+/* What gdb may not give the guest is refused with E16, and nothing
+ * changes: a non-canonical RIP, RFLAGS bits that must be clear, any
+ * segment selector, x87 values (there is no x87 state to keep). */
+static void
+test_register_checks(void)
+{
+  Fake f = {0};
+  GString *r = g_string_new(NULL);
+  g_autofree char *g = NULL;
+  g_autofree char *g2 = NULL;
+
+  f.regs.rip = 0x40;
+  f.regs.eflags = 0x2;
+  f.regs.seg[0] = 0x8;
+  f.regs.seg[1] = 0x10;
+  /* Canonical: 0x00007fffffffffff and 0xffff800000000000 are. */
+  g_assert_cmpstr(ask(&f, r, "P10=ffffffffff7f0000", NULL), ==, "OK");
+  g_assert_cmphex(f.regs.rip, ==, 0x00007fffffffffffull);
+  g_assert_cmpstr(ask(&f, r, "P10=000000000080ffff", NULL), ==, "OK");
+  g_assert_cmphex(f.regs.rip, ==, 0xffff800000000000ull);
+  g_assert_cmpstr(ask(&f, r, "P10=0000000000800000", NULL), ==, "E16");
+  g_assert_cmpstr(ask(&f, r, "P10=0000000000000080", NULL), ==, "E16");
+  g_assert_cmpstr(ask(&f, r, "P10=00000000ffff7fff", NULL), ==, "E16");
+  g_assert_cmphex(f.regs.rip, ==, 0xffff800000000000ull);
+  g_assert_cmpstr(ask(&f, r, "P10=4000000000000000", NULL), ==, "OK");
+  /* eflags: IF, TF, DF, IOPL, AC, ID are the guest's to have... */
+  g_assert_cmpstr(ask(&f, r, "P11=07730400", NULL), ==, "OK");
+  g_assert_cmphex(f.regs.eflags, ==, 0x47307);
+  /* ...bits 3, 5, 15, VM (17) and 22-31 are not. */
+  g_assert_cmpstr(ask(&f, r, "P11=0a000000", NULL), ==, "E16");
+  g_assert_cmpstr(ask(&f, r, "P11=22000000", NULL), ==, "E16");
+  g_assert_cmpstr(ask(&f, r, "P11=02800000", NULL), ==, "E16");
+  g_assert_cmpstr(ask(&f, r, "P11=02000200", NULL), ==, "E16");
+  g_assert_cmpstr(ask(&f, r, "P11=02000040", NULL), ==, "E16");
+  g_assert_cmpstr(ask(&f, r, "P11=02000080", NULL), ==, "E16");
+  g_assert_cmphex(f.regs.eflags, ==, 0x47307);
+  /* Segments: the same value is fine (what gdb sends back), another is
+   * refused, for cs, ss and the others. */
+  g_assert_cmpstr(ask(&f, r, "P12=08000000", NULL), ==, "OK");
+  g_assert_cmpstr(ask(&f, r, "P12=33000000", NULL), ==, "E16");
+  g_assert_cmpstr(ask(&f, r, "P13=ffff0000", NULL), ==, "E16");
+  g_assert_cmpstr(ask(&f, r, "P17=2b000000", NULL), ==, "E16");
+  g_assert_cmphex(f.regs.seg[0], ==, 0x8);
+  g_assert_cmphex(f.regs.seg[1], ==, 0x10);
+  /* x87: 0 is what reads back; anything else would be lost. */
+  g_assert_cmpstr(ask(&f, r, "P18=00000000000000000000", NULL), ==, "OK");
+  g_assert_cmpstr(ask(&f, r, "P18=0000000000000080ff3f", NULL), ==, "E16");
+  /* G: the set unchanged is fine; with cs changed, or a non-canonical
+   * rip, it is refused as a whole. */
+  g = g_strdup(ask(&f, r, "g", NULL));
+  {
+    g_autofree char *cmd = g_strconcat("G", g, NULL);
+    g_assert_cmpstr(ask(&f, r, cmd, NULL), ==, "OK");
+  }
+  g2 = g_strdup(g);
+  /* rax's first byte, and cs (register 18, after 16 GPRs, rip, eflags). */
+  g2[0] = '5';
+  g2[2 * (16 * 8 + 8 + 4)] = '9';
+  {
+    g_autofree char *cmd = g_strconcat("G", g2, NULL);
+    g_assert_cmpstr(ask(&f, r, cmd, NULL), ==, "E16");
+  }
+  g_assert_cmphex(f.regs.gpr[0], ==, 0);
+  g_free(g2);
+  g2 = g_strdup(g);
+  memcpy(g2 + 2 * 16 * 8, "0000000000000080", 16);
+  {
+    g_autofree char *cmd = g_strconcat("G", g2, NULL);
+    g_assert_cmpstr(ask(&f, r, cmd, NULL), ==, "E16");
+  }
+  g_assert_cmphex(f.regs.rip, ==, 0x40);
+  g_string_free(r, TRUE);
+}
+
+/* The stub hands a connection over once gdb spoke: a whole packet (good
+ * or bad checksum) or a Ctrl-C; not before. */
+static void
+test_has_packet(void)
+{
+#define HAS(s) mh_gdbproto_has_packet((const guint8 *)(s), sizeof(s) - 1)
+  g_assert_false(HAS(""));
+  g_assert_false(HAS("+"));
+  g_assert_false(HAS("+$qSupported:multiprocess+"));
+  g_assert_false(HAS("$qSupported#3"));
+  g_assert_false(HAS("GET / HTTP/1.0\r\n\r\n"));
+  g_assert_true(HAS("+$qSupported#37"));
+  g_assert_true(HAS("$?#3f"));
+  g_assert_true(HAS("$?#00"));
+  g_assert_true(HAS("\x03"));
+  g_assert_true(HAS("noise\x03"));
+#undef HAS
+}
+
+/* /proc/net/tcp and tcp6, as the kernel writes them (the addresses as
+ * native-endian words: these tests assume little-endian, as on x86). */
+static const char proc_tcp[] =
+  "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when "
+  "retrnsmt   uid  timeout inode\n"
+  /* the listening socket */
+  "   0: 0100007F:04D2 00000000:0000 0A 00000000:00000000 00:00000000 "
+  "00000000  1000        0 11111 1 0000000000000000 100 0 0 10 0\n"
+  /* the stub's end of a connection: not the one looked for */
+  "   1: 0100007F:04D2 0100007F:A0F0 01 00000000:00000000 00:00000000 "
+  "00000000  1000        0 22222 1 0000000000000000 20 4 30 10 -1\n"
+  /* the connecting end, owned by uid 65534 */
+  "   2: 0100007F:A0F0 0100007F:04D2 01 00000000:00000000 00:00000000 "
+  "00000000 65534        0 33333 1 0000000000000000 20 4 30 10 -1\n"
+  /* a connecting end its owner closed: time-wait, uid 0, inode 0 */
+  "   3: 0100007F:A0F2 0100007F:04D2 06 00000000:00000000 03:00000FA0 "
+  "00000000     0        0 0 3 0000000000000000\n";
+
+static const char proc_tcp6[] =
+  "  sl  local_address                         remote_address             "
+  "           st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
+  /* [::1]:41200 -> [::1]:1234, uid 1001 */
+  "   0: 00000000000000000000000001000000:A0F0 "
+  "00000000000000000000000001000000:04D2 01 00000000:00000000 00:00000000 "
+  "00000000  1001        0 44444 1 0000000000000000 20 4 30 10 -1\n"
+  /* an IPv6 socket to 127.0.0.1: [::ffff:127.0.0.1]:41201, uid 1002 */
+  "   1: 0000000000000000FFFF00000100007F:A0F1 "
+  "0000000000000000FFFF00000100007F:04D2 01 00000000:00000000 00:00000000 "
+  "00000000  1002        0 55555 1 0000000000000000 20 4 30 10 -1\n";
+
+static MhGdbEndpoint
+endpoint(const char *addr, guint port)
+{
+  MhGdbEndpoint e = {.port = port};
+  guint8 v4[4];
+
+  if (strchr(addr, ':') == NULL) {
+    g_assert_true(sscanf(addr, "%hhu.%hhu.%hhu.%hhu", &v4[0], &v4[1], &v4[2],
+                         &v4[3]) == 4);
+    e.addr[10] = e.addr[11] = 0xff;
+    memcpy(e.addr + 12, v4, 4);
+  } else {
+    g_assert_cmpstr(addr, ==, "::1");
+    e.addr[15] = 1;
+  }
+  return e;
+}
+
+static void
+test_proc_net_owner(void)
+{
+  g_autofree char *dir = g_dir_make_tmp("test-gdb-XXXXXX", NULL);
+  g_autofree char *tcp = g_build_filename(dir, "tcp", NULL);
+  g_autofree char *tcp6 = g_build_filename(dir, "tcp6", NULL);
+  MhGdbEndpoint stub = endpoint("127.0.0.1", 1234);
+  MhGdbEndpoint stub6 = endpoint("::1", 1234);
+  MhGdbEndpoint e;
+  uid_t uid = 42;
+
+  g_assert_true(g_file_set_contents(tcp, proc_tcp, -1, NULL));
+  g_assert_true(g_file_set_contents(tcp6, proc_tcp6, -1, NULL));
+  /* The connecting socket's owner, looked up with its ends as it has
+   * them: its own address first. */
+  e = endpoint("127.0.0.1", 0xa0f0);
+  g_assert_cmpint(mh_gdb_proc_net_owner(tcp, FALSE, &e, &stub, &uid), ==,
+                  MH_GDB_OWNER_FOUND);
+  g_assert_cmpuint(uid, ==, 65534);
+  /* The other way round is the stub's own end (uid 1000). */
+  g_assert_cmpint(mh_gdb_proc_net_owner(tcp, FALSE, &stub, &e, &uid), ==,
+                  MH_GDB_OWNER_FOUND);
+  g_assert_cmpuint(uid, ==, 1000);
+  /* Closed by its owner: its uid is no longer known. */
+  e = endpoint("127.0.0.1", 0xa0f2);
+  g_assert_cmpint(mh_gdb_proc_net_owner(tcp, FALSE, &e, &stub, &uid), ==,
+                  MH_GDB_OWNER_NOT_OPEN);
+  e = endpoint("127.0.0.1", 0xa0f3);
+  g_assert_cmpint(mh_gdb_proc_net_owner(tcp, FALSE, &e, &stub, &uid), ==,
+                  MH_GDB_OWNER_NONE);
+  /* IPv6, and IPv4 from an IPv6 socket (mapped, in tcp6). */
+  e = endpoint("::1", 0xa0f0);
+  g_assert_cmpint(mh_gdb_proc_net_owner(tcp6, TRUE, &e, &stub6, &uid), ==,
+                  MH_GDB_OWNER_FOUND);
+  g_assert_cmpuint(uid, ==, 1001);
+  e = endpoint("127.0.0.1", 0xa0f1);
+  g_assert_cmpint(mh_gdb_proc_net_owner(tcp6, TRUE, &e, &stub, &uid), ==,
+                  MH_GDB_OWNER_FOUND);
+  g_assert_cmpuint(uid, ==, 1002);
+  /* A missing table finds nothing. */
+  g_assert_cmpint(mh_gdb_proc_net_owner("/nonexistent/tcp", FALSE, &e, &stub,
+                                        &uid), ==, MH_GDB_OWNER_NONE);
+  g_unlink(tcp);
+  g_unlink(tcp6);
+  g_rmdir(dir);
+}
+
+/* A listening socket takes connections from this machine only when it
+ * is bound to a loopback address or is a Unix socket. */
+static void
+test_listen_is_local(void)
+{
+  static const struct {
+    int         family;
+    const char *addr;
+    gboolean    local;
+  } cases[] = {
+    {AF_INET, "127.0.0.1", TRUE},   {AF_INET, "127.1.2.3", TRUE},
+    {AF_INET, "0.0.0.0", FALSE},    {AF_INET6, "::1", TRUE},
+    {AF_INET6, "::", FALSE},        {AF_INET6, "::ffff:127.0.0.1", TRUE},
+  };
+  g_autofree char *dir = g_dir_make_tmp("test-gdb-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename(dir, "sock", NULL);
+  struct sockaddr_un un = {.sun_family = AF_UNIX};
+  int fd;
+
+  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+    struct sockaddr_storage ss = {0};
+    socklen_t len;
+    fd = socket(cases[i].family, SOCK_STREAM, 0);
+    if (fd < 0) {
+      g_test_message("no socket of family %d here", cases[i].family);
+      continue;
+    }
+    if (cases[i].family == AF_INET) {
+      struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+      in->sin_family = AF_INET;
+      g_assert_cmpint(inet_pton(AF_INET, cases[i].addr, &in->sin_addr), ==, 1);
+      len = sizeof *in;
+    } else {
+      struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+      in6->sin6_family = AF_INET6;
+      g_assert_cmpint(inet_pton(AF_INET6, cases[i].addr, &in6->sin6_addr), ==, 1);
+      len = sizeof *in6;
+    }
+    if (bind(fd, (struct sockaddr *)&ss, len) < 0) {
+      g_test_message("cannot bind %s here: %s", cases[i].addr, g_strerror(errno));
+      close(fd);
+      continue;
+    }
+    g_assert_cmpint(mh_gdb_listen_is_local(fd), ==, cases[i].local);
+    close(fd);
+  }
+  g_assert_cmpuint(strlen(path), <, sizeof un.sun_path);
+  strcpy(un.sun_path, path);
+  fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  g_assert_cmpint(bind(fd, (struct sockaddr *)&un, sizeof un), ==, 0);
+  g_assert_true(mh_gdb_listen_is_local(fd));
+  close(fd);
+  g_unlink(path);
+  g_rmdir(dir);
+}
+
 static void
 test_memory(void)
 {
@@ -366,6 +619,10 @@ main(int argc, char **argv)
   g_test_add_func("/gdbproto/queries", test_queries);
   g_test_add_func("/gdbproto/target-xml", test_target_xml);
   g_test_add_func("/gdbproto/registers", test_registers);
+  g_test_add_func("/gdbproto/register-checks", test_register_checks);
+  g_test_add_func("/gdbproto/has-packet", test_has_packet);
+  g_test_add_func("/gdbstub/proc-net-owner", test_proc_net_owner);
+  g_test_add_func("/gdbstub/listen-is-local", test_listen_is_local);
   g_test_add_func("/gdbproto/memory", test_memory);
   g_test_add_func("/gdbproto/breakpoints", test_breakpoints);
   g_test_add_func("/gdbproto/actions", test_actions);

@@ -156,6 +156,69 @@ test_abandon_and_stop(void)
   mh_input_clear(&in);
 }
 
+/* A reader that waits is paused (what gdb does to a VM waiting for
+ * input): the pause function runs on the reader's thread, and the read
+ * waits on (TRUE) or gives up (FALSE). */
+typedef struct {
+  MhInput  in;
+  gint     stop;
+  GThread *reader;      /* the reading thread                       */
+  gint     pauses;      /* atomic: pause calls so far               */
+  gboolean on_reader;   /* every pause ran on the reading thread    */
+  gboolean go_on;       /* what the pause returns                   */
+  guint8   buf[8];
+} Paused;
+
+static gboolean
+paused_fn(gpointer data)
+{
+  Paused *p = data;
+
+  p->on_reader &= g_thread_self() == p->reader;
+  g_atomic_int_inc(&p->pauses);
+  return p->go_on;
+}
+
+static gpointer
+paused_read(gpointer data)
+{
+  Paused *p = data;
+
+  return GSIZE_TO_POINTER(mh_input_read(&p->in, p->buf, sizeof p->buf,
+                                        &p->stop));
+}
+
+static void
+test_pause(void)
+{
+  Paused p = {.stop = 0, .on_reader = TRUE, .go_on = TRUE};
+  gsize got;
+
+  mh_input_init(&p.in, -1);
+  mh_input_set_pause(&p.in, paused_fn, &p);
+  p.reader = g_thread_new("reader", paused_read, &p);
+  /* Paused until it answered, twice: it still waits for input. */
+  for (gint n = 1; n <= 2; n++) {
+    mh_input_pause(&p.in);
+    while (g_atomic_int_get(&p.pauses) < n)
+      g_usleep(1000);
+  }
+  mh_input_push(&p.in, (const guint8 *)"hi", 2);
+  got = GPOINTER_TO_SIZE(g_thread_join(p.reader));
+  g_assert_cmpuint(got, ==, 2);
+  g_assert_cmpmem(p.buf, 2, "hi", 2);
+  g_assert_true(p.on_reader);
+  /* A pause that gives up ends the read with nothing, as a stop does. */
+  p.go_on = FALSE;
+  p.reader = g_thread_new("reader", paused_read, &p);
+  mh_input_pause(&p.in);
+  got = GPOINTER_TO_SIZE(g_thread_join(p.reader));
+  g_assert_cmpuint(got, ==, 0);
+  g_assert_cmpint(g_atomic_int_get(&p.pauses), ==, 3);
+  g_assert_true(p.on_reader);
+  mh_input_clear(&p.in);
+}
+
 static void
 test_cap_drops_and_warns_once(void)
 {
@@ -310,6 +373,7 @@ main(int argc, char **argv)
   g_test_add_func("/input/long-line", test_long_line_streams);
   g_test_add_func("/input/raw-single-vm", test_raw_single);
   g_test_add_func("/input/abandon-and-stop", test_abandon_and_stop);
+  g_test_add_func("/input/pause", test_pause);
   g_test_add_func("/input/cap", test_cap_drops_and_warns_once);
   g_test_add_func("/input/share", test_share);
   g_test_add_func("/input/ring-order", test_ring_order);
