@@ -524,7 +524,7 @@ gdb_send_out(MhVm *vm)
   while (done < g->out->len) {
     ssize_t n = write(g->fd, g->out->str + done, g->out->len - done);
     if (n < 0 && errno == EINTR &&
-        g_atomic_int_get(&vm->stop) == MH_STOP_NONE)
+        g_atomic_int_get(&vm->vcpu.stop) == MH_STOP_NONE)
       continue;
     if (n <= 0)
       return FALSE;
@@ -569,7 +569,7 @@ gdb_detach(MhVm *vm)
   for (guint i = 0; i < g->n_sw; i++) {
     guint8 *p = NULL;
     struct kvm_translation t = {.linear_address = g->sw[i].addr};
-    if (ioctl(vm->vcpu_fd, KVM_TRANSLATE, &t) == 0 && t.valid &&
+    if (ioctl(vm->vcpu.fd, KVM_TRANSLATE, &t) == 0 && t.valid &&
         (p = mh_guestmem_range(&vm->ram, t.physical_address, 1)) != NULL &&
         *p == 0xcc)
       *p = g->sw[i].orig;
@@ -578,7 +578,7 @@ gdb_detach(MhVm *vm)
   g->hw_used = 0;
   g->stepping = FALSE;
   memset(&g->dbg, 0, sizeof g->dbg);
-  ioctl(vm->vcpu_fd, KVM_SET_GUEST_DEBUG, &none);
+  ioctl(vm->vcpu.fd, KVM_SET_GUEST_DEBUG, &none);
 }
 
 /* Hands KVM the debug state: breakpoints, watchpoints, stepping. */
@@ -608,7 +608,7 @@ gdb_apply(MhVm *vm)
     g->dbg.control |= KVM_GUESTDBG_USE_HW_BP;
     g->dbg.arch.debugreg[7] = dr7;
   }
-  return ioctl(vm->vcpu_fd, KVM_SET_GUEST_DEBUG, &g->dbg) == 0;
+  return ioctl(vm->vcpu.fd, KVM_SET_GUEST_DEBUG, &g->dbg) == 0;
 }
 
 /* Copies between @buf and guest-virtual [@addr, @addr + @len), a page at
@@ -622,7 +622,7 @@ gdb_access(MhVm *vm, guint64 addr, guint8 *buf, gsize len, gboolean write)
     gsize chunk = MIN(len, (gsize)(0x1000 - (addr & 0xfff)));
     guint8 *host;
 
-    if (ioctl(vm->vcpu_fd, KVM_TRANSLATE, &t) < 0 || !t.valid)
+    if (ioctl(vm->vcpu.fd, KVM_TRANSLATE, &t) < 0 || !t.valid)
       return FALSE;
     host = mh_guestmem_range(&vm->ram, t.physical_address, chunk);
     if (host == NULL)
@@ -657,8 +657,8 @@ gdb_get_regs(gpointer target, MhGdbRegs *r)
   struct kvm_regs regs;
   struct kvm_sregs sregs;
 
-  if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &regs) < 0 ||
-      ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sregs) < 0)
+  if (ioctl(vm->vcpu.fd, KVM_GET_REGS, &regs) < 0 ||
+      ioctl(vm->vcpu.fd, KVM_GET_SREGS, &sregs) < 0)
     return FALSE;
   *r = (MhGdbRegs){
     .gpr = {regs.rax, regs.rbx, regs.rcx, regs.rdx, regs.rsi, regs.rdi,
@@ -700,10 +700,10 @@ gdb_set_regs(gpointer target, const MhGdbRegs *r)
    * IN while this thread still waited for its byte). */
   if (vm->gdb->in_input) {
     struct kvm_regs now;
-    if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &now) < 0 || now.rip != regs.rip)
+    if (ioctl(vm->vcpu.fd, KVM_GET_REGS, &now) < 0 || now.rip != regs.rip)
       return FALSE;
   }
-  return ioctl(vm->vcpu_fd, KVM_SET_REGS, &regs) == 0;
+  return ioctl(vm->vcpu.fd, KVM_SET_REGS, &regs) == 0;
 }
 
 static int
@@ -790,7 +790,7 @@ gdb_read(MhVm *vm, guint8 *buf, gsize size)
     ssize_t n = read(vm->gdb->fd, buf, size);
     if (n >= 0)
       return n;
-    if (errno != EINTR || g_atomic_int_get(&vm->stop) != MH_STOP_NONE)
+    if (errno != EINTR || g_atomic_int_get(&vm->vcpu.stop) != MH_STOP_NONE)
       return -1;
   }
 }
@@ -812,7 +812,7 @@ gdb_serve(MhVm *vm, const char *stop_reply, gboolean announce, GError **error)
   for (;;) {
     ssize_t n = gdb_read(vm, buf, sizeof buf);
     if (n <= 0) {
-      if (g_atomic_int_get(&vm->stop) != MH_STOP_NONE)
+      if (g_atomic_int_get(&vm->vcpu.stop) != MH_STOP_NONE)
         return TRUE; /* the loop reports the stop */
       gdb_detach(vm);
       return TRUE;
@@ -934,7 +934,7 @@ mh_gdb_start(MhVm *vm, GError **error)
    * reports the stop as it does any other. */
   while (!g->attached) {
     struct pollfd p = {g->chan[1], POLLIN, 0};
-    if (g_atomic_int_get(&vm->stop) != MH_STOP_NONE)
+    if (g_atomic_int_get(&vm->vcpu.stop) != MH_STOP_NONE)
       return TRUE;
     if (poll(&p, 1, -1) < 0) {
       if (errno == EINTR)
@@ -982,7 +982,7 @@ mh_gdb_input_pause(gpointer data)
   /* Killed: the read gives up, the IN ends, and the next KVM_RUN returns
    * at once into mh_gdb_poll, which fails the VM as after any kill. */
   g->killed = error;
-  __atomic_store_n(&vm->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+  __atomic_store_n(&vm->vcpu.run->immediate_exit, 1, __ATOMIC_SEQ_CST);
   return FALSE;
 }
 
@@ -1004,8 +1004,8 @@ mh_gdb_poll(MhVm *vm, GError **error)
    * when gdb has gone meanwhile (the main thread may have seen gdb's
    * last packets while this thread was answering them): left set, it
    * would make every KVM_RUN return at once. */
-  if (g_atomic_int_get(&vm->stop) == MH_STOP_NONE)
-    __atomic_store_n(&vm->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
+  if (g_atomic_int_get(&vm->vcpu.stop) == MH_STOP_NONE)
+    __atomic_store_n(&vm->vcpu.run->immediate_exit, 0, __ATOMIC_SEQ_CST);
   if (g_atomic_int_get(&g->state) == GDB_HANDED)
     return gdb_take(vm, error);
   if (!g->attached)
@@ -1038,7 +1038,7 @@ gboolean
 mh_gdb_on_debug(MhVm *vm, GError **error)
 {
   MhGdb *g = vm->gdb;
-  const struct kvm_debug_exit_arch *arch = &vm->run->debug.arch;
+  const struct kvm_debug_exit_arch *arch = &vm->vcpu.run->debug.arch;
   g_autofree char *why = NULL;
   g_autofree char *reply = NULL;
 
@@ -1055,9 +1055,9 @@ mh_gdb_on_debug(MhVm *vm, GError **error)
     } else {
       /* The guest's own int3: as for a process, RIP moves past it. */
       struct kvm_regs regs;
-      if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &regs) == 0) {
+      if (ioctl(vm->vcpu.fd, KVM_GET_REGS, &regs) == 0) {
         regs.rip++;
-        ioctl(vm->vcpu_fd, KVM_SET_REGS, &regs);
+        ioctl(vm->vcpu.fd, KVM_SET_REGS, &regs);
       }
     }
   } else {
@@ -1086,8 +1086,8 @@ mh_gdb_on_unemulated(MhVm *vm, GError **error)
   g_autofree char *reply = NULL;
 
   if (g == NULL || !g->attached ||
-      vm->run->internal.suberror != KVM_INTERNAL_ERROR_EMULATION ||
-      ioctl(vm->vcpu_fd, KVM_GET_REGS, &regs) < 0)
+      vm->vcpu.run->internal.suberror != KVM_INTERNAL_ERROR_EMULATION ||
+      ioctl(vm->vcpu.fd, KVM_GET_REGS, &regs) < 0)
     return 0;
   for (guint i = 0; i < g->n_sw; i++) {
     if (g->sw[i].addr != regs.rip)
@@ -1126,7 +1126,7 @@ mh_gdb_on_fault(MhVm *vm, const MhException *ex, const struct kvm_regs *stub,
       regs.rip = ex->rip - 1;
       regs.rsp = ex->rsp;
       regs.rflags = rflags;
-      if (ioctl(vm->vcpu_fd, KVM_SET_REGS, &regs) < 0)
+      if (ioctl(vm->vcpu.fd, KVM_SET_REGS, &regs) < 0)
         return 0;
       reply = gdb_stop_reply(GDB_SIGTRAP, "swbreak:;");
       return gdb_serve(vm, reply, TRUE, error) ? 1 : -1;
@@ -1210,7 +1210,7 @@ gdb_interrupt(MhVm *vm)
 {
   g_atomic_int_set(&vm->gdb->watch, 0);
   g_atomic_int_set(&vm->gdb->kicked, 1);
-  __atomic_store_n(&vm->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+  __atomic_store_n(&vm->vcpu.run->immediate_exit, 1, __ATOMIC_SEQ_CST);
   mh_vm_kick(vm);
   mh_input_pause(&vm->input);
 }

@@ -106,3 +106,20 @@ mh_kvm_close(MhKvm *kvm)
   kvm->fd = -1;
   g_clear_pointer(&kvm->cpuid, g_free);
 }
+
+const char *
+mh_kvm_exit_name(guint reason)
+{
+  static const char *const names[] = {
+    [KVM_EXIT_UNKNOWN] = "unknown",     [KVM_EXIT_EXCEPTION] = "exception",
+    [KVM_EXIT_IO] = "io",               [KVM_EXIT_HYPERCALL] = "hypercall",
+    [KVM_EXIT_DEBUG] = "debug",         [KVM_EXIT_HLT] = "hlt",
+    [KVM_EXIT_MMIO] = "mmio",           [KVM_EXIT_IRQ_WINDOW_OPEN] = "irq-window",
+    [KVM_EXIT_SHUTDOWN] = "shutdown",   [KVM_EXIT_FAIL_ENTRY] = "fail-entry",
+    [KVM_EXIT_INTR] = "intr",           [KVM_EXIT_INTERNAL_ERROR] = "internal-error",
+    [KVM_EXIT_SET_TPR] = "set-tpr",
+  };
+  if (reason < G_N_ELEMENTS(names) && names[reason] != NULL)
+    return names[reason];
+  return NULL;
+}

@@ -34,6 +34,13 @@ mh_kvm_io_data(struct kvm_run *run, gsize run_size)
   return (guint8 *)run + run->io.data_offset;
 }
 
+/* Exit reasons counted per VM (every KVM_EXIT_* is below it). */
+#define MH_KVM_EXIT_REASONS 64
+
+/* KVM_EXIT_* @reason by name ("io", "hlt", ...), or NULL for one this
+ * program does not name. */
+const char *mh_kvm_exit_name(guint reason);
+
 gboolean mh_kvm_open(MhKvm *kvm, const char *path, GError **error);
 void     mh_kvm_close(MhKvm *kvm);
 

@@ -26,8 +26,8 @@ src_libmh_a_SOURCES = \
 	src/symbols.c src/symbols.h \
 	src/testhooks.c src/testhooks.h \
 	src/trace.c src/trace.h \
-	src/vcpu.c \
-	src/vm.c src/vm.h src/vm-private.h \
+	src/vcpu.c src/vcpu.h \
+	src/vm.c src/vm.h src/vm-private.h src/vm-loop.c \
 	src/x86_64.c src/x86_64.h \
 	guests/include/mh_abi.h
 

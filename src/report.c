@@ -287,9 +287,9 @@ report_add_exits(JsonBuilder *b, const MhVmStats *s)
   report_add_u64(b, "total", s ? s->exits_total : 0);
   json_builder_set_member_name(b, "by_reason");
   json_builder_begin_object(b);
-  for (guint i = 0; s != NULL && i < MH_VM_EXIT_REASONS; i++) {
+  for (guint i = 0; s != NULL && i < MH_KVM_EXIT_REASONS; i++) {
     g_autofree char *other = NULL;
-    const char *name = mh_vm_exit_name(i);
+    const char *name = mh_kvm_exit_name(i);
 
     if (s->exits[i] == 0)
       continue;

@@ -73,7 +73,7 @@ static gboolean
 hook_other_vcpu(MhVm *vm, GError **error)
 {
   const char what[] = "KVM_GET_REGS on another VM's vCPU";
-  int own = vm->vcpu_fd;
+  int own = vm->vcpu.fd;
   int saved = fcntl(own, F_DUPFD_CLOEXEC, 3);
   guint reached = 0;
 
@@ -110,19 +110,19 @@ hook_dups(MhVm *vm)
   const int high = HOOK_FD_SCAN - 1;
   int rc;
 
-  rc = dup(vm->vcpu_fd);
+  rc = dup(vm->vcpu.fd);
   hook_report(vm, "dup", rc);
   if (rc >= 0)
     close(rc);
-  rc = dup2(vm->vcpu_fd, high);
+  rc = dup2(vm->vcpu.fd, high);
   hook_report(vm, "dup2", rc);
   if (rc >= 0)
     close(rc);
-  rc = dup3(vm->vcpu_fd, high, O_CLOEXEC);
+  rc = dup3(vm->vcpu.fd, high, O_CLOEXEC);
   hook_report(vm, "dup3", rc);
   if (rc >= 0)
     close(rc);
-  rc = fcntl(vm->vcpu_fd, F_DUPFD, high);
+  rc = fcntl(vm->vcpu.fd, F_DUPFD, high);
   hook_report(vm, "F_DUPFD", rc);
   if (rc >= 0)
     close(rc);

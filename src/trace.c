@@ -222,7 +222,7 @@ void
 mh_trace_format_exit(GString *out, const MhTraceExit *e)
 {
   const char *reason = e->run_errno != 0 ? "error"
-                                         : mh_vm_exit_name(e->reason);
+                                         : mh_kvm_exit_name(e->reason);
   g_autofree char *unnamed = NULL;
   gboolean io = e->run_errno == 0 && e->reason == KVM_EXIT_IO;
   gboolean mmio = e->run_errno == 0 && e->reason == KVM_EXIT_MMIO;

@@ -1,577 +1,98 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * vcpu.c - the vCPU loop: KVM_RUN, then one flat switch on the exit
- * reason.  Device logic lives behind the port table; this file only
- * routes exits and turns abnormal ones into diagnoses.
+ * vcpu.c - the vCPU object (vcpu.h): made, told to stop, kicked, closed.
  */
 #include "config.h"
 
+#include "vcpu.h"
+
 #include <errno.h>
-#include <signal.h>
-#include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "error.h"
-#include "mh_abi.h"
-#include "vm-private.h"
 
-static const char *
-vcpu_exit_name(guint reason)
+gboolean
+mh_vcpu_init(MhVcpu *vcpu, const MhKvm *kvm, int vm_fd, GError **error)
 {
-  static const char *const names[] = {
-    [KVM_EXIT_UNKNOWN] = "unknown",     [KVM_EXIT_EXCEPTION] = "exception",
-    [KVM_EXIT_IO] = "io",               [KVM_EXIT_HYPERCALL] = "hypercall",
-    [KVM_EXIT_DEBUG] = "debug",         [KVM_EXIT_HLT] = "hlt",
-    [KVM_EXIT_MMIO] = "mmio",           [KVM_EXIT_IRQ_WINDOW_OPEN] = "irq-window",
-    [KVM_EXIT_SHUTDOWN] = "shutdown",   [KVM_EXIT_FAIL_ENTRY] = "fail-entry",
-    [KVM_EXIT_INTR] = "intr",           [KVM_EXIT_INTERNAL_ERROR] = "internal-error",
-    [KVM_EXIT_SET_TPR] = "set-tpr",
-  };
-  if (reason < G_N_ELEMENTS(names) && names[reason] != NULL)
-    return names[reason];
-  return NULL;
-}
+  void *run;
 
-/* "RIP 0x1f3 (fill_buffer+0x23, memtest.c:41)": every diagnosis names
- * a RIP through this, so that an ELF guest's names the code. */
-static char *
-vcpu_rip_text(const MhVm *vm, guint64 rip)
-{
-  return mh_symbols_format(vm->image->symbols, "RIP", rip);
-}
-
-/* Reads RIP for a diagnosis; G_MAXUINT64 if it cannot. */
-static guint64
-vcpu_get_rip(MhVm *vm)
-{
-  struct kvm_regs regs;
-
-  return ioctl(vm->vcpu_fd, KVM_GET_REGS, &regs) == 0 ? regs.rip : G_MAXUINT64;
-}
-
-/* Records how the VM ended, for the report: the fields come with
- * @outcome, set by the one place that knows each kind of end.  Returns
- * the diagnosis for the caller to fill in. */
-static MhDiagnosis *
-vcpu_diagnose(MhVm *vm, MhOutcome outcome)
-{
-  vm->diag = (MhDiagnosis){.outcome = outcome};
-  vm->diag_set = TRUE;
-  return &vm->diag;
-}
-
-/* The same with RIP (when it could be read). */
-static void
-vcpu_diagnose_rip(MhVm *vm, MhOutcome outcome, guint64 rip)
-{
-  MhDiagnosis *d = vcpu_diagnose(vm, outcome);
-
-  if (rip != G_MAXUINT64) {
-    d->rip = rip;
-    d->has |= MH_DIAG_RIP;
-  }
-}
-
-static gboolean
-vcpu_fail(MhVm *vm, MhOutcome outcome, GError **error, const char *fmt, ...)
-  G_GNUC_PRINTF(4, 5);
-
-/* Sets a guest error "<message> at RIP 0x..." and its diagnosis
- * (@outcome, RIP) and returns FALSE. */
-static gboolean
-vcpu_fail(MhVm *vm, MhOutcome outcome, GError **error, const char *fmt, ...)
-{
-  g_autofree char *what = NULL;
-  guint64 rip = vcpu_get_rip(vm);
-  g_autofree char *rip_text = vcpu_rip_text(vm, rip);
-  va_list ap;
-
-  va_start(ap, fmt);
-  what = g_strdup_vprintf(fmt, ap);
-  va_end(ap);
-  g_set_error(error, MH_ERROR, MH_ERROR_GUEST, "%s at %s", what, rip_text);
-  vcpu_diagnose_rip(vm, outcome, rip);
-  return FALSE;
-}
-
-/* Does the instruction at @gpa, exactly @length bytes long if @length is
- * not 0, perform @io? */
-static gboolean
-vcpu_pio_at(MhVm *vm, guint64 gpa, guint length, const MhIoAccess *io)
-{
-  guint avail = length ? length : 15;
-  const guint8 *code = NULL;
-  MhPioInsn insn;
-
-  while (avail > 0 && (code = mh_guestmem_range(&vm->ram, gpa, avail)) == NULL)
-    avail--;
-  return code != NULL && mh_x86_decode_pio(code, avail, &insn) &&
-         (length == 0 || insn.length == length) &&
-         insn.in == (io->dir == MH_IO_IN) && insn.size == io->size &&
-         (insn.port < 0 || (guint)insn.port == io->port);
-}
-
-/* The address of the I/O instruction behind @io.  KVM completes a plain
- * OUT before exiting to user space (RIP is past it) but an IN or a string
- * instruction only on the next KVM_RUN (RIP is on it); look where it
- * should be first, then at the other place. */
-static guint64
-vcpu_pio_rip(MhVm *vm, const MhIoAccess *io, guint64 rip)
-{
-  gboolean past = io->dir == MH_IO_OUT && io->count == 1;
-
-  for (guint pass = 0; pass < 2; pass++, past = !past) {
-    if (!past && vcpu_pio_at(vm, rip, 0, io))
-      return rip;
-    for (guint len = 1; past && len <= 6 && len <= rip; len++)
-      if (vcpu_pio_at(vm, rip - len, len, io))
-        return rip - len;
-  }
-  return rip;
-}
-
-/* For --verbose (mh_vm_fault_detail()): the exception in full, the
- * general registers as the guest left them (the stub changes none but
- * RIP, RSP and RFLAGS, which the frame holds) and the bytes at RIP (by
- * guest-physical address: the hypervisor's identity map). */
-static void
-vcpu_note_fault(MhVm *vm, const MhException *ex, const struct kvm_regs *r)
-{
-  g_autofree char *fault = mh_x86_describe_fault(ex, vm->image->symbols);
-  const guint64 gpr[16] = {
-    r->rax, r->rbx, r->rcx, r->rdx, r->rsi, r->rdi, r->rbp, ex->rsp,
-    r->r8, r->r9, r->r10, r->r11, r->r12, r->r13, r->r14, r->r15,
-  };
-  static const char *const names[16] = {
-    "rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp",
-    "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
-  };
-  GString *s = g_string_new(NULL);
-  const guint8 *code = NULL;
-  guint n;
-
-  g_string_append_printf(s, "fault: %s", fault);
-  for (guint i = 0; i < 16; i++)
-    g_string_append_printf(s, "%s%-3s 0x%016" G_GINT64_MODIFIER "x",
-                           i % 4 == 0 ? "\nregisters: " : "  ", names[i],
-                           gpr[i]);
-  g_string_append(s, "\nbytes at RIP:");
-  for (n = 15; n > 0; n--)
-    if ((code = mh_guestmem_range(&vm->ram, ex->rip, n)) != NULL)
-      break;
-  if (code == NULL)
-    g_string_append(s, " none (outside guest RAM)");
-  for (guint i = 0; code != NULL && i < n; i++)
-    g_string_append_printf(s, " %02x", code[i]);
-  g_free(vm->fault_detail);
-  vm->fault_detail = g_string_free(s, FALSE);
-}
-
-/* An ELF guest that faulted where no code of its own is (a call or jump
- * through a bad pointer): the word at RSP, if it names the guest's code,
- * is most likely the return address of the call that went there. */
-static char *
-vcpu_caller(const MhVm *vm, const MhException *ex)
-{
-  const guint8 *top;
-  guint64 ret;
-  g_autofree char *here = NULL;
-  g_autofree char *there = NULL;
-
-  if (vm->image->symbols == NULL ||
-      (here = mh_symbols_describe(vm->image->symbols, ex->rip)) != NULL ||
-      (top = mh_guestmem_range(&vm->ram, ex->rsp, sizeof ret)) == NULL)
-    return NULL;
-  memcpy(&ret, top, sizeof ret);
-  there = mh_symbols_describe_return(vm->image->symbols, ret);
-  if (there == NULL)
-    return NULL;
-  return g_strdup_printf("; called from %s, if the word at RSP, 0x%"
-                         G_GINT64_MODIFIER "x, is a return address", there,
-                         ret);
-}
-
-/* The hypervisor's exception handler reported: describe the exception
- * from the frame the CPU pushed on the exception stack. */
-static gboolean
-vcpu_on_exception(MhVm *vm, guint vector, GError **error)
-{
-  struct kvm_regs regs;
-  struct kvm_sregs sregs;
-  g_autofree char *what = NULL;
-  g_autofree char *caller = NULL;
-  MhDiagnosis *d;
-  MhException ex;
-
-  if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &regs) < 0 ||
-      ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sregs) < 0) {
-    vcpu_diagnose(vm, MH_OUTCOME_HOST_ERROR);
+  *vcpu = (MhVcpu){.fd = -1};
+  vcpu->fd = ioctl(vm_fd, KVM_CREATE_VCPU, 0);
+  if (vcpu->fd < 0)
+    return mh_throw_errno(error, MH_ERROR_HOST, "KVM_CREATE_VCPU");
+  run = mmap(NULL, kvm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+             vcpu->fd, 0);
+  if (run == MAP_FAILED)
     return mh_throw_errno(error, MH_ERROR_HOST,
-                          "cannot read the registers after exception %u",
-                          vector);
-  }
-  /* The stack is the guest's to scribble on (it is writable): a frame
-   * that does not lie in it is reported as such, not trusted. */
-  if (!mh_x86_exception_frame(vm->monitor + MH_MONITOR_STACK_OFF, regs.rsp,
-                              vector, &ex)) {
-    g_set_error(error, MH_ERROR, MH_ERROR_GUEST,
-                "exception %u, with its stack frame lost (RSP 0x%"
-                G_GINT64_MODIFIER "x)", vector, (guint64)regs.rsp);
-    d = vcpu_diagnose(vm, MH_OUTCOME_GUEST_FAULT);
-    d->vector = vector;
-    d->has |= MH_DIAG_VECTOR;
-    return FALSE;
-  }
-  ex.cr2 = sregs.cr2;
-  switch (mh_gdb_on_fault(vm, &ex, &regs, error)) {
-  case 1:
-    return TRUE; /* one of gdb's breakpoints: the guest goes on */
-  case -1:
-    return FALSE;
-  }
-  what = mh_x86_describe_exception(&ex, vm->ram.size, vm->image->symbols);
-  vcpu_note_fault(vm, &ex, &regs);
-  caller = vcpu_caller(vm, &ex);
-  g_set_error(error, MH_ERROR, MH_ERROR_GUEST, "%s%s", what, caller ?: "");
-  d = vcpu_diagnose(vm, MH_OUTCOME_GUEST_FAULT);
-  d->vector = ex.vector;
-  d->rip = ex.rip;
-  d->rsp = ex.rsp;
-  d->has |= MH_DIAG_VECTOR | MH_DIAG_RIP | MH_DIAG_RSP;
-  if (ex.has_error) {
-    d->error_code = ex.error;
-    d->has |= MH_DIAG_ERROR_CODE;
-  }
-  if (ex.vector == 14) { /* #PF: CR2 holds the faulting address */
-    d->cr2 = ex.cr2;
-    d->has |= MH_DIAG_CR2;
-  }
-  return FALSE;
+                          "cannot map the vCPU run structure");
+  vcpu->run = run;
+  vcpu->run_size = kvm->run_size;
+  return TRUE;
 }
 
-static gboolean
-vcpu_on_io(MhVm *vm, GError **error)
+void
+mh_vcpu_clear(MhVcpu *vcpu)
 {
-  const struct kvm_run *run = vm->run;
-  MhIoAccess io = {
-    .port = run->io.port,
-    .dir = run->io.direction == KVM_EXIT_IO_OUT ? MH_IO_OUT : MH_IO_IN,
-    .size = run->io.size,
-    .count = run->io.count,
-    .data = mh_kvm_io_data(vm->run, vm->kvm->run_size),
-  };
-  g_autoptr(GError) local = NULL;
-
-  /* KVM places the data inside the run mapping; check it really does
-   * before any device touches it. */
-  if (io.data == NULL) {
-    g_set_error(error, MH_ERROR, MH_ERROR_HOST,
-                "KVM reported an I/O exit with data outside the run area");
-    vcpu_diagnose(vm, MH_OUTCOME_HOST_ERROR);
-    return FALSE;
-  }
-  /* An exception handler's report: only from the handler itself (RIP
-   * on or just past its OUT); from anywhere else the port is unknown. */
-  if (io.port == MH_PORT_EXCEPTION && io.dir == MH_IO_OUT && io.size == 1 &&
-      io.count == 1) {
-    gint vector = mh_x86_stub_vector(vcpu_get_rip(vm));
-    if (vector >= 0)
-      return vcpu_on_exception(vm, (guint)vector, error);
-  }
-  if (mh_ports_dispatch(&vm->ports, &io, &local))
-    return TRUE;
-  if (local->code == MH_ERROR_GUEST) {
-    guint64 rip = vcpu_pio_rip(vm, &io, vcpu_get_rip(vm));
-    g_autofree char *rip_text = vcpu_rip_text(vm, rip);
-    g_set_error(error, MH_ERROR, MH_ERROR_GUEST, "%s at %s", local->message,
-                rip_text);
-    vcpu_diagnose_rip(vm, MH_OUTCOME_BAD_IO, rip);
-    vm->diag.port = io.port;
-    vm->diag.has |= MH_DIAG_PORT;
-    return FALSE;
-  }
-  vcpu_diagnose(vm, MH_OUTCOME_HOST_ERROR);
-  g_propagate_error(error, g_steal_pointer(&local));
-  return FALSE;
+  if (vcpu->run != NULL)
+    munmap(vcpu->run, vcpu->run_size);
+  vcpu->run = NULL;
+  if (vcpu->fd >= 0)
+    close(vcpu->fd);
+  vcpu->fd = -1;
 }
 
-/* A triple fault: an exception that no handler could take, which only
- * happens once the guest has replaced the hypervisor's IDT or page
- * tables.  Intel keeps the registers; on AMD KVM has already reset the
- * vCPU (RIP 0xfff0, CS 0xf000), so there is no RIP to name. */
-static gboolean
-vcpu_on_shutdown(MhVm *vm, GError **error)
+void
+mh_vcpu_bind_thread(MhVcpu *vcpu)
 {
-  struct kvm_regs regs;
-  struct kvm_sregs sregs;
-  MhDiagnosis *d = vcpu_diagnose(vm, MH_OUTCOME_GUEST_FAULT);
-  g_autofree char *rip = NULL;
-
-  if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &regs) < 0 ||
-      ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sregs) < 0 ||
-      (regs.rip == 0xfff0 && sregs.cs.selector == 0xf000)) {
-    g_set_error(error, MH_ERROR, MH_ERROR_GUEST,
-                "triple fault: an exception the guest's own IDT or page "
-                "tables could not handle (this CPU resets the registers, so "
-                "its RIP is lost)");
-    return FALSE;
-  }
-  d->rip = regs.rip;
-  d->has |= MH_DIAG_RIP;
-  rip = vcpu_rip_text(vm, regs.rip);
-  if (sregs.cr2 == 0) {
-    g_set_error(error, MH_ERROR, MH_ERROR_GUEST,
-                "triple fault at %s: an exception the guest's own IDT or "
-                "page tables could not handle", rip);
-  } else {
-    d->cr2 = sregs.cr2;
-    d->has |= MH_DIAG_CR2;
-    g_set_error(error, MH_ERROR, MH_ERROR_GUEST,
-                "triple fault at %s: an exception the guest's own IDT or "
-                "page tables could not handle (CR2 0x%" G_GINT64_MODIFIER
-                "x%s)", rip, (guint64)sregs.cr2,
-                sregs.cr2 >= vm->ram.size ? ", outside guest RAM" : "");
-  }
-  return FALSE;
-}
-
-static gboolean
-vcpu_on_mmio(MhVm *vm, GError **error)
-{
-  const struct kvm_run *run = vm->run;
-  guint64 gpa = run->mmio.phys_addr, rip;
-  /* KVM has completed a write when it exits (RIP is past the writing
-   * instruction) but not a read (RIP is on it). */
-  const char *where = run->mmio.is_write ? "by the instruction ending at"
-                                         : "at";
-  g_autofree char *rip_text = NULL;
-
-  rip = vcpu_get_rip(vm);
-  rip_text = vcpu_rip_text(vm, rip);
-  g_set_error(error, MH_ERROR, MH_ERROR_GUEST,
-              "access outside RAM: %u-byte %s guest-physical address 0x%"
-              G_GINT64_MODIFIER "x %s %s",
-              run->mmio.len, run->mmio.is_write ? "write to" : "read from",
-              gpa, where, rip_text);
-  vcpu_diagnose_rip(vm, MH_OUTCOME_GUEST_FAULT, rip);
-  return FALSE;
-}
-
-static gboolean
-vcpu_on_internal_error(MhVm *vm, GError **error)
-{
-  guint64 rip;
-  g_autofree char *rip_text = NULL;
-  GString *bytes = g_string_new(NULL);
-  const guint8 *code = NULL;
-  const char *hint;
-  guint n;
-
-  if (vm->run->internal.suberror != KVM_INTERNAL_ERROR_EMULATION) {
-    g_string_free(bytes, TRUE);
-    return vcpu_fail(vm, MH_OUTCOME_HOST_ERROR, error,
-                     "KVM internal error (suberror %u)",
-                     vm->run->internal.suberror);
-  }
-  rip = vcpu_get_rip(vm);
-  /* Show the instruction bytes: they tell which instruction it was. */
-  for (n = 15; n > 0; n--) {
-    code = mh_guestmem_range(&vm->ram, rip, n);
-    if (code != NULL) {
-      for (guint i = 0; i < n; i++)
-        g_string_append_printf(bytes, " %02x", code[i]);
-      break;
-    }
-  }
-  if (code == NULL)
-    hint = " - RIP is outside guest RAM: nothing there to run";
-  else if (mh_x86_is_simd(code, n))
-    hint = " - an SSE/AVX instruction, which nested KVM may not emulate: "
-           "build guests with -mgeneral-regs-only";
-  else
-    hint = " - KVM's instruction emulator does not handle it here";
-  rip_text = vcpu_rip_text(vm, rip);
-  g_set_error(error, MH_ERROR, MH_ERROR_GUEST,
-              "KVM could not emulate the instruction at %s (bytes:%s)%s",
-              rip_text, bytes->len ? bytes->str : " unavailable", hint);
-  vcpu_diagnose_rip(vm, MH_OUTCOME_GUEST_FAULT, rip);
-  g_string_free(bytes, TRUE);
-  return FALSE;
+  vcpu->thread = pthread_self();
+  g_atomic_int_set(&vcpu->thread_ready, 1);
 }
 
 gboolean
-mh_vcpu_stopped(MhVm *vm, GError **error)
+mh_vcpu_request_stop(MhVcpu *vcpu, MhStopReason reason)
 {
-  gint reason = g_atomic_int_get(&vm->stop);
-
-  if (reason == MH_STOP_TIMEOUT)
-    return vcpu_fail(vm, MH_OUTCOME_TIMEOUT, error, "stopped by --timeout");
-  if (reason == MH_STOP_CPU_LIMIT)
-    return vcpu_fail(vm, MH_OUTCOME_CPU_LIMIT, error, "stopped by --cpu-limit");
-  if (reason == MH_STOP_OUTPUT_LIMIT)
-    return vcpu_fail(vm, MH_OUTCOME_OUTPUT_LIMIT, error,
-                     "stopped by --output-limit (its first %" G_GUINT64_FORMAT
-                     " console bytes written, the rest dropped)",
-                     vm->console.out_limit);
-  if (reason == MH_STOP_OUTPUT)
-    return vcpu_fail(vm, MH_OUTCOME_HOST_ERROR, error,
-                     "stopped: its output could not be written");
-  vcpu_fail(vm, MH_OUTCOME_SIGNAL, error, "stopped by signal %s",
-            g_strsignal(reason - MH_STOP_SIGNAL_BASE));
-  vm->diag.signal = reason - MH_STOP_SIGNAL_BASE;
-  vm->diag.has |= MH_DIAG_SIGNAL;
-  return FALSE;
+  /* Order matters: the reason first, then immediate_exit (checked by KVM
+   * at every KVM_RUN entry); the caller's kick comes last. */
+  if (!g_atomic_int_compare_and_exchange(&vcpu->stop, MH_STOP_NONE, reason))
+    return FALSE;
+  __atomic_store_n(&vcpu->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+  return TRUE;
 }
 
-/* The console took the last byte --output-limit allows (and dropped the
- * rest): the VM stops, as if told to. */
-static void
-vcpu_check_output_limit(MhVm *vm)
+void
+mh_vcpu_kick(MhVcpu *vcpu)
 {
-  if (!vm->console.limit_hit || g_atomic_int_get(&vm->stop) != MH_STOP_NONE)
-    return;
-  /* Written before the stop: a stopping VM's output gives up on a full
-   * pipe, and these bytes are promised. */
-  mh_console_flush(&vm->console);
-  /* This thread looks at the stop before its next KVM_RUN: no kick (its
-   * sandbox allows none), no immediate_exit. */
-  g_atomic_int_compare_and_exchange(&vm->stop, MH_STOP_NONE,
-                                    MH_STOP_OUTPUT_LIMIT);
+  if (g_atomic_int_get(&vcpu->thread_ready))
+    pthread_kill(vcpu->thread, MH_KICK_SIGNAL);
 }
 
-/* KVM_RUN.  With --trace, the trace times it and records each exit;
- * without, this costs one well-predicted branch per exit. */
-static inline int
-vcpu_run(MhVm *vm)
+gdouble
+mh_vcpu_cpu_seconds(const MhVcpu *vcpu)
 {
-  if (G_UNLIKELY(vm->trace != NULL))
-    return mh_trace_run(vm->trace);
-  return ioctl(vm->vcpu_fd, KVM_RUN, 0);
+  clockid_t clock;
+  struct timespec ts;
+
+  /* The thread is joinable and not joined before the run ends, so its
+   * id stays valid; once it has exited the clock is simply unreadable. */
+  if (!g_atomic_int_get((gint *)&vcpu->thread_ready) ||
+      pthread_getcpuclockid(vcpu->thread, &clock) != 0 ||
+      clock_gettime(clock, &ts) != 0)
+    return -1;
+  return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-gboolean
-mh_vcpu_loop(MhVm *vm, GError **error)
+void
+mh_vcpu_describe_exits(const MhVcpu *vcpu, GString *out)
 {
-  struct kvm_run *run = vm->run;
-  gint64 start = g_get_monotonic_time();
-  gboolean ok = FALSE;
-
-  for (;;) {
-    if (g_atomic_int_get(&vm->stop) != MH_STOP_NONE) {
-      ok = mh_vcpu_stopped(vm, error);
-      break;
-    }
-    if (vcpu_run(vm) < 0) {
-      int err = errno;
-      mh_vm_drain(vm);
-      if (err == EINTR || err == EAGAIN) {
-        if (!mh_gdb_poll(vm, error))
-          break;
-        continue;
-      }
-      mh_throw_errnum(error, MH_ERROR_HOST, err, "KVM_RUN");
-      vcpu_diagnose(vm, MH_OUTCOME_HOST_ERROR);
-      break;
-    }
-    /* Console bytes queued before this exit come before whatever the
-     * exit does (an input read, another port, the end). */
-    mh_vm_drain(vm);
-    vcpu_check_output_limit(vm);
-    vm->exits_total++;
-    if (run->exit_reason < MH_EXIT_REASONS)
-      vm->exits[run->exit_reason]++;
-
-    switch (run->exit_reason) {
-    case KVM_EXIT_IO:
-      if (vcpu_on_io(vm, error)) {
-        vcpu_check_output_limit(vm);
-        mh_vm_coalesce_console(vm);
-        continue;
-      }
-      break;
-    case KVM_EXIT_HLT:
-      /* Told to stop before it halted (its last output may have been
-       * given up, mh_output_write()): stopped, not halted. */
-      if (g_atomic_int_get(&vm->stop) != MH_STOP_NONE)
-        ok = mh_vcpu_stopped(vm, error);
-      else
-        ok = TRUE;
-      break;
-    case KVM_EXIT_SHUTDOWN:
-      vcpu_on_shutdown(vm, error);
-      break;
-    case KVM_EXIT_MMIO:
-      vcpu_on_mmio(vm, error);
-      break;
-    case KVM_EXIT_FAIL_ENTRY:
-      g_set_error(error, MH_ERROR, MH_ERROR_HOST,
-                  "VM entry failed: hardware entry failure reason 0x%"
-                  G_GINT64_MODIFIER "x",
-                  (guint64)run->fail_entry.hardware_entry_failure_reason);
-      vcpu_diagnose(vm, MH_OUTCOME_HOST_ERROR);
-      break;
-    case KVM_EXIT_INTERNAL_ERROR: {
-      int bp = mh_gdb_on_unemulated(vm, error);
-      if (bp > 0)
-        continue;
-      if (bp == 0)
-        vcpu_on_internal_error(vm, error);
-      break;
-    }
-    case KVM_EXIT_INTR:
-      if (!mh_gdb_poll(vm, error))
-        break;
+  g_string_append_printf(out, "%" G_GUINT64_FORMAT " exits in %.3f ms",
+                         vcpu->exits_total, vcpu->run_usec / 1000.0);
+  for (guint i = 0; i < MH_KVM_EXIT_REASONS; i++) {
+    if (vcpu->exits[i] == 0)
       continue;
-    case KVM_EXIT_DEBUG:
-      /* Only with gdb attached (KVM_SET_GUEST_DEBUG): a breakpoint,
-       * watchpoint or step, reported to it. */
-      if (!mh_gdb_on_debug(vm, error))
-        break;
-      continue;
-    case KVM_EXIT_SET_TPR:
-      /* The guest changed CR8 (task priority): with no interrupt
-       * controller there is nothing to do. */
-      continue;
-    default:
-      vcpu_fail(vm, MH_OUTCOME_HOST_ERROR, error, "unexpected KVM exit %u (%s)",
-                run->exit_reason,
-                vcpu_exit_name(run->exit_reason) ?: "unnamed");
-      break;
-    }
-    break;
+    g_string_append_printf(out, ", %s %" G_GUINT64_FORMAT,
+                           mh_kvm_exit_name(i) ?: "other", vcpu->exits[i]);
   }
-  vm->run_usec = g_get_monotonic_time() - start;
-  return ok;
-}
-
-const char *
-mh_vm_exit_name(guint reason)
-{
-  return vcpu_exit_name(reason);
-}
-
-char *
-mh_vm_describe_exits(const MhVm *vm)
-{
-  GString *s = g_string_new(NULL);
-
-  g_string_append_printf(s, "%" G_GUINT64_FORMAT " exits in %.3f ms",
-                         vm->exits_total, vm->run_usec / 1000.0);
-  for (guint i = 0; i < MH_EXIT_REASONS; i++) {
-    if (vm->exits[i] == 0)
-      continue;
-    g_string_append_printf(s, ", %s %" G_GUINT64_FORMAT,
-                           vcpu_exit_name(i) ?: "other", vm->exits[i]);
-  }
-  for (guint i = 0; i < vm->ports.n_ranges; i++) {
-    const MhPortRange *r = &vm->ports.ranges[i];
-    g_string_append_printf(s, "; port 0x%x (%s): %" G_GUINT64_FORMAT " out, %"
-                           G_GUINT64_FORMAT " in", r->first, r->name,
-                           r->out_ops, r->in_ops);
-  }
-  g_string_append_printf(s, "; console %" G_GUINT64_FORMAT " bytes out (%"
-                         G_GUINT64_FORMAT " coalesced, no exit), %"
-                         G_GUINT64_FORMAT " in", vm->console.bytes_out,
-                         vm->coalesced, vm->console.bytes_in);
-  return g_string_free(s, FALSE);
 }

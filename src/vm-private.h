@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * vm-private.h - the fields of MhVm, for the VM's own files only (vm.c,
- * vcpu.c, testhooks.c, gdbstub.c).  Everything else goes through vm.h.
+ * vm-loop.c, testhooks.c, gdbstub.c).  Everything else goes through vm.h.
  */
 #ifndef MH_VM_PRIVATE_H
 #define MH_VM_PRIVATE_H
@@ -14,7 +14,6 @@
 #include "vm.h"
 #include "x86_64.h"
 
-#define MH_EXIT_REASONS MH_VM_EXIT_REASONS
 #define MH_DEVICES_MAX  MH_PORTS_MAX
 
 /* A device's end: called on the VM's thread once the guest has run its
@@ -38,8 +37,7 @@ struct MhVm {
   guint               n_keep_fds;
 
   int                 vm_fd;
-  int                 vcpu_fd;
-  struct kvm_run     *run;        /* shared with KVM, kvm->run_size bytes   */
+  MhVcpu              vcpu;       /* vCPU 0: fd, run area, stop, exits      */
   MhGuestMem          ram;        /* guest RAM at guest-physical 0          */
   guint8             *monitor;    /* GDT, TSS, page tables; MH_MONITOR_SIZE */
   MhPageTables        tables;
@@ -59,15 +57,7 @@ struct MhVm {
   MhInput             input;      /* filled by the main thread's router     */
   MhFileService       files;      /* port 0x278                             */
 
-  gint                stop;       /* MhStopReason; atomic                   */
-  pthread_t           thread;     /* valid once thread_ready is set         */
-  gint                thread_ready; /* atomic: thread may be kicked        */
-
   char               *fault_detail; /* registers etc. for --verbose, or NULL */
-
-  guint64             exits[MH_EXIT_REASONS]; /* statistics              */
-  guint64             exits_total;
-  gint64              run_usec;   /* wall time in the vCPU loop             */
 
   struct MhGdb       *gdb;        /* its gdb stub, or NULL                  */
   MhTraceVm          *trace;      /* --trace, or NULL (borrowed)            */
@@ -77,7 +67,7 @@ struct MhVm {
   gint64              cpu_usec;   /* its thread's CPU time at the end       */
 };
 
-/* vm.c, for vcpu.c: moves queued console bytes through the port table. */
+/* vm.c, for vm-loop.c: moves queued console bytes through the port table. */
 void mh_vm_drain(MhVm *vm);
 /* Switches the console to coalesced PIO once the guest has written
  * MH_COALESCE_AFTER bytes the slow way. */
@@ -86,13 +76,13 @@ void mh_vm_coalesce_console(MhVm *vm);
 /* Runs every device's quiesce hook. */
 void mh_vm_quiesce(MhVm *vm);
 
-/* vcpu.c, for vm.c: the KVM_RUN loop. */
-gboolean mh_vcpu_loop(MhVm *vm, GError **error);
+/* vm-loop.c, for vm.c: the KVM_RUN loop. */
+gboolean mh_vm_loop(MhVm *vm, GError **error);
 /* The VM was told to stop (vm->stop): sets @error and the diagnosis for
  * its reason ("stopped by --timeout at RIP ...") and returns FALSE. */
-gboolean mh_vcpu_stopped(MhVm *vm, GError **error);
+gboolean mh_vm_stopped(MhVm *vm, GError **error);
 
-/* gdbstub.c, for vm.c and vcpu.c: the VM's gdb stub (gdbstub.h).  Each
+/* gdbstub.c, for vm.c and vm-loop.c: the VM's gdb stub (gdbstub.h).  Each
  * runs on the VM's thread and does nothing without a debugger. */
 typedef struct MhGdb MhGdb;
 MhGdb   *mh_gdb_new(int listen_fd, gboolean wait, GError **error);

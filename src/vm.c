@@ -111,27 +111,19 @@ vm_setup_vcpu(MhVm *vm, GError **error)
     .rdx = vm->machine->page_size,
     .rcx = vm->machine->vm_count,
   };
-  void *run;
 
-  vm->vcpu_fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, 0);
-  if (vm->vcpu_fd < 0)
-    return vm_ioctl_fail(error, "KVM_CREATE_VCPU");
-  run = mmap(NULL, vm->kvm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-             vm->vcpu_fd, 0);
-  if (run == MAP_FAILED)
-    return vm_ioctl_fail(error, "cannot map the vCPU run structure");
-  vm->run = run;
-
+  if (!mh_vcpu_init(&vm->vcpu, vm->kvm, vm->vm_fd, error))
+    return FALSE;
   /* The guest sees the CPU features KVM supports (long mode among them). */
-  if (ioctl(vm->vcpu_fd, KVM_SET_CPUID2, vm->kvm->cpuid) < 0)
+  if (ioctl(vm->vcpu.fd, KVM_SET_CPUID2, vm->kvm->cpuid) < 0)
     return vm_ioctl_fail(error, "KVM_SET_CPUID2");
-  if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sregs) < 0)
+  if (ioctl(vm->vcpu.fd, KVM_GET_SREGS, &sregs) < 0)
     return vm_ioctl_fail(error, "KVM_GET_SREGS");
   mh_x86_setup_long_mode(vm->monitor, vm->tables.cr3, MH_PORT_EXCEPTION,
                          &sregs);
-  if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, &sregs) < 0)
+  if (ioctl(vm->vcpu.fd, KVM_SET_SREGS, &sregs) < 0)
     return vm_ioctl_fail(error, "KVM_SET_SREGS");
-  if (ioctl(vm->vcpu_fd, KVM_SET_REGS, &regs) < 0)
+  if (ioctl(vm->vcpu.fd, KVM_SET_REGS, &regs) < 0)
     return vm_ioctl_fail(error, "KVM_SET_REGS");
   return TRUE;
 }
@@ -165,7 +157,7 @@ mh_vm_coalesce_console(MhVm *vm)
   /* Published last: the main thread reads it without a lock to see
    * whether to kick this thread (mh_vm_output_pending). */
   g_atomic_pointer_set(&vm->ring, (struct kvm_coalesced_mmio_ring *)(
-                                    (guint8 *)vm->run +
+                                    (guint8 *)vm->vcpu.run +
                                     vm->kvm->coalesced_page * page));
 }
 
@@ -290,10 +282,10 @@ mh_vm_new(const MhVmSetup *setup, GError **error)
   vm->keep_fds[setup->n_keep_fds] = setup->console_fd > 0 ? setup->console_fd
                                                            : -1;
   vm->n_keep_fds = setup->n_keep_fds + 1;
-  vm->vm_fd = vm->vcpu_fd = -1;
+  vm->vm_fd = vm->vcpu.fd = -1; /* (mh_vcpu_init() sets the rest) */
   mh_input_init(&vm->input, setup->input_space_fd);
   mh_console_init(&vm->console, setup->output, setup->console_tag, &vm->input,
-                  &vm->stop);
+                  &vm->vcpu.stop);
   vm->console.out_limit = vm->machine->output_limit;
   vm->console.file_fd = setup->console_fd > 0 ? setup->console_fd : -1;
   vm->console.wait_notice = g_strdup(setup->wait_notice);
@@ -319,8 +311,8 @@ mh_vm_new(const MhVmSetup *setup, GError **error)
     return NULL;
   vm->trace = setup->trace;
   if (vm->trace != NULL)
-    mh_trace_vm_attach(vm->trace, vm->vm_fd, vm->vcpu_fd, vm->run,
-                       vm->kvm->run_size);
+    mh_trace_vm_attach(vm->trace, vm->vm_fd, vm->vcpu.fd, vm->vcpu.run,
+                       vm->vcpu.run_size);
   if (!vm_add_device(vm, MH_PORT_CONSOLE, 1, "console", mh_console_io,
                      vm_console_quiesce, &vm->console, error) ||
       !vm_add_device(vm, MH_PORT_FILE, 1, "file", mh_files_io,
@@ -342,7 +334,7 @@ mh_vm_run(MhVm *vm, GError **error)
   MhSandboxFds fds = {
     .vm_dir_fd = vm->files.dir_fd,
     .vm_fd = vm->vm_fd,
-    .vcpu_fd = vm->vcpu_fd,
+    .vcpu_fd = vm->vcpu.fd,
     .keep = vm->keep_fds,
     .n_keep = vm->n_keep_fds,
     .gdb_fd = -1,
@@ -352,8 +344,7 @@ mh_vm_run(MhVm *vm, GError **error)
   gint64 start = g_get_monotonic_time();
   struct timespec cpu;
 
-  vm->thread = pthread_self();
-  g_atomic_int_set(&vm->thread_ready, 1);
+  mh_vcpu_bind_thread(&vm->vcpu);
 
   /* gdb's connections come through the socket pair (gdbstub.h). */
   if (vm->gdb != NULL)
@@ -366,7 +357,7 @@ mh_vm_run(MhVm *vm, GError **error)
     g_prefix_error(error, "cannot confine its thread: ");
     ok = FALSE;
   } else {
-    ok = mh_gdb_start(vm, error) && mh_vcpu_loop(vm, error);
+    ok = mh_gdb_start(vm, error) && mh_vm_loop(vm, error);
   }
   mh_gdb_finish(vm, ok);
   /* A VM told to stop (--timeout, a limit, a signal) that had not ended
@@ -374,10 +365,10 @@ mh_vm_run(MhVm *vm, GError **error)
    * waiting for gdb, serving gdb, waiting for input or running.  One
    * rule, so that its outcome and the exit status always agree
    * (mini_hypervisor(1), EXIT STATUS). */
-  if (!ok && !vm->diag_set && g_atomic_int_get(&vm->stop) != MH_STOP_NONE) {
+  if (!ok && !vm->diag_set && mh_vcpu_stop_reason(&vm->vcpu) != MH_STOP_NONE) {
     if (error != NULL)
       g_clear_error(error);
-    mh_vcpu_stopped(vm, error);
+    mh_vm_stopped(vm, error);
   }
   /* Its records end here, on this thread, however it ended. */
   if (vm->trace != NULL)
@@ -397,21 +388,18 @@ mh_vm_run(MhVm *vm, GError **error)
 void
 mh_vm_request_stop(MhVm *vm, MhStopReason reason)
 {
-  /* Order matters: the reason first, then immediate_exit (checked by KVM
-   * at every KVM_RUN entry), then the kick that breaks a KVM_RUN, a
-   * blocking write or an input wait already under way. */
-  if (!g_atomic_int_compare_and_exchange(&vm->stop, MH_STOP_NONE, reason))
+  /* The stop first, then the kick that breaks a KVM_RUN, a blocking
+   * write or an input wait already under way. */
+  if (!mh_vcpu_request_stop(&vm->vcpu, reason))
     return;
-  __atomic_store_n(&vm->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
   mh_input_wake(&vm->input);
-  mh_vm_kick(vm);
+  mh_vcpu_kick(&vm->vcpu);
 }
 
 void
 mh_vm_kick(MhVm *vm)
 {
-  if (g_atomic_int_get(&vm->thread_ready))
-    pthread_kill(vm->thread, MH_KICK_SIGNAL);
+  mh_vcpu_kick(&vm->vcpu);
 }
 
 const MhDiagnosis *
@@ -424,8 +412,8 @@ void
 mh_vm_stats(const MhVm *vm, MhVmStats *stats)
 {
   memset(stats, 0, sizeof *stats);
-  stats->exits_total = vm->exits_total;
-  memcpy(stats->exits, vm->exits, sizeof stats->exits);
+  stats->exits_total = vm->vcpu.exits_total;
+  memcpy(stats->exits, vm->vcpu.exits, sizeof stats->exits);
   stats->n_ports = MIN(vm->ports.n_ranges, (guint)G_N_ELEMENTS(stats->ports));
   for (guint i = 0; i < stats->n_ports; i++) {
     stats->ports[i].first = vm->ports.ranges[i].first;
@@ -441,16 +429,7 @@ mh_vm_stats(const MhVm *vm, MhVmStats *stats)
 gdouble
 mh_vm_cpu_seconds(MhVm *vm)
 {
-  clockid_t clock;
-  struct timespec ts;
-
-  /* The thread is joinable and not joined before the run ends, so its
-   * id stays valid; once it has exited the clock is simply unreadable. */
-  if (!g_atomic_int_get(&vm->thread_ready) ||
-      pthread_getcpuclockid(vm->thread, &clock) != 0 ||
-      clock_gettime(clock, &ts) != 0)
-    return -1;
-  return ts.tv_sec + ts.tv_nsec / 1e9;
+  return mh_vcpu_cpu_seconds(&vm->vcpu);
 }
 
 int
@@ -468,7 +447,7 @@ mh_vm_image(const MhVm *vm)
 MhStopReason
 mh_vm_stop_reason(MhVm *vm)
 {
-  return (MhStopReason)g_atomic_int_get(&vm->stop);
+  return mh_vcpu_stop_reason(&vm->vcpu);
 }
 
 MhInput *
@@ -512,10 +491,7 @@ mh_vm_free(MhVm *vm)
   g_clear_pointer(&vm->gdb, mh_gdb_free);
   if (vm->files.fds != NULL)
     mh_files_clear(&vm->files);
-  if (vm->run != NULL)
-    munmap(vm->run, vm->kvm->run_size);
-  if (vm->vcpu_fd >= 0)
-    close(vm->vcpu_fd);
+  mh_vcpu_clear(&vm->vcpu);
   if (vm->vm_fd >= 0)
     close(vm->vm_fd);
   if (vm->ram.host != NULL)
@@ -557,4 +533,23 @@ mh_vm_describe(const MhVm *vm)
     t->n_pd, t->n_pt, t->n_pml4 + t->n_pdpt + t->n_pd + t->n_pt + 2,
     t->tables_size / 1024, t->tables_gpa, (guint64)MH_MONITOR_GPA,
     vm->image->entry, vm->ram.size);
+}
+
+char *
+mh_vm_describe_exits(const MhVm *vm)
+{
+  GString *s = g_string_new(NULL);
+
+  mh_vcpu_describe_exits(&vm->vcpu, s);
+  for (guint i = 0; i < vm->ports.n_ranges; i++) {
+    const MhPortRange *r = &vm->ports.ranges[i];
+    g_string_append_printf(s, "; port 0x%x (%s): %" G_GUINT64_FORMAT " out, %"
+                           G_GUINT64_FORMAT " in", r->first, r->name,
+                           r->out_ops, r->in_ops);
+  }
+  g_string_append_printf(s, "; console %" G_GUINT64_FORMAT " bytes out (%"
+                         G_GUINT64_FORMAT " coalesced, no exit), %"
+                         G_GUINT64_FORMAT " in", vm->console.bytes_out,
+                         vm->coalesced, vm->console.bytes_in);
+  return g_string_free(s, FALSE);
 }

@@ -36,6 +36,7 @@
 #include "loader.h"
 #include "sandbox.h"
 #include "trace.h"
+#include "vcpu.h"
 
 /* What every VM of a run has in common (read-only once VMs start). */
 typedef struct {
@@ -45,20 +46,6 @@ typedef struct {
   const MhFileConfig *files;     /* the file service's settings */
   guint64             output_limit; /* console bytes per VM; 0: none */
 } MhMachine;
-
-/* Why a VM was asked to stop; 0 means keep running. */
-typedef enum {
-  MH_STOP_NONE = 0,
-  MH_STOP_TIMEOUT = 1,
-  MH_STOP_OUTPUT = 2,          /* standard output failed           */
-  MH_STOP_CPU_LIMIT = 3,       /* --cpu-limit                      */
-  MH_STOP_OUTPUT_LIMIT = 4,    /* --output-limit                   */
-  MH_STOP_SIGNAL_BASE = 0x100, /* + signal number */
-} MhStopReason;
-
-/* The signal that breaks a VM thread's KVM_RUN or blocking write.  Its
- * handler does nothing and is installed without SA_RESTART. */
-#define MH_KICK_SIGNAL SIGUSR1
 
 /* Everything a run hands a new VM. */
 typedef struct {
@@ -156,10 +143,9 @@ typedef struct {
 const MhDiagnosis *mh_vm_diagnosis(const MhVm *vm);
 
 /* Exit and console statistics, after the VM's thread ended. */
-#define MH_VM_EXIT_REASONS 64 /* counted exit reasons (KVM_EXIT_* < 64) */
 typedef struct {
   guint64 exits_total;
-  guint64 exits[MH_VM_EXIT_REASONS];
+  guint64 exits[MH_KVM_EXIT_REASONS];
   guint   n_ports;
   struct {
     guint   first;                  /* the device's first port */
@@ -171,9 +157,6 @@ typedef struct {
   gdouble cpu_seconds;              /* CPU time of the VM's thread   */
 } MhVmStats;
 void        mh_vm_stats(const MhVm *vm, MhVmStats *stats);
-/* KVM's name of exit reason @reason ("io", "hlt"...), or NULL: for
- * messages, the report and the trace. */
-const char *mh_vm_exit_name(guint reason);
 /* CPU time the VM's thread used so far (any thread, while it runs), or a
  * negative value when it cannot be read. */
 gdouble     mh_vm_cpu_seconds(MhVm *vm);
