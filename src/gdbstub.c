@@ -25,7 +25,8 @@
 #include "error.h"
 #include "gdbproto.h"
 #include "text.h"
-#include "vm-private.h"
+#include "input.h"
+#include "vcpu.h"
 
 #define GDB_SW_BP_MAX 64
 #define GDB_DR7_FIXED 0x400ull /* DR7 bit 10 reads as 1 (SDM 3B §18.2.4) */
@@ -59,6 +60,7 @@ enum {
 #define GDB_REFUSED_WARNINGS 10
 
 struct MhGdb {
+  MhGdbTarget  target;    /* what it debugs (borrowed from the VM)       */
   int          listen_fd; /* owned by the run, closed by the main thread */
   gboolean     local;     /* listen_fd takes connections from this
                              machine only (loopback, Unix socket)        */
@@ -472,9 +474,12 @@ gdb_check_peer(MhGdb *g, int fd, char **peer, GError **error)
 /* The VM's side                                                        */
 
 MhGdb *
-mh_gdb_new(int listen_fd, gboolean wait, GError **error)
+mh_gdb_new(const MhGdbTarget *target, int listen_fd, gboolean wait,
+           GError **error)
 {
   MhGdb *g = g_new0(MhGdb, 1);
+
+  g->target = *target;
 
   g->listen_fd = listen_fd;
   g->local = mh_gdb_listen_is_local(listen_fd);
@@ -509,22 +514,21 @@ mh_gdb_free(MhGdb *g)
 }
 
 int
-mh_gdb_chan_fd(const MhVm *vm)
+mh_gdb_chan_fd(const MhGdb *g)
 {
-  return vm->gdb != NULL ? vm->gdb->chan[1] : -1;
+  return g != NULL ? g->chan[1] : -1;
 }
 
 /* Sends the framed packet in g->out; FALSE once gdb is gone. */
 static gboolean
-gdb_send_out(MhVm *vm)
+gdb_send_out(MhGdb *g)
 {
-  MhGdb *g = vm->gdb;
   gsize done = 0;
 
   while (done < g->out->len) {
     ssize_t n = write(g->fd, g->out->str + done, g->out->len - done);
     if (n < 0 && errno == EINTR &&
-        g_atomic_int_get(&vm->vcpu.stop) == MH_STOP_NONE)
+        mh_vcpu_stop_reason(g->target.vcpu) == MH_STOP_NONE)
       continue;
     if (n <= 0)
       return FALSE;
@@ -534,25 +538,24 @@ gdb_send_out(MhVm *vm)
 }
 
 static gboolean
-gdb_send(MhVm *vm, const char *data, gsize len)
+gdb_send(MhGdb *g, const char *data, gsize len)
 {
-  g_string_truncate(vm->gdb->out, 0);
-  mh_gdbproto_frame(vm->gdb->out, data, len);
-  return gdb_send_out(vm);
+  g_string_truncate(g->out, 0);
+  mh_gdbproto_frame(g->out, data, len);
+  return gdb_send_out(g);
 }
 
 static gboolean
-gdb_send_raw(MhVm *vm, const char *text)
+gdb_send_raw(MhGdb *g, const char *text)
 {
-  g_string_assign(vm->gdb->out, text);
-  return gdb_send_out(vm);
+  g_string_assign(g->out, text);
+  return gdb_send_out(g);
 }
 
 /* gdb went away: the guest runs on without it. */
 static void
-gdb_detach(MhVm *vm)
+gdb_detach(MhGdb *g)
 {
-  MhGdb *g = vm->gdb;
   struct kvm_guest_debug none = {0};
 
   g->attached = FALSE;
@@ -569,8 +572,8 @@ gdb_detach(MhVm *vm)
   for (guint i = 0; i < g->n_sw; i++) {
     guint8 *p = NULL;
     struct kvm_translation t = {.linear_address = g->sw[i].addr};
-    if (ioctl(vm->vcpu.fd, KVM_TRANSLATE, &t) == 0 && t.valid &&
-        (p = mh_guestmem_range(&vm->ram, t.physical_address, 1)) != NULL &&
+    if (ioctl(g->target.vcpu->fd, KVM_TRANSLATE, &t) == 0 && t.valid &&
+        (p = mh_guestmem_range(g->target.ram, t.physical_address, 1)) != NULL &&
         *p == 0xcc)
       *p = g->sw[i].orig;
   }
@@ -578,14 +581,13 @@ gdb_detach(MhVm *vm)
   g->hw_used = 0;
   g->stepping = FALSE;
   memset(&g->dbg, 0, sizeof g->dbg);
-  ioctl(vm->vcpu.fd, KVM_SET_GUEST_DEBUG, &none);
+  ioctl(g->target.vcpu->fd, KVM_SET_GUEST_DEBUG, &none);
 }
 
 /* Hands KVM the debug state: breakpoints, watchpoints, stepping. */
 static gboolean
-gdb_apply(MhVm *vm)
+gdb_apply(MhGdb *g)
 {
-  MhGdb *g = vm->gdb;
   guint64 dr7 = GDB_DR7_FIXED;
 
   memset(&g->dbg, 0, sizeof g->dbg);
@@ -608,23 +610,23 @@ gdb_apply(MhVm *vm)
     g->dbg.control |= KVM_GUESTDBG_USE_HW_BP;
     g->dbg.arch.debugreg[7] = dr7;
   }
-  return ioctl(vm->vcpu.fd, KVM_SET_GUEST_DEBUG, &g->dbg) == 0;
+  return ioctl(g->target.vcpu->fd, KVM_SET_GUEST_DEBUG, &g->dbg) == 0;
 }
 
 /* Copies between @buf and guest-virtual [@addr, @addr + @len), a page at
  * a time through the guest's own page tables.  FALSE if any byte is not
  * mapped or not in RAM. */
 static gboolean
-gdb_access(MhVm *vm, guint64 addr, guint8 *buf, gsize len, gboolean write)
+gdb_access(MhGdb *g, guint64 addr, guint8 *buf, gsize len, gboolean write)
 {
   while (len > 0) {
     struct kvm_translation t = {.linear_address = addr};
     gsize chunk = MIN(len, (gsize)(0x1000 - (addr & 0xfff)));
     guint8 *host;
 
-    if (ioctl(vm->vcpu.fd, KVM_TRANSLATE, &t) < 0 || !t.valid)
+    if (ioctl(g->target.vcpu->fd, KVM_TRANSLATE, &t) < 0 || !t.valid)
       return FALSE;
-    host = mh_guestmem_range(&vm->ram, t.physical_address, chunk);
+    host = mh_guestmem_range(g->target.ram, t.physical_address, chunk);
     if (host == NULL)
       return FALSE;
     if (write)
@@ -653,12 +655,12 @@ gdb_write_mem(gpointer target, guint64 addr, const guint8 *buf, gsize len)
 static gboolean
 gdb_get_regs(gpointer target, MhGdbRegs *r)
 {
-  MhVm *vm = target;
+  MhGdb *g = target;
   struct kvm_regs regs;
   struct kvm_sregs sregs;
 
-  if (ioctl(vm->vcpu.fd, KVM_GET_REGS, &regs) < 0 ||
-      ioctl(vm->vcpu.fd, KVM_GET_SREGS, &sregs) < 0)
+  if (ioctl(g->target.vcpu->fd, KVM_GET_REGS, &regs) < 0 ||
+      ioctl(g->target.vcpu->fd, KVM_GET_SREGS, &sregs) < 0)
     return FALSE;
   *r = (MhGdbRegs){
     .gpr = {regs.rax, regs.rbx, regs.rcx, regs.rdx, regs.rsi, regs.rdi,
@@ -669,10 +671,10 @@ gdb_get_regs(gpointer target, MhGdbRegs *r)
     .seg = {sregs.cs.selector, sregs.ss.selector, sregs.ds.selector,
             sregs.es.selector, sregs.fs.selector, sregs.gs.selector},
   };
-  if (vm->gdb->in_fault) {
-    r->rip = vm->gdb->fault_rip;
-    r->gpr[7] = vm->gdb->fault_rsp;
-    r->eflags = (guint32)vm->gdb->fault_rflags;
+  if (g->in_fault) {
+    r->rip = g->fault_rip;
+    r->gpr[7] = g->fault_rsp;
+    r->eflags = (guint32)g->fault_rflags;
   }
   return TRUE;
 }
@@ -680,7 +682,7 @@ gdb_get_regs(gpointer target, MhGdbRegs *r)
 static gboolean
 gdb_set_regs(gpointer target, const MhGdbRegs *r)
 {
-  MhVm *vm = target;
+  MhGdb *g = target;
   struct kvm_regs regs = {
     .rax = r->gpr[0], .rbx = r->gpr[1], .rcx = r->gpr[2], .rdx = r->gpr[3],
     .rsi = r->gpr[4], .rdi = r->gpr[5], .rbp = r->gpr[6], .rsp = r->gpr[7],
@@ -693,24 +695,23 @@ gdb_set_regs(gpointer target, const MhGdbRegs *r)
 
   /* Inside the hypervisor's exception handler the guest cannot go on:
    * changing registers there would only garble the diagnosis. */
-  if (vm->gdb->in_fault)
+  if (g->in_fault)
     return FALSE;
   /* Stopped inside an IN that waits for console input: KVM ends that IN
    * when input comes, and only at this RIP (elsewhere it would drop the
    * IN while this thread still waited for its byte). */
-  if (vm->gdb->in_input) {
+  if (g->in_input) {
     struct kvm_regs now;
-    if (ioctl(vm->vcpu.fd, KVM_GET_REGS, &now) < 0 || now.rip != regs.rip)
+    if (ioctl(g->target.vcpu->fd, KVM_GET_REGS, &now) < 0 || now.rip != regs.rip)
       return FALSE;
   }
-  return ioctl(vm->vcpu.fd, KVM_SET_REGS, &regs) == 0;
+  return ioctl(g->target.vcpu->fd, KVM_SET_REGS, &regs) == 0;
 }
 
 static int
 gdb_insert_bp(gpointer target, MhGdbBpType type, guint64 addr, guint64 kind)
 {
-  MhVm *vm = target;
-  MhGdb *g = vm->gdb;
+  MhGdb *g = target;
   static const guint8 int3 = 0xcc;
   static const guint8 dr7_len[9] = {[1] = 0, [2] = 1, [4] = 3, [8] = 2};
   guint i;
@@ -720,8 +721,8 @@ gdb_insert_bp(gpointer target, MhGdbBpType type, guint64 addr, guint64 kind)
     for (i = 0; i < g->n_sw; i++)
       if (g->sw[i].addr == addr)
         return 1;
-    if (g->n_sw == GDB_SW_BP_MAX || !gdb_access(vm, addr, &bp.orig, 1, FALSE) ||
-        !gdb_access(vm, addr, (guint8 *)&int3, 1, TRUE))
+    if (g->n_sw == GDB_SW_BP_MAX || !gdb_access(g, addr, &bp.orig, 1, FALSE) ||
+        !gdb_access(g, addr, (guint8 *)&int3, 1, TRUE))
       return -1;
     g->sw[g->n_sw++] = bp;
     return 1;
@@ -740,21 +741,20 @@ gdb_insert_bp(gpointer target, MhGdbBpType type, guint64 addr, guint64 kind)
   g->hw_addr[i] = addr;
   g->hw_type[i] = type;
   g->hw_len[i] = type == MH_GDB_BP_HW ? 0 : dr7_len[kind];
-  return gdb_apply(vm) ? 1 : -1;
+  return gdb_apply(g) ? 1 : -1;
 }
 
 static int
 gdb_remove_bp(gpointer target, MhGdbBpType type, guint64 addr, guint64 kind)
 {
-  MhVm *vm = target;
-  MhGdb *g = vm->gdb;
+  MhGdb *g = target;
 
   (void)kind;
   if (type == MH_GDB_BP_SW) {
     for (guint i = 0; i < g->n_sw; i++) {
       if (g->sw[i].addr != addr)
         continue;
-      if (!gdb_access(vm, addr, &g->sw[i].orig, 1, TRUE))
+      if (!gdb_access(g, addr, &g->sw[i].orig, 1, TRUE))
         return -1;
       g->sw[i] = g->sw[--g->n_sw];
       return 1;
@@ -765,7 +765,7 @@ gdb_remove_bp(gpointer target, MhGdbBpType type, guint64 addr, guint64 kind)
     if ((g->hw_used & (1u << i)) && g->hw_addr[i] == addr &&
         g->hw_type[i] == type) {
       g->hw_used &= ~(1u << i);
-      return gdb_apply(vm) ? 1 : -1;
+      return gdb_apply(g) ? 1 : -1;
     }
   }
   return -1;
@@ -784,13 +784,13 @@ static const MhGdbTargetOps gdb_ops = {
  * end of the connection, -1 on an error or when the VM is told to stop
  * (the kick interrupts the read). */
 static ssize_t
-gdb_read(MhVm *vm, guint8 *buf, gsize size)
+gdb_read(MhGdb *g, guint8 *buf, gsize size)
 {
   for (;;) {
-    ssize_t n = read(vm->gdb->fd, buf, size);
+    ssize_t n = read(g->fd, buf, size);
     if (n >= 0)
       return n;
-    if (errno != EINTR || g_atomic_int_get(&vm->vcpu.stop) != MH_STOP_NONE)
+    if (errno != EINTR || mh_vcpu_stop_reason(g->target.vcpu) != MH_STOP_NONE)
       return -1;
   }
 }
@@ -799,29 +799,28 @@ gdb_read(MhVm *vm, guint8 *buf, gsize size)
  * commands until it resumes the guest.  FALSE (and @error) if gdb killed
  * it; a gdb that went away detaches. */
 static gboolean
-gdb_serve(MhVm *vm, const char *stop_reply, gboolean announce, GError **error)
+gdb_serve(MhGdb *g, const char *stop_reply, gboolean announce, GError **error)
 {
-  MhGdb *g = vm->gdb;
   guint8 buf[1024];
 
   g_atomic_int_set(&g->watch, 0);
-  if (announce && !gdb_send(vm, stop_reply, strlen(stop_reply))) {
-    gdb_detach(vm);
+  if (announce && !gdb_send(g, stop_reply, strlen(stop_reply))) {
+    gdb_detach(g);
     return TRUE;
   }
   for (;;) {
-    ssize_t n = gdb_read(vm, buf, sizeof buf);
+    ssize_t n = gdb_read(g, buf, sizeof buf);
     if (n <= 0) {
-      if (g_atomic_int_get(&vm->vcpu.stop) != MH_STOP_NONE)
+      if (mh_vcpu_stop_reason(g->target.vcpu) != MH_STOP_NONE)
         return TRUE; /* the loop reports the stop */
-      gdb_detach(vm);
+      gdb_detach(g);
       return TRUE;
     }
     for (ssize_t i = 0; i < n; i++) {
       MhGdbAction act;
       switch (mh_gdbproto_rx_byte(&g->rx, buf[i])) {
       case MH_GDB_RX_BAD:
-        if (!gdb_send_raw(vm, "-"))
+        if (!gdb_send_raw(g, "-"))
           goto gone;
         continue;
       case MH_GDB_RX_PACKET:
@@ -830,20 +829,20 @@ gdb_serve(MhVm *vm, const char *stop_reply, gboolean announce, GError **error)
         /* Ctrl-C while stopped: nothing to stop. */
         continue;
       }
-      if (!gdb_send_raw(vm, "+"))
+      if (!gdb_send_raw(g, "+"))
         goto gone;
-      act = mh_gdbproto_handle(&gdb_ops, vm, g->rx.data, g->rx.len, stop_reply,
+      act = mh_gdbproto_handle(&gdb_ops, g, g->rx.data, g->rx.len, stop_reply,
                                g->reply);
       switch (act) {
       case MH_GDB_ACT_NONE:
-        if (!gdb_send(vm, g->reply->str, g->reply->len))
+        if (!gdb_send(g, g->reply->str, g->reply->len))
           goto gone;
         break;
       case MH_GDB_ACT_CONTINUE:
       case MH_GDB_ACT_STEP:
         g->stepping = act == MH_GDB_ACT_STEP;
-        if (!gdb_apply(vm)) {
-          if (!gdb_send(vm, "E01", 3))
+        if (!gdb_apply(g)) {
+          if (!gdb_send(g, "E01", 3))
             goto gone;
           break;
         }
@@ -852,11 +851,11 @@ gdb_serve(MhVm *vm, const char *stop_reply, gboolean announce, GError **error)
         g_atomic_int_set(&g->watch, 1);
         return TRUE;
       case MH_GDB_ACT_DETACH:
-        gdb_send(vm, g->reply->str, g->reply->len);
-        gdb_detach(vm);
+        gdb_send(g, g->reply->str, g->reply->len);
+        gdb_detach(g);
         return TRUE;
       case MH_GDB_ACT_KILL:
-        gdb_detach(vm);
+        gdb_detach(g);
         g_set_error_literal(error, MH_ERROR, MH_ERROR_GUEST,
                             "killed by gdb");
         return FALSE;
@@ -864,7 +863,7 @@ gdb_serve(MhVm *vm, const char *stop_reply, gboolean announce, GError **error)
     }
   }
 gone:
-  gdb_detach(vm);
+  gdb_detach(g);
   return TRUE;
 }
 
@@ -901,9 +900,8 @@ gdb_fd_msg_init(GdbFdMsg *m)
  * (gdb_hand_over) from the socket pair.  FALSE if nothing usable came:
  * the stub listens again. */
 static gboolean
-gdb_receive(MhVm *vm)
+gdb_receive(MhGdb *g)
 {
-  MhGdb *g = vm->gdb;
   GdbFdMsg m;
   struct cmsghdr *c;
 
@@ -922,9 +920,8 @@ gdb_receive(MhVm *vm)
 }
 
 gboolean
-mh_gdb_start(MhVm *vm, GError **error)
+mh_gdb_start(MhGdb *g, GError **error)
 {
-  MhGdb *g = vm->gdb;
   g_autofree char *reply = gdb_stop_reply(GDB_SIGTRAP, NULL);
 
   if (g == NULL || !g->wait)
@@ -934,7 +931,7 @@ mh_gdb_start(MhVm *vm, GError **error)
    * reports the stop as it does any other. */
   while (!g->attached) {
     struct pollfd p = {g->chan[1], POLLIN, 0};
-    if (g_atomic_int_get(&vm->vcpu.stop) != MH_STOP_NONE)
+    if (mh_vcpu_stop_reason(g->target.vcpu) != MH_STOP_NONE)
       return TRUE;
     if (poll(&p, 1, -1) < 0) {
       if (errno == EINTR)
@@ -942,54 +939,52 @@ mh_gdb_start(MhVm *vm, GError **error)
       return mh_throw_errno(error, MH_ERROR_HOST, "--gdb: poll");
     }
     if (p.revents & POLLIN)
-      gdb_receive(vm);
+      gdb_receive(g);
   }
-  if (!gdb_apply(vm))
+  if (!gdb_apply(g))
     return mh_throw_errno(error, MH_ERROR_HOST, "KVM_SET_GUEST_DEBUG");
   /* gdb asks why the target stopped (`?`) once connected: no unasked
    * stop reply here. */
-  return gdb_serve(vm, reply, FALSE, error);
+  return gdb_serve(g, reply, FALSE, error);
 }
 
 /* On the VM's thread: takes the connection the main thread accepted
- * (mh_vm_gdb_service) and stops the guest where it is, as gdb expects of
+ * (mh_gdb_service) and stops the guest where it is, as gdb expects of
  * a target it attaches to. */
 static gboolean
-gdb_take(MhVm *vm, GError **error)
+gdb_take(MhGdb *g, GError **error)
 {
   g_autofree char *reply = gdb_stop_reply(GDB_SIGTRAP, NULL);
 
-  if (!gdb_receive(vm))
+  if (!gdb_receive(g))
     return TRUE; /* the guest runs on, the stub listens */
-  if (!gdb_apply(vm))
+  if (!gdb_apply(g))
     return mh_throw_errno(error, MH_ERROR_HOST, "KVM_SET_GUEST_DEBUG");
-  return gdb_serve(vm, reply, FALSE, error);
+  return gdb_serve(g, reply, FALSE, error);
 }
 
 gboolean
 mh_gdb_input_pause(gpointer data)
 {
-  MhVm *vm = data;
-  MhGdb *g = vm->gdb;
+  MhGdb *g = data;
   GError *error = NULL;
   gboolean ok;
 
   g->in_input = TRUE;
-  ok = mh_gdb_poll(vm, &error);
+  ok = mh_gdb_poll(g, &error);
   g->in_input = FALSE;
   if (ok)
     return TRUE; /* the guest goes on waiting for its input */
   /* Killed: the read gives up, the IN ends, and the next KVM_RUN returns
    * at once into mh_gdb_poll, which fails the VM as after any kill. */
   g->killed = error;
-  __atomic_store_n(&vm->vcpu.run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+  __atomic_store_n(&g->target.vcpu->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
   return FALSE;
 }
 
 gboolean
-mh_gdb_poll(MhVm *vm, GError **error)
+mh_gdb_poll(MhGdb *g, GError **error)
 {
-  MhGdb *g = vm->gdb;
   gboolean interrupt = FALSE;
   guint8 buf[256];
 
@@ -1000,14 +995,14 @@ mh_gdb_poll(MhVm *vm, GError **error)
   if (g == NULL || !g_atomic_int_compare_and_exchange(&g->kicked, 1, 0))
     return TRUE;
   /* The main thread set immediate_exit to make sure KVM_RUN returned;
-   * a stop request sets it again after setting vm->stop.  Cleared even
+   * a stop request sets it again after setting the stop reason.  Cleared even
    * when gdb has gone meanwhile (the main thread may have seen gdb's
    * last packets while this thread was answering them): left set, it
    * would make every KVM_RUN return at once. */
-  if (g_atomic_int_get(&vm->vcpu.stop) == MH_STOP_NONE)
-    __atomic_store_n(&vm->vcpu.run->immediate_exit, 0, __ATOMIC_SEQ_CST);
+  if (mh_vcpu_stop_reason(g->target.vcpu) == MH_STOP_NONE)
+    __atomic_store_n(&g->target.vcpu->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
   if (g_atomic_int_get(&g->state) == GDB_HANDED)
-    return gdb_take(vm, error);
+    return gdb_take(g, error);
   if (!g->attached)
     return TRUE;
   for (;;) {
@@ -1017,7 +1012,7 @@ mh_gdb_poll(MhVm *vm, GError **error)
       break;
     n = read(g->fd, buf, sizeof buf);
     if (n <= 0) {
-      gdb_detach(vm);
+      gdb_detach(g);
       return TRUE;
     }
     for (ssize_t i = 0; i < n; i++)
@@ -1030,15 +1025,14 @@ mh_gdb_poll(MhVm *vm, GError **error)
   }
   {
     g_autofree char *reply = gdb_stop_reply(GDB_SIGINT, NULL);
-    return gdb_serve(vm, reply, TRUE, error);
+    return gdb_serve(g, reply, TRUE, error);
   }
 }
 
 gboolean
-mh_gdb_on_debug(MhVm *vm, GError **error)
+mh_gdb_on_debug(MhGdb *g, GError **error)
 {
-  MhGdb *g = vm->gdb;
-  const struct kvm_debug_exit_arch *arch = &vm->vcpu.run->debug.arch;
+  const struct kvm_debug_exit_arch *arch = &g->target.vcpu->run->debug.arch;
   g_autofree char *why = NULL;
   g_autofree char *reply = NULL;
 
@@ -1055,9 +1049,9 @@ mh_gdb_on_debug(MhVm *vm, GError **error)
     } else {
       /* The guest's own int3: as for a process, RIP moves past it. */
       struct kvm_regs regs;
-      if (ioctl(vm->vcpu.fd, KVM_GET_REGS, &regs) == 0) {
+      if (ioctl(g->target.vcpu->fd, KVM_GET_REGS, &regs) == 0) {
         regs.rip++;
-        ioctl(vm->vcpu.fd, KVM_SET_REGS, &regs);
+        ioctl(g->target.vcpu->fd, KVM_SET_REGS, &regs);
       }
     }
   } else {
@@ -1075,34 +1069,32 @@ mh_gdb_on_debug(MhVm *vm, GError **error)
     }
   }
   reply = gdb_stop_reply(GDB_SIGTRAP, why);
-  return gdb_serve(vm, reply, TRUE, error);
+  return gdb_serve(g, reply, TRUE, error);
 }
 
 int
-mh_gdb_on_unemulated(MhVm *vm, GError **error)
+mh_gdb_on_unemulated(MhGdb *g, GError **error)
 {
-  MhGdb *g = vm->gdb;
   struct kvm_regs regs;
   g_autofree char *reply = NULL;
 
   if (g == NULL || !g->attached ||
-      vm->vcpu.run->internal.suberror != KVM_INTERNAL_ERROR_EMULATION ||
-      ioctl(vm->vcpu.fd, KVM_GET_REGS, &regs) < 0)
+      g->target.vcpu->run->internal.suberror != KVM_INTERNAL_ERROR_EMULATION ||
+      ioctl(g->target.vcpu->fd, KVM_GET_REGS, &regs) < 0)
     return 0;
   for (guint i = 0; i < g->n_sw; i++) {
     if (g->sw[i].addr != regs.rip)
       continue;
     reply = gdb_stop_reply(GDB_SIGTRAP, "swbreak:;");
-    return gdb_serve(vm, reply, TRUE, error) ? 1 : -1;
+    return gdb_serve(g, reply, TRUE, error) ? 1 : -1;
   }
   return 0;
 }
 
 int
-mh_gdb_on_fault(MhVm *vm, const MhException *ex, const struct kvm_regs *stub,
+mh_gdb_on_fault(MhGdb *g, const MhException *ex, const struct kvm_regs *stub,
                 GError **error)
 {
-  MhGdb *g = vm->gdb;
   const guint64 base = MH_MONITOR_GPA + MH_MONITOR_STACK_OFF;
   g_autofree char *reply = NULL;
   g_autoptr(GError) ignored = NULL;
@@ -1113,7 +1105,7 @@ mh_gdb_on_fault(MhVm *vm, const MhException *ex, const struct kvm_regs *stub,
     return 0;
   /* The frame lies in the stack page (mh_x86_exception_frame checked
    * it): RIP, CS, RFLAGS, RSP, SS after any error code. */
-  memcpy(&rflags, vm->monitor + MH_MONITOR_STACK_OFF + (stub->rsp - base) +
+  memcpy(&rflags, g->target.monitor + MH_MONITOR_STACK_OFF + (stub->rsp - base) +
                     (ex->has_error ? 24 : 16), 8);
   /* One of gdb's int3s that KVM did not intercept (QEMU's emulated SVM
    * does not, for KVM_GUESTDBG_USE_SW_BP): undo the exception as its
@@ -1126,10 +1118,10 @@ mh_gdb_on_fault(MhVm *vm, const MhException *ex, const struct kvm_regs *stub,
       regs.rip = ex->rip - 1;
       regs.rsp = ex->rsp;
       regs.rflags = rflags;
-      if (ioctl(vm->vcpu.fd, KVM_SET_REGS, &regs) < 0)
+      if (ioctl(g->target.vcpu->fd, KVM_SET_REGS, &regs) < 0)
         return 0;
       reply = gdb_stop_reply(GDB_SIGTRAP, "swbreak:;");
-      return gdb_serve(vm, reply, TRUE, error) ? 1 : -1;
+      return gdb_serve(g, reply, TRUE, error) ? 1 : -1;
     }
   }
   switch (ex->vector) {
@@ -1154,14 +1146,13 @@ mh_gdb_on_fault(MhVm *vm, const MhException *ex, const struct kvm_regs *stub,
   reply = gdb_stop_reply(signo, NULL);
   /* Whatever gdb does next, the guest cannot go on: it fails with the
    * diagnosis, and gdb hears that it ended (mh_gdb_finish). */
-  gdb_serve(vm, reply, TRUE, &ignored);
+  gdb_serve(g, reply, TRUE, &ignored);
   return 0;
 }
 
 void
-mh_gdb_finish(MhVm *vm, gboolean halted)
+mh_gdb_finish(MhGdb *g, gboolean halted)
 {
-  MhGdb *g = vm->gdb;
 
   if (g == NULL)
     return;
@@ -1169,9 +1160,9 @@ mh_gdb_finish(MhVm *vm, gboolean halted)
     g_atomic_int_set(&g->watch, 0);
     /* W: exited with a status; X: terminated by a signal. */
     if (halted)
-      gdb_send(vm, "W00", 3);
+      gdb_send(g, "W00", 3);
     else
-      gdb_send(vm, "X09", 3);
+      gdb_send(g, "X09", 3);
   }
   /* A connection handed over is this thread's to close (its own file
    * table, or the shared one with the sandbox off). */
@@ -1184,9 +1175,8 @@ mh_gdb_finish(MhVm *vm, gboolean halted)
 /* The main thread's side                                               */
 
 int
-mh_vm_gdb_fd(MhVm *vm)
+mh_gdb_main_fd(MhGdb *g)
 {
-  MhGdb *g = vm->gdb;
 
   if (g == NULL)
     return -1;
@@ -1194,7 +1184,7 @@ mh_vm_gdb_fd(MhVm *vm)
   case GDB_LISTENING:
     return g->listen_fd;
   case GDB_GREETING:
-    return g->main_fd; /* looked at every turn (mh_vm_gdb_service) */
+    return g->main_fd; /* looked at every turn (mh_gdb_service) */
   case GDB_TAKEN:
     return g_atomic_int_get(&g->watch) ? g->main_fd : -1;
   default:
@@ -1206,13 +1196,13 @@ mh_vm_gdb_fd(MhVm *vm)
  * (the kick, immediate_exit), or the wait for console input it may be
  * in (which no signal breaks). */
 static void
-gdb_interrupt(MhVm *vm)
+gdb_interrupt(MhGdb *g)
 {
-  g_atomic_int_set(&vm->gdb->watch, 0);
-  g_atomic_int_set(&vm->gdb->kicked, 1);
-  __atomic_store_n(&vm->vcpu.run->immediate_exit, 1, __ATOMIC_SEQ_CST);
-  mh_vm_kick(vm);
-  mh_input_pause(&vm->input);
+  g_atomic_int_set(&g->watch, 0);
+  g_atomic_int_set(&g->kicked, 1);
+  __atomic_store_n(&g->target.vcpu->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+  mh_vcpu_kick(g->target.vcpu);
+  mh_input_pause(g->target.input);
 }
 
 /* Closes the connection the main thread holds, back to listening. */
@@ -1268,9 +1258,8 @@ gdb_accept(MhGdb *g, GError **error)
  * thread's file table is its own: no other way in), and wakes it.  The
  * main thread keeps its copy to watch for Ctrl-C. */
 static gboolean
-gdb_hand_over(MhVm *vm, GError **error)
+gdb_hand_over(MhGdb *g, GError **error)
 {
-  MhGdb *g = vm->gdb;
   GdbFdMsg m;
   struct cmsghdr *c;
 
@@ -1290,7 +1279,7 @@ gdb_hand_over(MhVm *vm, GError **error)
     return FALSE;
   }
   g_clear_pointer(&g->peer, g_free);
-  gdb_interrupt(vm);
+  gdb_interrupt(g);
   return TRUE;
 }
 
@@ -1298,14 +1287,13 @@ gdb_hand_over(MhVm *vm, GError **error)
  * packet (or Ctrl-C) is there, which is what stops the guest; closed if
  * none comes in time.  The main thread only peeks at it. */
 static gboolean
-gdb_greet(MhVm *vm, GError **error)
+gdb_greet(MhGdb *g, GError **error)
 {
-  MhGdb *g = vm->gdb;
   g_autofree guint8 *buf = g_malloc(GDB_HELLO_MAX);
   ssize_t n = recv(g->main_fd, buf, GDB_HELLO_MAX, MSG_PEEK | MSG_DONTWAIT);
 
   if (n > 0 && mh_gdbproto_has_packet(buf, (gsize)n))
-    return gdb_hand_over(vm, error);
+    return gdb_hand_over(g, error);
   if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
     gdb_drop(g); /* gone before it said anything: nothing to report */
     return TRUE;
@@ -1326,9 +1314,8 @@ gdb_greet(MhVm *vm, GError **error)
 }
 
 gboolean
-mh_vm_gdb_service(MhVm *vm, short revents, GError **error)
+mh_gdb_service(MhGdb *g, short revents, GError **error)
 {
-  MhGdb *g = vm->gdb;
 
   if (g == NULL)
     return TRUE;
@@ -1341,12 +1328,12 @@ mh_vm_gdb_service(MhVm *vm, short revents, GError **error)
     if (g_atomic_int_get(&g->state) != GDB_GREETING)
       return TRUE;
     /* gdb sends its first packet as it connects: it may be here already. */
-    return gdb_greet(vm, error);
+    return gdb_greet(g, error);
   case GDB_GREETING:
-    return gdb_greet(vm, error);
+    return gdb_greet(g, error);
   case GDB_TAKEN:
     if (revents != 0)
-      gdb_interrupt(vm);
+      gdb_interrupt(g);
     return TRUE;
   default:
     return TRUE;

@@ -40,7 +40,11 @@
 
 #include <sys/types.h>
 
+#include "guestmem.h"
+#include "input.h"
 #include "kvm.h"
+#include "vcpu.h"
+#include "x86_64.h"
 
 /* How long a connection may stay silent before its first packet. */
 #define MH_GDB_HELLO_SECONDS 10
@@ -87,5 +91,64 @@ typedef enum {
 MhGdbOwner mh_gdb_proc_net_owner(const char *path, gboolean v6,
                                  const MhGdbEndpoint *local,
                                  const MhGdbEndpoint *remote, uid_t *uid);
+
+/* ------------------------------------------------------------------ */
+/* One VM's stub.  It debugs a target, never the whole VM: a vCPU (its
+ * registers, guest debugging, its run area and stop reason), the guest
+ * RAM, the hypervisor's pages (where an exception frame lies) and the
+ * console input it pauses while gdb holds the guest inside an IN. */
+typedef struct {
+  MhVcpu       *vcpu;
+  MhGuestMem   *ram;
+  const guint8 *monitor; /* MH_MONITOR_SIZE bytes at MH_MONITOR_GPA */
+  MhInput      *input;
+} MhGdbTarget;
+
+typedef struct MhGdb MhGdb;
+
+/* Main thread, at the VM's creation: the stub of the VM whose listening
+ * socket is @listen_fd (owned by the run); -S: @wait. */
+MhGdb   *mh_gdb_new(const MhGdbTarget *target, int listen_fd, gboolean wait,
+                    GError **error);
+void     mh_gdb_free(MhGdb *g);
+
+/* Main thread, each turn of its loop: the fd to poll (the listening
+ * socket, or the connection: Ctrl-C or gdb gone), or -1; then
+ * mh_gdb_service() with what poll said: accepts, checks and hands over a
+ * connection, or makes the VM's thread look at it.  FALSE with a warning
+ * to print (a connection refused or dropped). */
+int      mh_gdb_main_fd(MhGdb *g);
+gboolean mh_gdb_service(MhGdb *g, short revents, GError **warning);
+
+/* The rest runs on the VM's thread; each takes a NULL @g (no debugger)
+ * and then does nothing. */
+
+/* The VM thread's end of the socket pair that brings a connection the
+ * main thread accepted, kept in its file table; or -1. */
+int      mh_gdb_chan_fd(const MhGdb *g);
+/* Before the first instruction, confined: with -S, waits for gdb's
+ * first connection and answers gdb until it resumes the guest. */
+gboolean mh_gdb_start(MhGdb *g, GError **error);
+/* After KVM_RUN was interrupted: a connection handed over, Ctrl-C from
+ * gdb, or its end. */
+gboolean mh_gdb_poll(MhGdb *g, GError **error);
+/* The same while the guest waits for console input (an MhInputPauseFn
+ * for the VM's input queue, @data the stub): FALSE if gdb killed it. */
+gboolean mh_gdb_input_pause(gpointer data);
+/* KVM_EXIT_DEBUG: a breakpoint, watchpoint or step. */
+gboolean mh_gdb_on_debug(MhGdb *g, GError **error);
+/* KVM_EXIT_INTERNAL_ERROR: some hosts (PVM) do not intercept int3 for
+ * KVM_GUESTDBG_USE_SW_BP but fail to emulate it.  On one of gdb's
+ * breakpoints that is the breakpoint: 1, answered (go on); 0 not ours;
+ * -1 gdb killed the guest. */
+int      mh_gdb_on_unemulated(MhGdb *g, GError **error);
+/* The hypervisor's handler caught a guest exception (@stub: the
+ * registers in the handler).  One of gdb's breakpoints: the exception is
+ * undone and reported, 1 (go on), or -1 if gdb killed the guest.  Else
+ * gdb sees the guest stop there (SIGSEGV, SIGILL...), 0: the VM fails. */
+int      mh_gdb_on_fault(MhGdb *g, const MhException *ex,
+                         const struct kvm_regs *stub, GError **error);
+/* The VM's end: gdb hears it exited. */
+void     mh_gdb_finish(MhGdb *g, gboolean halted);
 
 #endif /* MH_GDBSTUB_H */

@@ -694,13 +694,14 @@ mh_run_wait(MhRun *run)
       MhVm *vm = run->slots[i].vm;
       gdb_fds[i] = (struct pollfd){
         vm != NULL && !g_atomic_int_get(&run->slots[i].ended)
-          ? mh_vm_gdb_fd(vm) : -1, POLLIN, 0};
+          ? mh_gdb_main_fd(mh_vm_gdb(vm)) : -1, POLLIN, 0};
     }
     if (run->config->gdb && poll(gdb_fds, run->n_slots, 0) >= 0)
       for (guint i = 0; i < run->n_slots; i++) {
         g_autoptr(GError) warning = NULL;
         if (gdb_fds[i].fd >= 0 &&
-            !mh_vm_gdb_service(run->slots[i].vm, gdb_fds[i].revents, &warning))
+            !mh_gdb_service(mh_vm_gdb(run->slots[i].vm), gdb_fds[i].revents,
+                            &warning))
           run_warn("%s: gdb: %s", run->slots[i].name, warning->message);
       }
 

@@ -206,7 +206,7 @@ vcpu_on_exception(MhVm *vm, guint vector, GError **error)
     return FALSE;
   }
   ex.cr2 = sregs.cr2;
-  switch (mh_gdb_on_fault(vm, &ex, &regs, error)) {
+  switch (mh_gdb_on_fault(vm->gdb, &ex, &regs, error)) {
   case 1:
     return TRUE; /* one of gdb's breakpoints: the guest goes on */
   case -1:
@@ -448,7 +448,7 @@ mh_vm_loop(MhVm *vm, GError **error)
       int err = errno;
       mh_vm_drain(vm);
       if (err == EINTR || err == EAGAIN) {
-        if (!mh_gdb_poll(vm, error))
+        if (!mh_gdb_poll(vm->gdb, error))
           break;
         continue;
       }
@@ -492,7 +492,7 @@ mh_vm_loop(MhVm *vm, GError **error)
       vcpu_diagnose(vm, MH_OUTCOME_HOST_ERROR);
       break;
     case KVM_EXIT_INTERNAL_ERROR: {
-      int bp = mh_gdb_on_unemulated(vm, error);
+      int bp = mh_gdb_on_unemulated(vm->gdb, error);
       if (bp > 0)
         continue;
       if (bp == 0)
@@ -500,13 +500,13 @@ mh_vm_loop(MhVm *vm, GError **error)
       break;
     }
     case KVM_EXIT_INTR:
-      if (!mh_gdb_poll(vm, error))
+      if (!mh_gdb_poll(vm->gdb, error))
         break;
       continue;
     case KVM_EXIT_DEBUG:
       /* Only with gdb attached (KVM_SET_GUEST_DEBUG): a breakpoint,
        * watchpoint or step, reported to it. */
-      if (!mh_gdb_on_debug(vm, error))
+      if (!mh_gdb_on_debug(vm->gdb, error))
         break;
       continue;
     case KVM_EXIT_SET_TPR:

@@ -9,6 +9,7 @@
 #include <linux/kvm.h>
 #include <pthread.h>
 
+#include "gdbstub.h"
 #include "guestmem.h"
 #include "ports.h"
 #include "vm.h"
@@ -59,7 +60,7 @@ struct MhVm {
 
   char               *fault_detail; /* registers etc. for --verbose, or NULL */
 
-  struct MhGdb       *gdb;        /* its gdb stub, or NULL                  */
+  MhGdb              *gdb;        /* its gdb stub, or NULL                  */
   MhTraceVm          *trace;      /* --trace, or NULL (borrowed)            */
   MhDiagnosis         diag;       /* how it ended, beside the GError        */
   gboolean            diag_set;   /* diag was set by the one who knew       */
@@ -81,38 +82,5 @@ gboolean mh_vm_loop(MhVm *vm, GError **error);
 /* The VM was told to stop (vm->stop): sets @error and the diagnosis for
  * its reason ("stopped by --timeout at RIP ...") and returns FALSE. */
 gboolean mh_vm_stopped(MhVm *vm, GError **error);
-
-/* gdbstub.c, for vm.c and vm-loop.c: the VM's gdb stub (gdbstub.h).  Each
- * runs on the VM's thread and does nothing without a debugger. */
-typedef struct MhGdb MhGdb;
-MhGdb   *mh_gdb_new(int listen_fd, gboolean wait, GError **error);
-void     mh_gdb_free(MhGdb *gdb);
-/* The VM thread's end of the socket pair that brings a connection the
- * main thread accepted, kept in its file table; or -1. */
-int      mh_gdb_chan_fd(const MhVm *vm);
-/* Before the first instruction, confined: with -S, waits for gdb's
- * first connection and answers gdb until it resumes the guest. */
-gboolean mh_gdb_start(MhVm *vm, GError **error);
-/* After KVM_RUN was interrupted: a connection handed over, Ctrl-C from
- * gdb, or its end. */
-gboolean mh_gdb_poll(MhVm *vm, GError **error);
-/* The same while the guest waits for console input (an MhInputPauseFn
- * for the VM's input queue, @data the VM): FALSE if gdb killed it. */
-gboolean mh_gdb_input_pause(gpointer data);
-/* KVM_EXIT_DEBUG: a breakpoint, watchpoint or step. */
-gboolean mh_gdb_on_debug(MhVm *vm, GError **error);
-/* KVM_EXIT_INTERNAL_ERROR: some hosts (PVM) do not intercept int3 for
- * KVM_GUESTDBG_USE_SW_BP but fail to emulate it.  On one of gdb's
- * breakpoints that is the breakpoint: 1, answered (go on); 0 not ours;
- * -1 gdb killed the guest. */
-int      mh_gdb_on_unemulated(MhVm *vm, GError **error);
-/* The hypervisor's handler caught a guest exception (@stub: the
- * registers in the handler).  One of gdb's breakpoints: the exception is
- * undone and reported, 1 (go on), or -1 if gdb killed the guest.  Else
- * gdb sees the guest stop there (SIGSEGV, SIGILL...), 0: the VM fails. */
-int      mh_gdb_on_fault(MhVm *vm, const MhException *ex,
-                         const struct kvm_regs *stub, GError **error);
-/* The VM's end: gdb hears it exited. */
-void     mh_gdb_finish(MhVm *vm, gboolean halted);
 
 #endif /* MH_VM_PRIVATE_H */

@@ -290,13 +290,6 @@ mh_vm_new(const MhVmSetup *setup, GError **error)
   vm->console.file_fd = setup->console_fd > 0 ? setup->console_fd : -1;
   vm->console.wait_notice = g_strdup(setup->wait_notice);
   mh_files_init(&vm->files, vm->machine->files, &vm->ram, vm->index, base);
-  if (setup->gdb) {
-    vm->gdb = mh_gdb_new(setup->gdb_listen_fd, setup->gdb_wait, error);
-    if (vm->gdb == NULL)
-      return NULL;
-    /* gdb reaches a guest that waits for input there (gdbstub.h). */
-    mh_input_set_pause(&vm->input, mh_gdb_input_pause, vm);
-  }
 
   vm->vm_fd = ioctl(vm->kvm->fd, KVM_CREATE_VM, 0);
   if (vm->vm_fd < 0) {
@@ -309,6 +302,21 @@ mh_vm_new(const MhVmSetup *setup, GError **error)
   }
   if (!vm_setup_memory(vm, error) || !vm_setup_vcpu(vm, error))
     return NULL;
+  /* Once its vCPU and memory exist: what the stub debugs. */
+  if (setup->gdb) {
+    const MhGdbTarget target = {
+      .vcpu = &vm->vcpu,
+      .ram = &vm->ram,
+      .monitor = vm->monitor,
+      .input = &vm->input,
+    };
+    vm->gdb = mh_gdb_new(&target, setup->gdb_listen_fd, setup->gdb_wait,
+                         error);
+    if (vm->gdb == NULL)
+      return NULL;
+    /* gdb reaches a guest that waits for input there (gdbstub.h). */
+    mh_input_set_pause(&vm->input, mh_gdb_input_pause, vm->gdb);
+  }
   vm->trace = setup->trace;
   if (vm->trace != NULL)
     mh_trace_vm_attach(vm->trace, vm->vm_fd, vm->vcpu.fd, vm->vcpu.run,
@@ -347,8 +355,7 @@ mh_vm_run(MhVm *vm, GError **error)
   mh_vcpu_bind_thread(&vm->vcpu);
 
   /* gdb's connections come through the socket pair (gdbstub.h). */
-  if (vm->gdb != NULL)
-    fds.gdb_chan_fd = mh_gdb_chan_fd(vm);
+  fds.gdb_chan_fd = mh_gdb_chan_fd(vm->gdb);
 
   /* Confined before the guest's first instruction: from here on this
    * thread has its own fd table, and the guest's files live in it only
@@ -357,9 +364,9 @@ mh_vm_run(MhVm *vm, GError **error)
     g_prefix_error(error, "cannot confine its thread: ");
     ok = FALSE;
   } else {
-    ok = mh_gdb_start(vm, error) && mh_vm_loop(vm, error);
+    ok = mh_gdb_start(vm->gdb, error) && mh_vm_loop(vm, error);
   }
-  mh_gdb_finish(vm, ok);
+  mh_gdb_finish(vm->gdb, ok);
   /* A VM told to stop (--timeout, a limit, a signal) that had not ended
    * another way first ends for that reason, wherever the stop found it:
    * waiting for gdb, serving gdb, waiting for input or running.  One
@@ -436,6 +443,12 @@ int
 mh_vm_console_file_error(const MhVm *vm)
 {
   return vm->console.file_errno;
+}
+
+MhGdb *
+mh_vm_gdb(MhVm *vm)
+{
+  return vm->gdb;
 }
 
 const MhImage *

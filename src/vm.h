@@ -95,13 +95,8 @@ void mh_vm_kick(MhVm *vm);
 gboolean mh_vm_output_pending(MhVm *vm);
 #define MH_DRAIN_INTERVAL_MS 20 /* how often the main thread looks */
 
-/* Main thread, each turn of its loop, for a VM gdb debugs: the fd to
- * poll (its gdb socket, or the connection: Ctrl-C or gdb gone), or -1;
- * then mh_vm_gdb_service() with what poll said (gdbstub.h): accepts,
- * checks and hands over a connection, or makes the VM's thread look at
- * it.  FALSE with a warning to print (a connection refused or dropped). */
-int          mh_vm_gdb_fd(MhVm *vm);
-gboolean     mh_vm_gdb_service(MhVm *vm, short revents, GError **warning);
+/* Its gdb stub (gdbstub.h), or NULL when not debugged. */
+struct MhGdb *mh_vm_gdb(MhVm *vm);
 
 MhStopReason mh_vm_stop_reason(MhVm *vm);
 /* Its input queue, filled by the main thread's router. */
