@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * vm-loop.c - the exit loop: KVM_RUN, then one flat switch on the exit
- * reason.  Device logic lives behind the port table; this file only
- * routes exits and turns abnormal ones into diagnoses.
+ * vm-loop.c - a VM's own thread (mh_vm_run): it confines itself, runs
+ * the exit loop (KVM_RUN, then one flat switch on the exit reason), then
+ * ends the VM's devices.  Device logic lives behind the port table; this
+ * file only routes exits and turns abnormal ones into diagnoses.  It
+ * calls the VM's devices, the gdb stub and the trace; vm.c, which makes
+ * the VM, never calls it.
  */
 #include "config.h"
 
@@ -10,6 +13,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <time.h>
 
 #include "error.h"
 #include "mh_abi.h"
@@ -382,8 +386,8 @@ vcpu_on_internal_error(MhVm *vm, GError **error)
   return FALSE;
 }
 
-gboolean
-mh_vm_stopped(MhVm *vm, GError **error)
+static gboolean
+vm_stopped(MhVm *vm, GError **error)
 {
   gint reason = mh_vcpu_stop_reason(&vm->vcpu);
 
@@ -432,8 +436,8 @@ vcpu_run(MhVm *vm)
   return ioctl(vm->vcpu.fd, KVM_RUN, 0);
 }
 
-gboolean
-mh_vm_loop(MhVm *vm, GError **error)
+static gboolean
+vm_loop(MhVm *vm, GError **error)
 {
   struct kvm_run *run = vm->vcpu.run;
   gint64 start = g_get_monotonic_time();
@@ -441,7 +445,7 @@ mh_vm_loop(MhVm *vm, GError **error)
 
   for (;;) {
     if (mh_vcpu_stop_reason(&vm->vcpu) != MH_STOP_NONE) {
-      ok = mh_vm_stopped(vm, error);
+      ok = vm_stopped(vm, error);
       break;
     }
     if (vcpu_run(vm) < 0) {
@@ -474,7 +478,7 @@ mh_vm_loop(MhVm *vm, GError **error)
       /* Told to stop before it halted (its last output may have been
        * given up, mh_output_write()): stopped, not halted. */
       if (mh_vcpu_stop_reason(&vm->vcpu) != MH_STOP_NONE)
-        ok = mh_vm_stopped(vm, error);
+        ok = vm_stopped(vm, error);
       else
         ok = TRUE;
       break;
@@ -522,5 +526,61 @@ mh_vm_loop(MhVm *vm, GError **error)
     break;
   }
   vm->vcpu.run_usec = g_get_monotonic_time() - start;
+  return ok;
+}
+
+gboolean
+mh_vm_run(MhVm *vm, GError **error)
+{
+  MhSandboxFds fds = {
+    .vm_dir_fd = vm->files.dir_fd,
+    .vm_fd = vm->vm_fd,
+    .vcpu_fd = vm->vcpu.fd,
+    .keep = vm->keep_fds,
+    .n_keep = vm->n_keep_fds,
+    .gdb_fd = -1,
+    .gdb_chan_fd = -1,
+  };
+  gboolean ok;
+  gint64 start = g_get_monotonic_time();
+  struct timespec cpu;
+
+  mh_vcpu_bind_thread(&vm->vcpu);
+
+  /* gdb's connections come through the socket pair (gdbstub.h). */
+  fds.gdb_chan_fd = mh_gdb_chan_fd(vm->gdb);
+
+  /* Confined before the guest's first instruction: from here on this
+   * thread has its own fd table, and the guest's files live in it only
+   * (closed by the quiesce below, on this thread). */
+  if (!mh_sandbox_enter(vm->sandbox, &fds, error)) {
+    g_prefix_error(error, "cannot confine its thread: ");
+    ok = FALSE;
+  } else {
+    ok = mh_gdb_start(vm->gdb, error) && vm_loop(vm, error);
+  }
+  mh_gdb_finish(vm->gdb, ok);
+  /* A VM told to stop (--timeout, a limit, a signal) that had not ended
+   * another way first ends for that reason, wherever the stop found it:
+   * waiting for gdb, serving gdb, waiting for input or running.  One
+   * rule, so that its outcome and the exit status always agree
+   * (mini_hypervisor(1), EXIT STATUS). */
+  if (!ok && !vm->diag_set && mh_vcpu_stop_reason(&vm->vcpu) != MH_STOP_NONE) {
+    if (error != NULL)
+      g_clear_error(error);
+    vm_stopped(vm, error);
+  }
+  /* Its records end here, on this thread, however it ended. */
+  if (vm->trace != NULL)
+    mh_trace_vm_end(vm->trace, ok || error == NULL ? NULL : *error);
+  mh_vm_quiesce(vm);
+  /* Whatever else failed without saying how is classed by its error. */
+  if (!ok && !vm->diag_set)
+    vm->diag.outcome = error != NULL && *error != NULL &&
+                       g_error_matches(*error, MH_ERROR, MH_ERROR_GUEST)
+                         ? MH_OUTCOME_GUEST_FAULT : MH_OUTCOME_HOST_ERROR;
+  vm->wall_usec = g_get_monotonic_time() - start;
+  if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu) == 0)
+    vm->cpu_usec = (gint64)cpu.tv_sec * G_USEC_PER_SEC + cpu.tv_nsec / 1000;
   return ok;
 }

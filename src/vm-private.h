@@ -77,10 +77,4 @@ void mh_vm_coalesce_console(MhVm *vm);
 /* Runs every device's quiesce hook. */
 void mh_vm_quiesce(MhVm *vm);
 
-/* vm-loop.c, for vm.c: the KVM_RUN loop. */
-gboolean mh_vm_loop(MhVm *vm, GError **error);
-/* The VM was told to stop (vm->stop): sets @error and the diagnosis for
- * its reason ("stopped by --timeout at RIP ...") and returns FALSE. */
-gboolean mh_vm_stopped(MhVm *vm, GError **error);
-
 #endif /* MH_VM_PRIVATE_H */

@@ -336,62 +336,6 @@ mh_vm_new(const MhVmSetup *setup, GError **error)
   return g_steal_pointer(&vm);
 }
 
-gboolean
-mh_vm_run(MhVm *vm, GError **error)
-{
-  MhSandboxFds fds = {
-    .vm_dir_fd = vm->files.dir_fd,
-    .vm_fd = vm->vm_fd,
-    .vcpu_fd = vm->vcpu.fd,
-    .keep = vm->keep_fds,
-    .n_keep = vm->n_keep_fds,
-    .gdb_fd = -1,
-    .gdb_chan_fd = -1,
-  };
-  gboolean ok;
-  gint64 start = g_get_monotonic_time();
-  struct timespec cpu;
-
-  mh_vcpu_bind_thread(&vm->vcpu);
-
-  /* gdb's connections come through the socket pair (gdbstub.h). */
-  fds.gdb_chan_fd = mh_gdb_chan_fd(vm->gdb);
-
-  /* Confined before the guest's first instruction: from here on this
-   * thread has its own fd table, and the guest's files live in it only
-   * (closed by the quiesce below, on this thread). */
-  if (!mh_sandbox_enter(vm->sandbox, &fds, error)) {
-    g_prefix_error(error, "cannot confine its thread: ");
-    ok = FALSE;
-  } else {
-    ok = mh_gdb_start(vm->gdb, error) && mh_vm_loop(vm, error);
-  }
-  mh_gdb_finish(vm->gdb, ok);
-  /* A VM told to stop (--timeout, a limit, a signal) that had not ended
-   * another way first ends for that reason, wherever the stop found it:
-   * waiting for gdb, serving gdb, waiting for input or running.  One
-   * rule, so that its outcome and the exit status always agree
-   * (mini_hypervisor(1), EXIT STATUS). */
-  if (!ok && !vm->diag_set && mh_vcpu_stop_reason(&vm->vcpu) != MH_STOP_NONE) {
-    if (error != NULL)
-      g_clear_error(error);
-    mh_vm_stopped(vm, error);
-  }
-  /* Its records end here, on this thread, however it ended. */
-  if (vm->trace != NULL)
-    mh_trace_vm_end(vm->trace, ok || error == NULL ? NULL : *error);
-  mh_vm_quiesce(vm);
-  /* Whatever else failed without saying how is classed by its error. */
-  if (!ok && !vm->diag_set)
-    vm->diag.outcome = error != NULL && *error != NULL &&
-                       g_error_matches(*error, MH_ERROR, MH_ERROR_GUEST)
-                         ? MH_OUTCOME_GUEST_FAULT : MH_OUTCOME_HOST_ERROR;
-  vm->wall_usec = g_get_monotonic_time() - start;
-  if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu) == 0)
-    vm->cpu_usec = (gint64)cpu.tv_sec * G_USEC_PER_SEC + cpu.tv_nsec / 1000;
-  return ok;
-}
-
 void
 mh_vm_request_stop(MhVm *vm, MhStopReason reason)
 {
