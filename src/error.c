@@ -33,44 +33,6 @@ mh_error_exit_status(const GError *error)
   return MH_EXIT_HOST;
 }
 
-const char *
-mh_outcome_name(MhOutcome outcome)
-{
-  static const char *const names[MH_OUTCOME_COUNT] = {
-    [MH_OUTCOME_HALTED] = "halted",
-    [MH_OUTCOME_GUEST_FAULT] = "guest-fault",
-    [MH_OUTCOME_BAD_IO] = "bad-io",
-    [MH_OUTCOME_TIMEOUT] = "timeout",
-    [MH_OUTCOME_CPU_LIMIT] = "cpu-limit",
-    [MH_OUTCOME_OUTPUT_LIMIT] = "output-limit",
-    [MH_OUTCOME_SIGNAL] = "signal",
-    [MH_OUTCOME_HOST_ERROR] = "host-error",
-  };
-
-  return (guint)outcome < MH_OUTCOME_COUNT ? names[outcome] : "host-error";
-}
-
-int
-mh_outcome_exit_status(MhOutcome outcome)
-{
-  switch (outcome) {
-  case MH_OUTCOME_HALTED:
-    return MH_EXIT_OK;
-  case MH_OUTCOME_GUEST_FAULT:
-  case MH_OUTCOME_BAD_IO:
-    return MH_EXIT_GUEST;
-  case MH_OUTCOME_TIMEOUT:
-  case MH_OUTCOME_CPU_LIMIT:
-  case MH_OUTCOME_OUTPUT_LIMIT:
-    return MH_EXIT_LIMIT;
-  case MH_OUTCOME_SIGNAL:
-    return MH_EXIT_SIGNAL;
-  case MH_OUTCOME_HOST_ERROR:
-  default:
-    return MH_EXIT_HOST;
-  }
-}
-
 /* Orders exit statuses by how much they tell a script: a signal ended
  * everything, a host error may have hidden what the guests did, a guest
  * failure is the guest's own, a limit is the user's choice. */

@@ -31,23 +31,6 @@ typedef enum {
 /* The exit status an error leads to. */
 int mh_error_exit_status(const GError *error);
 
-/* How one VM ended: the report's "outcome" (mini_hypervisor-report(5)). */
-typedef enum {
-  MH_OUTCOME_HALTED = 0,
-  MH_OUTCOME_GUEST_FAULT,  /* exception, triple fault, access outside RAM */
-  MH_OUTCOME_BAD_IO,       /* an I/O access no device accepts             */
-  MH_OUTCOME_TIMEOUT,      /* --timeout                                   */
-  MH_OUTCOME_CPU_LIMIT,    /* --cpu-limit                                 */
-  MH_OUTCOME_OUTPUT_LIMIT, /* --output-limit                              */
-  MH_OUTCOME_SIGNAL,       /* the run was stopped by a signal             */
-  MH_OUTCOME_HOST_ERROR,   /* the host failed it (KVM, resources, output) */
-  MH_OUTCOME_COUNT
-} MhOutcome;
-
-/* "halted", "guest-fault", ... as the report spells them. */
-const char *mh_outcome_name(MhOutcome outcome);
-/* The exit status one VM's outcome calls for (signal: MH_EXIT_SIGNAL). */
-int mh_outcome_exit_status(MhOutcome outcome);
 /* The more serious of two exit statuses: signal > host > usage > guest >
  * limit > success. */
 int mh_exit_status_worst(int a, int b);

@@ -331,7 +331,7 @@ mh_report_add_vm(MhReport *report, const MhReportVm *vm)
   json_builder_end_object(b);
   report_add_u64(b, "memory_mb", vm->memory_mb);
   report_add_u64(b, "page_size", vm->page_size);
-  report_add_string(b, "outcome", mh_outcome_name(vm->outcome));
+  report_add_string(b, "outcome", mh_ending(vm->outcome)->name);
   report_add_diagnosis(b, vm);
   report_add_exits(b, s);
   report_add_double(b, "wall_seconds", s ? s->wall_seconds : 0);

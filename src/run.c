@@ -818,7 +818,7 @@ mh_run_finish(MhRun *run)
     }
     if (slot->error != NULL) {
       status = mh_exit_status_worst(
-        status, mh_outcome_exit_status(run_slot_outcome(slot)));
+        status, mh_ending(run_slot_outcome(slot))->exit_status);
       if (!(quiet_stops && slot->vm != NULL &&
             mh_vm_stop_reason(slot->vm) != MH_STOP_NONE))
         run_print_error(prefix, slot->error);

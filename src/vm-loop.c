@@ -389,24 +389,22 @@ vcpu_on_internal_error(MhVm *vm, GError **error)
 static gboolean
 vm_stopped(MhVm *vm, GError **error)
 {
-  gint reason = mh_vcpu_stop_reason(&vm->vcpu);
+  MhStopReason reason = mh_vcpu_stop_reason(&vm->vcpu);
+  const MhEnding *end = mh_ending_of_stop(reason);
+  g_autofree char *detail = NULL;
 
-  if (reason == MH_STOP_TIMEOUT)
-    return vcpu_fail(vm, MH_OUTCOME_TIMEOUT, error, "stopped by --timeout");
-  if (reason == MH_STOP_CPU_LIMIT)
-    return vcpu_fail(vm, MH_OUTCOME_CPU_LIMIT, error, "stopped by --cpu-limit");
-  if (reason == MH_STOP_OUTPUT_LIMIT)
-    return vcpu_fail(vm, MH_OUTCOME_OUTPUT_LIMIT, error,
-                     "stopped by --output-limit (its first %" G_GUINT64_FORMAT
-                     " console bytes written, the rest dropped)",
-                     vm->console.out_limit);
-  if (reason == MH_STOP_OUTPUT)
-    return vcpu_fail(vm, MH_OUTCOME_HOST_ERROR, error,
-                     "stopped: its output could not be written");
-  vcpu_fail(vm, MH_OUTCOME_SIGNAL, error, "stopped by signal %s",
-            g_strsignal(reason - MH_STOP_SIGNAL_BASE));
-  vm->diag.signal = reason - MH_STOP_SIGNAL_BASE;
-  vm->diag.has |= MH_DIAG_SIGNAL;
+  /* The table's message, and what only this VM knows. */
+  if (end->outcome == MH_OUTCOME_OUTPUT_LIMIT)
+    detail = g_strdup_printf(" (its first %" G_GUINT64_FORMAT
+                             " console bytes written, the rest dropped)",
+                             vm->console.out_limit);
+  else if (end->outcome == MH_OUTCOME_SIGNAL)
+    detail = g_strdup_printf(" %s", g_strsignal(reason - MH_STOP_SIGNAL_BASE));
+  vcpu_fail(vm, end->outcome, error, "%s%s", end->stopped, detail ?: "");
+  if (end->outcome == MH_OUTCOME_SIGNAL) {
+    vm->diag.signal = reason - MH_STOP_SIGNAL_BASE;
+    vm->diag.has |= MH_DIAG_SIGNAL;
+  }
   return FALSE;
 }
 

@@ -29,6 +29,7 @@
 #include <signal.h>
 
 #include "console.h"
+#include "ending.h"
 #include "error.h"
 #include "fileio.h"
 #include "input.h"

@@ -13,6 +13,7 @@
 #include <json-glib/json-glib.h>
 
 #include "cli.h"
+#include "ending.h"
 #include "error.h"
 #include "report.h"
 
@@ -36,9 +37,13 @@ test_outcomes(void)
 
   G_STATIC_ASSERT(G_N_ELEMENTS(cases) == MH_OUTCOME_COUNT);
   for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
-    g_assert_cmpstr(mh_outcome_name(cases[i].outcome), ==, cases[i].name);
-    g_assert_cmpint(mh_outcome_exit_status(cases[i].outcome), ==,
-                    cases[i].status);
+    const MhEnding *e = mh_ending(cases[i].outcome);
+    g_assert_cmpint(e->outcome, ==, cases[i].outcome);
+    g_assert_cmpstr(e->name, ==, cases[i].name);
+    g_assert_cmpint(e->exit_status, ==, cases[i].status);
+    /* A stop ends the VM with the outcome its row names. */
+    if (e->stop != MH_STOP_NONE)
+      g_assert_true(mh_ending_of_stop(e->stop) == e);
   }
 }
 
