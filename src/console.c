@@ -213,7 +213,7 @@ mh_console_init(MhConsole *con, MhOutput *output, const char *tag,
 }
 
 /* Writes nothing: the VM's thread flushed the console when its guest
- * ended (mh_vm_quiesce), and no other thread may write a VM's output. */
+ * ended (its quiesce hook), and no other thread may write a VM's output. */
 void
 mh_console_clear(MhConsole *con)
 {
@@ -284,3 +284,39 @@ mh_console_io(gpointer opaque, const MhIoAccess *io, GError **error)
   }
   return TRUE;
 }
+
+void
+mh_console_reset(MhConsole *con)
+{
+  mh_console_flush(con);
+  con->in_pos = con->in_len = 0;
+  con->in_eof = FALSE;
+  con->bytes_out = con->bytes_in = 0;
+  con->limit_hit = FALSE;
+  con->file_errno = 0;
+}
+
+static void
+console_quiesce(gpointer state)
+{
+  MhConsole *con = state;
+
+  mh_console_flush(con);
+  mh_input_abandon(con->input);
+}
+
+static gboolean
+console_reset(gpointer state, GError **error G_GNUC_UNUSED)
+{
+  mh_console_reset(state);
+  return TRUE;
+}
+
+const MhDeviceOps mh_console_device = {
+  .name = "console",
+  .first = MH_PORT_CONSOLE,
+  .count = 1,
+  .io = mh_console_io,
+  .quiesce = console_quiesce,
+  .reset = console_reset,
+};

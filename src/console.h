@@ -81,5 +81,13 @@ void mh_console_flush(MhConsole *con);
 void mh_console_put(MhConsole *con, const guint8 *bytes, gsize n);
 /* Port handler for MH_PORT_CONSOLE. */
 gboolean mh_console_io(gpointer opaque, const MhIoAccess *io, GError **error);
+/* Back to the state right after mh_console_init() (the output, tag,
+ * input queue, limits and file kept; what it wrote flushed first).  Its
+ * input queue is its owner's to reset. */
+void mh_console_reset(MhConsole *con);
+
+/* The console device (port MH_PORT_CONSOLE): its end flushes what the
+ * guest printed and abandons its input queue. */
+extern const MhDeviceOps mh_console_device;
 
 #endif /* MH_CONSOLE_H */

@@ -88,3 +88,18 @@ mh_files_io(gpointer opaque, const MhIoAccess *io, GError **error)
               io->dir == MH_IO_IN ? "IN" : "OUT", io->port);
   return FALSE;
 }
+
+static void
+file_quiesce(gpointer state)
+{
+  mh_files_close_all(state);
+}
+
+const MhDeviceOps mh_file_device = {
+  .name = "file",
+  .first = MH_PORT_FILE,
+  .count = 1,
+  .io = mh_files_io,
+  .quiesce = file_quiesce,
+  .reset = NULL,
+};

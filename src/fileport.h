@@ -23,4 +23,9 @@
  * RAM, is a protocol violation: FALSE with an MH_ERROR_GUEST error. */
 gboolean mh_files_io(gpointer opaque, const MhIoAccess *io, GError **error);
 
+/* The file service device (port MH_PORT_FILE): its end closes the
+ * guest's files, on the VM's thread, whose own fd table holds them
+ * (sandbox.h).  No reset yet: a VM whose guest used it is made anew. */
+extern const MhDeviceOps mh_file_device;
+
 #endif /* MH_FILEPORT_H */

@@ -45,6 +45,46 @@ mh_ports_register(MhPortTable *table, guint16 first, guint16 count,
 }
 
 gboolean
+mh_ports_add_device(MhPortTable *table, const MhDeviceOps *ops,
+                    gpointer opaque, GError **error)
+{
+  if (!mh_ports_register(table, ops->first, ops->count, ops->name, ops->io,
+                         opaque, error))
+    return FALSE;
+  table->ranges[table->n_ranges - 1].ops = ops;
+  return TRUE;
+}
+
+void
+mh_ports_quiesce(MhPortTable *table)
+{
+  for (guint i = 0; i < table->n_ranges; i++) {
+    const MhPortRange *r = &table->ranges[i];
+    if (r->ops != NULL && r->ops->quiesce != NULL)
+      r->ops->quiesce(r->opaque);
+  }
+}
+
+gboolean
+mh_ports_reset(MhPortTable *table, GError **error)
+{
+  for (guint i = 0; i < table->n_ranges; i++) {
+    MhPortRange *r = &table->ranges[i];
+    if (r->ops == NULL || r->ops->reset == NULL) {
+      g_set_error(error, MH_ERROR, MH_ERROR_HOST,
+                  "the %s device cannot be reset", r->name);
+      return FALSE;
+    }
+    if (!r->ops->reset(r->opaque, error)) {
+      g_prefix_error(error, "cannot reset the %s device: ", r->name);
+      return FALSE;
+    }
+    r->in_ops = r->out_ops = 0;
+  }
+  return TRUE;
+}
+
+gboolean
 mh_ports_dispatch(MhPortTable *table, const MhIoAccess *io, GError **error)
 {
   for (guint i = 0; i < table->n_ranges; i++) {

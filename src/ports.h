@@ -26,12 +26,29 @@ typedef struct {
 typedef gboolean (*MhPortHandler)(gpointer opaque, const MhIoAccess *io,
                                   GError **error);
 
+/* A device: its ports, its I/O handler and its lifecycle hooks, one
+ * record per kind of device, beside its code (console.c, fileport.c).
+ * Each hook runs on the VM's thread with the device's own state. */
+typedef struct {
+  const char   *name;    /* for diagnostics and statistics   */
+  guint16       first;   /* its ports: [first, first + count) */
+  guint16       count;
+  MhPortHandler io;
+  /* After the guest's last instruction: what it wrote goes out, what it
+   * holds is closed.  NULL: nothing to do. */
+  void        (*quiesce)(gpointer state);
+  /* Back to the state right after set-up, for the next guest on the
+   * same VM.  NULL: it cannot be reset (the VM is then made anew). */
+  gboolean    (*reset)(gpointer state, GError **error);
+} MhDeviceOps;
+
 typedef struct {
   guint16       first;   /* first port of the range          */
   guint16       count;   /* ports in the range               */
   const char   *name;    /* for diagnostics and statistics   */
   MhPortHandler handler;
   gpointer      opaque;  /* the device state                 */
+  const MhDeviceOps *ops; /* its device, or NULL: ports only */
   guint64       in_ops;  /* statistics: IN and OUT exits     */
   guint64       out_ops;
 } MhPortRange;
@@ -49,6 +66,16 @@ typedef struct {
 gboolean mh_ports_register(MhPortTable *table, guint16 first, guint16 count,
                            const char *name, MhPortHandler handler,
                            gpointer opaque, GError **error);
+
+/* Adds device @ops (its ports, as mh_ports_register()) with its state
+ * @opaque. */
+gboolean mh_ports_add_device(MhPortTable *table, const MhDeviceOps *ops,
+                             gpointer opaque, GError **error);
+/* Every device's quiesce hook, in the order they were added. */
+void     mh_ports_quiesce(MhPortTable *table);
+/* Every device's reset hook, in order; FALSE, saying which, at the first
+ * that fails or has none. */
+gboolean mh_ports_reset(MhPortTable *table, GError **error);
 
 /* Routes @io to its handler.  An unregistered port is a guest error. */
 gboolean mh_ports_dispatch(MhPortTable *table, const MhIoAccess *io,

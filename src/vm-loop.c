@@ -571,7 +571,7 @@ mh_vm_run(MhVm *vm, GError **error)
   /* Its records end here, on this thread, however it ended. */
   if (vm->trace != NULL)
     mh_trace_vm_end(vm->trace, ok || error == NULL ? NULL : *error);
-  mh_vm_quiesce(vm);
+  mh_ports_quiesce(&vm->ports);
   /* Whatever else failed without saying how is classed by its error. */
   if (!ok && !vm->diag_set)
     vm->diag.outcome = error != NULL && *error != NULL &&

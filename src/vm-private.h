@@ -15,17 +15,6 @@
 #include "vm.h"
 #include "x86_64.h"
 
-#define MH_DEVICES_MAX  MH_PORTS_MAX
-
-/* A device's end: called on the VM's thread once the guest has run its
- * last instruction, in the order the devices were added. */
-typedef void (*MhDeviceQuiesce)(gpointer opaque);
-
-typedef struct {
-  const char     *name;
-  MhDeviceQuiesce quiesce; /* or NULL */
-  gpointer        opaque;
-} MhDevice;
 
 struct MhVm {
   guint               index;      /* position on the command line           */
@@ -52,8 +41,6 @@ struct MhVm {
   gboolean            coalesce_tried; /* zone registered, or given up      */
 
   MhPortTable         ports;
-  MhDevice            devices[MH_DEVICES_MAX];
-  guint               n_devices;
   MhConsole           console;
   MhInput             input;      /* filled by the main thread's router     */
   MhFileService       files;      /* port 0x278                             */
@@ -74,7 +61,5 @@ void mh_vm_drain(MhVm *vm);
  * MH_COALESCE_AFTER bytes the slow way. */
 void mh_vm_coalesce_console(MhVm *vm);
 #define MH_COALESCE_AFTER 4096u
-/* Runs every device's quiesce hook. */
-void mh_vm_quiesce(MhVm *vm);
 
 #endif /* MH_VM_PRIVATE_H */

@@ -219,50 +219,6 @@ mh_vm_output_pending(MhVm *vm)
                          __atomic_load_n(&ring->last, __ATOMIC_ACQUIRE);
 }
 
-/* Adds a device on @count ports from @first. */
-static gboolean
-vm_add_device(MhVm *vm, guint16 first, guint16 count, const char *name,
-              MhPortHandler handler, MhDeviceQuiesce quiesce, gpointer opaque,
-              GError **error)
-{
-  if (vm->n_devices == MH_DEVICES_MAX) {
-    g_set_error(error, MH_ERROR, MH_ERROR_HOST, "too many devices");
-    return FALSE;
-  }
-  if (!mh_ports_register(&vm->ports, first, count, name, handler, opaque,
-                         error))
-    return FALSE;
-  vm->devices[vm->n_devices++] = (MhDevice){name, quiesce, opaque};
-  return TRUE;
-}
-
-void
-mh_vm_quiesce(MhVm *vm)
-{
-  for (guint i = 0; i < vm->n_devices; i++)
-    if (vm->devices[i].quiesce != NULL)
-      vm->devices[i].quiesce(vm->devices[i].opaque);
-}
-
-/* The console's end: what the guest printed goes out, and its input
- * queue takes no more. */
-static void
-vm_console_quiesce(gpointer opaque)
-{
-  MhConsole *con = opaque;
-
-  mh_console_flush(con);
-  mh_input_abandon(con->input);
-}
-
-/* The file service's end: the guest's files are closed by this thread,
- * whose own fd table holds them (sandbox.h). */
-static void
-vm_files_quiesce(gpointer opaque)
-{
-  mh_files_close_all(opaque);
-}
-
 MhVm *
 mh_vm_new(const MhVmSetup *setup, GError **error)
 {
@@ -321,10 +277,9 @@ mh_vm_new(const MhVmSetup *setup, GError **error)
   if (vm->trace != NULL)
     mh_trace_vm_attach(vm->trace, vm->vm_fd, vm->vcpu.fd, vm->vcpu.run,
                        vm->vcpu.run_size);
-  if (!vm_add_device(vm, MH_PORT_CONSOLE, 1, "console", mh_console_io,
-                     vm_console_quiesce, &vm->console, error) ||
-      !vm_add_device(vm, MH_PORT_FILE, 1, "file", mh_files_io,
-                     vm_files_quiesce, &vm->files, error))
+  if (!mh_ports_add_device(&vm->ports, &mh_console_device, &vm->console,
+                           error) ||
+      !mh_ports_add_device(&vm->ports, &mh_file_device, &vm->files, error))
     return NULL;
 #ifdef MH_TEST_HOOKS
   if (!mh_testhooks_register(vm, error))

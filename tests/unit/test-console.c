@@ -12,6 +12,7 @@
 #include <glib.h>
 
 #include "console.h"
+#include "mh_abi.h"
 
 typedef struct {
   GString *text;  /* everything emitted, pieces separated by '|' */
@@ -239,6 +240,61 @@ test_output_stop_gives_up(void)
   }
 }
 
+/* A reset console is as mh_console_init() left it: what the guest wrote
+ * went out first, the counters, the limit and the input it had read
+ * ahead are gone; its output, limit and input queue stay. */
+static void
+test_reset(void)
+{
+  int fds[2], notify = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  gint stop = 0;
+  guint8 in_byte = 0;
+  char got[64] = {0};
+  MhOutput out;
+  MhInput in;
+  MhConsole con;
+  MhIoAccess put = {.port = 0xE9, .dir = MH_IO_OUT, .size = 1, .count = 3,
+                    .data = (guint8 *)"abc"};
+  MhIoAccess get = {.port = 0xE9, .dir = MH_IO_IN, .size = 1, .count = 1,
+                    .data = &in_byte};
+
+  small_pipe(fds, FALSE);
+  mh_output_init(&out, fds[1], notify);
+  mh_input_init(&in, -1);
+  mh_console_init(&con, &out, NULL, &in, &stop);
+  con.out_limit = 2;
+  g_assert_cmpuint(mh_input_push(&in, (const guint8 *)"xyz", 3), ==, 0); /* none dropped */
+  mh_input_close(&in);
+  g_assert_true(mh_console_io(&con, &put, NULL));
+  g_assert_true(mh_console_io(&con, &get, NULL));
+  g_assert_cmpint(in_byte, ==, 'x');
+  g_assert_true(con.limit_hit);
+  g_assert_cmpuint(con.bytes_out, ==, 2);
+  g_assert_cmpuint(con.bytes_in, ==, 1);
+
+  mh_console_reset(&con);
+  /* The partial line "ab" was written before the reset forgot it. */
+  g_assert_cmpint(read(fds[0], got, sizeof got), ==, 2);
+  g_assert_cmpstr(got, ==, "ab");
+  g_assert_false(con.limit_hit);
+  g_assert_cmpuint(con.bytes_out, ==, 0);
+  g_assert_cmpuint(con.bytes_in, ==, 0);
+  g_assert_cmpuint(con.out_limit, ==, 2);
+  g_assert_true(con.output == &out && con.input == &in);
+  /* "yz", read ahead for the last guest, is not the next one's: the
+   * queue (closed, empty) says end of input. */
+  g_assert_true(mh_console_io(&con, &get, NULL));
+  g_assert_cmpint(in_byte, ==, MH_CONSOLE_EOF);
+  g_assert_cmpuint(con.bytes_in, ==, 0);
+
+  mh_console_clear(&con);
+  mh_input_clear(&in);
+  mh_output_clear(&out);
+  close(fds[0]);
+  close(fds[1]);
+  close(notify);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -251,5 +307,6 @@ main(int argc, char **argv)
   g_test_add_func("/console/output/error-latch", test_output_error_latch);
   g_test_add_func("/console/output/epipe", test_output_epipe);
   g_test_add_func("/console/output/stop-gives-up", test_output_stop_gives_up);
+  g_test_add_func("/console/reset", test_reset);
   return g_test_run();
 }

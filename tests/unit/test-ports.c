@@ -224,6 +224,94 @@ test_unregistered(void)
   }
 }
 
+/* Devices as records: their ports, then their hooks in the order they
+ * were added; a reset that a device lacks or refuses stops the others
+ * and names it. */
+static GString *hook_log;
+
+/* The hooks' devices take any access; their state is their name. */
+static gboolean
+hook_io(gpointer state G_GNUC_UNUSED, const MhIoAccess *io G_GNUC_UNUSED,
+        GError **error G_GNUC_UNUSED)
+{
+  return TRUE;
+}
+
+static void
+hook_quiesce(gpointer state)
+{
+  g_string_append_printf(hook_log, "q%s ", (const char *)state);
+}
+
+static gboolean
+hook_reset(gpointer state, GError **error)
+{
+  if (g_str_equal(state, "bad")) {
+    g_set_error(error, MH_ERROR, MH_ERROR_HOST, "it said no");
+    return FALSE;
+  }
+  g_string_append_printf(hook_log, "r%s ", (const char *)state);
+  return TRUE;
+}
+
+static void
+test_device_hooks(void)
+{
+  static const MhDeviceOps a = {"a", 0x10, 2, hook_io, hook_quiesce,
+                                hook_reset};
+  static const MhDeviceOps b = {"b", 0x20, 1, hook_io, NULL, hook_reset};
+  static const MhDeviceOps fixed = {"fixed", 0x30, 1, hook_io,
+                                    hook_quiesce, NULL};
+  static const MhDeviceOps bad = {"bad", 0x40, 1, hook_io, NULL,
+                                  hook_reset};
+  MhPortTable t = {0};
+  g_autoptr(GError) error = NULL;
+  guint8 byte = 0;
+  MhIoAccess io = {.port = 0x11, .dir = MH_IO_OUT, .size = 1, .count = 1,
+                   .data = &byte};
+
+  hook_log = g_string_new(NULL);
+  g_assert_true(mh_ports_add_device(&t, &a, "a", &error));
+  g_assert_true(mh_ports_add_device(&t, &b, "b", &error));
+  g_assert_no_error(error);
+  /* Its ports are the record's, and dispatch reaches its handler. */
+  g_assert_false(mh_ports_add_device(
+    &t, &(MhDeviceOps){.name = "c", .first = 0x11, .count = 1,
+                       .io = hook_io}, "c", &error));
+  g_assert_error(error, MH_ERROR, MH_ERROR_HOST);
+  g_assert_cmpstr(error->message, ==, "port range 0x11+1 for c overlaps a (0x10+2)");
+  g_clear_error(&error);
+  g_assert_true(mh_ports_dispatch(&t, &io, &error));
+  g_assert_cmpuint(t.ranges[0].out_ops, ==, 1);
+
+  mh_ports_quiesce(&t);
+  g_assert_cmpstr(hook_log->str, ==, "qa ");
+  /* Reset: every hook in order; the counters start again. */
+  g_string_truncate(hook_log, 0);
+  g_assert_true(mh_ports_reset(&t, &error));
+  g_assert_no_error(error);
+  g_assert_cmpstr(hook_log->str, ==, "ra rb ");
+  g_assert_cmpuint(t.ranges[0].out_ops, ==, 0);
+
+  /* A range registered without a device, or a device without a reset:
+   * the VM cannot be reset, and the message names the device. */
+  g_assert_true(mh_ports_add_device(&t, &fixed, "fixed", &error));
+  g_assert_false(mh_ports_reset(&t, &error));
+  g_assert_error(error, MH_ERROR, MH_ERROR_HOST);
+  g_assert_cmpstr(error->message, ==, "the fixed device cannot be reset");
+  g_clear_error(&error);
+
+  MhPortTable t2 = {0};
+  g_string_truncate(hook_log, 0);
+  g_assert_true(mh_ports_add_device(&t2, &a, "a", &error));
+  g_assert_true(mh_ports_add_device(&t2, &bad, "bad", &error));
+  g_assert_true(mh_ports_add_device(&t2, &b, "b", &error));
+  g_assert_false(mh_ports_reset(&t2, &error));
+  g_assert_cmpstr(error->message, ==, "cannot reset the bad device: it said no");
+  g_assert_cmpstr(hook_log->str, ==, "ra ");
+  g_string_free(hook_log, TRUE);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -233,5 +321,6 @@ main(int argc, char **argv)
   g_test_add_func("/ports/range-limits", test_range_limits);
   g_test_add_func("/ports/dispatch-and-counters", test_dispatch_and_counters);
   g_test_add_func("/ports/unregistered", test_unregistered);
+  g_test_add_func("/ports/device-hooks", test_device_hooks);
   return g_test_run();
 }
