@@ -22,7 +22,8 @@ src_libmh_a_SOURCES = \
 	src/ports.c src/ports.h \
 	src/report.c src/report.h \
 	src/rundir.c src/rundir.h \
-	src/run.c src/run.h \
+	src/run.c src/run.h src/run-private.h \
+	src/run-slot.c src/run-wait.c src/run-end.c \
 	src/sandbox.c src/sandbox.h \
 	src/symbols.c src/symbols.h \
 	src/testhooks.c src/testhooks.h \

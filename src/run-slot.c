@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: MIT */
+/* run-slot.c - each VM of a run: built from the run's settings and its
+ * own, given its console file and gdb socket, then its thread. */
+#include "config.h"
+
+#include "run-private.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "text.h"
+#include "gdbstub.h"
+#include "outfile.h"
+
+/* The console file of VM @index: vmN-IMAGE.console, replaced if it
+ * exists (as a shell's > would), opened as every output file is
+ * (outfile.h); its name bounded like every name made from an image's. */
+static int
+run_open_console_file(MhRun *run, guint index, const char *base,
+                      GError **error)
+{
+  g_autofree char *prefix = g_strdup_printf("vm%u-", index);
+  g_autofree char *name = mh_text_file_name(prefix, base, ".console");
+  g_autofree char *safe = mh_text_escape(name);
+  int fd = mh_out_file_open(run->console_dir_fd, name, 0, MH_ERROR_HOST,
+                            error);
+
+  if (fd < 0)
+    g_prefix_error(error, "cannot create its console file '%s': ", safe);
+  return fd;
+}
+
+/* The input queue of a VM that will not run: its input goes nowhere, a
+ * queue abandoned from the start. */
+static MhInput *
+run_dead_queue(void)
+{
+  MhInput *queue = g_new0(MhInput, 1);
+
+  mh_input_init(queue, -1);
+  mh_input_abandon(queue);
+  return queue;
+}
+
+static gpointer
+run_vm_thread(gpointer data)
+{
+  MhRunSlot *slot = data;
+  guint64 one = 1;
+
+  mh_vm_run(slot->vm, &slot->error);
+  g_atomic_int_set(&slot->ended, 1);
+  /* Wake the main thread; an eventfd write of 1 cannot fail short. */
+  while (write(slot->run->done_fd, &one, sizeof one) < 0 && errno == EINTR)
+    ;
+  return NULL;
+}
+
+static void
+run_warn_input(gpointer user, const char *message)
+{
+  (void)user;
+  run_warn("%s", message);
+}
+
+/* The fds of the run that every VM thread uses, for its sandbox: it
+ * writes the console to standard output (and sanitizers' reports to
+ * standard error), signals the run's eventfds and reads the shared
+ * files.  Not the run's directory: only the main thread uses it, and it
+ * leads to the other VMs' directories. */
+static GArray *
+run_vm_fds(MhRun *run)
+{
+  GArray *fds = g_array_new(FALSE, FALSE, sizeof(int));
+  int fixed[] = {STDOUT_FILENO, STDERR_FILENO, run->done_fd, run->space_fd,
+                 run->output_fd};
+
+  for (guint i = 0; i < G_N_ELEMENTS(fixed); i++)
+    if (fixed[i] >= 0)
+      g_array_append_val(fds, fixed[i]);
+  for (guint i = 0; i < run->shared->n_files; i++)
+    g_array_append_val(fds, run->shared->files[i].fd);
+  /* Each VM thread appends its own trace records (trace.h). */
+  if (run->trace != NULL) {
+    int fd = mh_trace_fd(run->trace);
+    g_array_append_val(fds, fd);
+  }
+  return fds;
+}
+
+void
+mh_run_start(MhRun *run)
+{
+  g_autoptr(GArray) keep = run_vm_fds(run);
+
+  /* Every VM is built first (one that cannot be built fails alone)... */
+  for (guint i = 0; i < run->n_slots; i++) {
+    MhRunSlot *slot = &run->slots[i];
+    const MhImage *image = run->images->pdata[i];
+    g_autofree char *base = g_path_get_basename(image->path);
+    g_autofree char *safe = mh_text_escape(base);
+    g_autofree char *tag = run->n_slots > 1 ? g_strdup_printf("[%u:%s] ", i,
+                                                              safe)
+                                            : NULL;
+    MhVmSetup setup = {
+      .kvm = &run->kvm,
+      .machine = &run->machines[i],
+      .image = image,
+      .index = i,
+      .output = &run->output,
+      .console_tag = tag,
+      .input_space_fd = run->space_fd,
+      .sandbox = &run->sandbox,
+      .keep_fds = (const int *)(void *)keep->data,
+      .n_keep_fds = keep->len,
+      .console_fd = -1,
+    };
+    g_autofree char *wait_notice = NULL;
+
+    run->machines[i] = run->machine;
+    run->machines[i].ram_size =
+      (guint64)run->config->guest_settings[i].memory_mb << 20;
+    run->machines[i].page_size = run->config->guest_settings[i].page_size;
+    slot->name = g_strdup_printf("vm %u (%s)", i, safe);
+    /* A person typing at a terminal for several VMs cannot tell which
+     * one waits for a line: it says so, each time, on the terminal. */
+    if (run->n_slots > 1 && isatty(STDIN_FILENO) && isatty(STDERR_FILENO)) {
+      wait_notice = g_strdup_printf("%s: %s: waiting for input (a line "
+                                    "that starts with '%u:' goes to it "
+                                    "alone)\n", g_get_prgname(),
+                                    slot->name, i);
+      setup.wait_notice = wait_notice;
+    }
+    if (slot->gdb_fd >= 0) {
+      setup.gdb = TRUE;
+      setup.gdb_wait = run->config->gdb_wait;
+      setup.gdb_listen_fd = slot->gdb_fd;
+      fprintf(stderr, "%s: %s: gdb: target remote %s\n", g_get_prgname(),
+              slot->name, slot->gdb_target);
+    }
+    if (run->trace != NULL)
+      slot->trace = setup.trace = mh_trace_vm_new(run->trace, i, slot->name);
+    if (run->console_dir_fd >= 0) {
+      setup.console_fd = run_open_console_file(run, i, base, &slot->error);
+      if (setup.console_fd < 0) {
+        run->queues[i] = run_dead_queue();
+        continue;
+      }
+    }
+    slot->vm = mh_vm_new(&setup, &slot->error);
+    if (slot->vm == NULL) {
+      run->queues[i] = run_dead_queue();
+      continue;
+    }
+    run->queues[i] = mh_vm_input(slot->vm);
+    if (run->config->verbose) {
+      g_autofree char *desc = mh_vm_describe(slot->vm);
+      fprintf(stderr, "%s: %s: %s\n", g_get_prgname(), slot->name, desc);
+    }
+  }
+  mh_router_init(&run->router, run->queues, run->n_slots, run_warn_input,
+                 NULL);
+  run->routing = TRUE;
+
+  /* ...then each gets its thread. */
+  for (guint i = 0; i < run->n_slots; i++) {
+    MhRunSlot *slot = &run->slots[i];
+    g_autofree char *name = g_strdup_printf("vm%u", i);
+
+    if (slot->vm == NULL)
+      continue;
+    slot->thread = g_thread_try_new(name, run_vm_thread, slot, &slot->error);
+    if (slot->thread != NULL)
+      run->n_running++;
+    else
+      g_prefix_error(&slot->error, "cannot start its thread: ");
+  }
+  if (run->config->verbose) {
+    g_autofree char *desc = mh_sandbox_describe(&run->sandbox);
+    fprintf(stderr, "%s: %s\n", g_get_prgname(), desc);
+  }
+}
