@@ -35,6 +35,48 @@ run_print_error(const char *prefix, const GError *error)
   fprintf(stderr, "%s: error: %s%s\n", g_get_prgname(), prefix, error->message);
 }
 
+/* What VM @slot leaves besides its error: its exits (--verbose), its
+ * console file's and file service's host errors, its trace's problem
+ * (a failed trace is a host error: *@status), the files it kept. */
+static void
+run_slot_summary(MhRunSlot *slot, const char *prefix, gboolean verbose,
+                 int *status, gboolean *kept_files)
+{
+  const char *dir_path, *last_error;
+  guint64 host_errors;
+
+  if (verbose) {
+    g_autofree char *exits = mh_vm_describe_exits(slot->vm);
+    fprintf(stderr, "%s: %s%s; %s\n", g_get_prgname(), prefix,
+            slot->error ? "failed" : "halted", exits);
+  }
+  if (mh_vm_console_file_error(slot->vm) != 0)
+    run_warn("%swriting its console file: %s", prefix,
+             g_strerror(mh_vm_console_file_error(slot->vm)));
+  host_errors = mh_vm_host_errors(slot->vm, &last_error);
+  if (host_errors > 0)
+    run_warn("%s%" G_GUINT64_FORMAT " file operation(s) failed on the "
+             "host, the last: %s", prefix, host_errors, last_error);
+  if (slot->trace != NULL) {
+    gboolean failed;
+    g_autofree char *problem = mh_trace_vm_problem(slot->trace, &failed);
+    if (problem != NULL && failed) {
+      fprintf(stderr, "%s: error: %s%s\n", g_get_prgname(), prefix,
+              problem);
+      *status = mh_exit_status_worst(*status, MH_EXIT_HOST);
+    } else if (problem != NULL) {
+      run_warn("%s%s", prefix, problem);
+    }
+  }
+  if (mh_vm_keep_files(slot->vm, &dir_path)) {
+    g_autofree char *safe_dir = mh_text_escape(dir_path);
+    slot->kept_dir = g_strdup(dir_path);
+    fprintf(stderr, "%s: %sfiles in %s\n", g_get_prgname(), prefix,
+            safe_dir);
+    *kept_files = TRUE;
+  }
+}
+
 int
 mh_run_finish(MhRun *run)
 {
@@ -49,44 +91,13 @@ mh_run_finish(MhRun *run)
   for (guint i = 0; i < run->n_slots; i++) {
     MhRunSlot *slot = &run->slots[i];
     g_autofree char *prefix = g_strdup_printf("%s: ", slot->name);
-    const char *dir_path, *last_error;
-    guint64 host_errors;
 
     if (slot->thread != NULL)
       g_thread_join(slot->thread);
     slot->thread = NULL;
-    if (slot->vm != NULL) {
-      if (run->config->verbose) {
-        g_autofree char *exits = mh_vm_describe_exits(slot->vm);
-        fprintf(stderr, "%s: %s%s; %s\n", g_get_prgname(), prefix,
-                slot->error ? "failed" : "halted", exits);
-      }
-      if (mh_vm_console_file_error(slot->vm) != 0)
-        run_warn("%swriting its console file: %s", prefix,
-                 g_strerror(mh_vm_console_file_error(slot->vm)));
-      host_errors = mh_vm_host_errors(slot->vm, &last_error);
-      if (host_errors > 0)
-        run_warn("%s%" G_GUINT64_FORMAT " file operation(s) failed on the "
-                 "host, the last: %s", prefix, host_errors, last_error);
-      if (slot->trace != NULL) {
-        gboolean failed;
-        g_autofree char *problem = mh_trace_vm_problem(slot->trace, &failed);
-        if (problem != NULL && failed) {
-          fprintf(stderr, "%s: error: %s%s\n", g_get_prgname(), prefix,
-                  problem);
-          status = mh_exit_status_worst(status, MH_EXIT_HOST);
-        } else if (problem != NULL) {
-          run_warn("%s%s", prefix, problem);
-        }
-      }
-      if (mh_vm_keep_files(slot->vm, &dir_path)) {
-        g_autofree char *safe_dir = mh_text_escape(dir_path);
-        slot->kept_dir = g_strdup(dir_path);
-        fprintf(stderr, "%s: %sfiles in %s\n", g_get_prgname(), prefix,
-                safe_dir);
-        kept_files = TRUE;
-      }
-    }
+    if (slot->vm != NULL)
+      run_slot_summary(slot, prefix, run->config->verbose, &status,
+                       &kept_files);
     if (slot->error != NULL) {
       status = mh_exit_status_worst(
         status, mh_ending(run_slot_outcome(slot))->exit_status);

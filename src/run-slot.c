@@ -91,76 +91,85 @@ run_vm_fds(MhRun *run)
   return fds;
 }
 
+/* Builds VM @i in its slot: its machine (the run's, with its own memory
+ * and page size), its name and console tag, its console file, gdb and
+ * trace.  One that cannot be built fails alone (slot->error), its input
+ * going nowhere. */
+static void
+run_slot_build(MhRun *run, guint i, GArray *keep)
+{
+  MhRunSlot *slot = &run->slots[i];
+  const MhImage *image = run->images->pdata[i];
+  g_autofree char *base = g_path_get_basename(image->path);
+  g_autofree char *safe = mh_text_escape(base);
+  g_autofree char *tag = run->n_slots > 1 ? g_strdup_printf("[%u:%s] ", i,
+                                                            safe)
+                                          : NULL;
+  MhVmSetup setup = {
+    .kvm = &run->kvm,
+    .machine = &run->machines[i],
+    .image = image,
+    .index = i,
+    .output = &run->output,
+    .console_tag = tag,
+    .input_space_fd = run->space_fd,
+    .sandbox = &run->sandbox,
+    .keep_fds = (const int *)(void *)keep->data,
+    .n_keep_fds = keep->len,
+    .console_fd = -1,
+  };
+  g_autofree char *wait_notice = NULL;
+
+  run->machines[i] = run->machine;
+  run->machines[i].ram_size =
+    (guint64)run->config->guest_settings[i].memory_mb << 20;
+  run->machines[i].page_size = run->config->guest_settings[i].page_size;
+  slot->name = g_strdup_printf("vm %u (%s)", i, safe);
+  /* A person typing at a terminal for several VMs cannot tell which
+   * one waits for a line: it says so, each time, on the terminal. */
+  if (run->n_slots > 1 && isatty(STDIN_FILENO) && isatty(STDERR_FILENO)) {
+    wait_notice = g_strdup_printf("%s: %s: waiting for input (a line "
+                                  "that starts with '%u:' goes to it "
+                                  "alone)\n", g_get_prgname(),
+                                  slot->name, i);
+    setup.wait_notice = wait_notice;
+  }
+  if (slot->gdb_fd >= 0) {
+    setup.gdb = TRUE;
+    setup.gdb_wait = run->config->gdb_wait;
+    setup.gdb_listen_fd = slot->gdb_fd;
+    fprintf(stderr, "%s: %s: gdb: target remote %s\n", g_get_prgname(),
+            slot->name, slot->gdb_target);
+  }
+  if (run->trace != NULL)
+    slot->trace = setup.trace = mh_trace_vm_new(run->trace, i, slot->name);
+  if (run->console_dir_fd >= 0) {
+    setup.console_fd = run_open_console_file(run, i, base, &slot->error);
+    if (setup.console_fd < 0) {
+      run->queues[i] = run_dead_queue();
+      return;
+    }
+  }
+  slot->vm = mh_vm_new(&setup, &slot->error);
+  if (slot->vm == NULL) {
+    run->queues[i] = run_dead_queue();
+    return;
+  }
+  run->queues[i] = mh_vm_input(slot->vm);
+  if (run->config->verbose) {
+    g_autofree char *desc = mh_vm_describe(slot->vm);
+    fprintf(stderr, "%s: %s: %s\n", g_get_prgname(), slot->name, desc);
+  }
+}
+
 void
 mh_run_start(MhRun *run)
 {
   g_autoptr(GArray) keep = run_vm_fds(run);
 
   /* Every VM is built first (one that cannot be built fails alone)... */
-  for (guint i = 0; i < run->n_slots; i++) {
-    MhRunSlot *slot = &run->slots[i];
-    const MhImage *image = run->images->pdata[i];
-    g_autofree char *base = g_path_get_basename(image->path);
-    g_autofree char *safe = mh_text_escape(base);
-    g_autofree char *tag = run->n_slots > 1 ? g_strdup_printf("[%u:%s] ", i,
-                                                              safe)
-                                            : NULL;
-    MhVmSetup setup = {
-      .kvm = &run->kvm,
-      .machine = &run->machines[i],
-      .image = image,
-      .index = i,
-      .output = &run->output,
-      .console_tag = tag,
-      .input_space_fd = run->space_fd,
-      .sandbox = &run->sandbox,
-      .keep_fds = (const int *)(void *)keep->data,
-      .n_keep_fds = keep->len,
-      .console_fd = -1,
-    };
-    g_autofree char *wait_notice = NULL;
-
-    run->machines[i] = run->machine;
-    run->machines[i].ram_size =
-      (guint64)run->config->guest_settings[i].memory_mb << 20;
-    run->machines[i].page_size = run->config->guest_settings[i].page_size;
-    slot->name = g_strdup_printf("vm %u (%s)", i, safe);
-    /* A person typing at a terminal for several VMs cannot tell which
-     * one waits for a line: it says so, each time, on the terminal. */
-    if (run->n_slots > 1 && isatty(STDIN_FILENO) && isatty(STDERR_FILENO)) {
-      wait_notice = g_strdup_printf("%s: %s: waiting for input (a line "
-                                    "that starts with '%u:' goes to it "
-                                    "alone)\n", g_get_prgname(),
-                                    slot->name, i);
-      setup.wait_notice = wait_notice;
-    }
-    if (slot->gdb_fd >= 0) {
-      setup.gdb = TRUE;
-      setup.gdb_wait = run->config->gdb_wait;
-      setup.gdb_listen_fd = slot->gdb_fd;
-      fprintf(stderr, "%s: %s: gdb: target remote %s\n", g_get_prgname(),
-              slot->name, slot->gdb_target);
-    }
-    if (run->trace != NULL)
-      slot->trace = setup.trace = mh_trace_vm_new(run->trace, i, slot->name);
-    if (run->console_dir_fd >= 0) {
-      setup.console_fd = run_open_console_file(run, i, base, &slot->error);
-      if (setup.console_fd < 0) {
-        run->queues[i] = run_dead_queue();
-        continue;
-      }
-    }
-    slot->vm = mh_vm_new(&setup, &slot->error);
-    if (slot->vm == NULL) {
-      run->queues[i] = run_dead_queue();
-      continue;
-    }
-    run->queues[i] = mh_vm_input(slot->vm);
-    if (run->config->verbose) {
-      g_autofree char *desc = mh_vm_describe(slot->vm);
-      fprintf(stderr, "%s: %s: %s\n", g_get_prgname(), slot->name, desc);
-    }
-  }
+  for (guint i = 0; i < run->n_slots; i++)
+    run_slot_build(run, i, keep);
   mh_router_init(&run->router, run->queues, run->n_slots, run_warn_input,
                  NULL);
   run->routing = TRUE;

@@ -101,6 +101,52 @@ run_check_cpu(MhRun *run)
   }
 }
 
+/* How long the loop may sleep: until the deadline, or less where
+ * something must be looked at now and then. */
+static int
+run_wait_ms(const MhRun *run, gint64 deadline)
+{
+  int wait_ms = -1;
+
+  if (deadline != G_MAXINT64)
+    wait_ms = (int)CLAMP((deadline - g_get_monotonic_time() + 999) / 1000, 0,
+                         G_MAXINT);
+  if (run->coalescing && (wait_ms < 0 || wait_ms > MH_DRAIN_INTERVAL_MS))
+    wait_ms = MH_DRAIN_INTERVAL_MS;
+  if (run->stop != MH_STOP_NONE && (wait_ms < 0 || wait_ms > RUN_REKICK_MS))
+    wait_ms = RUN_REKICK_MS;
+  /* gdb connections are looked at now and then (run_serve_gdb). */
+  if (run->config->gdb && (wait_ms < 0 || wait_ms > RUN_REKICK_MS))
+    wait_ms = RUN_REKICK_MS;
+  if (run->config->cpu_limit > 0 &&
+      (wait_ms < 0 || wait_ms > RUN_CPU_CHECK_MS))
+    wait_ms = RUN_CPU_CHECK_MS;
+  return wait_ms;
+}
+
+/* The gdb sockets and connections: a connection to accept, check and
+ * hand over; input from gdb (Ctrl-C, or gdb gone), which the VM's own
+ * thread reads once woken.  @fds: one per slot. */
+static void
+run_serve_gdb(MhRun *run, struct pollfd *fds)
+{
+  for (guint i = 0; i < run->n_slots; i++) {
+    MhVm *vm = run->slots[i].vm;
+    fds[i] = (struct pollfd){
+      vm != NULL && !g_atomic_int_get(&run->slots[i].ended)
+        ? mh_gdb_main_fd(mh_vm_gdb(vm)) : -1, POLLIN, 0};
+  }
+  if (poll(fds, run->n_slots, 0) < 0)
+    return;
+  for (guint i = 0; i < run->n_slots; i++) {
+    g_autoptr(GError) warning = NULL;
+    if (fds[i].fd >= 0 &&
+        !mh_gdb_service(mh_vm_gdb(run->slots[i].vm), fds[i].revents,
+                        &warning))
+      run_warn("%s: gdb: %s", run->slots[i].name, warning->message);
+  }
+}
+
 void
 mh_run_wait(MhRun *run)
 {
@@ -119,42 +165,14 @@ mh_run_wait(MhRun *run)
       [RUN_POLL_OUTPUT] = {run->output_fd, POLLIN, 0},
       [RUN_POLL_STDOUT] = {run->stdout_is_pipe ? run->console_fd : -1, 0, 0},
     };
-    int wait_ms = -1;
 
     if (run->stdin_fd >= 0 && !run_input_backlogged(run))
       fds[RUN_POLL_STDIN].fd = run->stdin_fd;
-    if (deadline != G_MAXINT64)
-      wait_ms = (int)CLAMP((deadline - g_get_monotonic_time() + 999) / 1000, 0,
-                           G_MAXINT);
-    if (run->coalescing && (wait_ms < 0 || wait_ms > MH_DRAIN_INTERVAL_MS))
-      wait_ms = MH_DRAIN_INTERVAL_MS;
-    if (run->stop != MH_STOP_NONE && (wait_ms < 0 || wait_ms > RUN_REKICK_MS))
-      wait_ms = RUN_REKICK_MS;
-    /* gdb connections are looked at now and then (below). */
-    if (run->config->gdb && (wait_ms < 0 || wait_ms > RUN_REKICK_MS))
-      wait_ms = RUN_REKICK_MS;
-    if (run->config->cpu_limit > 0 &&
-        (wait_ms < 0 || wait_ms > RUN_CPU_CHECK_MS))
-      wait_ms = RUN_CPU_CHECK_MS;
-    if (poll(fds, RUN_POLL_COUNT, wait_ms) < 0 && errno != EINTR)
+    if (poll(fds, RUN_POLL_COUNT, run_wait_ms(run, deadline)) < 0 &&
+        errno != EINTR)
       break;
-    /* The gdb sockets and connections: a connection to accept, check
-     * and hand over; input from gdb (Ctrl-C, or gdb gone), which the
-     * VM's own thread reads once woken. */
-    for (guint i = 0; run->config->gdb && i < run->n_slots; i++) {
-      MhVm *vm = run->slots[i].vm;
-      gdb_fds[i] = (struct pollfd){
-        vm != NULL && !g_atomic_int_get(&run->slots[i].ended)
-          ? mh_gdb_main_fd(mh_vm_gdb(vm)) : -1, POLLIN, 0};
-    }
-    if (run->config->gdb && poll(gdb_fds, run->n_slots, 0) >= 0)
-      for (guint i = 0; i < run->n_slots; i++) {
-        g_autoptr(GError) warning = NULL;
-        if (gdb_fds[i].fd >= 0 &&
-            !mh_gdb_service(mh_vm_gdb(run->slots[i].vm), gdb_fds[i].revents,
-                            &warning))
-          run_warn("%s: gdb: %s", run->slots[i].name, warning->message);
-      }
+    if (run->config->gdb)
+      run_serve_gdb(run, gdb_fds);
 
     if (fds[RUN_POLL_DONE].revents & POLLIN) {
       guint64 ended = run_drain_eventfd(run->done_fd);

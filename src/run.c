@@ -224,11 +224,47 @@ run_open_console_dir(const char *path, GError **error)
 }
 
 
+/* The run's outputs, once every input checked out: the trace (opened and
+ * truncated only now), the output directory, --console-dir, the file
+ * service's settings and the console writer. */
+static gboolean
+run_open_outputs(MhRun *run, guint max_open, GError **error)
+{
+  const MhConfig *config = run->config;
+  struct stat st;
+
+  if (config->trace_path != NULL) {
+    run->trace = mh_trace_open(config->trace_path, config->trace_limit, error);
+    if (run->trace == NULL)
+      return FALSE;
+  }
+  if (!mh_run_dir_open(&run->dir, config->output_dir, error))
+    return FALSE;
+  if (config->console_dir != NULL &&
+      (run->console_dir_fd = run_open_console_dir(config->console_dir,
+                                                  error)) < 0)
+    return FALSE;
+
+  run->files = (MhFileConfig){
+    .shared = run->shared,
+    .run_fd = run->dir.run_fd,
+    .run_path = run->dir.run_path,
+    .run_error = run->dir.error,
+    .max_open = max_open,
+    .quota = config->quota,
+  };
+  run->machine.files = &run->files;
+  mh_output_init(&run->output, run->console_fd, run->output_fd);
+  run->output_ready = TRUE;
+  run->stdout_is_pipe = fstat(run->console_fd, &st) == 0 &&
+                        S_ISFIFO(st.st_mode);
+  return TRUE;
+}
+
 MhRun *
 mh_run_new(const MhConfig *config, GError **error)
 {
   g_autoptr(MhRun) run = g_new0(MhRun, 1);
-  struct stat st;
   guint max_open;
 
   run->config = config;
@@ -282,32 +318,8 @@ mh_run_new(const MhConfig *config, GError **error)
       (run->space_fd = run_eventfd(EFD_NONBLOCK, error)) < 0 ||
       (run->output_fd = run_eventfd(EFD_NONBLOCK, error)) < 0)
     return NULL;
-  /* Opened (and truncated) only once every other input checked out. */
-  if (config->trace_path != NULL) {
-    run->trace = mh_trace_open(config->trace_path, config->trace_limit, error);
-    if (run->trace == NULL)
-      return NULL;
-  }
-  if (!mh_run_dir_open(&run->dir, config->output_dir, error))
+  if (!run_open_outputs(run, max_open, error))
     return NULL;
-  if (config->console_dir != NULL &&
-      (run->console_dir_fd = run_open_console_dir(config->console_dir,
-                                                  error)) < 0)
-    return NULL;
-
-  run->files = (MhFileConfig){
-    .shared = run->shared,
-    .run_fd = run->dir.run_fd,
-    .run_path = run->dir.run_path,
-    .run_error = run->dir.error,
-    .max_open = max_open,
-    .quota = config->quota,
-  };
-  run->machine.files = &run->files;
-  mh_output_init(&run->output, run->console_fd, run->output_fd);
-  run->output_ready = TRUE;
-  run->stdout_is_pipe = fstat(run->console_fd, &st) == 0 &&
-                        S_ISFIFO(st.st_mode);
   /* Standard input is routed to the VMs by this thread. */
   run->stdin_fd = STDIN_FILENO;
   /* Any VM may switch to coalesced console output while it runs. */
