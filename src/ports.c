@@ -15,7 +15,7 @@ mh_ports_register(MhPortTable *table, guint16 first, guint16 count,
   g_autofree char *why = NULL;
 
   g_return_val_if_fail(handler != NULL && name != NULL, FALSE);
-  /* Each refusal says why (they used to share one message). */
+  /* Each refusal says why. */
   if (count == 0)
     why = g_strdup("it is empty");
   else if (end > 0x10000u)

@@ -2,7 +2,8 @@
 /*
  * report.h - the JSON report of a run (--report), schema
  * "mini_hypervisor-report" version MH_REPORT_VERSION, documented in
- * mini_hypervisor-report(5) and data/report.schema.json.
+ * mini_hypervisor-report(5) and src/report.schema.json (installed in
+ * $(pkgdatadir)).
  *
  * The main thread opens it before anything runs (so that a bad path is a
  * usage error, not a run whose results are lost), the run adds one entry
