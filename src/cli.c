@@ -442,14 +442,138 @@ static const char cli_description[] =
   "See mini_hypervisor(1), mini_hypervisor-report(5) and\n"
   "mini_hypervisor-abi(7).";
 
-gboolean
-mh_cli_parse(int argc, char **argv, MhConfig *config, gboolean *exit_now,
-             GError **error)
+static void
+cli_set_defaults(MhConfig *config)
 {
-  CliState state = {config};
-  g_auto(GStrv) args = NULL;
-  g_autoptr(GOptionContext) context = NULL;
-  GOptionGroup *group;
+  memset(config, 0, sizeof *config);
+  config->memory_mb = MH_DEFAULT_MEMORY_MB;
+  config->page_size = MH_DEFAULT_PAGE_SIZE;
+  config->max_open = MH_DEFAULT_MAX_OPEN;
+  config->quota = MH_DEFAULT_QUOTA;
+  config->sandbox = MH_SANDBOX_ON;
+  config->gdb_vm = -1;
+  config->trace_limit = MH_DEFAULT_TRACE_LIMIT;
+}
+
+/* The gdb options together: -s is --gdb tcp::1234; -S and --gdb-vm need
+ * one of them; each VM's port fits. */
+static gboolean
+cli_check_gdb(MhConfig *config, GError **error)
+{
+  if (config->gdb_default && !config->gdb) {
+    config->gdb = TRUE;
+    config->gdb_port = 1234;
+  }
+  if (config->gdb_wait && !config->gdb) {
+    g_set_error_literal(error, MH_ERROR, MH_ERROR_USAGE,
+                        "-S waits for gdb: give -s or --gdb too");
+    return FALSE;
+  }
+  if (config->gdb_vm >= 0 && !config->gdb) {
+    g_set_error_literal(error, MH_ERROR, MH_ERROR_USAGE,
+                        "--gdb-vm picks the VM gdb debugs: give -s or --gdb "
+                        "too");
+    return FALSE;
+  }
+  if (config->gdb_vm >= (gint)g_strv_length(config->guests)) {
+    g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
+                "invalid --gdb-vm value '%d': there are VMs 0 to %u only",
+                config->gdb_vm, g_strv_length(config->guests) - 1);
+    return FALSE;
+  }
+  if (config->gdb && config->gdb_path == NULL && config->gdb_vm < 0 &&
+      config->gdb_port != 0 &&
+      config->gdb_port + g_strv_length(config->guests) - 1 > 65535) {
+    g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
+                "--gdb port %u: VM %u would listen on port %u, past 65535 "
+                "(VM N listens on PORT+N)", config->gdb_port,
+                g_strv_length(config->guests) - 1,
+                config->gdb_port + g_strv_length(config->guests) - 1);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* What GOption cannot check: values it took for options, leftover
+ * words, the guests' own settings, empty paths, defaults. */
+static gboolean
+cli_check(MhConfig *config, GStrv args, GError **error)
+{
+  /* "-g -f x": GOption took "-f" as the image name. */
+  for (GStrv list = config->guests; list && *list; list++)
+    if (!cli_check_value("-g/--guest", *list, error))
+      return FALSE;
+  for (GStrv list = config->files; list && *list; list++)
+    if (!cli_check_value("-f/--file", *list, error))
+      return FALSE;
+  if (config->trace_path != NULL &&
+      !cli_check_value("--trace", config->trace_path, error))
+    return FALSE;
+  if (config->trace_limit_given && config->trace_path == NULL) {
+    g_set_error_literal(error, MH_ERROR, MH_ERROR_USAGE,
+                        "--trace-limit needs --trace FILE");
+    return FALSE;
+  }
+  /* Leftover words: a stray "--" or a value GOption did not take. */
+  for (guint i = 1; args[i] != NULL; i++) {
+    if (strcmp(args[i], "--") == 0)
+      continue;
+    g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
+                "unexpected argument '%s' (guest images follow -g/--guest)",
+                args[i]);
+    return FALSE;
+  }
+  if (config->guests == NULL || config->guests[0] == NULL) {
+    g_set_error_literal(error, MH_ERROR, MH_ERROR_USAGE,
+                        "no guest image given: use -g/--guest IMAGE...");
+    return FALSE;
+  }
+  if (!cli_check_gdb(config, error))
+    return FALSE;
+  /* Each image's own settings, or -m and -p. */
+  config->guest_settings = g_new0(MhGuestSettings,
+                                  g_strv_length(config->guests));
+  for (guint i = 0; config->guests[i] != NULL; i++) {
+    MhGuestSettings *gs = &config->guest_settings[i];
+    char *path = NULL;
+
+    if (!mh_cli_split_guest(config->guests[i], &path, gs, error))
+      return FALSE;
+    g_free(config->guests[i]);
+    config->guests[i] = path;
+    if (gs->memory_mb == 0)
+      gs->memory_mb = config->memory_mb;
+    if (gs->page_size == 0)
+      gs->page_size = config->page_size;
+  }
+  if (config->console_dir != NULL && config->console_dir[0] == '\0') {
+    g_set_error_literal(error, MH_ERROR, MH_ERROR_USAGE,
+                        "empty directory name given to --console-dir");
+    return FALSE;
+  }
+  if (config->report != NULL && config->report[0] == '\0') {
+    g_set_error_literal(error, MH_ERROR, MH_ERROR_USAGE,
+                        "empty file name given to --report");
+    return FALSE;
+  }
+  if (config->files == NULL)
+    config->files = g_new0(char *, 1);
+  if (config->output_dir == NULL)
+    config->output_dir = g_strdup(MH_DEFAULT_OUTPUT_DIR);
+  else if (config->output_dir[0] == '\0') {
+    g_set_error_literal(error, MH_ERROR, MH_ERROR_USAGE,
+                        "empty directory name given to -o/--output-dir");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* The options, as GOption takes them: values that need checking go
+ * through cli_on_value() (with @state), the others straight into
+ * @config. */
+static GOptionGroup *
+cli_option_group(MhConfig *config, CliState *state)
+{
   /* G_OPTION_FLAG_FILENAME on the callbacks: GOption passes their values
    * as given, rather than failing on one that is not valid text in the
    * locale with a message that names no option; the parsers reject such
@@ -521,22 +645,27 @@ mh_cli_parse(int argc, char **argv, MhConfig *config, gboolean *exit_now,
      "Print the version and exit", NULL},
     G_OPTION_ENTRY_NULL,
   };
+  GOptionGroup *group = g_option_group_new(NULL, NULL, NULL, state, NULL);
 
-  memset(config, 0, sizeof *config);
-  config->memory_mb = MH_DEFAULT_MEMORY_MB;
-  config->page_size = MH_DEFAULT_PAGE_SIZE;
-  config->max_open = MH_DEFAULT_MAX_OPEN;
-  config->quota = MH_DEFAULT_QUOTA;
-  config->sandbox = MH_SANDBOX_ON;
-  config->gdb_vm = -1;
-  config->trace_limit = MH_DEFAULT_TRACE_LIMIT;
+  /* (GOption copies the entries) */
+  g_option_group_add_entries(group, entries);
+  return group;
+}
+
+gboolean
+mh_cli_parse(int argc, char **argv, MhConfig *config, gboolean *exit_now,
+             GError **error)
+{
+  CliState state = {config};
+  g_auto(GStrv) args = NULL;
+  g_autoptr(GOptionContext) context = NULL;
+
+  cli_set_defaults(config);
   *exit_now = FALSE;
 
   context = g_option_context_new("- run tiny 64-bit guests on KVM");
   g_option_context_set_description(context, cli_description);
-  group = g_option_group_new(NULL, NULL, NULL, &state, NULL);
-  g_option_group_add_entries(group, entries);
-  g_option_context_set_main_group(context, group);
+  g_option_context_set_main_group(context, cli_option_group(config, &state));
 
   config->argv = g_new0(char *, argc + 1);
   for (int i = 0; i < argc; i++)
@@ -553,101 +682,8 @@ mh_cli_parse(int argc, char **argv, MhConfig *config, gboolean *exit_now,
     *exit_now = TRUE;
     return TRUE;
   }
-  /* "-g -f x": GOption took "-f" as the image name. */
-  for (GStrv list = config->guests; list && *list; list++)
-    if (!cli_check_value("-g/--guest", *list, error))
-      goto fail;
-  for (GStrv list = config->files; list && *list; list++)
-    if (!cli_check_value("-f/--file", *list, error))
-      goto fail;
-  if (config->trace_path != NULL &&
-      !cli_check_value("--trace", config->trace_path, error))
+  if (!cli_check(config, args, error))
     goto fail;
-  if (config->trace_limit_given && config->trace_path == NULL) {
-    g_set_error_literal(error, MH_ERROR, MH_ERROR_USAGE,
-                        "--trace-limit needs --trace FILE");
-    goto fail;
-  }
-  /* Leftover words: a stray "--" or a value GOption did not take. */
-  for (guint i = 1; args[i] != NULL; i++) {
-    if (strcmp(args[i], "--") == 0)
-      continue;
-    g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
-                "unexpected argument '%s' (guest images follow -g/--guest)",
-                args[i]);
-    goto fail;
-  }
-  if (config->guests == NULL || config->guests[0] == NULL) {
-    g_set_error_literal(error, MH_ERROR, MH_ERROR_USAGE,
-                        "no guest image given: use -g/--guest IMAGE...");
-    goto fail;
-  }
-  if (config->gdb_default && !config->gdb) {
-    config->gdb = TRUE;
-    config->gdb_port = 1234;
-  }
-  if (config->gdb_wait && !config->gdb) {
-    g_set_error_literal(error, MH_ERROR, MH_ERROR_USAGE,
-                        "-S waits for gdb: give -s or --gdb too");
-    goto fail;
-  }
-  if (config->gdb_vm >= 0 && !config->gdb) {
-    g_set_error_literal(error, MH_ERROR, MH_ERROR_USAGE,
-                        "--gdb-vm picks the VM gdb debugs: give -s or --gdb "
-                        "too");
-    goto fail;
-  }
-  if (config->gdb_vm >= (gint)g_strv_length(config->guests)) {
-    g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
-                "invalid --gdb-vm value '%d': there are VMs 0 to %u only",
-                config->gdb_vm, g_strv_length(config->guests) - 1);
-    goto fail;
-  }
-  if (config->gdb && config->gdb_path == NULL && config->gdb_vm < 0 &&
-      config->gdb_port != 0 &&
-      config->gdb_port + g_strv_length(config->guests) - 1 > 65535) {
-    g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
-                "--gdb port %u: VM %u would listen on port %u, past 65535 "
-                "(VM N listens on PORT+N)", config->gdb_port,
-                g_strv_length(config->guests) - 1,
-                config->gdb_port + g_strv_length(config->guests) - 1);
-    goto fail;
-  }
-  /* Each image's own settings, or -m and -p. */
-  config->guest_settings = g_new0(MhGuestSettings,
-                                  g_strv_length(config->guests));
-  for (guint i = 0; config->guests[i] != NULL; i++) {
-    MhGuestSettings *gs = &config->guest_settings[i];
-    char *path = NULL;
-
-    if (!mh_cli_split_guest(config->guests[i], &path, gs, error))
-      goto fail;
-    g_free(config->guests[i]);
-    config->guests[i] = path;
-    if (gs->memory_mb == 0)
-      gs->memory_mb = config->memory_mb;
-    if (gs->page_size == 0)
-      gs->page_size = config->page_size;
-  }
-  if (config->console_dir != NULL && config->console_dir[0] == '\0') {
-    g_set_error_literal(error, MH_ERROR, MH_ERROR_USAGE,
-                        "empty directory name given to --console-dir");
-    goto fail;
-  }
-  if (config->report != NULL && config->report[0] == '\0') {
-    g_set_error_literal(error, MH_ERROR, MH_ERROR_USAGE,
-                        "empty file name given to --report");
-    goto fail;
-  }
-  if (config->files == NULL)
-    config->files = g_new0(char *, 1);
-  if (config->output_dir == NULL)
-    config->output_dir = g_strdup(MH_DEFAULT_OUTPUT_DIR);
-  else if (config->output_dir[0] == '\0') {
-    g_set_error_literal(error, MH_ERROR, MH_ERROR_USAGE,
-                        "empty directory name given to -o/--output-dir");
-    goto fail;
-  }
   return TRUE;
 
 fail:
