@@ -434,12 +434,73 @@ vcpu_run(MhVm *vm)
   return ioctl(vm->vcpu.fd, KVM_RUN, 0);
 }
 
+/* What the loop does after an exit. */
+typedef enum { VM_GO_ON, VM_HALTED, VM_FAILED } VmNext;
+
+/* One exit, by its reason: handled (go on), the end (halted), or a
+ * diagnosis and @error (failed). */
+static VmNext
+vm_on_exit(MhVm *vm, GError **error)
+{
+  const struct kvm_run *run = vm->vcpu.run;
+  int bp;
+
+  switch (run->exit_reason) {
+  case KVM_EXIT_IO:
+    if (!vcpu_on_io(vm, error))
+      return VM_FAILED;
+    vcpu_check_output_limit(vm);
+    mh_vm_coalesce_console(vm);
+    return VM_GO_ON;
+  case KVM_EXIT_HLT:
+    /* Told to stop before it halted (its last output may have been
+     * given up, mh_output_write()): stopped, not halted. */
+    if (mh_vcpu_stop_reason(&vm->vcpu) != MH_STOP_NONE)
+      return vm_stopped(vm, error) ? VM_HALTED : VM_FAILED;
+    return VM_HALTED;
+  case KVM_EXIT_SHUTDOWN:
+    vcpu_on_shutdown(vm, error);
+    return VM_FAILED;
+  case KVM_EXIT_MMIO:
+    vcpu_on_mmio(vm, error);
+    return VM_FAILED;
+  case KVM_EXIT_FAIL_ENTRY:
+    g_set_error(error, MH_ERROR, MH_ERROR_HOST,
+                "VM entry failed: hardware entry failure reason 0x%"
+                G_GINT64_MODIFIER "x",
+                (guint64)run->fail_entry.hardware_entry_failure_reason);
+    vcpu_diagnose(vm, MH_OUTCOME_HOST_ERROR);
+    return VM_FAILED;
+  case KVM_EXIT_INTERNAL_ERROR:
+    bp = mh_gdb_on_unemulated(vm->gdb, error);
+    if (bp > 0)
+      return VM_GO_ON;
+    if (bp == 0)
+      vcpu_on_internal_error(vm, error);
+    return VM_FAILED;
+  case KVM_EXIT_INTR:
+    return mh_gdb_poll(vm->gdb, error) ? VM_GO_ON : VM_FAILED;
+  case KVM_EXIT_DEBUG:
+    /* Only with gdb attached (KVM_SET_GUEST_DEBUG): a breakpoint,
+     * watchpoint or step, reported to it. */
+    return mh_gdb_on_debug(vm->gdb, error) ? VM_GO_ON : VM_FAILED;
+  case KVM_EXIT_SET_TPR:
+    /* The guest changed CR8 (task priority): with no interrupt
+     * controller there is nothing to do. */
+    return VM_GO_ON;
+  default:
+    vcpu_fail(vm, MH_OUTCOME_HOST_ERROR, error, "unexpected KVM exit %u (%s)",
+              run->exit_reason, mh_kvm_exit_name(run->exit_reason) ?: "unnamed");
+    return VM_FAILED;
+  }
+}
+
 static gboolean
 vm_loop(MhVm *vm, GError **error)
 {
-  struct kvm_run *run = vm->vcpu.run;
   gint64 start = g_get_monotonic_time();
   gboolean ok = FALSE;
+  VmNext next;
 
   for (;;) {
     if (mh_vcpu_stop_reason(&vm->vcpu) != MH_STOP_NONE) {
@@ -464,63 +525,10 @@ vm_loop(MhVm *vm, GError **error)
     vcpu_check_output_limit(vm);
     mh_vcpu_count_exit(&vm->vcpu);
 
-    switch (run->exit_reason) {
-    case KVM_EXIT_IO:
-      if (vcpu_on_io(vm, error)) {
-        vcpu_check_output_limit(vm);
-        mh_vm_coalesce_console(vm);
-        continue;
-      }
-      break;
-    case KVM_EXIT_HLT:
-      /* Told to stop before it halted (its last output may have been
-       * given up, mh_output_write()): stopped, not halted. */
-      if (mh_vcpu_stop_reason(&vm->vcpu) != MH_STOP_NONE)
-        ok = vm_stopped(vm, error);
-      else
-        ok = TRUE;
-      break;
-    case KVM_EXIT_SHUTDOWN:
-      vcpu_on_shutdown(vm, error);
-      break;
-    case KVM_EXIT_MMIO:
-      vcpu_on_mmio(vm, error);
-      break;
-    case KVM_EXIT_FAIL_ENTRY:
-      g_set_error(error, MH_ERROR, MH_ERROR_HOST,
-                  "VM entry failed: hardware entry failure reason 0x%"
-                  G_GINT64_MODIFIER "x",
-                  (guint64)run->fail_entry.hardware_entry_failure_reason);
-      vcpu_diagnose(vm, MH_OUTCOME_HOST_ERROR);
-      break;
-    case KVM_EXIT_INTERNAL_ERROR: {
-      int bp = mh_gdb_on_unemulated(vm->gdb, error);
-      if (bp > 0)
-        continue;
-      if (bp == 0)
-        vcpu_on_internal_error(vm, error);
-      break;
-    }
-    case KVM_EXIT_INTR:
-      if (!mh_gdb_poll(vm->gdb, error))
-        break;
+    next = vm_on_exit(vm, error);
+    if (next == VM_GO_ON)
       continue;
-    case KVM_EXIT_DEBUG:
-      /* Only with gdb attached (KVM_SET_GUEST_DEBUG): a breakpoint,
-       * watchpoint or step, reported to it. */
-      if (!mh_gdb_on_debug(vm->gdb, error))
-        break;
-      continue;
-    case KVM_EXIT_SET_TPR:
-      /* The guest changed CR8 (task priority): with no interrupt
-       * controller there is nothing to do. */
-      continue;
-    default:
-      vcpu_fail(vm, MH_OUTCOME_HOST_ERROR, error, "unexpected KVM exit %u (%s)",
-                run->exit_reason,
-                mh_kvm_exit_name(run->exit_reason) ?: "unnamed");
-      break;
-    }
+    ok = next == VM_HALTED;
     break;
   }
   vm->vcpu.run_usec = g_get_monotonic_time() - start;
