@@ -160,24 +160,14 @@ elf_check_load(const MhImage *image, guint i, const GElf_Phdr *ph,
   return TRUE;
 }
 
+/* The ELF identification and sizes, byte by byte, before libelf sees the
+ * file: libelf takes any class and byte order, and converts. */
 static gboolean
-image_setup_elf(MhImage *image, guint64 ram_size, GError **error)
+elf_check_ident(const MhImage *image, GError **error)
 {
   const char *p = image->path;
-  g_autoptr(GArray) segs = g_array_new(FALSE, FALSE, sizeof(MhImageSegment));
-  GArray *exec = NULL;
-  Elf *elf;
-  GElf_Ehdr eh;
-  g_autofree char *why = NULL;
-  size_t n_ph;
   guint64 n_sh;
-  gboolean ok = FALSE, entry_ok = FALSE;
 
-  image->elf = TRUE;
-  if (elf_version(EV_CURRENT) == EV_NONE)
-    return image_fail(error, p, "libelf: %s", elf_errmsg(-1));
-  /* The header's fields are checked byte by byte first: libelf takes
-   * any class and byte order, and converts. */
   if (image->size >= EI_NIDENT && image->data[EI_CLASS] != ELFCLASS64)
     return image_fail(error, p, "ELF class %s: only ELF64 (x86-64) guests run",
                       image->data[EI_CLASS] == ELFCLASS32 ? "ELF32"
@@ -196,66 +186,68 @@ image_setup_elf(MhImage *image, guint64 ram_size, GError **error)
   if (n_sh > MH_IMAGE_SECTIONS_MAX)
     return image_fail(error, p, "ELF file with %" G_GUINT64_FORMAT " section "
                       "headers, more than %u", n_sh, MH_IMAGE_SECTIONS_MAX);
-  elf = elf_memory((char *)image->data, image->size);
-  if (elf == NULL)
-    return image_fail(error, p, "not a readable ELF file: %s", elf_errmsg(-1));
-  if (elf_kind(elf) != ELF_K_ELF || gelf_getehdr(elf, &eh) == NULL) {
-    image_fail(error, p, "truncated or invalid ELF header (%" G_GSIZE_FORMAT
-               " bytes)", image->size);
-    goto out;
-  }
-  if (eh.e_machine != EM_X86_64) {
-    image_fail(error, p, "ELF machine %u: not x86-64 (EM_X86_64 = %u)",
-               eh.e_machine, EM_X86_64);
-    goto out;
-  }
-  if (eh.e_type != ET_EXEC) {
-    image_fail(error, p, "ELF type %u: not an executable (ET_EXEC)%s",
-               eh.e_type, eh.e_type == ET_DYN
-               ? "; link with -static -no-pie"
-               : eh.e_type == ET_REL ? "; an object file, not linked" : "");
-    goto out;
-  }
-  if (eh.e_phnum > 0 && eh.e_phentsize != sizeof(Elf64_Phdr)) {
-    image_fail(error, p, "ELF program header entries of %u bytes, not %zu",
-               eh.e_phentsize, sizeof(Elf64_Phdr));
-    goto out;
-  }
-  if (elf_getphdrnum(elf, &n_ph) != 0) {
-    image_fail(error, p, "ELF program headers unreadable (offset 0x%"
-               G_GINT64_MODIFIER "x, %u entries): %s", eh.e_phoff,
-               eh.e_phnum, elf_errmsg(-1));
-    goto out;
-  }
+  return TRUE;
+}
+
+/* The ELF header as libelf reads it: an x86-64 executable whose program
+ * headers lie in the file, no more than the bound; *@n_ph of them. */
+static gboolean
+elf_check_header(const MhImage *image, Elf *elf, GElf_Ehdr *eh, size_t *n_ph,
+                 GError **error)
+{
+  const char *p = image->path;
+
+  if (elf_kind(elf) != ELF_K_ELF || gelf_getehdr(elf, eh) == NULL)
+    return image_fail(error, p, "truncated or invalid ELF header (%"
+                      G_GSIZE_FORMAT " bytes)", image->size);
+  if (eh->e_machine != EM_X86_64)
+    return image_fail(error, p, "ELF machine %u: not x86-64 (EM_X86_64 = %u)",
+                      eh->e_machine, EM_X86_64);
+  if (eh->e_type != ET_EXEC)
+    return image_fail(error, p, "ELF type %u: not an executable (ET_EXEC)%s",
+                      eh->e_type, eh->e_type == ET_DYN
+                      ? "; link with -static -no-pie"
+                      : eh->e_type == ET_REL ? "; an object file, not linked"
+                                             : "");
+  if (eh->e_phnum > 0 && eh->e_phentsize != sizeof(Elf64_Phdr))
+    return image_fail(error, p, "ELF program header entries of %u bytes, not "
+                      "%zu", eh->e_phentsize, sizeof(Elf64_Phdr));
+  if (elf_getphdrnum(elf, n_ph) != 0)
+    return image_fail(error, p, "ELF program headers unreadable (offset 0x%"
+                      G_GINT64_MODIFIER "x, %u entries): %s", eh->e_phoff,
+                      eh->e_phnum, elf_errmsg(-1));
   /* The header's own count, unless it says the real one is elsewhere
    * (PN_XNUM): libelf quietly counts only the entries the file holds. */
-  if (eh.e_phnum != PN_XNUM)
-    n_ph = eh.e_phnum;
-  if (eh.e_phoff > image->size ||
-      (guint64)n_ph * sizeof(Elf64_Phdr) > image->size - eh.e_phoff) {
-    image_fail(error, p, "ELF program headers outside the file (offset 0x%"
-               G_GINT64_MODIFIER "x, %zu entries)", eh.e_phoff, n_ph);
-    goto out;
-  }
-  if (n_ph > MH_IMAGE_SEGMENTS_MAX) {
-    image_fail(error, p, "ELF file with %zu program headers, more than %u",
-               n_ph, MH_IMAGE_SEGMENTS_MAX);
-    goto out;
-  }
-  exec = g_array_new(FALSE, FALSE, sizeof(MhImageSegment));
+  if (eh->e_phnum != PN_XNUM)
+    *n_ph = eh->e_phnum;
+  if (eh->e_phoff > image->size ||
+      (guint64)*n_ph * sizeof(Elf64_Phdr) > image->size - eh->e_phoff)
+    return image_fail(error, p, "ELF program headers outside the file "
+                      "(offset 0x%" G_GINT64_MODIFIER "x, %zu entries)",
+                      eh->e_phoff, *n_ph);
+  if (*n_ph > MH_IMAGE_SEGMENTS_MAX)
+    return image_fail(error, p, "ELF file with %zu program headers, more "
+                      "than %u", *n_ph, MH_IMAGE_SEGMENTS_MAX);
+  return TRUE;
+}
+
+/* The loadable segments that take memory, into @segs (the executable
+ * ones into @exec too), each checked against the file and RAM. */
+static gboolean
+elf_read_segments(MhImage *image, Elf *elf, size_t n_ph, guint64 ram_size,
+                  GArray *segs, GArray *exec, GError **error)
+{
   for (size_t i = 0; i < n_ph; i++) {
     GElf_Phdr ph;
     MhImageSegment seg;
 
-    if (gelf_getphdr(elf, (int)i, &ph) == NULL) {
-      image_fail(error, p, "ELF program header %zu unreadable: %s", i,
-                 elf_errmsg(-1));
-      goto out;
-    }
+    if (gelf_getphdr(elf, (int)i, &ph) == NULL)
+      return image_fail(error, image->path, "ELF program header %zu "
+                        "unreadable: %s", i, elf_errmsg(-1));
     if (ph.p_type != PT_LOAD)
       continue;
     if (!elf_check_load(image, (guint)i, &ph, ram_size, error))
-      goto out;
+      return FALSE;
     if (ph.p_memsz == 0)
       continue;
     seg = (MhImageSegment){
@@ -266,47 +258,74 @@ image_setup_elf(MhImage *image, guint64 ram_size, GError **error)
     if (ph.p_flags & PF_X)
       g_array_append_val(exec, seg);
   }
-  if (segs->len == 0) {
-    image_fail(error, p, "ELF file with no loadable (PT_LOAD) segment");
-    goto out;
-  }
+  if (segs->len == 0)
+    return image_fail(error, image->path, "ELF file with no loadable "
+                      "(PT_LOAD) segment");
+  return TRUE;
+}
+
+/* The segments, sorted, do not overlap, and @entry lies in an executable
+ * one. */
+static gboolean
+elf_check_layout(const char *p, GArray *segs, GArray *exec, guint64 entry,
+                 GError **error)
+{
   g_array_sort(segs, segment_compare);
   for (guint i = 1; i < segs->len; i++) {
     const MhImageSegment *a = &g_array_index(segs, MhImageSegment, i - 1);
     const MhImageSegment *b = &g_array_index(segs, MhImageSegment, i);
-    if (a->gpa + a->memsz > b->gpa) {
-      image_fail(error, p, "ELF segments overlap: [0x%" G_GINT64_MODIFIER
-                 "x, 0x%" G_GINT64_MODIFIER "x) and [0x%" G_GINT64_MODIFIER
-                 "x, 0x%" G_GINT64_MODIFIER "x)", a->gpa, a->gpa + a->memsz,
-                 b->gpa, b->gpa + b->memsz);
-      goto out;
-    }
+    if (a->gpa + a->memsz > b->gpa)
+      return image_fail(error, p, "ELF segments overlap: [0x%"
+                        G_GINT64_MODIFIER "x, 0x%" G_GINT64_MODIFIER
+                        "x) and [0x%" G_GINT64_MODIFIER "x, 0x%"
+                        G_GINT64_MODIFIER "x)", a->gpa, a->gpa + a->memsz,
+                        b->gpa, b->gpa + b->memsz);
   }
   for (guint i = 0; i < exec->len; i++) {
     const MhImageSegment *s = &g_array_index(exec, MhImageSegment, i);
-    if (eh.e_entry >= s->gpa && eh.e_entry - s->gpa < s->memsz)
-      entry_ok = TRUE;
+    if (entry >= s->gpa && entry - s->gpa < s->memsz)
+      return TRUE;
   }
-  if (!entry_ok) {
-    image_fail(error, p, "ELF entry point 0x%" G_GINT64_MODIFIER "x outside "
-               "every executable segment", eh.e_entry);
-    goto out;
+  return image_fail(error, p, "ELF entry point 0x%" G_GINT64_MODIFIER "x "
+                    "outside every executable segment", entry);
+}
+
+static gboolean
+image_setup_elf(MhImage *image, guint64 ram_size, GError **error)
+{
+  const char *p = image->path;
+  g_autoptr(GArray) segs = g_array_new(FALSE, FALSE, sizeof(MhImageSegment));
+  g_autoptr(GArray) exec = g_array_new(FALSE, FALSE, sizeof(MhImageSegment));
+  g_autofree char *why = NULL;
+  Elf *elf;
+  GElf_Ehdr eh;
+  size_t n_ph = 0;
+  gboolean ok;
+
+  image->elf = TRUE;
+  if (elf_version(EV_CURRENT) == EV_NONE)
+    return image_fail(error, p, "libelf: %s", elf_errmsg(-1));
+  if (!elf_check_ident(image, error))
+    return FALSE;
+  elf = elf_memory((char *)image->data, image->size);
+  if (elf == NULL)
+    return image_fail(error, p, "not a readable ELF file: %s", elf_errmsg(-1));
+  ok = elf_check_header(image, elf, &eh, &n_ph, error) &&
+       elf_read_segments(image, elf, n_ph, ram_size, segs, exec, error) &&
+       elf_check_layout(p, segs, exec, eh.e_entry, error);
+  if (ok) {
+    image->entry = eh.e_entry;
+    image->n_segments = segs->len;
+    image->segments = (MhImageSegment *)(void *)g_array_free(
+      g_steal_pointer(&segs), FALSE);
+    /* Names for diagnoses, read now: nothing is opened once the VM's
+     * thread is confined. */
+    image->symbols = mh_symbols_new(elf, &why);
+    if (why != NULL) {
+      g_autofree char *safe = mh_text_escape(p);
+      image->warning = g_strdup_printf("guest image '%s': %s", safe, why);
+    }
   }
-  image->entry = eh.e_entry;
-  image->n_segments = segs->len;
-  image->segments = (MhImageSegment *)(void *)g_array_free(
-    g_steal_pointer(&segs), FALSE);
-  /* Names for diagnoses, read now: nothing is opened once the VM's
-   * thread is confined. */
-  image->symbols = mh_symbols_new(elf, &why);
-  if (why != NULL) {
-    g_autofree char *safe = mh_text_escape(p);
-    image->warning = g_strdup_printf("guest image '%s': %s", safe, why);
-  }
-  ok = TRUE;
-out:
-  if (exec != NULL)
-    g_array_unref(exec);
   elf_end(elf);
   return ok;
 }
