@@ -620,71 +620,85 @@ symbols_add_row(MhSymbols *s, SymRead *r, SymTable *t, guint64 addr,
 /* One line table (6.2.4, 6.2.5), @d over its bytes after the unit
  * length.  FALSE when a limit is passed; a malformed table ends where
  * it stops making sense, its rows so far kept. */
-static gboolean
-symbols_read_table(MhSymbols *s, SymRead *r, SymReader *d, SymTable *t)
-{
-  guint min_inst, max_ops, line_range, opcode_base;
-  gint line_base;
-  guint8 std_len[256] = { 0 };
+/* A line table's header (DWARF 5, 6.2.4), as the program needs it. */
+typedef struct {
+  guint         min_inst, max_ops, line_range, opcode_base;
+  gint          line_base;
+  guint8        std_len[256];
   const guint8 *program;
-  guint64 header_len, addr = 0, op_index = 0, file = 1;
-  gint64 line = 1;
+} SymLineHeader;
 
+/* Reads the header up to its directory and file tables; FALSE for a
+ * version or field this reader does not take (the table is skipped). */
+static gboolean
+symbols_line_header(SymReader *d, SymTable *t, SymLineHeader *h)
+{
+  guint64 header_len;
+
+  memset(h, 0, sizeof *h);
   t->version = (guint)rd_u(d, 2);
   if (d->bad || t->version < 2 || t->version > 5)
-    return TRUE;
+    return FALSE;
   if (t->version >= 5)
     rd_skip(d, 2); /* address_size, segment_selector_size */
   header_len = rd_u(d, t->offset_size);
   if (d->bad || header_len > (guint64)(d->end - d->p))
-    return TRUE;
-  program = d->p + header_len;
-  min_inst = (guint)rd_u(d, 1);
-  max_ops = t->version >= 4 ? (guint)rd_u(d, 1) : 1;
+    return FALSE;
+  h->program = d->p + header_len;
+  h->min_inst = (guint)rd_u(d, 1);
+  h->max_ops = t->version >= 4 ? (guint)rd_u(d, 1) : 1;
   rd_skip(d, 1); /* default_is_stmt: every row is kept */
-  line_base = (gint8)rd_u(d, 1);
-  line_range = (guint)rd_u(d, 1);
-  opcode_base = (guint)rd_u(d, 1);
-  if (d->bad || max_ops == 0 || line_range == 0 || opcode_base == 0)
-    return TRUE;
-  for (guint i = 1; i < opcode_base; i++)
-    std_len[i] = (guint8)rd_u(d, 1);
-  t->first_file = s->files->len;
-  t->n_files = 0;
-  t->seq_start = s->lines->len;
-  if (t->version >= 5) {
-    if (!symbols_v5_entries(s, r, d, t, FALSE) ||
-        !symbols_v5_entries(s, r, d, t, TRUE))
-      return !r->stop;
-  } else {
-    gsize len;
-    const char *name;
+  h->line_base = (gint8)rd_u(d, 1);
+  h->line_range = (guint)rd_u(d, 1);
+  h->opcode_base = (guint)rd_u(d, 1);
+  if (d->bad || h->max_ops == 0 || h->line_range == 0 || h->opcode_base == 0)
+    return FALSE;
+  for (guint i = 1; i < h->opcode_base; i++)
+    h->std_len[i] = (guint8)rd_u(d, 1);
+  return TRUE;
+}
 
-    do /* include_directories: read past */
-      name = rd_str(d, &len);
-    while (!d->bad && len > 0);
-    for (;;) {
-      name = rd_str(d, &len);
-      if (d->bad || len == 0)
-        break;
-      (void)rd_uleb(d); /* directory, time, length */
-      (void)rd_uleb(d);
-      (void)rd_uleb(d);
-      if (!symbols_add_file(s, r, t, name, len))
-        return FALSE;
-    }
+/* DWARF 2-4: the include directories (read past) and the file names;
+ * FALSE once a limit stops the reading. */
+static gboolean
+symbols_v4_files(MhSymbols *s, SymRead *r, SymReader *d, SymTable *t)
+{
+  gsize len;
+  const char *name;
+
+  do
+    name = rd_str(d, &len);
+  while (!d->bad && len > 0);
+  for (;;) {
+    name = rd_str(d, &len);
+    if (d->bad || len == 0)
+      return TRUE;
+    (void)rd_uleb(d); /* directory, time, length */
+    (void)rd_uleb(d);
+    (void)rd_uleb(d);
+    if (!symbols_add_file(s, r, t, name, len))
+      return FALSE;
   }
-  if (d->bad || d->p > program)
-    return TRUE;
-  d->p = program;
+}
+
+/* The line number program (6.2.5): its rows into @s; FALSE once a limit
+ * stops the reading, TRUE at its end or at the first bad byte. */
+static gboolean
+symbols_line_program(MhSymbols *s, SymRead *r, SymReader *d, SymTable *t,
+                     const SymLineHeader *h)
+{
+  guint64 addr = 0, op_index = 0, file = 1;
+  gint64 line = 1;
+
+  d->p = h->program;
   while (d->p < d->end) {
     guint op = (guint)rd_u(d, 1);
     guint64 advance = 0;
 
-    if (op >= opcode_base) {
-      guint adj = op - opcode_base;
-      advance = adj / line_range;
-      line += line_base + (gint)(adj % line_range);
+    if (op >= h->opcode_base) {
+      guint adj = op - h->opcode_base;
+      advance = adj / h->line_range;
+      line += h->line_base + (gint)(adj % h->line_range);
     } else if (op == 0) {
       guint64 len = rd_uleb(d);
       const guint8 *next;
@@ -717,30 +731,53 @@ symbols_read_table(MhSymbols *s, SymRead *r, SymReader *d, SymTable *t)
       case LNS_ADVANCE_PC:       advance = rd_uleb(d); break;
       case LNS_ADVANCE_LINE:     line += rd_sleb(d); break;
       case LNS_SET_FILE:         file = rd_uleb(d); break;
-      case LNS_CONST_ADD_PC:     advance = (255 - opcode_base) / line_range;
+      case LNS_CONST_ADD_PC:     advance = (255 - h->opcode_base) /
+                                           h->line_range;
                                  break;
       case LNS_FIXED_ADVANCE_PC: addr += rd_u(d, 2); op_index = 0; break;
       default:
         /* Known or not, its operands are ULEB128s, as many as the
          * header says (set_column, negate_stmt, set_isa, ...). */
-        for (guint i = 0; i < std_len[op]; i++)
+        for (guint i = 0; i < h->std_len[op]; i++)
           (void)rd_uleb(d);
       }
       if (d->bad)
         break;
     }
     /* 6.2.5.1: the address and op_index advance together (VLIW). */
-    if (max_ops == 1) {
-      addr += min_inst * advance;
+    if (h->max_ops == 1) {
+      addr += h->min_inst * advance;
     } else {
-      addr += min_inst * ((op_index + advance) / max_ops);
-      op_index = (op_index + advance) % max_ops;
+      addr += h->min_inst * ((op_index + advance) / h->max_ops);
+      op_index = (op_index + advance) % h->max_ops;
     }
-    if ((op >= opcode_base || op == LNS_COPY) &&
+    if ((op >= h->opcode_base || op == LNS_COPY) &&
         !symbols_add_row(s, r, t, addr, line, file, FALSE))
       return FALSE;
   }
   return TRUE;
+}
+
+static gboolean
+symbols_read_table(MhSymbols *s, SymRead *r, SymReader *d, SymTable *t)
+{
+  SymLineHeader h;
+
+  if (!symbols_line_header(d, t, &h))
+    return TRUE;
+  t->first_file = s->files->len;
+  t->n_files = 0;
+  t->seq_start = s->lines->len;
+  if (t->version >= 5) {
+    if (!symbols_v5_entries(s, r, d, t, FALSE) ||
+        !symbols_v5_entries(s, r, d, t, TRUE))
+      return !r->stop;
+  } else if (!symbols_v4_files(s, r, d, t)) {
+    return FALSE;
+  }
+  if (d->bad || d->p > h.program)
+    return TRUE;
+  return symbols_line_program(s, r, d, t, &h);
 }
 
 /* Every line table of .debug_line, one after the other (as DWARF 5's
