@@ -559,14 +559,43 @@ gdbproto_query(const char *data, gsize len, GString *reply)
   /* Everything else (qOffsets, qTStatus, ...): empty, "not supported". */
 }
 
+/* 'g' reads every register, 'G' writes them (the x87 state must be as
+ * the guest has it: clear). */
+static void
+gdbproto_all_regs(const MhGdbTargetOps *ops, gpointer target,
+                  const char *data, gsize len, GString *reply)
+{
+  MhGdbRegs regs, old;
+  guint8 buf[MH_GDB_G_SIZE];
+
+  if (data[0] == 'g') {
+    if (!ops->get_regs(target, &regs)) {
+      reply_error(reply, 2);
+      return;
+    }
+    gdbproto_regs_to_bytes(&regs, buf);
+    gdbproto_hex(reply, buf, sizeof buf);
+    return;
+  }
+  if (len - 1 != 2 * sizeof buf || !ops->get_regs(target, &old) ||
+      !mh_gdbproto_unhex(data + 1, len - 1, buf)) {
+    reply_error(reply, 1);
+    return;
+  }
+  regs = old;
+  gdbproto_bytes_to_regs(buf, &regs);
+  if (!gdbproto_x87_clear(buf))
+    reply_error(reply, 0x16);
+  else
+    gdbproto_set_regs(ops, target, &old, &regs, reply);
+}
+
 MhGdbAction
 mh_gdbproto_handle(const MhGdbTargetOps *ops, gpointer target,
                    const char *data, gsize len, const char *stop_reply,
                    GString *reply)
 {
   Args a = {data + 1, data + len};
-  MhGdbRegs regs;
-  guint8 buf[MH_GDB_G_SIZE];
 
   g_string_truncate(reply, 0);
   if (len == 0)
@@ -576,28 +605,9 @@ mh_gdbproto_handle(const MhGdbTargetOps *ops, gpointer target,
     g_string_assign(reply, stop_reply);
     break;
   case 'g':
-    if (!ops->get_regs(target, &regs)) {
-      reply_error(reply, 2);
-      break;
-    }
-    gdbproto_regs_to_bytes(&regs, buf);
-    gdbproto_hex(reply, buf, sizeof buf);
+  case 'G':
+    gdbproto_all_regs(ops, target, data, len, reply);
     break;
-  case 'G': {
-    MhGdbRegs old;
-    if (len - 1 != 2 * sizeof buf || !ops->get_regs(target, &old) ||
-        !mh_gdbproto_unhex(data + 1, len - 1, buf)) {
-      reply_error(reply, 1);
-      break;
-    }
-    regs = old;
-    gdbproto_bytes_to_regs(buf, &regs);
-    if (!gdbproto_x87_clear(buf))
-      reply_error(reply, 0x16);
-    else
-      gdbproto_set_regs(ops, target, &old, &regs, reply);
-    break;
-  }
   case 'p':
   case 'P':
     gdbproto_one_reg(ops, target, &a, data[0] == 'P', reply);
