@@ -27,6 +27,24 @@ x86_put_entry(guint8 *table, guint index, guint64 value)
   memcpy(table + (gsize)index * sizeof value, &value, sizeof value);
 }
 
+/* The monitor region at its identity address, supervisor-only (U/S
+ * clear in the leaf, SDM 3A §4.6.1): its first page (GDT, IDT, TSS,
+ * handlers) read-only, so that with CR0.WP no store at any CPL can change
+ * it; the exception stack writable but never executable.  Its PD and PT
+ * are at @mon_pd_gpa and @mon_pt_gpa. */
+static void
+x86_map_monitor(guint8 *pdpt, guint8 *mon_pd, guint64 mon_pd_gpa,
+                guint8 *mon_pt, guint64 mon_pt_gpa, guint64 table_flags)
+{
+  x86_put_entry(pdpt, (guint)(MH_MONITOR_GPA >> 30), mon_pd_gpa | table_flags);
+  x86_put_entry(mon_pd, (guint)((MH_MONITOR_GPA >> 21) & 511),
+                mon_pt_gpa | table_flags);
+  x86_put_entry(mon_pt, 0, MH_MONITOR_GPA | MH_PTE_P | MH_PTE_A);
+  x86_put_entry(mon_pt, MH_MONITOR_STACK_OFF / MH_PAGE_4K,
+                (MH_MONITOR_GPA + MH_MONITOR_STACK_OFF) | MH_PTE_P | MH_PTE_RW |
+                  MH_PTE_A | MH_PTE_D | MH_PTE_XD);
+}
+
 gboolean
 mh_x86_build_page_tables(guint8 *buf, gsize buf_size, guint64 buf_gpa,
                          guint64 ram_size, guint64 page_size,
@@ -84,17 +102,8 @@ mh_x86_build_page_tables(guint8 *buf, gsize buf_size, guint64 buf_gpa,
   for (guint64 i = 0; n_pt > 0 && i < leaves; i++)
     x86_put_entry(pt, (guint)i, (i * MH_PAGE_4K) | leaf_flags);
 
-  /* The monitor region at its identity address, supervisor-only (U/S
-   * clear in the leaf, SDM 3A §4.6.1): its first page (GDT, IDT, TSS,
-   * handlers) read-only, so that with CR0.WP no store at any CPL can
-   * change it; the exception stack writable but never executable. */
-  x86_put_entry(pdpt, (guint)(MH_MONITOR_GPA >> 30), GPA_OF(mon_pd) | table_flags);
-  x86_put_entry(mon_pd, (guint)((MH_MONITOR_GPA >> 21) & 511),
-                GPA_OF(mon_pt) | table_flags);
-  x86_put_entry(mon_pt, 0, MH_MONITOR_GPA | MH_PTE_P | MH_PTE_A);
-  x86_put_entry(mon_pt, MH_MONITOR_STACK_OFF / MH_PAGE_4K,
-                (MH_MONITOR_GPA + MH_MONITOR_STACK_OFF) | MH_PTE_P | MH_PTE_RW |
-                  MH_PTE_A | MH_PTE_D | MH_PTE_XD);
+  x86_map_monitor(pdpt, mon_pd, GPA_OF(mon_pd), mon_pt, GPA_OF(mon_pt),
+                  table_flags);
 #undef GPA_OF
 
   *out = (MhPageTables){
