@@ -3,7 +3,7 @@
 # from the top-level Makefile.am; paths are relative to the top directory).
 #
 #   configure --enable-sanitizers=LIST   the hypervisor and the unit tests
-#                                        get fuzz/sanitizer-options.c too
+#                                        get src/base/sanitizer-options.c too
 #   make fuzz                            builds the harnesses with clang
 #   make fuzz-run FUZZ_SECONDS=N         runs each for N seconds
 #   make valgrind-check                  memcheck on a set of real runs
@@ -18,8 +18,8 @@
 # fails make check even where the test that ran the program accepts any
 # exit status.
 if MH_SANITIZE
-src_mini_hypervisor_SOURCES += fuzz/sanitizer-options.c
-unit_ldadd += fuzz/sanitizer-options.$(OBJEXT)
+src_mini_hypervisor_SOURCES += src/base/sanitizer-options.c
+unit_ldadd += src/base/sanitizer-options.$(OBJEXT)
 MH_SAN_REPORT_DIR = $(abs_top_builddir)/sanitizer-logs
 AM_TESTS_ENVIRONMENT += \
 	MH_SAN_REPORT_DIR='$(MH_SAN_REPORT_DIR)'; export MH_SAN_REPORT_DIR; \
@@ -30,7 +30,7 @@ TESTS += fuzz/sanitizer-reports
 mh_san_reports_log = fuzz/sanitizer-reports.log
 $(mh_san_reports_log): $(filter-out $(mh_san_reports_log),$(TEST_LOGS))
 endif
-EXTRA_DIST += fuzz/sanitizer-options.c fuzz/sanitizer-reports
+EXTRA_DIST += src/base/sanitizer-options.c fuzz/sanitizer-reports
 
 # --- libFuzzer harnesses ------------------------------------------------------
 # Built with clang (-fsanitize=fuzzer needs it), from the src/ sources
@@ -41,10 +41,10 @@ FUZZ_SANITIZE = -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 # SCMP_A0() macros, which sandbox.c uses; GCC does not.)
 FUZZ_CFLAGS = -g -O1 -fno-omit-frame-pointer $(FUZZ_SANITIZE) $(WARN_CFLAGS) \
 	-Wno-missing-field-initializers \
-	-I$(top_builddir) -I$(top_srcdir)/src -I$(top_srcdir)/guests/include \
+	-I$(top_builddir) $(MH_SRC_INCLUDES) -I$(top_srcdir)/guests/include \
 	-I$(top_srcdir)/fuzz $(GLIB_CFLAGS) $(JSON_GLIB_CFLAGS) $(SECCOMP_CFLAGS) \
 	$(LIBELF_CFLAGS)
-# (GIO, which json-glib brings: src/symbols.c inflates with it.)
+# (GIO, which json-glib brings: src/debug/symbols.c inflates with it.)
 FUZZ_LIBS = $(GLIB_LIBS) $(JSON_GLIB_LIBS) $(LIBS)
 FUZZ_SECONDS = 20
 
@@ -58,27 +58,27 @@ fuzz_link = $(AM_V_CCLD)mkdir -p $(@D) && \
 fuzz_deps = $(srcdir)/fuzz/fuzz-common.h config.h
 
 fuzz/fuzz_bytechannel: $(srcdir)/fuzz/fuzz_bytechannel.c \
-		$(srcdir)/src/fileproto.c $(fuzz_deps)
+		$(srcdir)/src/devices/fileproto.c $(fuzz_deps)
 	$(fuzz_link)
-fuzz/fuzz_blockreq: $(srcdir)/fuzz/fuzz_blockreq.c $(srcdir)/src/fileio.c \
-		$(srcdir)/src/fileport.c $(srcdir)/src/fileproto.c $(srcdir)/src/guestmem.c \
-		$(srcdir)/src/error.c $(srcdir)/src/text.c $(fuzz_deps)
+fuzz/fuzz_blockreq: $(srcdir)/fuzz/fuzz_blockreq.c $(srcdir)/src/devices/fileio.c \
+		$(srcdir)/src/devices/fileport.c $(srcdir)/src/devices/fileproto.c $(srcdir)/src/base/guestmem.c \
+		$(srcdir)/src/base/error.c $(srcdir)/src/base/text.c $(fuzz_deps)
 	$(fuzz_link)
-fuzz/fuzz_linebuf: $(srcdir)/fuzz/fuzz_linebuf.c $(srcdir)/src/console.c \
-		$(srcdir)/src/input.c $(srcdir)/src/error.c $(fuzz_deps)
+fuzz/fuzz_linebuf: $(srcdir)/fuzz/fuzz_linebuf.c $(srcdir)/src/devices/console.c \
+		$(srcdir)/src/devices/input.c $(srcdir)/src/base/error.c $(fuzz_deps)
 	$(fuzz_link)
-fuzz/fuzz_cli: $(srcdir)/fuzz/fuzz_cli.c $(srcdir)/src/cli.c \
-		$(srcdir)/src/error.c $(srcdir)/src/text.c $(fuzz_deps)
+fuzz/fuzz_cli: $(srcdir)/fuzz/fuzz_cli.c $(srcdir)/src/cli/cli.c \
+		$(srcdir)/src/base/error.c $(srcdir)/src/base/text.c $(fuzz_deps)
 	$(fuzz_link)
-fuzz/fuzz_loader: $(srcdir)/fuzz/fuzz_loader.c $(srcdir)/src/loader.c \
-		$(srcdir)/src/symbols.c $(srcdir)/src/error.c $(srcdir)/src/text.c \
+fuzz/fuzz_loader: $(srcdir)/fuzz/fuzz_loader.c $(srcdir)/src/vm/loader.c \
+		$(srcdir)/src/debug/symbols.c $(srcdir)/src/base/error.c $(srcdir)/src/base/text.c \
 		$(fuzz_deps)
 	$(fuzz_link)
-fuzz/fuzz_router: $(srcdir)/fuzz/fuzz_router.c $(srcdir)/src/input.c \
+fuzz/fuzz_router: $(srcdir)/fuzz/fuzz_router.c $(srcdir)/src/devices/input.c \
 		$(fuzz_deps)
 	$(fuzz_link)
 
-fuzz/fuzz_gdbpacket: $(srcdir)/fuzz/fuzz_gdbpacket.c $(srcdir)/src/gdbproto.c \
+fuzz/fuzz_gdbpacket: $(srcdir)/fuzz/fuzz_gdbpacket.c $(srcdir)/src/debug/gdbproto.c \
 		$(fuzz_deps)
 	$(fuzz_link)
 

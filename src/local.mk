@@ -1,42 +1,45 @@
 # src/local.mk - the mini_hypervisor binary and its unit-testable core.
 
+# src/ by layer, each calling only those above it in this list (src/README).
 # Everything but main.c goes into a convenience library that the GTest
 # units link against too.
 noinst_LIBRARIES += src/libmh.a
 src_libmh_a_SOURCES = \
-	src/error.c src/error.h \
-	src/ending.c src/ending.h \
-	src/text.c src/text.h \
-	src/fileio.c src/fileio.h \
-	src/fileport.c src/fileport.h \
-	src/fileproto.c src/fileproto.h \
-	src/gdbproto.c src/gdbproto.h \
-	src/gdbstub.c src/gdbstub.h \
-	src/cli.c src/cli.h \
-	src/console.c src/console.h \
-	src/guestmem.c src/guestmem.h \
-	src/input.c src/input.h \
-	src/kvm.c src/kvm.h \
-	src/loader.c src/loader.h \
-	src/outfile.c src/outfile.h \
-	src/ports.c src/ports.h \
-	src/report.c src/report.h \
-	src/rundir.c src/rundir.h \
-	src/run.c src/run.h src/run-private.h \
-	src/run-slot.c src/run-wait.c src/run-end.c \
-	src/sandbox.c src/sandbox.h \
-	src/symbols.c src/symbols.h \
-	src/testhooks.c src/testhooks.h \
-	src/trace.c src/trace.h \
-	src/vcpu.c src/vcpu.h \
-	src/vm.c src/vm.h src/vm-private.h src/vm-loop.c \
-	src/x86_64.c src/x86_64.h \
+	src/base/error.c src/base/error.h \
+	src/base/text.c src/base/text.h \
+	src/base/guestmem.c src/base/guestmem.h \
+	src/base/outfile.c src/base/outfile.h \
+	src/kvm/kvm.c src/kvm/kvm.h \
+	src/kvm/vcpu.c src/kvm/vcpu.h \
+	src/kvm/x86_64.c src/kvm/x86_64.h \
+	src/devices/ports.c src/devices/ports.h \
+	src/devices/console.c src/devices/console.h \
+	src/devices/input.c src/devices/input.h \
+	src/devices/fileproto.c src/devices/fileproto.h \
+	src/devices/fileport.c src/devices/fileport.h \
+	src/devices/fileio.c src/devices/fileio.h \
+	src/debug/gdbproto.c src/debug/gdbproto.h \
+	src/debug/gdbstub.c src/debug/gdbstub.h \
+	src/debug/symbols.c src/debug/symbols.h \
+	src/debug/trace.c src/debug/trace.h \
+	src/vm/ending.c src/vm/ending.h \
+	src/vm/loader.c src/vm/loader.h \
+	src/vm/sandbox.c src/vm/sandbox.h \
+	src/vm/testhooks.c src/vm/testhooks.h \
+	src/vm/vm.c src/vm/vm.h src/vm/vm-private.h src/vm/vm-loop.c \
+	src/run/settings.h \
+	src/run/report.c src/run/report.h \
+	src/run/rundir.c src/run/rundir.h \
+	src/run/run.c src/run/run.h src/run/run-private.h \
+	src/run/run-slot.c src/run/run-wait.c src/run/run-end.c \
+	src/cli/cli.c src/cli/cli.h \
 	guests/include/mh_abi.h
 
 bin_PROGRAMS += src/mini_hypervisor
-src_mini_hypervisor_SOURCES = src/main.c
+src_mini_hypervisor_SOURCES = src/cli/main.c
 src_mini_hypervisor_LDADD = src/libmh.a $(JSON_GLIB_LIBS) $(GLIB_LIBS)
 
 # The report's JSON Schema (mini_hypervisor-report(5)), for scripts and
 # the tests that validate reports against it.
 dist_pkgdata_DATA = src/report.schema.json
+EXTRA_DIST += src/README

@@ -189,7 +189,7 @@ refused() {
 line_of() { grep -n "$2" "$MH_TESTS_SRCDIR/guests/$1" | cut -d: -f1; }
 
 # a2l ELF ADDR: "function, file:line" as binutils' addr2line says: an
-# independent check of what the hypervisor read itself (src/symbols.c).
+# independent check of what the hypervisor read itself (src/debug/symbols.c).
 a2l() {
   local out fn loc
   out=$(addr2line -f -e "$1" "$(printf '0x%x' "$(($2))")")

@@ -15,7 +15,6 @@
 #include <glib.h>
 #include <linux/kvm.h>
 
-#include "symbols.h"
 
 /* CR0, SDM 3A §2.5 "Control Registers", Figure 2-7. */
 #define MH_CR0_PE (1ull << 0)  /* Protection Enable                        */
@@ -158,18 +157,19 @@ gboolean mh_x86_exception_has_error(guint vector);
 gboolean mh_x86_exception_frame(const guint8 *stack, guint64 rsp,
                                 guint vector, MhException *ex);
 
-/* One line describing @ex for a guest with @ram_size bytes of RAM, RIP
- * named through @symbols (may be NULL), e.g. "page fault (#PF) at RIP
+/* One line describing @ex for a guest with @ram_size bytes of RAM, its
+ * RIP as @rip_text ("RIP 0x40 (read_byte, page_fault.c:12)", the
+ * caller's names; NULL: "RIP 0x40"), e.g. "page fault (#PF) at RIP
  * 0x40 (read_byte, page_fault.c:12): read from address 0x400000 (CR2),
  * outside guest RAM; error code 0x0 (not present, read, supervisor); RSP
  * 0x3fffe8". */
 char *mh_x86_describe_exception(const MhException *ex, guint64 ram_size,
-                                const MhSymbols *symbols);
+                                const char *rip_text);
 
 /* The rest of @ex for --verbose: "vector 14, error code 0x10 (not
  * present, fetch, supervisor), RIP 0x400000, RSP 0x3ffff8, CR2
  * 0x400000" (CR2 is stale for vectors other than #PF). */
-char *mh_x86_describe_fault(const MhException *ex, const MhSymbols *symbols);
+char *mh_x86_describe_fault(const MhException *ex, const char *rip_text);
 
 /* Encodes @seg as an 8-byte GDT descriptor (SDM 3A §3.4.5, Figure 3-8). */
 guint64 mh_x86_encode_descriptor(const struct kvm_segment *seg);

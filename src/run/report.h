@@ -16,7 +16,7 @@
 
 #include <glib.h>
 
-#include "cli.h"
+#include "settings.h"
 #include "error.h"
 #include "vm.h"
 

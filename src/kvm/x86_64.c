@@ -294,9 +294,18 @@ x86_append_pf_error(GString *s, guint64 error)
                          (error & 0x20) ? ", protection key" : "");
 }
 
+/* @rip_text, or "RIP 0x..." when the caller has no names for it. */
+static char *
+x86_rip_text(guint64 rip, const char *rip_text)
+{
+  if (rip_text != NULL)
+    return g_strdup(rip_text);
+  return g_strdup_printf("RIP 0x%" G_GINT64_MODIFIER "x", rip);
+}
+
 char *
 mh_x86_describe_exception(const MhException *ex, guint64 ram_size,
-                          const MhSymbols *symbols)
+                          const char *rip_text)
 {
   /* SDM 3A §6.3.1 Table 6-1; 21 #CP (CET), 28-30 AMD (APM 2 §8.2). */
   static const char *const names[MH_IDT_VECTORS][2] = {
@@ -319,7 +328,7 @@ mh_x86_describe_exception(const MhException *ex, guint64 ram_size,
   };
   guint v = ex->vector < MH_IDT_VECTORS ? ex->vector : 15;
   GString *s = g_string_new(NULL);
-  g_autofree char *rip = mh_symbols_format(symbols, "RIP", ex->rip);
+  g_autofree char *rip = x86_rip_text(ex->rip, rip_text);
 
   g_string_append_printf(s, "%s (#%s) ", names[v][1], names[v][0]);
   /* #BP and #OF are traps: the pushed RIP is past the INT3/INTO. */
@@ -358,10 +367,10 @@ mh_x86_describe_exception(const MhException *ex, guint64 ram_size,
 }
 
 char *
-mh_x86_describe_fault(const MhException *ex, const MhSymbols *symbols)
+mh_x86_describe_fault(const MhException *ex, const char *rip_text)
 {
   GString *s = g_string_new(NULL);
-  g_autofree char *rip = mh_symbols_format(symbols, "RIP", ex->rip);
+  g_autofree char *rip = x86_rip_text(ex->rip, rip_text);
 
   g_string_append_printf(s, "vector %u", ex->vector);
   if (ex->has_error) {

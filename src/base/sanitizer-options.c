@@ -283,7 +283,7 @@ san_glib_warm_up(void)
 {
   const char *volatile description; /* g_strsignal() is G_GNUC_CONST */
 
-  /* MH_ERROR's quark, by its name in src/error.c (mh_error_quark() is
+  /* MH_ERROR's quark, by its name in src/base/error.c (mh_error_quark() is
    * not referenced here: the unit tests link this file after libmh.a). */
   g_error_free(g_error_new_literal(g_quark_from_static_string("mh-error-quark"),
                                    0, "warm-up"));

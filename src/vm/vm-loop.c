@@ -124,7 +124,8 @@ vcpu_pio_rip(MhVm *vm, const MhIoAccess *io, guint64 rip)
 static void
 vcpu_note_fault(MhVm *vm, const MhException *ex, const struct kvm_regs *r)
 {
-  g_autofree char *fault = mh_x86_describe_fault(ex, vm->image->symbols);
+  g_autofree char *rip = vcpu_rip_text(vm, ex->rip);
+  g_autofree char *fault = mh_x86_describe_fault(ex, rip);
   const guint64 gpr[16] = {
     r->rax, r->rbx, r->rcx, r->rdx, r->rsi, r->rdi, r->rbp, ex->rsp,
     r->r8, r->r9, r->r10, r->r11, r->r12, r->r13, r->r14, r->r15,
@@ -185,7 +186,7 @@ vcpu_on_exception(MhVm *vm, guint vector, GError **error)
 {
   struct kvm_regs regs;
   struct kvm_sregs sregs;
-  g_autofree char *what = NULL;
+  g_autofree char *what = NULL, *rip_text = NULL;
   g_autofree char *caller = NULL;
   MhDiagnosis *d;
   MhException ex;
@@ -216,7 +217,8 @@ vcpu_on_exception(MhVm *vm, guint vector, GError **error)
   case -1:
     return FALSE;
   }
-  what = mh_x86_describe_exception(&ex, vm->ram.size, vm->image->symbols);
+  rip_text = vcpu_rip_text(vm, ex.rip);
+  what = mh_x86_describe_exception(&ex, vm->ram.size, rip_text);
   vcpu_note_fault(vm, &ex, &regs);
   caller = vcpu_caller(vm, &ex);
   g_set_error(error, MH_ERROR, MH_ERROR_GUEST, "%s%s", what, caller ?: "");

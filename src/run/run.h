@@ -23,7 +23,7 @@
 
 #include <glib.h>
 
-#include "cli.h"
+#include "settings.h"
 #include "report.h"
 
 typedef struct MhRun MhRun;

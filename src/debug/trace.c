@@ -17,7 +17,6 @@
 #include "kvm.h"
 #include "outfile.h"
 #include "text.h"
-#include "vm.h"
 
 /* The most a VM writes at once: PIPE_BUF, so that one write is one
  * append whatever the file is (trace.h).  A record is far smaller. */
