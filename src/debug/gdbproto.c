@@ -432,12 +432,27 @@ gdbproto_set_regs(const MhGdbTargetOps *ops, gpointer target,
 }
 
 /* p n  or  P n=hex */
+/* Writes the registers in @buf (the 'g' layout) over @old, unless the
+ * x87 state in it is not the clear one the guest has (E16). */
+static void
+gdbproto_put_regs(const MhGdbTargetOps *ops, gpointer target,
+                  const guint8 *buf, const MhGdbRegs *old, GString *reply)
+{
+  MhGdbRegs regs = *old;
+
+  gdbproto_bytes_to_regs(buf, &regs);
+  if (!gdbproto_x87_clear(buf))
+    reply_error(reply, 0x16);
+  else
+    gdbproto_set_regs(ops, target, old, &regs, reply);
+}
+
 static void
 gdbproto_one_reg(const MhGdbTargetOps *ops, gpointer target, Args *a,
                  gboolean write, GString *reply)
 {
   guint8 buf[MH_GDB_G_SIZE];
-  MhGdbRegs old, regs;
+  MhGdbRegs old;
   guint64 n;
   guint size, off;
 
@@ -461,12 +476,7 @@ gdbproto_one_reg(const MhGdbTargetOps *ops, gpointer target, Args *a,
     reply_error(reply, 1);
     return;
   }
-  regs = old;
-  gdbproto_bytes_to_regs(buf, &regs);
-  if (!gdbproto_x87_clear(buf))
-    reply_error(reply, 0x16);
-  else
-    gdbproto_set_regs(ops, target, &old, &regs, reply);
+  gdbproto_put_regs(ops, target, buf, &old, reply);
 }
 
 /* Z/z type,addr,kind */
@@ -582,12 +592,7 @@ gdbproto_all_regs(const MhGdbTargetOps *ops, gpointer target,
     reply_error(reply, 1);
     return;
   }
-  regs = old;
-  gdbproto_bytes_to_regs(buf, &regs);
-  if (!gdbproto_x87_clear(buf))
-    reply_error(reply, 0x16);
-  else
-    gdbproto_set_regs(ops, target, &old, &regs, reply);
+  gdbproto_put_regs(ops, target, buf, &old, reply);
 }
 
 MhGdbAction
