@@ -61,11 +61,13 @@ fuzz/fuzz_bytechannel: $(srcdir)/fuzz/fuzz_bytechannel.c \
 		$(srcdir)/src/fileproto.c $(fuzz_deps)
 	$(fuzz_link)
 fuzz/fuzz_blockreq: $(srcdir)/fuzz/fuzz_blockreq.c $(srcdir)/src/fileio.c \
-		$(srcdir)/src/fileport.c $(srcdir)/src/fileproto.c $(srcdir)/src/guestmem.c \
+		$(srcdir)/src/fdio.c $(srcdir)/src/fileport.c $(srcdir)/src/fileproto.c \
+		$(srcdir)/src/guestmem.c \
 		$(srcdir)/src/error.c $(srcdir)/src/text.c $(fuzz_deps)
 	$(fuzz_link)
 fuzz/fuzz_linebuf: $(srcdir)/fuzz/fuzz_linebuf.c $(srcdir)/src/console.c \
-		$(srcdir)/src/input.c $(srcdir)/src/error.c $(fuzz_deps)
+		$(srcdir)/src/input.c $(srcdir)/src/fdio.c $(srcdir)/src/error.c \
+		$(fuzz_deps)
 	$(fuzz_link)
 fuzz/fuzz_cli: $(srcdir)/fuzz/fuzz_cli.c $(srcdir)/src/cli.c \
 		$(srcdir)/src/error.c $(srcdir)/src/text.c $(fuzz_deps)
@@ -75,7 +77,7 @@ fuzz/fuzz_loader: $(srcdir)/fuzz/fuzz_loader.c $(srcdir)/src/loader.c \
 		$(fuzz_deps)
 	$(fuzz_link)
 fuzz/fuzz_router: $(srcdir)/fuzz/fuzz_router.c $(srcdir)/src/input.c \
-		$(fuzz_deps)
+		$(srcdir)/src/fdio.c $(fuzz_deps)
 	$(fuzz_link)
 
 fuzz/fuzz_gdbpacket: $(srcdir)/fuzz/fuzz_gdbpacket.c $(srcdir)/src/gdbproto.c \

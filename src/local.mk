@@ -5,6 +5,7 @@
 noinst_LIBRARIES += src/libmh.a
 src_libmh_a_SOURCES = \
 	src/error.c src/error.h \
+	src/fdio.c src/fdio.h \
 	src/text.c src/text.h \
 	src/fileio.c src/fileio.h \
 	src/fileport.c src/fileport.h \

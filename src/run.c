@@ -19,6 +19,7 @@
 
 #include "console.h"
 #include "error.h"
+#include "fdio.h"
 #include "fileio.h"
 #include "gdbstub.h"
 #include "input.h"
@@ -411,13 +412,10 @@ static gpointer
 run_vm_thread(gpointer data)
 {
   MhRunSlot *slot = data;
-  guint64 one = 1;
 
   mh_vm_run(slot->vm, &slot->error);
   g_atomic_int_set(&slot->ended, 1);
-  /* Wake the main thread; an eventfd write of 1 cannot fail short. */
-  while (write(slot->run->done_fd, &one, sizeof one) < 0 && errno == EINTR)
-    ;
+  mh_fd_signal(slot->run->done_fd); /* wake the main thread */
   return NULL;
 }
 
