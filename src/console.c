@@ -185,7 +185,7 @@ console_sink(gpointer user, const char *data, gsize len, gboolean complete)
   /* Its own file, exactly as the guest wrote it: a regular file never
    * blocks for long, so a stop does not cut it short. */
   if (con->file_fd >= 0 && con->file_errno == 0)
-    con->file_errno = mh_fd_write_all(con->file_fd, data, len);
+    con->file_errno = mh_fd_write_all(con->file_fd, data, len, NULL);
 }
 
 void

@@ -8,13 +8,14 @@
 #include <unistd.h>
 
 int
-mh_fd_write_all(int fd, const void *data, gsize len)
+mh_fd_write_all(int fd, const void *data, gsize len, const gint *stop)
 {
   const char *p = data;
 
   while (len > 0) {
     ssize_t n = write(fd, p, len);
-    if (n < 0 && errno == EINTR)
+    if (n < 0 && errno == EINTR &&
+        (stop == NULL || g_atomic_int_get(stop) == 0))
       continue;
     if (n < 0)
       return errno;

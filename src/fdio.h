@@ -6,9 +6,9 @@
  * Each retries after EINTR and short transfers and returns 0 or an errno
  * value (never -1 with errno): the callers keep the number, word the
  * message themselves, and may report it much later.  None of them waits
- * for room on a non-blocking fd (EAGAIN is returned); a writer that must
- * give up when its VM stops has its own loop (console.c).  They use only
- * read/pread64, write and copy_file_range, which the VM thread's seccomp
+ * for room on a non-blocking fd (EAGAIN is returned): the console's
+ * output, which must, has its own loop (console.c).  They use only
+ * pread64, write and copy_file_range, which the VM thread's seccomp
  * filter allows (sandbox.c).
  */
 #ifndef MH_FDIO_H
@@ -17,8 +17,11 @@
 #include <glib.h>
 
 /* Writes all @len bytes of @data to @fd.  Returns 0, the errno of the
- * write that failed, or EIO if a write took nothing. */
-int mh_fd_write_all(int fd, const void *data, gsize len);
+ * write that failed, or EIO if a write took nothing.  With @stop (read
+ * atomically; NULL: never), a write interrupted once *@stop is not 0 ends
+ * it with EINTR: the signal that stops a VM (mh_vm_kick) breaks a write
+ * blocked on a peer that does not read. */
+int mh_fd_write_all(int fd, const void *data, gsize len, const gint *stop);
 
 /* Adds 1 to the eventfd @fd, waking whoever polls it.  An 8-byte eventfd
  * write is never short; one refused with EAGAIN (a non-blocking counter

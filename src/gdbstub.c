@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "fdio.h"
 #include "gdbproto.h"
 #include "text.h"
 #include "vm-private.h"
@@ -519,18 +520,8 @@ static gboolean
 gdb_send_out(MhVm *vm)
 {
   MhGdb *g = vm->gdb;
-  gsize done = 0;
 
-  while (done < g->out->len) {
-    ssize_t n = write(g->fd, g->out->str + done, g->out->len - done);
-    if (n < 0 && errno == EINTR &&
-        g_atomic_int_get(&vm->stop) == MH_STOP_NONE)
-      continue;
-    if (n <= 0)
-      return FALSE;
-    done += (gsize)n;
-  }
-  return TRUE;
+  return mh_fd_write_all(g->fd, g->out->str, g->out->len, &vm->stop) == 0;
 }
 
 static gboolean

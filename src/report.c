@@ -463,7 +463,7 @@ mh_report_write(MhReport *report, int exit_status, GError **error)
   int err;
 
   if (report_to_stdout(report)) {
-    err = mh_fd_write_all(STDOUT_FILENO, doc, strlen(doc));
+    err = mh_fd_write_all(STDOUT_FILENO, doc, strlen(doc), NULL);
     if (err != 0)
       return mh_throw_errnum(error, MH_ERROR_HOST, err,
                              "writing the report to standard output");
@@ -474,7 +474,7 @@ mh_report_write(MhReport *report, int exit_status, GError **error)
                 "the report '%s' was not opened", safe);
     return FALSE;
   }
-  err = mh_fd_write_all(report->tmp_fd, doc, strlen(doc));
+  err = mh_fd_write_all(report->tmp_fd, doc, strlen(doc), NULL);
   if (err == 0 && fdatasync(report->tmp_fd) < 0)
     err = errno;
   if (err != 0)
