@@ -47,16 +47,33 @@ typedef struct {
 static Script write_script;
 static Script cfr_script;
 
-/* The next step, or NULL to pass through. */
-static const Step *
-script_step(Script *s)
+/* Answers a call of *@n bytes from @s's next step: TRUE with *@ret if
+ * the step stands for the call, FALSE to make the real call (for at most
+ * *@n bytes). */
+static gboolean
+script_answer(Script *s, size_t *n, ssize_t *ret)
 {
+  const Step *step;
+
   if (!s->on)
-    return NULL;
+    return FALSE;
   s->calls++;
-  if (s->next < s->n)
-    return &s->steps[s->next++];
-  return &s->then;
+  step = s->next < s->n ? &s->steps[s->next++] : &s->then;
+  switch (step->act) {
+  case ACT_FAIL:
+    errno = step->arg;
+    *ret = -1;
+    return TRUE;
+  case ACT_ZERO:
+    *ret = 0;
+    return TRUE;
+  case ACT_SHORT:
+    *n = MIN(*n, (size_t)step->arg);
+    return FALSE;
+  case ACT_PASS:
+    break;
+  }
+  return FALSE;
 }
 
 static void
@@ -74,16 +91,10 @@ script_clear(Script *s)
 ssize_t
 write(int fd, const void *buf, size_t n)
 {
-  const Step *step = script_step(&write_script);
+  ssize_t ret;
 
-  if (step != NULL && step->act == ACT_FAIL) {
-    errno = step->arg;
-    return -1;
-  }
-  if (step != NULL && step->act == ACT_ZERO)
-    return 0;
-  if (step != NULL && step->act == ACT_SHORT)
-    n = MIN(n, (size_t)step->arg);
+  if (script_answer(&write_script, &n, &ret))
+    return ret;
   return syscall(SYS_write, fd, buf, n);
 }
 
@@ -91,16 +102,10 @@ ssize_t
 copy_file_range(int fd_in, off_t *off_in, int fd_out, off_t *off_out,
                 size_t len, unsigned int flags)
 {
-  const Step *step = script_step(&cfr_script);
+  ssize_t ret;
 
-  if (step != NULL && step->act == ACT_FAIL) {
-    errno = step->arg;
-    return -1;
-  }
-  if (step != NULL && step->act == ACT_ZERO)
-    return 0;
-  if (step != NULL && step->act == ACT_SHORT)
-    len = MIN(len, (size_t)step->arg);
+  if (script_answer(&cfr_script, &len, &ret))
+    return ret;
   return syscall(SYS_copy_file_range, fd_in, off_in, fd_out, off_out, len,
                  flags);
 }
