@@ -60,12 +60,15 @@ fuzz_deps = $(srcdir)/fuzz/fuzz-common.h config.h
 fuzz/fuzz_bytechannel: $(srcdir)/fuzz/fuzz_bytechannel.c \
 		$(srcdir)/src/devices/fileproto.c $(fuzz_deps)
 	$(fuzz_link)
-fuzz/fuzz_blockreq: $(srcdir)/fuzz/fuzz_blockreq.c $(srcdir)/src/devices/fileio.c \
-		$(srcdir)/src/devices/fileport.c $(srcdir)/src/devices/fileproto.c $(srcdir)/src/base/guestmem.c \
-		$(srcdir)/src/base/error.c $(srcdir)/src/base/text.c $(fuzz_deps)
+fuzz/fuzz_blockreq: $(srcdir)/fuzz/fuzz_blockreq.c \
+		$(srcdir)/src/devices/fileio.c $(srcdir)/src/base/fdio.c \
+		$(srcdir)/src/devices/fileport.c $(srcdir)/src/devices/fileproto.c \
+		$(srcdir)/src/base/guestmem.c $(srcdir)/src/base/error.c \
+		$(srcdir)/src/base/text.c $(fuzz_deps)
 	$(fuzz_link)
 fuzz/fuzz_linebuf: $(srcdir)/fuzz/fuzz_linebuf.c $(srcdir)/src/devices/console.c \
-		$(srcdir)/src/devices/input.c $(srcdir)/src/base/error.c $(fuzz_deps)
+		$(srcdir)/src/devices/input.c $(srcdir)/src/base/fdio.c \
+		$(srcdir)/src/base/error.c $(fuzz_deps)
 	$(fuzz_link)
 fuzz/fuzz_cli: $(srcdir)/fuzz/fuzz_cli.c $(srcdir)/src/cli/cli.c \
 		$(srcdir)/src/base/error.c $(srcdir)/src/base/text.c $(fuzz_deps)
@@ -75,7 +78,7 @@ fuzz/fuzz_loader: $(srcdir)/fuzz/fuzz_loader.c $(srcdir)/src/vm/loader.c \
 		$(fuzz_deps)
 	$(fuzz_link)
 fuzz/fuzz_router: $(srcdir)/fuzz/fuzz_router.c $(srcdir)/src/devices/input.c \
-		$(fuzz_deps)
+		$(srcdir)/src/base/fdio.c $(fuzz_deps)
 	$(fuzz_link)
 
 fuzz/fuzz_gdbpacket: $(srcdir)/fuzz/fuzz_gdbpacket.c $(srcdir)/src/debug/gdbproto.c \

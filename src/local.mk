@@ -7,6 +7,7 @@ noinst_LIBRARIES += src/libmh.a
 src_libmh_a_SOURCES = \
 	src/base/error.c src/base/error.h \
 	src/base/text.c src/base/text.h \
+	src/base/fdio.c src/base/fdio.h \
 	src/base/guestmem.c src/base/guestmem.h \
 	src/base/outfile.c src/base/outfile.h \
 	src/kvm/kvm.c src/kvm/kvm.h \

@@ -34,6 +34,8 @@ unit_tests = \
 	tests/unit/test-cli \
 	tests/unit/test-x86 \
 	tests/unit/test-guestmem \
+	tests/unit/test-guestmem-peek \
+	tests/unit/test-fdio \
 	tests/unit/test-console \
 	tests/unit/test-input \
 	tests/unit/test-fileproto \
@@ -52,6 +54,8 @@ unit_ldadd = src/libmh.a $(JSON_GLIB_LIBS) $(GLIB_LIBS)
 tests_unit_test_cli_LDADD = $(unit_ldadd)
 tests_unit_test_x86_LDADD = $(unit_ldadd)
 tests_unit_test_guestmem_LDADD = $(unit_ldadd)
+tests_unit_test_guestmem_peek_LDADD = $(unit_ldadd)
+tests_unit_test_fdio_LDADD = $(unit_ldadd)
 tests_unit_test_console_LDADD = $(unit_ldadd)
 tests_unit_test_input_LDADD = $(unit_ldadd)
 tests_unit_test_fileproto_LDADD = $(unit_ldadd)

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "fdio.h"
 #include "gdbproto.h"
 #include "text.h"
 #include "input.h"
@@ -523,18 +524,8 @@ mh_gdb_chan_fd(const MhGdb *g)
 static gboolean
 gdb_send_out(MhGdb *g)
 {
-  gsize done = 0;
-
-  while (done < g->out->len) {
-    ssize_t n = write(g->fd, g->out->str + done, g->out->len - done);
-    if (n < 0 && errno == EINTR &&
-        mh_vcpu_stop_reason(g->target.vcpu) == MH_STOP_NONE)
-      continue;
-    if (n <= 0)
-      return FALSE;
-    done += (gsize)n;
-  }
-  return TRUE;
+  return mh_fd_write_all(g->fd, g->out->str, g->out->len,
+                         &g->target.vcpu->stop) == 0;
 }
 
 static gboolean

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "fdio.h"
 #include "kvm.h"
 #include "outfile.h"
 #include "text.h"
@@ -285,24 +286,6 @@ mh_trace_format_exit(GString *out, const MhTraceExit *e)
 /* ------------------------------------------------------------------ */
 /* The file (main thread)                                               */
 
-/* Writes all of @len bytes at the end of the file. */
-static int
-trace_write(int fd, const char *data, gsize len)
-{
-  while (len > 0) {
-    ssize_t n = write(fd, data, len);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0)
-      return errno;
-    if (n == 0)
-      return EIO;
-    data += n;
-    len -= (gsize)n;
-  }
-  return 0;
-}
-
 MhTrace *
 mh_trace_open(const char *path, guint64 limit, GError **error)
 {
@@ -331,7 +314,7 @@ mh_trace_open(const char *path, guint64 limit, GError **error)
   g_string_append(head, "{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n"
                   "{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":1,"
                   "\"args\":{\"name\":\"mini_hypervisor\"}}");
-  err = trace_write(trace->fd, head->str, head->len);
+  err = mh_fd_write_all(trace->fd, head->str, head->len, NULL);
   if (err != 0) {
     mh_throw_errnum(error, MH_ERROR_USAGE, err,
                     "cannot write the trace file '%s'", trace->path);
@@ -350,7 +333,7 @@ gboolean
 mh_trace_close(MhTrace *trace, GError **error)
 {
   static const char tail[] = "\n]}\n";
-  int err = trace_write(trace->fd, tail, sizeof tail - 1);
+  int err = mh_fd_write_all(trace->fd, tail, sizeof tail - 1, NULL);
 
   if (err == 0 && close(trace->fd) < 0)
     err = errno;
@@ -424,7 +407,7 @@ trace_vm_flush(MhTraceVm *t)
 
   if (t->buf->len == 0 || t->write_errno != 0)
     return;
-  err = trace_write(t->trace->fd, t->buf->str, t->buf->len);
+  err = mh_fd_write_all(t->trace->fd, t->buf->str, t->buf->len, NULL);
   g_string_truncate(t->buf, 0);
   if (err != 0) {
     t->write_errno = err;
@@ -440,7 +423,7 @@ trace_vm_commit(MhTraceVm *t, gsize start)
   if (t->buf->len <= TRACE_WRITE_MAX || start == 0)
     return;
   if (t->write_errno == 0) {
-    int err = trace_write(t->trace->fd, t->buf->str, start);
+    int err = mh_fd_write_all(t->trace->fd, t->buf->str, start, NULL);
     if (err != 0) {
       t->write_errno = err;
       t->recording = FALSE;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "fdio.h"
 #include "mh_abi.h"
 
 void
@@ -164,11 +165,8 @@ mh_output_write(MhOutput *out, const gint *stop, const char *prefix,
     int err = output_writev_all(out->fd, iov, n, stop);
     if (err != 0 && err != ECANCELED) {
       g_atomic_int_set(&out->write_errno, err);
-      if (out->notify_fd >= 0) {
-        guint64 one = 1;
-        while (write(out->notify_fd, &one, sizeof one) < 0 && errno == EINTR)
-          ;
-      }
+      if (out->notify_fd >= 0)
+        mh_fd_signal(out->notify_fd);
     }
   }
   g_mutex_unlock(&out->lock);
@@ -186,17 +184,8 @@ console_sink(gpointer user, const char *data, gsize len, gboolean complete)
                   con->tag != NULL);
   /* Its own file, exactly as the guest wrote it: a regular file never
    * blocks for long, so a stop does not cut it short. */
-  while (con->file_fd >= 0 && con->file_errno == 0 && len > 0) {
-    ssize_t n = write(con->file_fd, data, len);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0) {
-      con->file_errno = n < 0 ? errno : EIO;
-      break;
-    }
-    data += n;
-    len -= (gsize)n;
-  }
+  if (con->file_fd >= 0 && con->file_errno == 0)
+    con->file_errno = mh_fd_write_all(con->file_fd, data, len, NULL);
 }
 
 void

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "fdio.h"
 #include "text.h"
 #include "fileproto.h"
 
@@ -305,8 +306,9 @@ files_make_copy(MhFileService *svc, const MhSharedFile *orig,
                                          svc->tmp_seq++);
   struct stat st;
   gint64 status = 0;
-  off_t in_off = 0, size;
+  off_t size;
   g_auto(MhFd) fd = -1;
+  int err;
 
   if (fstat(orig->fd, &st) < 0)
     return files_host_error(svc, "reading", orig->name, errno);
@@ -323,35 +325,17 @@ files_make_copy(MhFileService *svc, const MhSharedFile *orig,
                           (st.st_mode & 0444) | 0600, &status);
   if (fd < 0)
     return status;
-  while (in_off < size) {
-    size_t want = (size_t)(size - in_off);
-    ssize_t n = copy_file_range(orig->fd, &in_off, fd, NULL, want, 0);
-    if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL ||
-                  errno == EOPNOTSUPP)) {
-      /* No in-kernel copy between these filesystems: copy by hand, in
-       * chunks bounded by what is left of the checked size. */
-      char buf[65536];
-      ssize_t got = pread(orig->fd, buf, MIN(sizeof buf, want), in_off);
-      n = got > 0 ? write(fd, buf, (size_t)got) : got;
-      if (n > 0)
-        in_off += n;
-    }
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0) {
-      /* 0: the original shrank under us; a short copy is no copy. */
-      status = files_host_error(svc, "copying", orig->name,
-                                n < 0 ? errno : EIO);
-      break;
-    }
-  }
+  err = mh_fd_copy_range(orig->fd, 0, fd, (guint64)size, NULL);
+  /* EIO: the original shrank under us; a short copy is no copy. */
+  if (err != 0)
+    status = files_host_error(svc, "copying", orig->name, err);
   if (status == 0 && renameat(svc->dir_fd, tmp, svc->dir_fd, orig->name) < 0)
     status = files_host_error(svc, "renaming copy of", orig->name, errno);
   if (status < 0) {
     unlinkat(svc->dir_fd, tmp, 0);
     return status;
   }
-  svc->written += (guint64)in_off;
+  svc->written += (guint64)size;
   g_hash_table_insert(svc->privates, g_strdup(orig->name),
                       GINT_TO_POINTER(MH_PRIVATE_COPY));
   return 0;

@@ -4,9 +4,9 @@
 
 #include "input.h"
 
-#include <errno.h>
 #include <string.h>
-#include <unistd.h>
+
+#include "fdio.h"
 
 void
 mh_input_init(MhInput *in, int space_fd)
@@ -258,11 +258,8 @@ mh_input_read(MhInput *in, guint8 *buf, gsize n, const gint *stop)
   after = in->count;
   g_mutex_unlock(&in->lock);
 
-  if (in->space_fd >= 0 && before >= MH_INPUT_LOW && after < MH_INPUT_LOW) {
-    guint64 one = 1;
-    while (write(in->space_fd, &one, sizeof one) < 0 && errno == EINTR)
-      ;
-  }
+  if (in->space_fd >= 0 && before >= MH_INPUT_LOW && after < MH_INPUT_LOW)
+    mh_fd_signal(in->space_fd);
   return got;
 }
 

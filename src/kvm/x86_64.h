@@ -174,6 +174,10 @@ char *mh_x86_describe_fault(const MhException *ex, const char *rip_text);
 /* Encodes @seg as an 8-byte GDT descriptor (SDM 3A §3.4.5, Figure 3-8). */
 guint64 mh_x86_encode_descriptor(const struct kvm_segment *seg);
 
+/* The longest an instruction can be, prefixes included (SDM 2A §2.3.11):
+ * as many bytes as a diagnosis reads at RIP. */
+#define MH_X86_INSN_MAX 15
+
 /* A port I/O instruction as decoded by mh_x86_decode_pio(). */
 typedef struct {
   guint    length; /* bytes, prefixes included                     */

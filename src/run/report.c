@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fdio.h"
 #include "outfile.h"
 #include "text.h"
 
@@ -452,21 +453,6 @@ mh_report_to_json(MhReport *report, int exit_status)
   return report_escape_controls(json_generator_to_data(gen, NULL));
 }
 
-static gboolean
-report_write_all(int fd, const char *data, gsize len)
-{
-  while (len > 0) {
-    ssize_t n = write(fd, data, len);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      return FALSE;
-    data += n;
-    len -= (gsize)n;
-  }
-  return TRUE;
-}
-
 gboolean
 mh_report_write(MhReport *report, int exit_status, GError **error)
 {
@@ -474,11 +460,13 @@ mh_report_write(MhReport *report, int exit_status, GError **error)
   g_autofree char *doc = g_strconcat(json, "\n", NULL);
   const char *path = report->config->report;
   g_autofree char *safe = mh_text_escape(path);
+  int err;
 
   if (report_to_stdout(report)) {
-    if (!report_write_all(STDOUT_FILENO, doc, strlen(doc)))
-      return mh_throw_errno(error, MH_ERROR_HOST,
-                            "writing the report to standard output");
+    err = mh_fd_write_all(STDOUT_FILENO, doc, strlen(doc), NULL);
+    if (err != 0)
+      return mh_throw_errnum(error, MH_ERROR_HOST, err,
+                             "writing the report to standard output");
     return TRUE;
   }
   if (report->tmp_fd < 0) {
@@ -486,10 +474,12 @@ mh_report_write(MhReport *report, int exit_status, GError **error)
                 "the report '%s' was not opened", safe);
     return FALSE;
   }
-  if (!report_write_all(report->tmp_fd, doc, strlen(doc)) ||
-      fdatasync(report->tmp_fd) < 0)
-    return mh_throw_errno(error, MH_ERROR_HOST, "writing the report '%s'",
-                          safe);
+  err = mh_fd_write_all(report->tmp_fd, doc, strlen(doc), NULL);
+  if (err == 0 && fdatasync(report->tmp_fd) < 0)
+    err = errno;
+  if (err != 0)
+    return mh_throw_errnum(error, MH_ERROR_HOST, err,
+                           "writing the report '%s'", safe);
   if (renameat(report->dir_fd, report->tmp_name, report->dir_fd,
                report->base) < 0)
     return mh_throw_errno(error, MH_ERROR_HOST, "writing the report '%s'",

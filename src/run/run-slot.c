@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "fdio.h"
 #include "text.h"
 #include "gdbstub.h"
 #include "outfile.h"
@@ -49,13 +50,10 @@ static gpointer
 run_vm_thread(gpointer data)
 {
   MhRunSlot *slot = data;
-  guint64 one = 1;
 
   mh_vm_run(slot->vm, &slot->error);
   g_atomic_int_set(&slot->ended, 1);
-  /* Wake the main thread; an eventfd write of 1 cannot fail short. */
-  while (write(slot->run->done_fd, &one, sizeof one) < 0 && errno == EINTR)
-    ;
+  mh_fd_signal(slot->run->done_fd); /* wake the main thread */
   return NULL;
 }
 

@@ -86,13 +86,13 @@ vcpu_fail(MhVm *vm, MhOutcome outcome, GError **error, const char *fmt, ...)
 static gboolean
 vcpu_pio_at(MhVm *vm, guint64 gpa, guint length, const MhIoAccess *io)
 {
-  guint avail = length ? length : 15;
-  const guint8 *code = NULL;
+  guint8 code[MH_X86_INSN_MAX];
+  gsize avail = mh_guestmem_peek(&vm->ram, gpa, code,
+                                 length ? MIN(length, sizeof code)
+                                        : sizeof code);
   MhPioInsn insn;
 
-  while (avail > 0 && (code = mh_guestmem_range(&vm->ram, gpa, avail)) == NULL)
-    avail--;
-  return code != NULL && mh_x86_decode_pio(code, avail, &insn) &&
+  return avail > 0 && mh_x86_decode_pio(code, avail, &insn) &&
          (length == 0 || insn.length == length) &&
          insn.in == (io->dir == MH_IO_IN) && insn.size == io->size &&
          (insn.port < 0 || (guint)insn.port == io->port);
@@ -135,8 +135,8 @@ vcpu_note_fault(MhVm *vm, const MhException *ex, const struct kvm_regs *r)
     "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
   };
   GString *s = g_string_new(NULL);
-  const guint8 *code = NULL;
-  guint n;
+  guint8 code[MH_X86_INSN_MAX];
+  gsize n = mh_guestmem_peek(&vm->ram, ex->rip, code, sizeof code);
 
   g_string_append_printf(s, "fault: %s", fault);
   for (guint i = 0; i < 16; i++)
@@ -144,12 +144,9 @@ vcpu_note_fault(MhVm *vm, const MhException *ex, const struct kvm_regs *r)
                            i % 4 == 0 ? "\nregisters: " : "  ", names[i],
                            gpr[i]);
   g_string_append(s, "\nbytes at RIP:");
-  for (n = 15; n > 0; n--)
-    if ((code = mh_guestmem_range(&vm->ram, ex->rip, n)) != NULL)
-      break;
-  if (code == NULL)
+  if (n == 0)
     g_string_append(s, " none (outside guest RAM)");
-  for (guint i = 0; code != NULL && i < n; i++)
+  for (guint i = 0; i < n; i++)
     g_string_append_printf(s, " %02x", code[i]);
   g_free(vm->fault_detail);
   vm->fault_detail = g_string_free(s, FALSE);
@@ -352,9 +349,9 @@ vcpu_on_internal_error(MhVm *vm, GError **error)
   guint64 rip;
   g_autofree char *rip_text = NULL;
   GString *bytes = g_string_new(NULL);
-  const guint8 *code = NULL;
+  guint8 code[MH_X86_INSN_MAX];
   const char *hint;
-  guint n;
+  gsize n;
 
   if (vm->vcpu.run->internal.suberror != KVM_INTERNAL_ERROR_EMULATION) {
     g_string_free(bytes, TRUE);
@@ -364,15 +361,10 @@ vcpu_on_internal_error(MhVm *vm, GError **error)
   }
   rip = vcpu_get_rip(vm);
   /* Show the instruction bytes: they tell which instruction it was. */
-  for (n = 15; n > 0; n--) {
-    code = mh_guestmem_range(&vm->ram, rip, n);
-    if (code != NULL) {
-      for (guint i = 0; i < n; i++)
-        g_string_append_printf(bytes, " %02x", code[i]);
-      break;
-    }
-  }
-  if (code == NULL)
+  n = mh_guestmem_peek(&vm->ram, rip, code, sizeof code);
+  for (guint i = 0; i < n; i++)
+    g_string_append_printf(bytes, " %02x", code[i]);
+  if (n == 0)
     hint = " - RIP is outside guest RAM: nothing there to run";
   else if (mh_x86_is_simd(code, n))
     hint = " - an SSE/AVX instruction, which nested KVM may not emulate: "
