@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* vm.c - one VM: building it (KVM VM and vCPU, memory, long mode,
- * devices), its thread's life (confine, run, quiesce), stopping it. */
+ * devices), telling it to stop, what it leaves, freeing it.  Its thread
+ * runs in vm-loop.c. */
 #include "config.h"
 
 #include "vm-private.h"
