@@ -68,7 +68,7 @@ typedef struct {
   gboolean    limit_hit;  /* the guest wrote past it (the rest dropped)  */
   int         file_fd;    /* --console-dir: its own file, untagged, or -1 */
   char       *wait_notice; /* said on standard error each time the guest
-                              waits for input, or NULL (see run.c)      */
+                              waits for input, or NULL (see run-slot.c) */
   int         file_errno; /* the first error writing it, 0 if none      */
 } MhConsole;
 
