@@ -47,6 +47,8 @@ unit_tests = \
 	tests/unit/test-text
 check_PROGRAMS += $(unit_tests)
 TESTS += $(unit_tests)
+# Their one main() (each program includes it).
+EXTRA_DIST += tests/unit/unit-main.h
 
 unit_ldadd = src/libmh.a $(JSON_GLIB_LIBS) $(GLIB_LIBS)
 tests_unit_test_cli_LDADD = $(unit_ldadd)
