@@ -10,7 +10,7 @@
  * the VM goes on, it prints "cross_end_access: continued".  No stack
  * used.
  */
-#include "hostile.h"
+#include "guest_asm.h"
 
 	.section .text.start, "ax", @progbits
 	.globl	_start

@@ -20,7 +20,7 @@
  * given where the CPU keeps the registers.  "garbage_cr: continued" would
  * mean the VM went on.
  */
-#include "hostile.h"
+#include "guest_asm.h"
 
 	.section .text.start, "ax", @progbits
 	.globl	_start

@@ -20,7 +20,7 @@
  * and '1' (#UD at 0xc0).  Either way the VM must stop with the RIP of
  * the int; "int_no_idt: continued" would mean it did not.
  */
-#include "hostile.h"
+#include "guest_asm.h"
 
 	.section .text.start, "ax", @progbits
 	.globl	_start

@@ -15,7 +15,7 @@
  * whose last byte lies past RAM: the hypervisor must stop the VM with
  * "file request block at <RAM-39> runs outside guest RAM".
  */
-#include "hostile.h"
+#include "guest_asm.h"
 
 	.section .text.start, "ax", @progbits
 	.globl	_start

@@ -21,7 +21,7 @@
  * mean it did not.  lgdt itself loads anything: nothing is read until a
  * segment register is loaded or an exception delivered.
  */
-#include "hostile.h"
+#include "guest_asm.h"
 
 	.section .text.start, "ax", @progbits
 	.globl	_start

@@ -15,7 +15,7 @@
  * The hypervisor may not care where a READ lands as long as the buffer
  * lies in RAM; nothing in the hypervisor may depend on guest code.
  */
-#include "hostile.h"
+#include "guest_asm.h"
 
 	.section .text.start, "ax", @progbits
 	.globl	_start

@@ -1,21 +1,28 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * hostile.h - macros shared by the hostile assembly guests (.S files,
- * run through the C preprocessor).  Each guest has its own _start in
- * .text.start and uses no SDK; these macros only print and halt.
+ * guest_asm.h - macros shared by the test guests in assembly (.S files,
+ * run through the C preprocessor; tests/guests and tests/guests/hostile).
+ * Each guest has its own _start and uses no SDK; these macros only print,
+ * halt and read input.
  *
  *   MSG name, "text"   defines name and name_len in .rodata
  *   PUTS name          writes name_len bytes of name to the console with
  *                      one rep outsb (clobbers RSI, RCX, RDX; uses no stack)
  *   HALT               hlt, in a loop in case anything resumes the vCPU
+ *   SAY name, "text"   PUTS then HALT: the guest's last words
+ *   WENT_ON guest      the label went_on, where a guest arrives only if
+ *                      the hypervisor let it go on past what it must stop:
+ *                      prints "<guest>: continued" and halts
  *   SELECT             reads the first input byte into AL (0xFF at end of
  *                      input): guests that hold several cases pick one
+ *   DR0_ARM addr, dr7  arms debug register 0 on addr with DR7 = dr7
+ *                      (clobbers RAX)
  *
  * Instructions whose RIP a test checks are placed with ".org ADDR, 0x90":
  * a fixed address, and NOPs before it, so falling through is harmless.
  */
-#ifndef HOSTILE_H
-#define HOSTILE_H
+#ifndef MH_TEST_GUEST_ASM_H
+#define MH_TEST_GUEST_ASM_H
 
 #include "mh_abi.h"
 
@@ -39,9 +46,27 @@
 	jmp	9999b
 	.endm
 
+	.macro	SAY name, text
+	PUTS	\name
+	HALT
+	MSG	\name, "\text"
+	.endm
+
+	.macro	WENT_ON guest
+went_on:
+	SAY	m_on, "\guest: continued\n"
+	.endm
+
 	.macro	SELECT
 	movw	$MH_PORT_CONSOLE, %dx
 	inb	%dx, %al
 	.endm
 
-#endif /* HOSTILE_H */
+	.macro	DR0_ARM addr, dr7
+	lea	\addr(%rip), %rax
+	mov	%rax, %dr0
+	mov	$\dr7, %rax
+	mov	%rax, %dr7
+	.endm
+
+#endif /* MH_TEST_GUEST_ASM_H */
