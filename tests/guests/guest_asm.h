@@ -15,6 +15,12 @@
  *                      prints "<guest>: continued" and halts
  *   SELECT             reads the first input byte into AL (0xFF at end of
  *                      input): guests that hold several cases pick one
+ *   FILE_REQUESTS guest
+ *                      two routines for guests that send requests over
+ *                      the file block transport: send (one request, the
+ *                      block at RBX; returns its result in RAX) and
+ *                      failed (prints "<guest>: request N failed", N
+ *                      the byte in R12B, and halts)
  *   DR0_ARM addr, dr7  arms debug register 0 on addr with DR7 = dr7
  *                      (clobbers RAX)
  *
@@ -60,6 +66,24 @@ went_on:
 	.macro	SELECT
 	movw	$MH_PORT_CONSOLE, %dx
 	inb	%dx, %al
+	.endm
+
+	.macro	FILE_REQUESTS guest
+send:
+	movl	%ebx, %eax
+	movw	$MH_PORT_FILE, %dx
+	outl	%eax, %dx
+	movq	32(%rbx), %rax
+	ret
+
+failed:
+	PUTS	m_failed
+	movb	%r12b, %al
+	outb	%al, $MH_PORT_CONSOLE
+	PUTS	m_failed2
+	HALT
+	MSG	m_failed, "\guest: request "
+	MSG	m_failed2, " failed\n"
 	.endm
 
 	.macro	DR0_ARM addr, dr7

@@ -50,10 +50,6 @@ do_efer:
 	wrmsr				/* 0xc0 */
 	jmp	went_on
 
-went_on:
-	PUTS	m_on
-	HALT
-
-	MSG	m_on, "bogus_msr: continued\n"
+	WENT_ON	bogus_msr
 
 	.section .note.GNU-stack, "", @progbits

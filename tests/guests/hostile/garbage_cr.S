@@ -72,10 +72,6 @@ cr4_pae:
 	movq	%rax, %cr4		/* 0x140 */
 	jmp	went_on
 
-went_on:
-	PUTS	m_on
-	HALT
-
-	MSG	m_on, "garbage_cr: continued\n"
+	WENT_ON	garbage_cr
 
 	.section .note.GNU-stack, "", @progbits

@@ -56,16 +56,12 @@ do_lidt:
 	int3				/* 0x100 */
 	jmp	went_on
 
-went_on:
-	PUTS	m_on
-	HALT
+	WENT_ON	int_no_idt
 
 	.section .rodata
 	.balign	8
 idtr_zeroed:
 	.word	0xfff
 	.quad	0x100000
-
-	MSG	m_on, "int_no_idt: continued\n"
 
 	.section .note.GNU-stack, "", @progbits
