@@ -91,7 +91,7 @@ check-local:
 	@echo "bats is required for make check (apt-get install bats bats-assert bats-support bats-file)" >&2; exit 1
 endif
 EXTRA_DIST += $(bats_test_files) tests/helpers.bash tests/run-all tests/kvm-host \
-	tests/slurm.bats tests/slurm-cluster
+	tests/slurm.bats tests/slurm-cluster tests/elf-bomb
 
 # make check-slurm: the grading example as a Slurm job array on a
 # single-node Slurm this test starts (root; slurm-wlm and munge).  Not in

@@ -88,7 +88,8 @@ check_DATA += $(mh_test_guest_imgs) $(mh_test_c_elfs) $(mh_test_asm_elfs) \
 
 EXTRA_DIST += $(mh_test_c_objs:.o=.c) $(mh_test_asm_objs:.o=.S) \
 	tests/guests/hello_nasm.asm tests/guests/sdk_ok.c \
-	tests/guests/elf_high.S tests/guests/elf_high.ld $(mh_test_asm_hdrs)
+	tests/guests/elf_high.S tests/guests/elf_high.ld \
+	tests/guests/guest_asm.h
 CLEANFILES += $(mh_test_c_objs) $(mh_test_asm_objs) $(mh_test_c_elfs) \
 	$(mh_test_asm_elfs) $(mh_test_guest_imgs) \
 	tests/guests/sdk_ok.o tests/guests/sdk_ok.elf \
