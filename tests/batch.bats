@@ -8,11 +8,10 @@
 load helpers
 
 setup() {
-  require_kvm
+  setup_vm_test
   command -v parallel >/dev/null || fail "needs GNU parallel (package parallel)"
   command -v jq >/dev/null || fail "needs jq"
   MH_BATCH=${MH_BATCH:-/usr/share/doc/mini-hypervisor/examples/batch}
-  cd "$BATS_TEST_TMPDIR" || exit 1
   batch_setup
 }
 

@@ -101,10 +101,9 @@ usage_error() { # usage_error EXPECTED-TEXT -- ARGS...
   chmod 000 "$BATS_TEST_TMPDIR/secret.img"
   if [ "$(id -u)" = 0 ]; then
     # root reads anything: check as an unprivileged user instead.
-    command -v setpriv >/dev/null || skip "setpriv not available"
+    require_other_user
     chmod 755 "$BATS_TEST_TMPDIR"
-    run --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups \
-      "$MH_BIN" -g "$BATS_TEST_TMPDIR/secret.img"
+    run --separate-stderr as_other_user "$MH_BIN" -g "$BATS_TEST_TMPDIR/secret.img"
   else
     run --separate-stderr "$MH_BIN" -g "$BATS_TEST_TMPDIR/secret.img"
   fi

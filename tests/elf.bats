@@ -8,8 +8,7 @@
 load helpers
 
 setup() {
-  require_kvm
-  cd "$BATS_TEST_TMPDIR" || exit 1
+  setup_vm_test
   printf 'Hi from the host\n' > notes.txt
 }
 

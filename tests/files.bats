@@ -8,8 +8,7 @@
 load helpers
 
 setup() {
-  require_kvm
-  cd "$BATS_TEST_TMPDIR" || exit 1
+  setup_vm_test
   printf 'Hi from the host\n' > notes.txt
   ORIG_SUM=$(sha256sum notes.txt)
 }
@@ -325,7 +324,7 @@ EOF2
   pid=$!
   exec 5> in
   printf 'open a.txt w\nclose 0\n' >&5
-  for _ in $(seq 100); do grep -q 'close=0' out && break; sleep 0.05; done
+  wait_for out 'close=0'
   dir=$(echo mini_hypervisor.out/run-*/vm0-fshell)
   # Replace the VM's own file with a link to a host file, and plant a
   # link under the name of a shared file's private copy-to-be.
@@ -349,7 +348,7 @@ EOF2
   pid=$!
   exec 5> in
   printf 'open p w\nclose 0\nopen d w\nclose 0\n' >&5
-  for _ in $(seq 100); do [ "$(grep -c 'close=0' out)" -eq 2 ] && break; sleep 0.05; done
+  wait_count out 'close=0' 2
   dir=$(echo mini_hypervisor.out/run-*/vm0-fshell)
   rm "$dir/p" "$dir/d" && mkfifo "$dir/p" && mkdir "$dir/d"
   printf 'open p r\nopen d r\n' >&5
@@ -372,8 +371,7 @@ planted() {
   pid=$!
   exec 5> in
   printf 'open missing r\n' >&5
-  for _ in $(seq 200); do grep -q 'open=-2' out && break; sleep 0.05; done
-  grep -q 'open=-2' out || fail "fshell did not answer: $(cat out err)"
+  wait_for out 'open=-2' "fshell did not answer"
   dir=$(echo mini_hypervisor.out/run-*/vm0-fshell)
   for name in x notes.txt; do
     case $1 in

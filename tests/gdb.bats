@@ -8,9 +8,8 @@
 load helpers
 
 setup() {
-  require_kvm
+  setup_vm_test
   command -v gdb >/dev/null || fail "gdb is missing: these tests run the real gdb"
-  cd "$BATS_TEST_TMPDIR" || exit 1
   ELF=$MH_TEST_GUESTS/gdb_target.elf
   IMG=$MH_TEST_GUESTS/gdb_target.img
 }
@@ -73,27 +72,6 @@ wait_vm() {
   VM_PID=
 }
 
-# wait_for FILE REGEX [WHAT]: waits until a line of FILE matches REGEX
-# (bounded by MH_TIMEOUT), and fails saying WHAT did not happen.
-wait_for() {
-  local i
-  for ((i = 0; i < MH_TIMEOUT * 20; i++)); do
-    grep -qE "$2" "$1" 2>/dev/null && return 0
-    sleep 0.05
-  done
-  fail "${3:-$1 has no line matching '$2'}: $(cat "$1" 2>/dev/null)"
-}
-
-# wait_count FILE REGEX N: waits until N lines of FILE match REGEX.
-wait_count() {
-  local i
-  for ((i = 0; i < MH_TIMEOUT * 20; i++)); do
-    [ "$(grep -cE "$2" "$1" 2>/dev/null)" -ge "$3" ] && return 0
-    sleep 0.05
-  done
-  fail "$1 has fewer than $3 lines matching '$2': $(cat "$1" 2>/dev/null)"
-}
-
 # vm_thread_waits_for_input: waits until the VM's thread (vm0) sleeps in
 # futex(2), as it does only while its guest waits for console input (a
 # guest that spins or runs is in ioctl(KVM_RUN)).
@@ -108,21 +86,6 @@ vm_thread_waits_for_input() {
     sleep 0.05
   done
   fail "the VM's thread never waited for input"
-}
-
-# as_other_user COMMAND...: runs COMMAND as nobody (a user other than
-# the one that runs the hypervisor), with the system's PATH and HOME /
-# (root's own, such as a pyenv shim in /root, are not nobody's to run).
-as_other_user() {
-  setpriv --reuid=nobody --regid=nogroup --clear-groups -- \
-    env PATH=/usr/local/bin:/usr/bin:/bin HOME=/ "$@"
-}
-# require_other_user: skips the test where that cannot be done (not
-# root, no setpriv, no nobody).
-require_other_user() {
-  [ "$(id -u)" -eq 0 ] || skip "needs root, to connect as another user (nobody)"
-  command -v setpriv >/dev/null || skip "needs setpriv (util-linux)"
-  id nobody >/dev/null 2>&1 || skip "needs the user nobody"
 }
 
 # A tiny client: connects to the TCP port or Unix socket $1, sends gdb's
@@ -356,8 +319,7 @@ reply() {
     >gdb.out 2>&1 &
   gdb_pid=$!
   # The guest prints once gdb has resumed it, and spins after that.
-  for _ in $(seq 600); do grep -q spinning vm.out && break; sleep 0.05; done
-  grep -q spinning vm.out
+  wait_for vm.out spinning "the guest did not print"
   # Ctrl-C to gdb itself (not through timeout(1), which would pass it
   # on to gdb's whole process group: a second Ctrl-C, which gdb takes for
   # "the target is not responding").
@@ -396,8 +358,7 @@ reply() {
 @test "gdb: without -S the guest runs at once; gdb attaches later, in the sandbox, stops it where it is, and may come again" {
   start_vm --gdb tcp::0 -g "$(tguest spin)"
   # The guest runs before any gdb comes.
-  for _ in $(seq 600); do grep -q spinning vm.out && break; sleep 0.05; done
-  grep -q spinning vm.out || fail "the guest did not run without gdb: $(cat vm.err)"
+  wait_for vm.out spinning "the guest did not run without gdb"
   # The VM's thread confined itself before gdb came, and takes the
   # connection inside its sandbox.
   run_gdb gdb.out "${PORTS[0]}" "$MH_TEST_GUESTS/spin.elf" 'info registers rip' 'x/i $pc' \

@@ -58,6 +58,52 @@ require_kvm() {
   [ -w /dev/kvm ] || fail "/dev/kvm is missing or not writable: these tests run real VMs"
 }
 
+# setup_vm_test: the usual start of a test that runs VMs: KVM is there,
+# and the test runs in its own scratch directory.
+setup_vm_test() {
+  require_kvm
+  cd "$BATS_TEST_TMPDIR" || exit 1
+}
+
+# hg NAME: the image of a hostile guest (tests/guests/hostile).
+hg() { tguest "hostile/$1"; }
+
+# wait_for FILE REGEX [WHAT]: waits until a line of FILE matches REGEX
+# (bounded by MH_TIMEOUT), and fails saying WHAT did not happen.
+wait_for() {
+  local i
+  for ((i = 0; i < MH_TIMEOUT * 20; i++)); do
+    grep -qE "$2" "$1" 2>/dev/null && return 0
+    sleep 0.05
+  done
+  fail "${3:-$1 has no line matching '$2'}: $(cat "$1" 2>/dev/null)"
+}
+
+# wait_count FILE REGEX N: waits until N lines of FILE match REGEX.
+wait_count() {
+  local i
+  for ((i = 0; i < MH_TIMEOUT * 20; i++)); do
+    [ "$(grep -cE "$2" "$1" 2>/dev/null)" -ge "$3" ] && return 0
+    sleep 0.05
+  done
+  fail "$1 has fewer than $3 lines matching '$2': $(cat "$1" 2>/dev/null)"
+}
+
+# as_other_user COMMAND...: runs COMMAND as nobody (a user other than
+# the one that runs the hypervisor), with the system's PATH and HOME /
+# (root's own, such as a pyenv shim in /root, are not nobody's to run).
+as_other_user() {
+  setpriv --reuid=nobody --regid=nogroup --clear-groups -- \
+    env PATH=/usr/local/bin:/usr/bin:/bin HOME=/ "$@"
+}
+# require_other_user: skips the test where that cannot be done (not
+# root, no setpriv, no nobody).
+require_other_user() {
+  [ "$(id -u)" -eq 0 ] || skip "needs root, to connect as another user (nobody)"
+  command -v setpriv >/dev/null || skip "needs setpriv (util-linux)"
+  id nobody >/dev/null 2>&1 || skip "needs the user nobody"
+}
+
 # insn_at IMAGE RIP N: the N bytes of IMAGE (loaded at address 0) at RIP,
 # in hex without spaces: what the guest executed there.
 insn_at() {

@@ -7,8 +7,7 @@
 load helpers
 
 setup() {
-  require_kvm
-  cd "$BATS_TEST_TMPDIR" || exit 1
+  setup_vm_test
 }
 
 teardown() {
@@ -17,8 +16,6 @@ teardown() {
     kill -KILL "$MH_PID"
   fi
 }
-
-hg() { tguest "hostile/$1"; }
 
 # stalled_pipe: makes ./stalled, a FIFO whose only reader (fd 7 of this
 # shell) never reads: whoever writes to it blocks once it holds 64 KiB.

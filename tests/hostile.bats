@@ -35,9 +35,6 @@ setup() {
   BEFORE=$(ls -A)
 }
 
-# hg NAME: the image of a hostile guest.
-hg() { tguest "hostile/$1"; }
-
 # hrun [OPTIONS...] IMAGE...: runs the images and then counter.img, all in
 # one run, with notes.txt shared (standard input is passed on: every call
 # gives one, a here-string or /dev/null).

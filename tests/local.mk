@@ -49,6 +49,8 @@ unit_tests = \
 	tests/unit/test-text
 check_PROGRAMS += $(unit_tests)
 TESTS += $(unit_tests)
+# Their one main() (each program includes it).
+EXTRA_DIST += tests/unit/unit-main.h
 
 unit_ldadd = src/libmh.a $(JSON_GLIB_LIBS) $(GLIB_LIBS)
 tests_unit_test_cli_LDADD = $(unit_ldadd)
@@ -93,7 +95,7 @@ check-local:
 	@echo "bats is required for make check (apt-get install bats bats-assert bats-support bats-file)" >&2; exit 1
 endif
 EXTRA_DIST += $(bats_test_files) tests/helpers.bash tests/run-all tests/kvm-host \
-	tests/slurm.bats tests/slurm-cluster
+	tests/slurm.bats tests/slurm-cluster tests/elf-bomb
 
 # make check-slurm: the grading example as a Slurm job array on a
 # single-node Slurm this test starts (root; slurm-wlm and munge).  Not in

@@ -10,8 +10,7 @@ load helpers
 MH_REPORT_SCHEMA=${MH_REPORT_SCHEMA:-/usr/share/mini-hypervisor/report.schema.json}
 
 setup() {
-  require_kvm
-  cd "$BATS_TEST_TMPDIR" || exit 1
+  setup_vm_test
   command -v jq >/dev/null || fail "jq is required (apt-get install jq)"
   python3 -c 'import jsonschema' 2>/dev/null ||
     fail "python3-jsonschema is required (apt-get install python3-jsonschema)"

@@ -7,8 +7,7 @@
 load helpers
 
 setup() {
-  require_kvm
-  cd "$BATS_TEST_TMPDIR" || exit 1
+  setup_vm_test
 }
 
 # thread_field PID COMM FIELD: FIELD from /proc status of PID's thread COMM.
@@ -81,12 +80,6 @@ require_own_fd_table() {
     skip "this build keeps one file table (ThreadSanitizer)"
 }
 
-# wait_for TEXT FILE: until FILE holds TEXT, or 30 s (a bound, not a
-# timing: the assertions that follow tell what happened).
-wait_for() {
-  for _ in $(seq 600); do grep -qF -- "$1" "$2" && return; sleep 0.05; done
-}
-
 # attack_peer ARGS...: VM 0 (fshell) opens secret.txt, writes a secret in
 # it and keeps it open; only then does VM 1 (escape) attack: overwrite
 # the file through VM 0's fd, read VM 0's registers through its own vCPU
@@ -98,9 +91,9 @@ attack_peer() {
   local pid=$!
   exec 4> in
   printf '0:open secret.txt rwc\n0:write 0 secret: of vm 0\n' >&4
-  wait_for '[0:fshell.img] write=' out
+  wait_for out '\[0:fshell\.img\] write='
   printf '1:go\n' >&4
-  wait_for 'escape: F_DUPFD' out
+  wait_for out 'escape: F_DUPFD'
   exec 4>&-
   STATUS=0
   wait "$pid" || STATUS=$?

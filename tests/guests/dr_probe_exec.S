@@ -4,19 +4,14 @@
  * hypervisor reports a debug exception (#DB); where it does not (QEMU's
  * emulated SVM) the guest prints "no #DB" and halts.  tests/gdb.bats
  * skips its hardware breakpoint test on such a host. */
+#include "guest_asm.h"
+
 	.text
 	.globl _start
 _start:
-	lea target(%rip), %rax
-	mov %rax, %dr0
-	mov $0x402, %rax	/* G0, RW0 = 00 (execute), LEN0 = 00 */
-	mov %rax, %dr7
+	DR0_ARM	target, 0x402	/* G0, RW0 = 00 (execute), LEN0 = 00 */
 target:
 	nop
-	lea msg(%rip), %rsi
-	mov $msglen, %ecx
-	mov $0xe9, %dx
-	rep outsb
-	hlt
-msg:	.ascii "no #DB\n"
-	.set msglen, . - msg
+	SAY	m_no_db, "no #DB\n"
+
+	.section .note.GNU-stack, "", @progbits

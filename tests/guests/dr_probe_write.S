@@ -4,22 +4,18 @@
  * the hypervisor reports a debug exception (#DB); where it does not the
  * guest prints "no #DB" and halts.  tests/gdb.bats skips its watchpoint
  * test on such a host. */
+#include "guest_asm.h"
+
 	.text
 	.globl _start
 _start:
-	lea word(%rip), %rax
-	mov %rax, %dr0
-	mov $0xd0402, %rax	/* G0, RW0 = 01 (write), LEN0 = 11 (4 bytes) */
-	mov %rax, %dr7
-	movl $1, word(%rip)
+	DR0_ARM	word, 0xd0402	/* G0, RW0 = 01 (write), LEN0 = 11 (4 bytes) */
+	movl	$1, word(%rip)
 	nop
-	lea msg(%rip), %rsi
-	mov $msglen, %ecx
-	mov $0xe9, %dx
-	rep outsb
-	hlt
-msg:	.ascii "no #DB\n"
-	.set msglen, . - msg
+	SAY	m_no_db, "no #DB\n"
+
 	.data
 	.balign 8
 word:	.quad 0
+
+	.section .note.GNU-stack, "", @progbits

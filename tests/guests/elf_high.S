@@ -5,6 +5,7 @@
  * loader that ignored e_entry would start.  It checks that its .data
  * holds its value and its .bss is zero (both ends), prints "elf_high:
  * OK" and halts; any check that fails is a ud2. */
+#include "guest_asm.h"
 
 	.section .text, "ax", @progbits
 not_the_entry:
@@ -19,19 +20,10 @@ elf_high_start:
 	jne	bad
 	cmpq	$0, zero + 4088(%rip)
 	jne	bad
-	leaq	msg(%rip), %rsi
-	movl	$msg_len, %ecx
-	movw	$0xe9, %dx
-	rep outsb
-1:	hlt
-	jmp	1b
+	SAY	m_msg, "elf_high: OK\n"
 bad:
 	ud2
 	.size	elf_high_start, . - elf_high_start
-
-	.section .rodata
-msg:	.ascii	"elf_high: OK\n"
-	.set	msg_len, . - msg
 
 	.data
 	.balign	8

@@ -8,12 +8,12 @@
  *   anything else, or end of input: a 2-byte outw
  * If the VM is not stopped it prints "file_wide: continued" and halts.
  */
+#include "guest_asm.h"
 
 	.section .text.start, "ax", @progbits
 	.globl	_start
 _start:
-	movw	$0xe9, %dx
-	inb	%dx, %al		/* which access */
+	SELECT				/* which access */
 	movw	$0x278, %dx
 	cmpb	$'W', %al
 	je	2f
@@ -25,15 +25,7 @@ _start:
 2:	inw	%dx, %ax
 	jmp	4f
 3:	inl	%dx, %eax
-4:	leaq	msg(%rip), %rsi
-	movl	$msg_len, %ecx
-	movw	$0xe9, %dx
-	rep outsb
-1:	hlt
-	jmp	1b
-
-	.section .rodata
-msg:	.ascii	"file_wide: continued\n"
-	.set	msg_len, . - msg
+4:
+	WENT_ON	file_wide
 
 	.section .note.GNU-stack, "", @progbits

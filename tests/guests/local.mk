@@ -22,6 +22,9 @@ mh_test_asm_objs = tests/guests/triple_fault.o tests/guests/ud2.o \
 	tests/guests/file_wide.o tests/guests/dr_probe_exec.o \
 	tests/guests/dr_probe_write.o
 
+# The macros every guest in assembly shares (the hostile ones too).
+mh_test_asm_hdrs = $(srcdir)/tests/guests/guest_asm.h
+
 mh_test_c_elfs = $(mh_test_c_objs:.o=.elf)
 mh_test_asm_elfs = $(mh_test_asm_objs:.o=.elf)
 mh_test_elf_imgs = $(mh_test_c_objs:.o=.img) $(mh_test_asm_objs:.o=.img)
@@ -30,7 +33,7 @@ $(mh_test_c_objs): tests/guests/%.o: $(srcdir)/tests/guests/%.c $(MH_GUEST_HDRS)
 	@mkdir -p $(@D)
 	$(AM_V_CC)$(CC) $(MH_GUEST_COPTS) -c -o $@ $<
 
-$(mh_test_asm_objs): tests/guests/%.o: $(srcdir)/tests/guests/%.S
+$(mh_test_asm_objs): tests/guests/%.o: $(srcdir)/tests/guests/%.S $(MH_GUEST_HDRS) $(mh_test_asm_hdrs)
 	@mkdir -p $(@D)
 	$(AM_V_CC)$(CC) $(MH_GUEST_COPTS) -c -o $@ $<
 
@@ -65,7 +68,7 @@ tests/guests/sdk_ok.img: $(srcdir)/tests/guests/sdk_ok.c guests/mh-guest.mk \
 	  CC="$(CC)" OBJCOPY="$(OBJCOPY)"
 
 # An ELF-only guest, linked at 1 MiB with its entry point inside .text.
-tests/guests/elf_high.o: $(srcdir)/tests/guests/elf_high.S
+tests/guests/elf_high.o: $(srcdir)/tests/guests/elf_high.S $(MH_GUEST_HDRS) $(mh_test_asm_hdrs)
 	@mkdir -p $(@D)
 	$(AM_V_CC)$(CC) $(MH_GUEST_COPTS) -c -o $@ $<
 tests/guests/elf_high.elf: tests/guests/elf_high.o $(srcdir)/tests/guests/elf_high.ld
@@ -85,7 +88,8 @@ check_DATA += $(mh_test_guest_imgs) $(mh_test_c_elfs) $(mh_test_asm_elfs) \
 
 EXTRA_DIST += $(mh_test_c_objs:.o=.c) $(mh_test_asm_objs:.o=.S) \
 	tests/guests/hello_nasm.asm tests/guests/sdk_ok.c \
-	tests/guests/elf_high.S tests/guests/elf_high.ld
+	tests/guests/elf_high.S tests/guests/elf_high.ld \
+	tests/guests/guest_asm.h
 CLEANFILES += $(mh_test_c_objs) $(mh_test_asm_objs) $(mh_test_c_elfs) \
 	$(mh_test_asm_elfs) $(mh_test_guest_imgs) \
 	tests/guests/sdk_ok.o tests/guests/sdk_ok.elf \

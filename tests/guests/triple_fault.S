@@ -13,14 +13,13 @@
  * registers on a triple fault (AMD) the same without the RIP.  If the VM
  * goes on, it prints "triple_fault: continued" and halts.
  */
-#include "mh_abi.h"
+#include "guest_asm.h"
 
 	.section .text.start, "ax", @progbits
 	.globl	_start
 _start:
 	movq	%rdi, %rbx		/* RAM size */
-	movw	$MH_PORT_CONSOLE, %dx
-	inb	%dx, %al
+	SELECT
 	lidt	idtr_empty(%rip)
 	cmpb	$'p', %al
 	je	past_ram
@@ -36,20 +35,12 @@ past_ram:
 	movb	(%rbx), %al		/* 0x80 */
 	jmp	went_on
 
-went_on:
-	leaq	msg(%rip), %rsi
-	movl	$msg_len, %ecx
-	movw	$MH_PORT_CONSOLE, %dx
-	rep outsb
-1:	hlt
-	jmp	1b
+	WENT_ON	triple_fault
 
 	.section .rodata
 	.balign	8
 idtr_empty:
 	.word	0			/* limit: not even gate 0 fits */
 	.quad	0			/* base */
-msg:	.ascii	"triple_fault: continued\n"
-	.set	msg_len, . - msg
 
 	.section .note.GNU-stack, "", @progbits

@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "error.h"
+#include "unit-main.h"
 
 static void
 test_memory_values(void)
@@ -267,18 +268,16 @@ test_parse_errors(void)
   }
 }
 
-int
-main(int argc, char **argv)
-{
-  g_test_init(&argc, &argv, NULL);
-  g_test_add_func("/cli/memory", test_memory_values);
-  g_test_add_func("/cli/page", test_page_values);
-  g_test_add_func("/cli/timeout", test_timeout_values);
-  g_test_add_func("/cli/max-open", test_max_open_values);
-  g_test_add_func("/cli/quota", test_quota_values);
-  g_test_add_func("/cli/sandbox", test_sandbox_values);
-  g_test_add_func("/cli/expand-multi", test_expand_multi);
-  g_test_add_func("/cli/parse", test_parse_full);
-  g_test_add_func("/cli/parse-errors", test_parse_errors);
-  return g_test_run();
-}
+static const MhUnitTest tests[] = {
+  {"/cli/memory",       test_memory_values},
+  {"/cli/page",         test_page_values},
+  {"/cli/timeout",      test_timeout_values},
+  {"/cli/max-open",     test_max_open_values},
+  {"/cli/quota",        test_quota_values},
+  {"/cli/sandbox",      test_sandbox_values},
+  {"/cli/expand-multi", test_expand_multi},
+  {"/cli/parse",        test_parse_full},
+  {"/cli/parse-errors", test_parse_errors},
+};
+
+MH_UNIT_MAIN(tests)

@@ -13,6 +13,7 @@
 
 #include "console.h"
 #include "mh_abi.h"
+#include "unit-main.h"
 
 typedef struct {
   GString *text;  /* everything emitted, pieces separated by '|' */
@@ -295,18 +296,15 @@ test_reset(void)
   close(notify);
 }
 
-int
-main(int argc, char **argv)
-{
-  g_test_init(&argc, &argv, NULL);
-  g_test_add_func("/console/whole-lines", test_whole_lines);
-  g_test_add_func("/console/long-line", test_long_line);
-  g_test_add_func("/console/byte-at-a-time", test_byte_at_a_time);
-  g_test_add_func("/console/output/partial-nonblocking",
-                  test_output_partial_nonblocking);
-  g_test_add_func("/console/output/error-latch", test_output_error_latch);
-  g_test_add_func("/console/output/epipe", test_output_epipe);
-  g_test_add_func("/console/output/stop-gives-up", test_output_stop_gives_up);
-  g_test_add_func("/console/reset", test_reset);
-  return g_test_run();
-}
+static const MhUnitTest tests[] = {
+  {"/console/whole-lines",                test_whole_lines},
+  {"/console/long-line",                  test_long_line},
+  {"/console/byte-at-a-time",             test_byte_at_a_time},
+  {"/console/output/partial-nonblocking", test_output_partial_nonblocking},
+  {"/console/output/error-latch",         test_output_error_latch},
+  {"/console/output/epipe",               test_output_epipe},
+  {"/console/output/stop-gives-up",       test_output_stop_gives_up},
+  {"/console/reset",                      test_reset},
+};
+
+MH_UNIT_MAIN(tests)

@@ -17,6 +17,7 @@
 #include <glib/gstdio.h>
 
 #include "fdio.h"
+#include "unit-main.h"
 
 /* A seam, as in test-fileio.c: these definitions of write() and
  * copy_file_range() take the place of the C library's in this test
@@ -612,18 +613,11 @@ test_copy_overflow(CopyFixture *f, gconstpointer user)
   copy_check(f, G_MAXINT64, 0, 0, 0);
 }
 
-int
-main(int argc, char **argv)
+/* The copies use a fixture; SIGPIPE is ignored, as the program does. */
+static void
+add_fixture_tests(void)
 {
-  g_test_init(&argc, &argv, NULL);
   signal(SIGPIPE, SIG_IGN);
-  g_test_add_func("/fdio/write-all/pipe", test_write_all_pipe);
-  g_test_add_func("/fdio/write-all/short", test_write_all_short);
-  g_test_add_func("/fdio/write-all/zero", test_write_all_zero);
-  g_test_add_func("/fdio/write-all/errors", test_write_all_errors);
-  g_test_add_func("/fdio/write-all/stop", test_write_all_stop);
-  g_test_add_func("/fdio/write-all/signals", test_write_all_signals);
-  g_test_add_func("/fdio/signal", test_signal);
   g_test_add("/fdio/copy-range/kernel", CopyFixture, NULL, copy_setup,
              test_copy_kernel, copy_teardown);
   g_test_add("/fdio/copy-range/fallback", CopyFixture, NULL, copy_setup,
@@ -634,5 +628,16 @@ main(int argc, char **argv)
              test_copy_errors, copy_teardown);
   g_test_add("/fdio/copy-range/overflow", CopyFixture, NULL, copy_setup,
              test_copy_overflow, copy_teardown);
-  return g_test_run();
 }
+
+static const MhUnitTest tests[] = {
+  {"/fdio/write-all/pipe",    test_write_all_pipe},
+  {"/fdio/write-all/short",   test_write_all_short},
+  {"/fdio/write-all/zero",    test_write_all_zero},
+  {"/fdio/write-all/errors",  test_write_all_errors},
+  {"/fdio/write-all/stop",    test_write_all_stop},
+  {"/fdio/write-all/signals", test_write_all_signals},
+  {"/fdio/signal",            test_signal},
+};
+
+MH_UNIT_MAIN_ADD(add_fixture_tests, tests)

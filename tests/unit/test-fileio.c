@@ -16,6 +16,7 @@
 #include "error.h"
 #include "fileio.h"
 #include "fileport.h"
+#include "unit-main.h"
 
 #define RAM_SIZE 8192u
 #define REQ_GPA  0x100u
@@ -712,10 +713,10 @@ test_run_dir(Fixture *f, gconstpointer data)
   mh_files_clear(&svc);
 }
 
-int
-main(int argc, char **argv)
+/* Every test runs in a fresh Fixture (setup, teardown). */
+static void
+add_tests(void)
 {
-  g_test_init(&argc, &argv, NULL);
   g_test_add("/fileio/open-read-write", Fixture, NULL, setup, test_open_read_write, teardown);
   g_test_add("/fileio/statuses", Fixture, NULL, setup, test_statuses, teardown);
   g_test_add("/fileio/quota", Fixture, NULL, setup, test_quota, teardown);
@@ -766,5 +767,6 @@ main(int argc, char **argv)
   g_test_add("/fileio/close-all", Fixture, NULL, setup, test_close_all, teardown);
   g_test_add("/fileio/quota/room", Fixture, NULL, setup, test_quota_room, teardown);
   g_test_add("/fileio/run-dir", Fixture, NULL, setup, test_run_dir, teardown);
-  return g_test_run();
 }
+
+MH_UNIT_MAIN_ONLY(add_tests)

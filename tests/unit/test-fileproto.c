@@ -8,6 +8,7 @@
 #include <glib.h>
 
 #include "fileproto.h"
+#include "unit-main.h"
 
 /* An executor that records what it was asked and answers a fixed value. */
 typedef struct {
@@ -292,19 +293,17 @@ test_req_decode(void)
   g_assert_cmpint(req.result, ==, 0);
 }
 
-int
-main(int argc, char **argv)
-{
-  g_test_init(&argc, &argv, NULL);
-  g_test_add_func("/fileproto/req-check", test_req_check);
-  g_test_add_func("/fileproto/open-then-read", test_open_then_read);
-  g_test_add_func("/fileproto/negative-fields", test_negative_fields);
-  g_test_add_func("/fileproto/bad-header-discards", test_bad_header_discards_until_read);
-  g_test_add_func("/fileproto/in-mid-request", test_in_mid_request);
-  g_test_add_func("/fileproto/out-during-reply", test_out_during_reply);
-  g_test_add_func("/fileproto/random-streams", test_random_streams_never_wedge);
-  g_test_add_func("/fileproto/name-check", test_name_check);
-  g_test_add_func("/fileproto/name-copy", test_name_copy);
-  g_test_add_func("/fileproto/req-decode", test_req_decode);
-  return g_test_run();
-}
+static const MhUnitTest tests[] = {
+  {"/fileproto/req-check",           test_req_check},
+  {"/fileproto/open-then-read",      test_open_then_read},
+  {"/fileproto/negative-fields",     test_negative_fields},
+  {"/fileproto/bad-header-discards", test_bad_header_discards_until_read},
+  {"/fileproto/in-mid-request",      test_in_mid_request},
+  {"/fileproto/out-during-reply",    test_out_during_reply},
+  {"/fileproto/random-streams",      test_random_streams_never_wedge},
+  {"/fileproto/name-check",          test_name_check},
+  {"/fileproto/name-copy",           test_name_copy},
+  {"/fileproto/req-decode",          test_req_decode},
+};
+
+MH_UNIT_MAIN(tests)

@@ -17,6 +17,7 @@
 
 #include "gdbproto.h"
 #include "gdbstub.h"
+#include "unit-main.h"
 
 #define BASE 0x1000u
 #define SIZE 0x100u
@@ -608,23 +609,21 @@ test_actions(void)
   g_string_free(r, TRUE);
 }
 
-int
-main(int argc, char **argv)
-{
-  g_test_init(&argc, &argv, NULL);
-  g_test_add_func("/gdbproto/rx/packet", test_rx_packet);
-  g_test_add_func("/gdbproto/rx/overlong", test_rx_overlong);
-  g_test_add_func("/gdbproto/frame", test_frame);
-  g_test_add_func("/gdbproto/hex", test_hex);
-  g_test_add_func("/gdbproto/queries", test_queries);
-  g_test_add_func("/gdbproto/target-xml", test_target_xml);
-  g_test_add_func("/gdbproto/registers", test_registers);
-  g_test_add_func("/gdbproto/register-checks", test_register_checks);
-  g_test_add_func("/gdbproto/has-packet", test_has_packet);
-  g_test_add_func("/gdbstub/proc-net-owner", test_proc_net_owner);
-  g_test_add_func("/gdbstub/listen-is-local", test_listen_is_local);
-  g_test_add_func("/gdbproto/memory", test_memory);
-  g_test_add_func("/gdbproto/breakpoints", test_breakpoints);
-  g_test_add_func("/gdbproto/actions", test_actions);
-  return g_test_run();
-}
+static const MhUnitTest tests[] = {
+  {"/gdbproto/rx/packet",       test_rx_packet},
+  {"/gdbproto/rx/overlong",     test_rx_overlong},
+  {"/gdbproto/frame",           test_frame},
+  {"/gdbproto/hex",             test_hex},
+  {"/gdbproto/queries",         test_queries},
+  {"/gdbproto/target-xml",      test_target_xml},
+  {"/gdbproto/registers",       test_registers},
+  {"/gdbproto/register-checks", test_register_checks},
+  {"/gdbproto/has-packet",      test_has_packet},
+  {"/gdbstub/proc-net-owner",   test_proc_net_owner},
+  {"/gdbstub/listen-is-local",  test_listen_is_local},
+  {"/gdbproto/memory",          test_memory},
+  {"/gdbproto/breakpoints",     test_breakpoints},
+  {"/gdbproto/actions",         test_actions},
+};
+
+MH_UNIT_MAIN(tests)

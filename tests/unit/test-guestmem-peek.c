@@ -8,6 +8,7 @@
 #include <glib.h>
 
 #include "guestmem.h"
+#include "unit-main.h"
 
 #define RAM_SIZE 4096u
 #define SENTINEL 0xa5
@@ -105,16 +106,20 @@ test_no_ram(void)
     g_assert_cmpuint(buf[i], ==, SENTINEL);
 }
 
-int
-main(int argc, char **argv)
+/* The peeks share a fixture: a page of RAM and a buffer twice its size. */
+static void
+add_fixture_tests(void)
 {
-  g_test_init(&argc, &argv, NULL);
   g_test_add("/guestmem/peek/inside", Peek, NULL, peek_setup, test_inside,
              NULL);
   g_test_add("/guestmem/peek/edges", Peek, NULL, peek_setup, test_edges,
              NULL);
   g_test_add("/guestmem/peek/overflow", Peek, NULL, peek_setup,
              test_overflow, NULL);
-  g_test_add_func("/guestmem/peek/no-ram", test_no_ram);
-  return g_test_run();
 }
+
+static const MhUnitTest tests[] = {
+  {"/guestmem/peek/no-ram", test_no_ram},
+};
+
+MH_UNIT_MAIN_ADD(add_fixture_tests, tests)

@@ -5,6 +5,7 @@
 #include <glib.h>
 
 #include "guestmem.h"
+#include "unit-main.h"
 
 static void
 test_bounds(void)
@@ -43,12 +44,10 @@ test_no_ram(void)
   g_assert_null(mh_guestmem_range(&mem, 0, 0));
 }
 
-int
-main(int argc, char **argv)
-{
-  g_test_init(&argc, &argv, NULL);
-  g_test_add_func("/guestmem/bounds", test_bounds);
-  g_test_add_func("/guestmem/overflow", test_overflow);
-  g_test_add_func("/guestmem/no-ram", test_no_ram);
-  return g_test_run();
-}
+static const MhUnitTest tests[] = {
+  {"/guestmem/bounds",   test_bounds},
+  {"/guestmem/overflow", test_overflow},
+  {"/guestmem/no-ram",   test_no_ram},
+};
+
+MH_UNIT_MAIN(tests)

@@ -7,6 +7,7 @@
 #include <glib.h>
 
 #include "input.h"
+#include "unit-main.h"
 
 #define N 3
 
@@ -364,22 +365,26 @@ test_ring_order(void)
   mh_input_clear(&in);
 }
 
-int
-main(int argc, char **argv)
+/* The same test with the VM addressed or not (a data test). */
+static void
+add_run_bound(void)
 {
-  g_test_init(&argc, &argv, NULL);
-  g_test_add_func("/input/addressing", test_addressing);
-  g_test_add_func("/input/split-feeds", test_split_feeds);
-  g_test_add_func("/input/long-line", test_long_line_streams);
-  g_test_add_func("/input/raw-single-vm", test_raw_single);
-  g_test_add_func("/input/abandon-and-stop", test_abandon_and_stop);
-  g_test_add_func("/input/pause", test_pause);
-  g_test_add_func("/input/cap", test_cap_drops_and_warns_once);
-  g_test_add_func("/input/share", test_share);
-  g_test_add_func("/input/ring-order", test_ring_order);
   g_test_add_data_func("/input/run-bound/broadcast", GINT_TO_POINTER(FALSE),
                        test_run_bound);
   g_test_add_data_func("/input/run-bound/addressed", GINT_TO_POINTER(TRUE),
                        test_run_bound);
-  return g_test_run();
 }
+
+static const MhUnitTest tests[] = {
+  {"/input/addressing",       test_addressing},
+  {"/input/split-feeds",      test_split_feeds},
+  {"/input/long-line",        test_long_line_streams},
+  {"/input/raw-single-vm",    test_raw_single},
+  {"/input/abandon-and-stop", test_abandon_and_stop},
+  {"/input/pause",            test_pause},
+  {"/input/cap",              test_cap_drops_and_warns_once},
+  {"/input/share",            test_share},
+  {"/input/ring-order",       test_ring_order},
+};
+
+MH_UNIT_MAIN_ADD(add_run_bound, tests)

@@ -11,6 +11,7 @@
 
 #include "error.h"
 #include "loader.h"
+#include "unit-main.h"
 
 #define RAM (4ull << 20)
 #define FILE_SIZE 0x200u
@@ -300,19 +301,23 @@ test_ram_edge(void)
   g_assert_error(error, MH_ERROR, MH_ERROR_USAGE);
 }
 
-int
-main(int argc, char **argv)
+/* One test a hostile ELF file of the table hostile. */
+static void
+add_hostile(void)
 {
-  g_test_init(&argc, &argv, NULL);
-  g_test_add_func("/loader/elf/good", test_good);
-  g_test_add_func("/loader/flat", test_flat);
-  g_test_add_func("/loader/elf/empty-and-bss", test_empty_and_bss);
-  g_test_add_func("/loader/elf/ram-edge", test_ram_edge);
-  g_test_add_func("/loader/elf/limits", test_limits);
   for (guint i = 0; i < G_N_ELEMENTS(hostile); i++) {
     g_autofree char *path = g_strdup_printf("/loader/elf/hostile/%s",
                                             hostile[i].name);
     g_test_add_data_func(path, &hostile[i], test_hostile);
   }
-  return g_test_run();
 }
+
+static const MhUnitTest tests[] = {
+  {"/loader/elf/good",          test_good},
+  {"/loader/flat",              test_flat},
+  {"/loader/elf/empty-and-bss", test_empty_and_bss},
+  {"/loader/elf/ram-edge",      test_ram_edge},
+  {"/loader/elf/limits",        test_limits},
+};
+
+MH_UNIT_MAIN_ADD(add_hostile, tests)

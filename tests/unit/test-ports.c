@@ -8,6 +8,7 @@
 
 #include "error.h"
 #include "ports.h"
+#include "unit-main.h"
 
 /* A device that records what reached it. */
 typedef struct {
@@ -312,15 +313,13 @@ test_device_hooks(void)
   g_string_free(hook_log, TRUE);
 }
 
-int
-main(int argc, char **argv)
-{
-  g_test_init(&argc, &argv, NULL);
-  g_test_add_func("/ports/overlap", test_overlap);
-  g_test_add_func("/ports/full-table", test_full_table);
-  g_test_add_func("/ports/range-limits", test_range_limits);
-  g_test_add_func("/ports/dispatch-and-counters", test_dispatch_and_counters);
-  g_test_add_func("/ports/unregistered", test_unregistered);
-  g_test_add_func("/ports/device-hooks", test_device_hooks);
-  return g_test_run();
-}
+static const MhUnitTest tests[] = {
+  {"/ports/overlap",               test_overlap},
+  {"/ports/full-table",            test_full_table},
+  {"/ports/range-limits",          test_range_limits},
+  {"/ports/dispatch-and-counters", test_dispatch_and_counters},
+  {"/ports/unregistered",          test_unregistered},
+  {"/ports/device-hooks",          test_device_hooks},
+};
+
+MH_UNIT_MAIN(tests)

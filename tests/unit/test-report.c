@@ -16,6 +16,7 @@
 #include "ending.h"
 #include "error.h"
 #include "report.h"
+#include "unit-main.h"
 
 static void
 test_outcomes(void)
@@ -387,19 +388,17 @@ test_split_guest(void)
   }
 }
 
-int
-main(int argc, char **argv)
-{
-  g_test_init(&argc, &argv, NULL);
-  g_test_add_func("/report/outcomes", test_outcomes);
-  g_test_add_func("/report/exit-precedence", test_exit_precedence);
-  g_test_add_func("/report/error-status", test_error_status);
-  g_test_add_func("/report/limit-values", test_limit_values);
-  g_test_add_func("/report/parse-options", test_parse_report_options);
-  g_test_add_func("/report/document", test_document);
-  g_test_add_func("/report/halted-and-text", test_halted_and_text);
-  g_test_add_func("/report/control-bytes", test_control_bytes);
-  g_test_add_func("/report/sha256-file", test_sha256_file);
-  g_test_add_func("/report/split-guest", test_split_guest);
-  return g_test_run();
-}
+static const MhUnitTest tests[] = {
+  {"/report/outcomes",        test_outcomes},
+  {"/report/exit-precedence", test_exit_precedence},
+  {"/report/error-status",    test_error_status},
+  {"/report/limit-values",    test_limit_values},
+  {"/report/parse-options",   test_parse_report_options},
+  {"/report/document",        test_document},
+  {"/report/halted-and-text", test_halted_and_text},
+  {"/report/control-bytes",   test_control_bytes},
+  {"/report/sha256-file",     test_sha256_file},
+  {"/report/split-guest",     test_split_guest},
+};
+
+MH_UNIT_MAIN(tests)

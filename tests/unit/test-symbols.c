@@ -13,6 +13,7 @@
 
 #include "loader.h"
 #include "symbols.h"
+#include "unit-main.h"
 
 static void
 test_none(void)
@@ -351,15 +352,13 @@ test_symtab(void)
   g_assert_cmpuint(mh_symbols_n_lines(image->symbols), >, 10);
 }
 
-int
-main(int argc, char **argv)
-{
-  g_test_init(&argc, &argv, NULL);
-  g_test_add_func("/symbols/none", test_none);
-  g_test_add_func("/symbols/guest", test_guest);
-  g_test_add_func("/symbols/compressed", test_compressed);
-  g_test_add_func("/symbols/compressed-bomb", test_compressed_bomb);
-  g_test_add_func("/symbols/rows", test_rows);
-  g_test_add_func("/symbols/symtab", test_symtab);
-  return g_test_run();
-}
+static const MhUnitTest tests[] = {
+  {"/symbols/none",            test_none},
+  {"/symbols/guest",           test_guest},
+  {"/symbols/compressed",      test_compressed},
+  {"/symbols/compressed-bomb", test_compressed_bomb},
+  {"/symbols/rows",            test_rows},
+  {"/symbols/symtab",          test_symtab},
+};
+
+MH_UNIT_MAIN(tests)

@@ -8,6 +8,7 @@
 #include <glib.h>
 
 #include "text.h"
+#include "unit-main.h"
 
 static void
 test_escape(void)
@@ -64,11 +65,9 @@ test_file_name(void)
   }
 }
 
-int
-main(int argc, char **argv)
-{
-  g_test_init(&argc, &argv, NULL);
-  g_test_add_func("/text/escape", test_escape);
-  g_test_add_func("/text/file-name", test_file_name);
-  return g_test_run();
-}
+static const MhUnitTest tests[] = {
+  {"/text/escape",    test_escape},
+  {"/text/file-name", test_file_name},
+};
+
+MH_UNIT_MAIN(tests)

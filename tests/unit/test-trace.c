@@ -8,6 +8,7 @@
 #include <glib.h>
 
 #include "trace.h"
+#include "unit-main.h"
 
 static char *
 json_string(const char *text)
@@ -125,14 +126,12 @@ test_other_exits(void)
   }
 }
 
-int
-main(int argc, char **argv)
-{
-  g_test_init(&argc, &argv, NULL);
-  g_test_add_func("/trace/json-string", test_json_string);
-  g_test_add_func("/trace/guest-span", test_guest_span);
-  g_test_add_func("/trace/io-out", test_io_out);
-  g_test_add_func("/trace/io-data-bounded", test_io_data_bounded);
-  g_test_add_func("/trace/other-exits", test_other_exits);
-  return g_test_run();
-}
+static const MhUnitTest tests[] = {
+  {"/trace/json-string",     test_json_string},
+  {"/trace/guest-span",      test_guest_span},
+  {"/trace/io-out",          test_io_out},
+  {"/trace/io-data-bounded", test_io_data_bounded},
+  {"/trace/other-exits",     test_other_exits},
+};
+
+MH_UNIT_MAIN(tests)

@@ -8,6 +8,7 @@
 
 #include "error.h"
 #include "x86_64.h"
+#include "unit-main.h"
 
 #define BASE (MH_MONITOR_GPA + MH_MONITOR_PT_OFF)
 #define BUF_SIZE (MH_MONITOR_SIZE - MH_MONITOR_PT_OFF)
@@ -341,8 +342,9 @@ test_is_simd(void)
                     cases[i].simd);
 }
 
-int
-main(int argc, char **argv)
+/* One test a page-table layout (memory size and page size). */
+static void
+add_layouts(void)
 {
   static const Layout layouts[] = {
     {2, MH_PAGE_2M, 1, 0, 1},    {4, MH_PAGE_2M, 1, 0, 2},
@@ -350,17 +352,20 @@ main(int argc, char **argv)
     {4, MH_PAGE_4K, 1, 2, 1024}, {8, MH_PAGE_4K, 1, 4, 2048},
   };
 
-  g_test_init(&argc, &argv, NULL);
   for (gsize i = 0; i < G_N_ELEMENTS(layouts); i++) {
     g_autofree char *path = g_strdup_printf(
       "/x86/page-tables/%uMB-%s", layouts[i].mb,
       layouts[i].page == MH_PAGE_2M ? "2M" : "4K");
     g_test_add_data_func(path, &layouts[i], test_layout);
   }
-  g_test_add_func("/x86/page-tables/refuses", test_refuses);
-  g_test_add_func("/x86/long-mode", test_long_mode);
-  g_test_add_func("/x86/exception", test_exception);
-  g_test_add_func("/x86/decode-pio", test_decode_pio);
-  g_test_add_func("/x86/is-simd", test_is_simd);
-  return g_test_run();
 }
+
+static const MhUnitTest tests[] = {
+  {"/x86/page-tables/refuses", test_refuses},
+  {"/x86/long-mode",           test_long_mode},
+  {"/x86/exception",           test_exception},
+  {"/x86/decode-pio",          test_decode_pio},
+  {"/x86/is-simd",             test_is_simd},
+};
+
+MH_UNIT_MAIN_ADD(add_layouts, tests)

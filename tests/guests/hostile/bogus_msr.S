@@ -10,7 +10,7 @@
  * IDT must report: "general protection fault (#GP) at RIP 0x40; error
  * code 0x0".  If the VM goes on it prints "bogus_msr: continued".
  */
-#include "hostile.h"
+#include "guest_asm.h"
 
 #define MSR_BOGUS 0xdeadbeef
 #define MSR_EFER  0xc0000080
@@ -50,10 +50,6 @@ do_efer:
 	wrmsr				/* 0xc0 */
 	jmp	went_on
 
-went_on:
-	PUTS	m_on
-	HALT
-
-	MSG	m_on, "bogus_msr: continued\n"
+	WENT_ON	bogus_msr
 
 	.section .note.GNU-stack, "", @progbits

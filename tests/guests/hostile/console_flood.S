@@ -9,7 +9,7 @@
  * its own with the VM's tag), never hold more than a line, and keep the
  * other VMs' lines whole.
  */
-#include "hostile.h"
+#include "guest_asm.h"
 
 #define FLOOD_BYTES 102400
 

@@ -10,7 +10,7 @@
  * this VM's own tag (when several VMs run), and nothing a guest writes
  * goes to standard error.  Then it halts normally.
  */
-#include "hostile.h"
+#include "guest_asm.h"
 
 	.section .text.start, "ax", @progbits
 	.globl	_start

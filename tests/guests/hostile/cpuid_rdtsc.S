@@ -8,7 +8,7 @@
  * hypervisor signature of leaf 0x40000000 and halts:
  *   "cpuid_rdtsc: hypervisor KVMKVMKVM, still running"
  */
-#include "hostile.h"
+#include "guest_asm.h"
 
 	.section .text.start, "ax", @progbits
 	.globl	_start

@@ -8,7 +8,7 @@
  * must go on and halt normally, printing
  *   "cr8_tpr: TPR 15 set, read back and cleared, still running".
  */
-#include "hostile.h"
+#include "guest_asm.h"
 
 	.section .text.start, "ax", @progbits
 	.globl	_start

@@ -10,7 +10,7 @@
  * the VM goes on, it prints "cross_end_access: continued".  No stack
  * used.
  */
-#include "hostile.h"
+#include "guest_asm.h"
 
 	.section .text.start, "ax", @progbits
 	.globl	_start
@@ -27,10 +27,6 @@ load:	movl	-2(%rbx), %eax		/* at 0x40 */
 
 	.org	0x80, 0x90
 store:	movq	%rax, -4(%rbx)		/* at 0x80 */
-went_on:
-	PUTS	m_on
-	HALT
-
-	MSG	m_on, "cross_end_access: continued\n"
+	WENT_ON	cross_end_access
 
 	.section .note.GNU-stack, "", @progbits

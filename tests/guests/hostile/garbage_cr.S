@@ -20,7 +20,7 @@
  * given where the CPU keeps the registers.  "garbage_cr: continued" would
  * mean the VM went on.
  */
-#include "hostile.h"
+#include "guest_asm.h"
 
 	.section .text.start, "ax", @progbits
 	.globl	_start
@@ -72,10 +72,6 @@ cr4_pae:
 	movq	%rax, %cr4		/* 0x140 */
 	jmp	went_on
 
-went_on:
-	PUTS	m_on
-	HALT
-
-	MSG	m_on, "garbage_cr: continued\n"
+	WENT_ON	garbage_cr
 
 	.section .note.GNU-stack, "", @progbits

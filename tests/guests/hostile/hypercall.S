@@ -13,7 +13,7 @@
  * call's RIP.  Either way it must not take the hypervisor or other VMs
  * down, nor reach the hypervisor as an unexpected exit.
  */
-#include "hostile.h"
+#include "guest_asm.h"
 
 	.section .text.start, "ax", @progbits
 	.globl	_start

@@ -7,7 +7,7 @@
  *   "input_after_eof: 5000 reads after end of input, all 0xff"
  * (or "...: a read after end of input returned another byte") and halts.
  */
-#include "hostile.h"
+#include "guest_asm.h"
 
 #define EXTRA_READS 5000
 

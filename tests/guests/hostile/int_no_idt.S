@@ -20,7 +20,7 @@
  * and '1' (#UD at 0xc0).  Either way the VM must stop with the RIP of
  * the int; "int_no_idt: continued" would mean it did not.
  */
-#include "hostile.h"
+#include "guest_asm.h"
 
 	.section .text.start, "ax", @progbits
 	.globl	_start
@@ -56,16 +56,12 @@ do_lidt:
 	int3				/* 0x100 */
 	jmp	went_on
 
-went_on:
-	PUTS	m_on
-	HALT
+	WENT_ON	int_no_idt
 
 	.section .rodata
 	.balign	8
 idtr_zeroed:
 	.word	0xfff
 	.quad	0x100000
-
-	MSG	m_on, "int_no_idt: continued\n"
 
 	.section .note.GNU-stack, "", @progbits

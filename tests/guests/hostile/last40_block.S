@@ -15,7 +15,7 @@
  * whose last byte lies past RAM: the hypervisor must stop the VM with
  * "file request block at <RAM-39> runs outside guest RAM".
  */
-#include "hostile.h"
+#include "guest_asm.h"
 
 	.section .text.start, "ax", @progbits
 	.globl	_start
@@ -28,8 +28,7 @@ _start:
 	leaq	-39(%r13), %rax
 	movw	$MH_PORT_FILE, %dx
 	outl	%eax, %dx
-	PUTS	m_went_on
-	HALT
+	WENT_ON	last40_block
 
 1:	leaq	-40(%r13), %rbx		/* the block: the last 40 bytes */
 
@@ -97,20 +96,7 @@ _start:
 	PUTS	m_ok
 	HALT
 
-failed:
-	PUTS	m_failed
-	movb	%r12b, %al
-	outb	%al, $MH_PORT_CONSOLE
-	PUTS	m_failed2
-	HALT
-
-/* One request: the block at RBX; returns its result. */
-send:
-	movl	%ebx, %eax
-	movw	$MH_PORT_FILE, %dx
-	outl	%eax, %dx
-	movq	32(%rbx), %rax
-	ret
+	FILE_REQUESTS	last40_block
 
 /* Prints R14 bytes from RSI. */
 print_n:
@@ -125,8 +111,5 @@ name:	.ascii	"notes.txt"
 	.set	name_len, . - name
 
 	MSG	m_ok, "last40_block: OK\n"
-	MSG	m_failed, "last40_block: request "
-	MSG	m_failed2, " failed\n"
-	MSG	m_went_on, "last40_block: continued\n"
 
 	.section .note.GNU-stack, "", @progbits

@@ -21,7 +21,7 @@
  * mean it did not.  lgdt itself loads anything: nothing is read until a
  * segment register is loaded or an exception delivered.
  */
-#include "hostile.h"
+#include "guest_asm.h"
 
 	.section .text.start, "ax", @progbits
 	.globl	_start
@@ -57,9 +57,7 @@ code_only:
 	movw	%cx, %ds		/* 0xc0 */
 	jmp	went_on
 
-went_on:
-	PUTS	m_on
-	HALT
+	WENT_ON	lgdt_garbage
 
 	.section .rodata
 	.balign	8
@@ -70,7 +68,5 @@ gdtr_zeroed:
 gdtr_unmapped:
 	.word	0xffff
 	.quad	0x7fff00000000		/* base: not mapped */
-
-	MSG	m_on, "lgdt_garbage: continued\n"
 
 	.section .note.GNU-stack, "", @progbits

@@ -48,7 +48,7 @@ mh_hostile_asm_objs = \
 mh_hostile_c_elfs = $(mh_hostile_c_objs:.o=.elf)
 mh_hostile_asm_elfs = $(mh_hostile_asm_objs:.o=.elf)
 mh_hostile_imgs = $(mh_hostile_c_objs:.o=.img) $(mh_hostile_asm_objs:.o=.img)
-mh_hostile_hdrs = $(srcdir)/tests/guests/hostile/hostile.h \
+mh_hostile_hdrs = $(mh_test_asm_hdrs) \
 	$(srcdir)/tests/guests/hostile/hostile_c.h
 
 $(mh_hostile_c_objs): tests/guests/hostile/%.o: $(srcdir)/tests/guests/hostile/%.c $(MH_GUEST_HDRS) $(mh_hostile_hdrs)
@@ -57,7 +57,7 @@ $(mh_hostile_c_objs): tests/guests/hostile/%.o: $(srcdir)/tests/guests/hostile/%
 
 $(mh_hostile_asm_objs): tests/guests/hostile/%.o: $(srcdir)/tests/guests/hostile/%.S $(MH_GUEST_HDRS) $(mh_hostile_hdrs)
 	@mkdir -p $(@D)
-	$(AM_V_CC)$(CC) $(MH_GUEST_COPTS) -c -o $@ $<
+	$(AM_V_CC)$(CC) $(MH_GUEST_COPTS) -I$(srcdir)/tests/guests -c -o $@ $<
 
 $(mh_hostile_c_elfs): tests/guests/hostile/%.elf: tests/guests/hostile/%.o $(MH_GUEST_CRT0) $(MH_GUEST_LIB) $(MH_GUEST_LDSCRIPT)
 	$(AM_V_CCLD)$(CC) $(MH_GUEST_LDOPTS) -o $@ $(MH_GUEST_CRT0) $< $(MH_GUEST_LIB)
@@ -71,6 +71,6 @@ $(mh_hostile_imgs): tests/guests/hostile/%.img: tests/guests/hostile/%.elf
 check_DATA += $(mh_hostile_imgs)
 
 EXTRA_DIST += $(mh_hostile_c_objs:.o=.c) $(mh_hostile_asm_objs:.o=.S) \
-	tests/guests/hostile/hostile.h tests/guests/hostile/hostile_c.h
+	tests/guests/hostile/hostile_c.h
 CLEANFILES += $(mh_hostile_c_objs) $(mh_hostile_asm_objs) \
 	$(mh_hostile_c_elfs) $(mh_hostile_asm_elfs) $(mh_hostile_imgs)

@@ -10,7 +10,7 @@
  * 0x40000000), so this is just memory: the VM must keep running and halt
  * normally.  The image itself is far below 0x1000.
  */
-#include "hostile.h"
+#include "guest_asm.h"
 
 #define SCRIBBLE_START 0x1000
 #define SCRIBBLE_END   0x10000

@@ -18,7 +18,7 @@
  *   'o' 1-byte IN 0x279 [0x220]   'p' 1-byte OUT 0xEA [0x240]
  * An unknown letter prints "port_matrix: no such case".
  */
-#include "hostile.h"
+#include "guest_asm.h"
 
 	.section .text.start, "ax", @progbits
 	.globl	_start

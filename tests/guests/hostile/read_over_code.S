@@ -15,7 +15,7 @@
  * The hypervisor may not care where a READ lands as long as the buffer
  * lies in RAM; nothing in the hypervisor may depend on guest code.
  */
-#include "hostile.h"
+#include "guest_asm.h"
 
 	.section .text.start, "ax", @progbits
 	.globl	_start
@@ -70,20 +70,7 @@ success:
 	PUTS	m_ok
 	HALT
 
-failed:
-	PUTS	m_failed
-	movb	%r12b, %al
-	outb	%al, $MH_PORT_CONSOLE
-	PUTS	m_failed2
-	HALT
-
-/* One block-transport request: the block at RBX; returns its result. */
-send:
-	movl	%ebx, %eax
-	movw	$MH_PORT_FILE, %dx
-	outl	%eax, %dx
-	movq	32(%rbx), %rax
-	ret
+	FILE_REQUESTS	read_over_code
 
 	.section .rodata
 patch:	movabsq	$success, %rax		/* machine code, stored as data */
@@ -97,8 +84,6 @@ name:	.ascii	"patch.bin"
 	.set	name_len, . - name
 
 	MSG	m_ok, "read_over_code: running the bytes it read\n"
-	MSG	m_failed, "read_over_code: request "
-	MSG	m_failed2, " failed\n"
 
 	.bss
 	.balign	8

@@ -9,7 +9,7 @@
  * The hypervisor must simply run it: the output is
  *   "self_modify: patched X, generated K" and a newline, then hlt.
  */
-#include "hostile.h"
+#include "guest_asm.h"
 
 #define GEN_ADDR 0x80000
 

@@ -15,7 +15,7 @@
  * pushes start.  Run it with -m 2 (every push is one emulated
  * instruction on nested KVM).
  */
-#include "hostile.h"
+#include "guest_asm.h"
 
 	.section .text.start, "ax", @progbits
 	.globl	_start

@@ -7,7 +7,7 @@
  * printing "sti_hlt: halting with interrupts enabled".  Nothing after
  * the hlt may run ("sti_hlt: resumed after hlt").
  */
-#include "hostile.h"
+#include "guest_asm.h"
 
 	.section .text.start, "ax", @progbits
 	.globl	_start
