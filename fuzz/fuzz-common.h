@@ -32,8 +32,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 typedef struct {
   const guint8 *data;
-  gsize         size;
-  gsize         pos;
+  gsize size;
+  gsize pos;
 } FuzzIn;
 
 static inline void
@@ -124,7 +124,8 @@ fuzz_rm_rf(const char *dir)
 static inline char *
 fuzz_scratch_dir(const char *name)
 {
-  const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : g_get_tmp_dir();
+  const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm"
+                                                   : g_get_tmp_dir();
   char *dir = g_strdup_printf("%s/mh-fuzz-%s-XXXXXX", base, name);
 
   FUZZ_CHECK(g_mkdtemp(dir) != NULL, "cannot make %s", dir);

@@ -36,11 +36,11 @@
 static const char notes_text[] = "notes: the shared file\nline two\n";
 
 static struct {
-  char          *top;      /* scratch directory                    */
-  char          *out;      /* -o: top/out                          */
-  char          *vm_dir;   /* top/out/run-fuzz/vm0-fuzz            */
+  char *top;    /* scratch directory                    */
+  char *out;    /* -o: top/out                          */
+  char *vm_dir; /* top/out/run-fuzz/vm0-fuzz            */
   MhSharedFiles *shared;
-  MhFileConfig   config;
+  MhFileConfig config;
 } F;
 
 static int
@@ -88,10 +88,11 @@ check_host(void)
   const char *name;
 
   FUZZ_CHECK(g_file_get_contents(F.shared->files[0].path, &notes, &len, NULL) &&
-             len == strlen(notes_text) && memcmp(notes, notes_text, len) == 0,
+               len == strlen(notes_text) && memcmp(notes, notes_text, len) == 0,
              "the shared file changed");
   FUZZ_CHECK(g_file_get_contents(F.shared->files[1].path, &empty, &len, NULL) &&
-             len == 0, "the empty shared file changed");
+               len == 0,
+             "the empty shared file changed");
   dir = g_dir_open(run, 0, NULL);
   if (dir != NULL) {
     while ((name = g_dir_read_name(dir)) != NULL)
@@ -101,7 +102,8 @@ check_host(void)
   dir = g_dir_open(F.out, 0, NULL);
   FUZZ_CHECK(dir != NULL, "output directory gone");
   while ((name = g_dir_read_name(dir)) != NULL)
-    FUZZ_CHECK(strcmp(name, "run-fuzz") == 0, "output directory has '%s'", name);
+    FUZZ_CHECK(strcmp(name, "run-fuzz") == 0, "output directory has '%s'",
+               name);
   g_dir_close(dir);
 }
 
@@ -129,7 +131,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
   notes = g_build_filename(F.top, "notes.txt", NULL);
   empty = g_build_filename(F.top, "empty.txt", NULL);
   FUZZ_CHECK(g_file_set_contents(notes, notes_text, -1, NULL) &&
-             g_file_set_contents(empty, "", 0, NULL), "shared files");
+               g_file_set_contents(empty, "", 0, NULL),
+             "shared files");
   paths[0] = notes;
   paths[1] = empty;
   paths[2] = NULL;
@@ -156,14 +159,22 @@ pick_gpa(FuzzIn *in, gsize ram_size, gboolean for_block)
   guint64 span = for_block ? MH_FILE_REQ_SIZE : 0;
 
   switch (fuzz_u8(in) % 8) {
-  case 0: return 0;
-  case 1: return ram_size - MIN(span, ram_size);         /* last fitting */
-  case 2: return ram_size - MIN(span, ram_size) + 1;     /* one past     */
-  case 3: return ram_size;
-  case 4: return G_MAXUINT32 - fuzz_u8(in);
-  case 5: return fuzz_u32(in);
-  case 6: return G_MAXUINT64 - fuzz_u8(in);              /* wraps        */
-  default: return fuzz_u16(in) % (ram_size + 64);
+  case 0:
+    return 0;
+  case 1:
+    return ram_size - MIN(span, ram_size); /* last fitting */
+  case 2:
+    return ram_size - MIN(span, ram_size) + 1; /* one past     */
+  case 3:
+    return ram_size;
+  case 4:
+    return G_MAXUINT32 - fuzz_u8(in);
+  case 5:
+    return fuzz_u32(in);
+  case 6:
+    return G_MAXUINT64 - fuzz_u8(in); /* wraps        */
+  default:
+    return fuzz_u16(in) % (ram_size + 64);
   }
 }
 
@@ -171,13 +182,20 @@ static guint32
 pick_len(FuzzIn *in, gsize ram_size)
 {
   switch (fuzz_u8(in) % 7) {
-  case 0: return 0;
-  case 1: return fuzz_u8(in);
-  case 2: return (guint32)ram_size;
-  case 3: return (guint32)ram_size + 1;
-  case 4: return G_MAXUINT32 - fuzz_u8(in);
-  case 5: return MH_FILE_NAME_MAX + (fuzz_u8(in) % 3) - 1;
-  default: return fuzz_u32(in);
+  case 0:
+    return 0;
+  case 1:
+    return fuzz_u8(in);
+  case 2:
+    return (guint32)ram_size;
+  case 3:
+    return (guint32)ram_size + 1;
+  case 4:
+    return G_MAXUINT32 - fuzz_u8(in);
+  case 5:
+    return MH_FILE_NAME_MAX + (fuzz_u8(in) % 3) - 1;
+  default:
+    return fuzz_u32(in);
   }
 }
 
@@ -186,8 +204,8 @@ static void
 plant_request(FuzzIn *in, guint8 *ram, gsize ram_size)
 {
   static const char *const names[] = {
-    "notes.txt", "empty.txt", "new.txt", "..", ".", ".mh-tmp-0", "a/b",
-    "", "x\001y", "notes.txt/", "/etc/passwd",
+    "notes.txt", "empty.txt",  "new.txt",     "..", ".", ".mh-tmp-0", "a/b", "",
+    "x\001y",    "notes.txt/", "/etc/passwd",
   };
   struct mh_file_req r = {0};
   guint64 at = pick_gpa(in, ram_size, TRUE);
@@ -243,7 +261,8 @@ block_out(MhFileService *svc, guint8 *ram, gsize ram_size, guint32 gpa)
   }
   if (!ok) {
     FUZZ_CHECK(error != NULL && error->domain == MH_ERROR &&
-               error->code == MH_ERROR_GUEST, "refused without a guest error");
+                 error->code == MH_ERROR_GUEST,
+               "refused without a guest error");
     FUZZ_CHECK(memcmp(before, ram, ram_size) == 0,
                "a refused request changed guest RAM");
     return;
@@ -275,8 +294,8 @@ block_out(MhFileService *svc, guint8 *ram, gsize ram_size, guint32 gpa)
     FUZZ_CHECK(result == 0, "close gave %" G_GINT64_FORMAT, result);
     break;
   case MH_FILE_SEEK:
-    FUZZ_CHECK((guint64)result <= MH_FILE_OFFSET_MAX, "offset %" G_GINT64_FORMAT,
-               result);
+    FUZZ_CHECK((guint64)result <= MH_FILE_OFFSET_MAX,
+               "offset %" G_GINT64_FORMAT, result);
     break;
   case MH_FILE_SIZE:
     break;
@@ -315,7 +334,8 @@ LLVMFuzzerTestOneInput(const guint8 *data, size_t size)
       break;
     case 2:
     case 3:
-      block_out(&svc, ram.host, ram.size, (guint32)pick_gpa(&in, ram.size, TRUE));
+      block_out(&svc, ram.host, ram.size,
+                (guint32)pick_gpa(&in, ram.size, TRUE));
       break;
     case 4: { /* rep outsd: several block addresses in one exit */
       guint8 addrs[4 * 4];

@@ -22,23 +22,23 @@
 
 /* The model: what the guest must see, per mh_abi.h. */
 typedef struct {
-  guint8  hdr[MH_FILE_HDR_SIZE];
-  gsize   hdr_len;
+  guint8 hdr[MH_FILE_HDR_SIZE];
+  gsize hdr_len;
   struct mh_file_req req;
-  gsize   payload_need;
+  gsize payload_need;
   guint8 *payload; /* what the guest sent, to compare with the executor's */
-  gsize   payload_len;
-  gboolean discard;    /* bad header answered; OUTs ignored until an IN   */
-  gboolean in_reply;   /* serving a reply                                 */
+  gsize payload_len;
+  gboolean discard;  /* bad header answered; OUTs ignored until an IN   */
+  gboolean in_reply; /* serving a reply                                 */
   guint8 *reply;
-  gsize   reply_len, reply_pos;
-  gboolean exec_due;   /* the model expects the executor to run now       */
+  gsize reply_len, reply_pos;
+  gboolean exec_due; /* the model expects the executor to run now       */
 } Model;
 
 typedef struct {
   FuzzIn *in;
-  Model  *model;
-  guint   calls;
+  Model *model;
+  guint calls;
 } Exec;
 
 static void
@@ -59,16 +59,26 @@ static gint64
 exec_pick_result(FuzzIn *in, const struct mh_file_req *req)
 {
   switch (fuzz_u8(in) % 10) {
-  case 0: return 0;
-  case 1: return req->len;
-  case 2: return (gint64)req->len + 1 + fuzz_u8(in);
-  case 3: return req->len > 0 ? fuzz_u32(in) % req->len : 0;
-  case 4: return -(gint64)(1 + fuzz_u8(in) % 9); /* MH_FILE_E* */
-  case 5: return G_MAXINT64;
-  case 6: return G_MININT64;
-  case 7: return (gint64)fuzz_u64(in);
-  case 8: return MH_FILE_BYTE_MAX + 1;
-  default: return 1;
+  case 0:
+    return 0;
+  case 1:
+    return req->len;
+  case 2:
+    return (gint64)req->len + 1 + fuzz_u8(in);
+  case 3:
+    return req->len > 0 ? fuzz_u32(in) % req->len : 0;
+  case 4:
+    return -(gint64)(1 + fuzz_u8(in) % 9); /* MH_FILE_E* */
+  case 5:
+    return G_MAXINT64;
+  case 6:
+    return G_MININT64;
+  case 7:
+    return (gint64)fuzz_u64(in);
+  case 8:
+    return MH_FILE_BYTE_MAX + 1;
+  default:
+    return 1;
   }
 }
 
@@ -129,7 +139,8 @@ model_header_done(Model *m)
     m->discard = TRUE;
     return;
   }
-  m->payload_need = (r->cmd == MH_FILE_OPEN || r->cmd == MH_FILE_WRITE) ? r->len : 0;
+  m->payload_need = (r->cmd == MH_FILE_OPEN || r->cmd == MH_FILE_WRITE) ? r->len
+                                                                        : 0;
   if (m->payload_need == 0)
     m->exec_due = TRUE;
 }
@@ -216,8 +227,8 @@ do_in(MhByteChannel *ch, Model *m)
     m->hdr_len = m->payload_len = 0;
   }
   got = mh_chan_in(ch);
-  FUZZ_CHECK(got == want, "IN returned 0x%02x, the reply's byte is 0x%02x",
-             got, want);
+  FUZZ_CHECK(got == want, "IN returned 0x%02x, the reply's byte is 0x%02x", got,
+             want);
 }
 
 /* @n INs: the middle of a reply, and idle INs, checked in bulk. */
@@ -258,7 +269,8 @@ static void
 check_bounds(const MhByteChannel *ch)
 {
   FUZZ_CHECK(ch->state == MH_CHAN_REQUEST || ch->state == MH_CHAN_DISCARD ||
-             ch->state == MH_CHAN_REPLY, "state %d", ch->state);
+               ch->state == MH_CHAN_REPLY,
+             "state %d", ch->state);
   FUZZ_CHECK(ch->hdr_len <= MH_FILE_HDR_SIZE, "hdr_len %zu", ch->hdr_len);
   FUZZ_CHECK(ch->payload_len <= MAX(MH_FILE_BYTE_MAX, MH_FILE_NAME_MAX),
              "payload_len %zu", ch->payload_len);
@@ -278,16 +290,22 @@ out_header(MhByteChannel *ch, Model *m, Exec *x, FuzzIn *in)
   guint8 raw[MH_FILE_HDR_SIZE];
   guint8 sel = fuzz_u8(in);
 
-  r.cmd = 1 + sel % 7;             /* OPEN .. SIZE, and one unknown      */
+  r.cmd = 1 + sel % 7; /* OPEN .. SIZE, and one unknown      */
   r.fd = (gint32)(fuzz_u8(in) % 4) - 1;
-  r.flags = fuzz_u8(in) & 0x3f;    /* OPEN flags or SEEK whence          */
-  switch ((sel >> 3) % 16) {       /* short, at and past the limits:    */
-  case 0:                          /* the longest, rarely (each of its  */
+  r.flags = fuzz_u8(in) & 0x3f; /* OPEN flags or SEEK whence          */
+  switch ((sel >> 3) % 16) {    /* short, at and past the limits:    */
+  case 0:                       /* the longest, rarely (each of its  */
     r.len = MH_FILE_BYTE_MAX + (fuzz_u8(in) % 3) - 1; /* bytes is an */
-    break;                         /* IN or an OUT: slow)               */
-  case 1: r.len = MH_FILE_NAME_MAX + (fuzz_u8(in) % 3) - 1; break;
-  case 2: r.len = fuzz_u32(in); break;
-  default: r.len = fuzz_u8(in) % 64; break;
+    break; /* IN or an OUT: slow)               */
+  case 1:
+    r.len = MH_FILE_NAME_MAX + (fuzz_u8(in) % 3) - 1;
+    break;
+  case 2:
+    r.len = fuzz_u32(in);
+    break;
+  default:
+    r.len = fuzz_u8(in) % 64;
+    break;
   }
   r.offset = (gint64)fuzz_u64(in);
   r.cmd = GUINT32_TO_LE(r.cmd);

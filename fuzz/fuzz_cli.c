@@ -49,10 +49,10 @@ check_config(const MhConfig *c)
              "max_open %u", c->max_open);
   FUZZ_CHECK(c->timeout == 0 || (c->timeout > 0 && c->timeout <= 1e7),
              "timeout %g", c->timeout);
-  FUZZ_CHECK(c->output_dir != NULL && c->output_dir[0] != '\0',
-             "output dir");
+  FUZZ_CHECK(c->output_dir != NULL && c->output_dir[0] != '\0', "output dir");
   FUZZ_CHECK(c->sandbox == MH_SANDBOX_OFF || c->sandbox == MH_SANDBOX_ON ||
-             c->sandbox == MH_SANDBOX_STRICT, "sandbox %d", c->sandbox);
+               c->sandbox == MH_SANDBOX_STRICT,
+             "sandbox %d", c->sandbox);
 }
 
 /* Every word of @argv is in @out, in order (the expansion only adds). */
@@ -113,10 +113,11 @@ LLVMFuzzerTestOneInput(const guint8 *data, size_t size)
     /* Not G_CONVERT_ERROR ("Invalid byte sequence in conversion input",
      * naming no option): every option takes its value as given. */
     FUZZ_CHECK(error->domain == G_OPTION_ERROR ||
-               (error->domain == MH_ERROR && error->code == MH_ERROR_USAGE),
+                 (error->domain == MH_ERROR && error->code == MH_ERROR_USAGE),
                "not a usage error naming its culprit: %s", error->message);
     FUZZ_CHECK(config.guests == NULL && config.files == NULL &&
-               config.output_dir == NULL, "a failed parse kept allocations");
+                 config.output_dir == NULL,
+               "a failed parse kept allocations");
   }
   mh_cli_clear(&config);
   return 0;

@@ -22,9 +22,9 @@
 #define FAKE_SIZE 0x10000u
 
 typedef struct {
-  guint8    mem[FAKE_SIZE];
+  guint8 mem[FAKE_SIZE];
   MhGdbRegs regs;
-  guint     bps;
+  guint bps;
 } Fake;
 
 static gboolean
@@ -94,8 +94,7 @@ fake_remove(gpointer t, MhGdbBpType type, guint64 addr, guint64 kind)
 }
 
 static const MhGdbTargetOps fake_ops = {
-  fake_get_regs, fake_set_regs, fake_read, fake_write, fake_insert,
-  fake_remove,
+  fake_get_regs, fake_set_regs, fake_read, fake_write, fake_insert, fake_remove,
 };
 
 static void

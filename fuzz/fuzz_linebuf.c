@@ -16,10 +16,10 @@
 #include "console.h"
 
 typedef struct {
-  GByteArray *out;      /* every byte the sink got, in order     */
-  gsize       cap;
-  gboolean    flushing; /* inside mh_linebuf_flush()             */
-  guint       flush_pieces;
+  GByteArray *out; /* every byte the sink got, in order     */
+  gsize cap;
+  gboolean flushing; /* inside mh_linebuf_flush()             */
+  guint flush_pieces;
 } Sink;
 
 static void
@@ -33,7 +33,7 @@ sink_piece(gpointer user, const char *data, gsize len, gboolean complete)
   if (complete) {
     FUZZ_CHECK(!s->flushing, "a flush emitted a complete line");
     FUZZ_CHECK(nl == data + len - 1, "a complete piece must end in its "
-               "only newline");
+                                     "only newline");
   } else {
     FUZZ_CHECK(nl == NULL, "an incomplete piece holds a newline");
     FUZZ_CHECK(s->flushing || len == s->cap,
@@ -87,15 +87,18 @@ LLVMFuzzerTestOneInput(const guint8 *data, size_t size)
       g_byte_array_append(sent, bytes, (guint)n);
     }
     FUZZ_CHECK(lb.len < lb.cap, "%zu bytes held, capacity %zu", lb.len, lb.cap);
-    FUZZ_CHECK(s.out->len + lb.len == sent->len, "bytes lost or duplicated: "
-               "%u out + %zu held != %u in", s.out->len, lb.len, sent->len);
+    FUZZ_CHECK(s.out->len + lb.len == sent->len,
+               "bytes lost or duplicated: "
+               "%u out + %zu held != %u in",
+               s.out->len, lb.len, sent->len);
     FUZZ_CHECK(memchr(lb.data, '\n', lb.len) == NULL,
                "a newline held back in the buffer");
   }
   s.flushing = TRUE;
   mh_linebuf_flush(&lb, sink_piece, &s);
-  FUZZ_CHECK(s.out->len == sent->len && (sent->len == 0 ||
-             memcmp(s.out->data, sent->data, sent->len) == 0),
+  FUZZ_CHECK(s.out->len == sent->len &&
+               (sent->len == 0 ||
+                memcmp(s.out->data, sent->data, sent->len) == 0),
              "output differs from input");
   mh_linebuf_clear(&lb);
   g_byte_array_unref(s.out);

@@ -66,8 +66,9 @@ check_elf(const MhImage *image, const guint8 *data, size_t size,
                "segment %u outside RAM", i);
     FUZZ_CHECK(s->offset <= size && s->filesz <= size - s->offset,
                "segment %u outside the file", i);
-    FUZZ_CHECK(i == 0 || image->segments[i - 1].gpa +
-                           image->segments[i - 1].memsz <= s->gpa,
+    FUZZ_CHECK(i == 0 ||
+                 image->segments[i - 1].gpa + image->segments[i - 1].memsz <=
+                   s->gpa,
                "segments %u and %u overlap or are out of order", i - 1, i);
     if (image->entry >= s->gpa && image->entry - s->gpa < s->memsz)
       entry_inside = TRUE;
@@ -113,10 +114,12 @@ load_with(const guint8 *data, size_t size, guint64 ram_size)
     FUZZ_CHECK(image->elf == elf, "ELF magic and loader disagree");
   }
   if (!elf && size > 0 && size <= ram_size) {
-    FUZZ_CHECK(image != NULL, "%zu bytes refused with RAM %" G_GUINT64_FORMAT
-               ": %s", size, ram_size, error ? error->message : "?");
+    FUZZ_CHECK(image != NULL,
+               "%zu bytes refused with RAM %" G_GUINT64_FORMAT ": %s", size,
+               ram_size, error ? error->message : "?");
     FUZZ_CHECK(image->entry == 0 && image->n_segments == 1 &&
-               image->symbols == NULL, "a flat image is one segment at 0");
+                 image->symbols == NULL,
+               "a flat image is one segment at 0");
   } else if (!elf) {
     FUZZ_CHECK(image == NULL, "%zu bytes loaded with RAM %" G_GUINT64_FORMAT,
                size, ram_size);
@@ -125,7 +128,8 @@ load_with(const guint8 *data, size_t size, guint64 ram_size)
   }
   if (image == NULL) {
     FUZZ_CHECK(error != NULL && error->domain == MH_ERROR &&
-               error->code == MH_ERROR_USAGE, "not a usage error");
+                 error->code == MH_ERROR_USAGE,
+               "not a usage error");
     FUZZ_CHECK(strstr(error->message, image_path) != NULL,
                "the message does not name the file: %s", error->message);
     FUZZ_CHECK(strchr(error->message, '\n') == NULL,
@@ -140,7 +144,8 @@ LLVMFuzzerTestOneInput(const guint8 *data, size_t size)
 
   /* Plain writes: g_file_set_contents() would fsync an existing file. */
   FUZZ_CHECK(fd >= 0 && write(fd, data, size) == (ssize_t)size &&
-             close(fd) == 0, "writing the image");
+               close(fd) == 0,
+             "writing the image");
   for (guint mb = 2; mb <= 8; mb *= 2)
     load_with(data, size, (guint64)mb << 20);
   load_with(data, size, size);

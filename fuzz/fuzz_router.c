@@ -133,11 +133,11 @@ LLVMFuzzerTestOneInput(const guint8 *data, size_t size)
     if (abandoned[q]) {
       FUZZ_CHECK(have == 0, "abandoned queue %u holds %zu bytes", q, have);
     } else {
-      FUZZ_CHECK(have == exp->len, "queue %u: %zu bytes, expected %u", q,
-                 have, exp->len);
+      FUZZ_CHECK(have == exp->len, "queue %u: %zu bytes, expected %u", q, have,
+                 exp->len);
       /* An empty GByteArray's data may be NULL: memcmp() must not see it. */
       FUZZ_CHECK(mh_input_peek(qi, got, have) == have &&
-                 (have == 0 || memcmp(got, exp->data, have) == 0),
+                   (have == 0 || memcmp(got, exp->data, have) == 0),
                  "queue %u: other bytes than expected", q);
     }
   }

@@ -61,9 +61,9 @@ mh_exit_status_worst(int a, int b)
   return exit_status_rank(b) > exit_status_rank(a) ? b : a;
 }
 
-static gboolean
-throw_errnum_va(GError **error, MhErrorCode code, int errnum, const char *fmt,
-                va_list ap) G_GNUC_PRINTF(4, 0);
+static gboolean throw_errnum_va(GError **error, MhErrorCode code, int errnum,
+                                const char *fmt, va_list ap)
+  G_GNUC_PRINTF(4, 0);
 
 static gboolean
 throw_errnum_va(GError **error, MhErrorCode code, int errnum, const char *fmt,

@@ -21,12 +21,12 @@ typedef enum {
 
 /* The process's exit statuses (mini_hypervisor(1), EXIT STATUS).  With
  * several VMs the most serious wins: signal > host > guest > limit. */
-#define MH_EXIT_OK      0
-#define MH_EXIT_GUEST   1   /* a guest failed (guest-fault, bad-io)      */
-#define MH_EXIT_USAGE   2
-#define MH_EXIT_LIMIT   3   /* --timeout or a limit stopped a VM         */
-#define MH_EXIT_HOST    4   /* no KVM, permissions, resources            */
-#define MH_EXIT_SIGNAL  128 /* + the signal's number                     */
+#define MH_EXIT_OK     0
+#define MH_EXIT_GUEST  1 /* a guest failed (guest-fault, bad-io)      */
+#define MH_EXIT_USAGE  2
+#define MH_EXIT_LIMIT  3   /* --timeout or a limit stopped a VM         */
+#define MH_EXIT_HOST   4   /* no KVM, permissions, resources            */
+#define MH_EXIT_SIGNAL 128 /* + the signal's number                     */
 
 /* The exit status an error leads to. */
 int mh_error_exit_status(const GError *error);

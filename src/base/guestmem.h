@@ -18,7 +18,7 @@ typedef guint64 MhGpa;
 
 typedef struct {
   guint8 *host; /* host mapping of guest-physical 0 */
-  gsize   size; /* bytes of RAM                     */
+  gsize size;   /* bytes of RAM                     */
 } MhGuestMem;
 
 /* Returns a host pointer to [@gpa, @gpa + @len) if that range lies wholly

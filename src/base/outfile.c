@@ -33,8 +33,8 @@ mh_out_check_dir(int dir_fd, const char *path, const MhOutDir *dir,
   if (!out_trusted_owner(st.st_uid)) {
     g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
                 "%s '%s' belongs to user %u, not to you: refusing to use it "
-                "(choose another with %s)", dir->what, safe, (guint)st.st_uid,
-                dir->option);
+                "(choose another with %s)",
+                dir->what, safe, (guint)st.st_uid, dir->option);
     return FALSE;
   }
   /* In a sticky directory nobody but the owner of a file (and of the
@@ -43,7 +43,8 @@ mh_out_check_dir(int dir_fd, const char *path, const MhOutDir *dir,
       !(dir->kind == MH_OUT_DIR_STICKY && (st.st_mode & S_ISVTX))) {
     g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
                 "%s '%s' is writable by %s (mode %04o): refusing to use it "
-                "(chmod go-w it, or choose another with %s)", dir->what, safe,
+                "(chmod go-w it, or choose another with %s)",
+                dir->what, safe,
                 (st.st_mode & S_IWOTH) ? "others" : "its group",
                 (guint)(st.st_mode & 07777), dir->option);
     return FALSE;
@@ -63,8 +64,8 @@ mh_out_check_link(const char *path, const MhOutDir *dir, GError **error)
   safe = mh_text_escape(path);
   g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
               "%s '%s' is a symbolic link of user %u's: refusing to follow "
-              "it (choose another with %s)", dir->what, safe,
-              (guint)st.st_uid, dir->option);
+              "it (choose another with %s)",
+              dir->what, safe, (guint)st.st_uid, dir->option);
   return FALSE;
 }
 
@@ -170,7 +171,8 @@ mh_out_file_open(int dir_fd, const char *name, int flags, MhErrorCode code,
    * checks, which look at what was opened, not at the name. */
   fd = openat(dir_fd, name,
               O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY |
-                O_CLOEXEC | flags, MH_OUT_FILE_MODE);
+                O_CLOEXEC | flags,
+              MH_OUT_FILE_MODE);
   if (fd < 0) {
     if (errno == ELOOP)
       g_set_error_literal(error, MH_ERROR, code,

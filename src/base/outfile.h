@@ -44,8 +44,8 @@ typedef enum {
  * to user 65534, not to you: refusing to use it (choose another with
  * -o)". */
 typedef struct {
-  const char  *what;   /* "output directory"                        */
-  const char  *option; /* the option that chooses another: "-o"       */
+  const char *what;   /* "output directory"                        */
+  const char *option; /* the option that chooses another: "-o"       */
   MhOutDirKind kind;
 } MhOutDir;
 

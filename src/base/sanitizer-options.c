@@ -39,8 +39,7 @@ const char *__lsan_default_suppressions(void);
  * start-up, before its shadow memory exists: so not instrumented, with
  * raw system calls and no C library function at all (open(), read(), even
  * strstr() are intercepted and not usable yet). */
-__attribute__((no_sanitize("address", "undefined")))
-static int
+__attribute__((no_sanitize("address", "undefined"))) static int
 san_traced(void)
 {
   static const char key[] = "\nTracerPid:";
@@ -71,7 +70,7 @@ san_traced(void)
  * vCPU threads' seccomp allowlist refuses (a failed CHECK then ends the
  * run).  Without it a stack overflow is still caught, only reported as a
  * plain SIGSEGV. */
-#define MH_SAN_ASAN \
+#define MH_SAN_ASAN                                                  \
   MH_SAN_COMMON ":use_sigaltstack=0:detect_stack_use_after_return=1" \
                 ":strict_string_checks=1:check_initialization_order=1"
 
@@ -122,7 +121,7 @@ __lsan_default_suppressions(void)
 
 void __lsan_do_leak_check(void) __attribute__((weak));
 
-static int  san_note_fd = -1;
+static int san_note_fd = -1;
 static char san_note_path[4096];
 static char san_note[4096]; /* made in advance: nothing to do at death */
 static gsize san_note_len;
@@ -162,8 +161,8 @@ san_note_init(int argc, char **argv, char **envp)
                (long)getpid());
   if (n < 0 || (gsize)n >= sizeof san_note_path)
     return;
-  san_note_fd = open(san_note_path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND |
-                     O_CLOEXEC, 0644);
+  san_note_fd = open(san_note_path,
+                     O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
   if (san_note_fd < 0)
     return;
   n = snprintf(san_note, sizeof san_note, "pid %ld:", (long)getpid());
@@ -213,11 +212,11 @@ static struct san_glib_fns {
 __attribute__((constructor)) static void
 san_glib_resolve(void)
 {
-#define SAN_RESOLVE(field, name)                                     \
-  do {                                                               \
-    *(void **)&san_glib.field = dlsym(RTLD_NEXT, name);              \
-    if (san_glib.field == NULL)                                      \
-      g_error("sanitizer-options.c: %s not found in GLib", name);    \
+#define SAN_RESOLVE(field, name)                                  \
+  do {                                                            \
+    *(void **)&san_glib.field = dlsym(RTLD_NEXT, name);           \
+    if (san_glib.field == NULL)                                   \
+      g_error("sanitizer-options.c: %s not found in GLib", name); \
   } while (0)
   SAN_RESOLVE(mutex_init, "g_mutex_init");
   SAN_RESOLVE(mutex_clear, "g_mutex_clear");
@@ -321,8 +320,10 @@ g_mutex_trylock(GMutex *mutex)
 
   __tsan_mutex_pre_lock(mutex, __tsan_mutex_try_lock);
   locked = san_glib_fns()->mutex_trylock(mutex);
-  __tsan_mutex_post_lock(mutex, __tsan_mutex_try_lock |
-                         (locked ? 0 : __tsan_mutex_try_lock_failed), 0);
+  __tsan_mutex_post_lock(mutex,
+                         __tsan_mutex_try_lock |
+                           (locked ? 0 : __tsan_mutex_try_lock_failed),
+                         0);
   return locked;
 }
 

@@ -121,7 +121,8 @@ mh_cli_parse_max_open(const char *text, guint *n, GError **error)
 {
   guint64 value;
 
-  if (g_ascii_string_to_unsigned(text, 10, 1, MH_MAX_OPEN_LIMIT, &value, NULL)) {
+  if (g_ascii_string_to_unsigned(text, 10, 1, MH_MAX_OPEN_LIMIT, &value,
+                                 NULL)) {
     *n = (guint)value;
     return TRUE;
   }
@@ -138,10 +139,10 @@ cli_parse_size(const char *option, const char *text, guint64 *bytes,
 {
   static const struct {
     const char *suffix;
-    guint       shift;
+    guint shift;
   } units[] = {
-    {"", 0}, {"K", 10}, {"KB", 10}, {"KiB", 10}, {"M", 20}, {"MB", 20},
-    {"MiB", 20}, {"G", 30}, {"GB", 30}, {"GiB", 30},
+    {"", 0},    {"K", 10},   {"KB", 10}, {"KiB", 10}, {"M", 20},
+    {"MB", 20}, {"MiB", 20}, {"G", 30},  {"GB", 30},  {"GiB", 30},
   };
   gsize digits = strspn(text, "0123456789");
   char number[21];
@@ -161,7 +162,8 @@ cli_parse_size(const char *option, const char *text, guint64 *bytes,
   }
   g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
               "invalid %s value '%s': must be a size in bytes, with an "
-              "optional K, M or G suffix", option, text);
+              "optional K, M or G suffix",
+              option, text);
   return FALSE;
 }
 
@@ -189,10 +191,11 @@ gboolean
 mh_cli_parse_sandbox(const char *text, MhSandboxMode *mode, GError **error)
 {
   static const struct {
-    const char   *name;
+    const char *name;
     MhSandboxMode mode;
   } modes[] = {
-    {"on", MH_SANDBOX_ON}, {"off", MH_SANDBOX_OFF},
+    {"on", MH_SANDBOX_ON},
+    {"off", MH_SANDBOX_OFF},
     {"strict", MH_SANDBOX_STRICT},
   };
 
@@ -237,7 +240,8 @@ mh_cli_parse_gdb(const char *text, MhConfig *config, GError **error)
   }
   g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
               "invalid --gdb value '%s': must be tcp:[HOST]:PORT or "
-              "unix:PATH", text);
+              "unix:PATH",
+              text);
   return FALSE;
 }
 
@@ -249,7 +253,8 @@ mh_cli_parse_trace_limit(const char *text, guint64 *bytes, GError **error)
     return TRUE;
   g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
               "invalid --trace-limit value '%s': must be a size in bytes "
-              "greater than 0, with an optional K, M or G suffix", text);
+              "greater than 0, with an optional K, M or G suffix",
+              text);
   return FALSE;
 }
 
@@ -296,8 +301,8 @@ mh_cli_split_guest(const char *text, char **path, MhGuestSettings *settings,
     if (!ok) {
       g_autofree char *safe = mh_text_escape(text);
       if (error != NULL && *error == NULL)
-        g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
-                    "'%c=' given twice", items[i][0]);
+        g_set_error(error, MH_ERROR, MH_ERROR_USAGE, "'%c=' given twice",
+                    items[i][0]);
       g_prefix_error(error, "in -g '%s': ", safe);
       return FALSE;
     }
@@ -321,9 +326,8 @@ cli_multi_option(const char *arg)
 
   for (const char *const *n = names; *n; n++) {
     gsize len = strlen(*n);
-    if (strcmp(arg, *n) == 0 ||
-        (strncmp(arg, "--", 2) == 0 && strncmp(arg, *n, len) == 0 &&
-         arg[len] == '='))
+    if (strcmp(arg, *n) == 0 || (strncmp(arg, "--", 2) == 0 &&
+                                 strncmp(arg, *n, len) == 0 && arg[len] == '='))
       return *n;
   }
   return NULL;
@@ -369,14 +373,15 @@ static gboolean
 cli_check_value(const char *option, const char *value, GError **error)
 {
   if (value[0] == '\0') {
-    g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
-                "empty file name given to %s", option);
+    g_set_error(error, MH_ERROR, MH_ERROR_USAGE, "empty file name given to %s",
+                option);
     return FALSE;
   }
   if (value[0] == '-') {
     g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
                 "missing file name after %s (got '%s'; for a file whose name "
-                "starts with '-', write ./%s)", option, value, value);
+                "starts with '-', write ./%s)",
+                option, value, value);
     return FALSE;
   }
   return TRUE;
@@ -385,8 +390,7 @@ cli_check_value(const char *option, const char *value, GError **error)
 /* One callback for every option whose value needs parsing: GOption gives
  * the name as typed ("-m" or "--memory"). */
 static gboolean
-cli_on_value(const char *name, const char *value, gpointer data,
-             GError **error)
+cli_on_value(const char *name, const char *value, gpointer data, GError **error)
 {
   MhConfig *c = ((CliState *)data)->config;
   const char *long_name = name + strspn(name, "-");
@@ -486,8 +490,8 @@ cli_check_gdb(MhConfig *config, GError **error)
       config->gdb_port + g_strv_length(config->guests) - 1 > 65535) {
     g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
                 "--gdb port %u: VM %u would listen on port %u, past 65535 "
-                "(VM N listens on PORT+N)", config->gdb_port,
-                g_strv_length(config->guests) - 1,
+                "(VM N listens on PORT+N)",
+                config->gdb_port, g_strv_length(config->guests) - 1,
                 config->gdb_port + g_strv_length(config->guests) - 1);
     return FALSE;
   }
@@ -580,23 +584,25 @@ cli_option_group(MhConfig *config, CliState *state)
    * a value themselves, naming it. */
   const GOptionEntry entries[] = {
     {"memory", 'm', G_OPTION_FLAG_FILENAME, G_OPTION_ARG_CALLBACK,
-     (gpointer)cli_on_value,
-     "Guest RAM in MB: 2, 4 or 8 (default 4)", "MB"},
+     (gpointer)cli_on_value, "Guest RAM in MB: 2, 4 or 8 (default 4)", "MB"},
     {"page", 'p', G_OPTION_FLAG_FILENAME, G_OPTION_ARG_CALLBACK,
      (gpointer)cli_on_value,
      "Page size of the guest's identity map: 4 (4 KB) or 2 (2 MB) (default 2)",
      "SIZE"},
     {"guest", 'g', 0, G_OPTION_ARG_FILENAME_ARRAY, &config->guests,
      "Guest image(s) to run, one VM each (required); IMAGE:m=MB,p=SIZE "
-     "gives one its own memory and page size", "IMAGE..."},
+     "gives one its own memory and page size",
+     "IMAGE..."},
     {"file", 'f', 0, G_OPTION_ARG_FILENAME_ARRAY, &config->files,
-     "Host file(s) shared with every VM (a VM that writes one gets its own copy)", "FILE..."},
+     "Host file(s) shared with every VM (a VM that writes one gets its own copy)",
+     "FILE..."},
     {"output-dir", 'o', 0, G_OPTION_ARG_FILENAME, &config->output_dir,
-     "Where VMs' own files go, one directory per run (default "
-     MH_DEFAULT_OUTPUT_DIR ")", "DIR"},
+     "Where VMs' own files go, one directory per run (default " MH_DEFAULT_OUTPUT_DIR
+     ")",
+     "DIR"},
     {"max-open", 0, G_OPTION_FLAG_FILENAME, G_OPTION_ARG_CALLBACK,
-     (gpointer)cli_on_value,
-     "Files a VM may have open at once (default 32)", "N"},
+     (gpointer)cli_on_value, "Files a VM may have open at once (default 32)",
+     "N"},
     {"quota", 0, G_OPTION_FLAG_FILENAME, G_OPTION_ARG_CALLBACK,
      (gpointer)cli_on_value,
      "Bytes a VM may write, copies of shared files included (default 64M)",
@@ -617,28 +623,32 @@ cli_option_group(MhConfig *config, CliState *state)
      "SIZE"},
     {"console-dir", 0, 0, G_OPTION_ARG_FILENAME, &config->console_dir,
      "Also write each VM's console, untagged, to its own file in DIR "
-     "(vmN-IMAGE.console)", "DIR"},
+     "(vmN-IMAGE.console)",
+     "DIR"},
     {"report", 0, 0, G_OPTION_ARG_FILENAME, &config->report,
      "Write a JSON report of the run to FILE ('-': standard output, the "
-     "console then goes to standard error)", "FILE"},
+     "console then goes to standard error)",
+     "FILE"},
     {"gdb", 0, G_OPTION_FLAG_FILENAME, G_OPTION_ARG_CALLBACK,
      (gpointer)cli_on_value,
      "Listen for gdb on tcp:[HOST]:PORT (loopback unless HOST is given) or "
-     "unix:PATH; VM N listens on PORT+N (PATH.N)", "DEV"},
+     "unix:PATH; VM N listens on PORT+N (PATH.N)",
+     "DEV"},
     {"gdb-vm", 0, G_OPTION_FLAG_FILENAME, G_OPTION_ARG_CALLBACK,
-     (gpointer)cli_on_value,
-     "Debug only VM N, on PORT (PATH) itself", "N"},
+     (gpointer)cli_on_value, "Debug only VM N, on PORT (PATH) itself", "N"},
     {"gdb-default", 's', 0, G_OPTION_ARG_NONE, &config->gdb_default,
      "Shorthand for --gdb tcp::1234", NULL},
     {"gdb-wait", 'S', 0, G_OPTION_ARG_NONE, &config->gdb_wait,
      "Do not run the guest until gdb continues it (with --gdb or -s)", NULL},
     {"trace", 0, 0, G_OPTION_ARG_FILENAME, &config->trace_path,
      "Write every VM exit to FILE as Chrome trace-event JSON (Perfetto, "
-     "chrome://tracing)", "FILE"},
+     "chrome://tracing)",
+     "FILE"},
     {"trace-limit", 0, G_OPTION_FLAG_FILENAME, G_OPTION_ARG_CALLBACK,
      (gpointer)cli_on_value,
      "Bytes of --trace records per VM; later exits are not recorded "
-     "(default 64M)", "SIZE"},
+     "(default 64M)",
+     "SIZE"},
     {"verbose", 'v', 0, G_OPTION_ARG_NONE, &config->verbose,
      "Describe the machine built and print exit statistics", NULL},
     {"version", 'V', 0, G_OPTION_ARG_NONE, &config->version,

@@ -12,12 +12,13 @@
  * GOption; --version sets *@exit_now for the caller to print it. */
 gboolean mh_cli_parse(int argc, char **argv, MhConfig *config,
                       gboolean *exit_now, GError **error);
-void     mh_cli_clear(MhConfig *config);
+void mh_cli_clear(MhConfig *config);
 
 /* Value parsers, exposed for unit tests. */
 gboolean mh_cli_parse_memory(const char *text, guint *mb, GError **error);
 gboolean mh_cli_parse_page(const char *text, guint64 *size, GError **error);
-gboolean mh_cli_parse_timeout(const char *text, gdouble *seconds, GError **error);
+gboolean mh_cli_parse_timeout(const char *text, gdouble *seconds,
+                              GError **error);
 gboolean mh_cli_parse_max_open(const char *text, guint *n, GError **error);
 gboolean mh_cli_parse_quota(const char *text, guint64 *bytes, GError **error);
 gboolean mh_cli_parse_cpu_limit(const char *text, gdouble *seconds,
@@ -37,6 +38,6 @@ gboolean mh_cli_parse_trace_limit(const char *text, guint64 *bytes,
 gboolean mh_cli_split_guest(const char *text, char **path,
                             MhGuestSettings *settings, GError **error);
 /* Rewrites "-g a b c" into "-g a -g b -g c" (likewise -f/--file). */
-GStrv    mh_cli_expand_multi(int argc, char **argv);
+GStrv mh_cli_expand_multi(int argc, char **argv);
 
 #endif /* MH_CLI_H */

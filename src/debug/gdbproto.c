@@ -381,8 +381,7 @@ gdbproto_write_mem(const MhGdbTargetOps *ops, gpointer target, Args *a,
   guint64 addr, len;
   gsize n = 0;
 
-  if (!args_hex(a, ',', &addr) || !args_hex(a, ':', &len) ||
-      len > sizeof buf) {
+  if (!args_hex(a, ',', &addr) || !args_hex(a, ':', &len) || len > sizeof buf) {
     reply_error(reply, 1);
     return;
   }
@@ -435,8 +434,8 @@ gdbproto_set_regs(const MhGdbTargetOps *ops, gpointer target,
 /* Writes the registers in @buf (the 'g' layout) over @old, unless the
  * x87 state in it is not the clear one the guest has (E16). */
 static void
-gdbproto_put_regs(const MhGdbTargetOps *ops, gpointer target,
-                  const guint8 *buf, const MhGdbRegs *old, GString *reply)
+gdbproto_put_regs(const MhGdbTargetOps *ops, gpointer target, const guint8 *buf,
+                  const MhGdbRegs *old, GString *reply)
 {
   MhGdbRegs regs = *old;
 
@@ -552,8 +551,10 @@ gdbproto_query(const char *data, gsize len, GString *reply)
   static const char xfer[] = "qXfer:features:read:";
 
   if (starts(data, len, "qSupported"))
-    g_string_printf(reply, "PacketSize=%x;qXfer:features:read+;swbreak+;"
-                    "hwbreak+", MH_GDB_PACKET_MAX);
+    g_string_printf(reply,
+                    "PacketSize=%x;qXfer:features:read+;swbreak+;"
+                    "hwbreak+",
+                    MH_GDB_PACKET_MAX);
   else if (starts(data, len, xfer))
     gdbproto_xfer(data + sizeof xfer - 1, len - (sizeof xfer - 1), reply);
   else if (equals(data, len, "qAttached"))
@@ -572,8 +573,8 @@ gdbproto_query(const char *data, gsize len, GString *reply)
 /* 'g' reads every register, 'G' writes them (the x87 state must be as
  * the guest has it: clear). */
 static void
-gdbproto_all_regs(const MhGdbTargetOps *ops, gpointer target,
-                  const char *data, gsize len, GString *reply)
+gdbproto_all_regs(const MhGdbTargetOps *ops, gpointer target, const char *data,
+                  gsize len, GString *reply)
 {
   MhGdbRegs regs, old;
   guint8 buf[MH_GDB_G_SIZE];
@@ -596,9 +597,8 @@ gdbproto_all_regs(const MhGdbTargetOps *ops, gpointer target,
 }
 
 MhGdbAction
-mh_gdbproto_handle(const MhGdbTargetOps *ops, gpointer target,
-                   const char *data, gsize len, const char *stop_reply,
-                   GString *reply)
+mh_gdbproto_handle(const MhGdbTargetOps *ops, gpointer target, const char *data,
+                   gsize len, const char *stop_reply, GString *reply)
 {
   Args a = {data + 1, data + len};
 

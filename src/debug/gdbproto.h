@@ -25,18 +25,18 @@ typedef enum {
 } MhGdbRxEvent;
 
 typedef struct {
-  guint  state;                    /* where in a packet we are          */
-  guint8 sum;                      /* checksum of the data so far       */
-  guint8 want;                     /* the checksum sent                 */
-  gboolean overflow;               /* the packet outgrew data[]         */
-  gsize  len;                      /* data[] bytes                      */
-  char   data[MH_GDB_PACKET_MAX + 1]; /* the packet, NUL-terminated     */
+  guint state;                      /* where in a packet we are          */
+  guint8 sum;                       /* checksum of the data so far       */
+  guint8 want;                      /* the checksum sent                 */
+  gboolean overflow;                /* the packet outgrew data[]         */
+  gsize len;                        /* data[] bytes                      */
+  char data[MH_GDB_PACKET_MAX + 1]; /* the packet, NUL-terminated     */
 } MhGdbRx;
 
-void         mh_gdbproto_rx_init(MhGdbRx *rx);
+void mh_gdbproto_rx_init(MhGdbRx *rx);
 /* Whether @buf, the first bytes of a connection, holds a whole packet
  * (its checksum right or not) or a Ctrl-C: the peer speaks the protocol. */
-gboolean     mh_gdbproto_has_packet(const guint8 *buf, gsize len);
+gboolean mh_gdbproto_has_packet(const guint8 *buf, gsize len);
 /* Feeds one byte; on MH_GDB_RX_PACKET, rx->data and rx->len hold it
  * until the next call. */
 MhGdbRxEvent mh_gdbproto_rx_byte(MhGdbRx *rx, guint8 byte);

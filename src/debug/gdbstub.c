@@ -30,16 +30,21 @@
 #include "vcpu.h"
 
 #define GDB_SW_BP_MAX 64
-#define GDB_DR7_FIXED 0x400ull /* DR7 bit 10 reads as 1 (SDM 3B §18.2.4) */
+#define GDB_DR7_FIXED 0x400ull     /* DR7 bit 10 reads as 1 (SDM 3B §18.2.4) */
 #define GDB_DR6_BS    (1ull << 14) /* single step */
 
 /* Signal numbers in stop replies, as gdb numbers them. */
-enum { GDB_SIGINT = 2, GDB_SIGILL = 4, GDB_SIGTRAP = 5, GDB_SIGFPE = 8,
-       GDB_SIGSEGV = 11 };
+enum {
+  GDB_SIGINT = 2,
+  GDB_SIGILL = 4,
+  GDB_SIGTRAP = 5,
+  GDB_SIGFPE = 8,
+  GDB_SIGSEGV = 11
+};
 
 typedef struct {
   guint64 addr;
-  guint8  orig;
+  guint8 orig;
 } GdbSwBp;
 
 /* Where gdb's connection is (atomic: both threads look). */
@@ -61,48 +66,48 @@ enum {
 #define GDB_REFUSED_WARNINGS 10
 
 struct MhGdb {
-  MhGdbTarget  target;    /* what it debugs (borrowed from the VM)       */
-  int          listen_fd; /* owned by the run, closed by the main thread */
-  gboolean     local;     /* listen_fd takes connections from this
+  MhGdbTarget target;    /* what it debugs (borrowed from the VM)       */
+  int listen_fd;         /* owned by the run, closed by the main thread */
+  gboolean local;        /* listen_fd takes connections from this
                              machine only (loopback, Unix socket)        */
-  gboolean     wait;      /* -S: the VM's thread waits for the first
+  gboolean wait;         /* -S: the VM's thread waits for the first
                              connection before the first instruction     */
-  int          fd;        /* the connection in the VM thread's file
+  int fd;                /* the connection in the VM thread's file
                              table, or -1                                */
-  int          main_fd;   /* the main thread's copy of the connection,
+  int main_fd;           /* the main thread's copy of the connection,
                              which it polls while the guest runs, or -1 */
-  gint64       hello_deadline; /* GDB_GREETING: when it gives up
+  gint64 hello_deadline; /* GDB_GREETING: when it gives up
                              (g_get_monotonic_time)                      */
-  char        *peer;      /* GDB_GREETING: who connected, for messages   */
-  guint        refused;   /* connections refused so far                  */
-  gint         state;     /* GDB_*, atomic                               */
-  int          chan[2];   /* a datagram socket pair: the main thread's
+  char *peer;            /* GDB_GREETING: who connected, for messages   */
+  guint refused;         /* connections refused so far                  */
+  gint state;            /* GDB_*, atomic                               */
+  int chan[2];           /* a datagram socket pair: the main thread's
                              end [0], the VM thread's [1] (kept in its
                              file table), on which an accepted
                              connection comes over (SCM_RIGHTS)          */
-  gint         watch;     /* atomic: the main thread may poll fd         */
-  gint         kicked;    /* atomic: the main thread saw input on fd     */
-  gboolean     attached;  /* gdb is connected and not detached           */
-  GError      *killed;    /* gdb killed the guest while it waited for
+  gint watch;            /* atomic: the main thread may poll fd         */
+  gint kicked;           /* atomic: the main thread saw input on fd     */
+  gboolean attached;     /* gdb is connected and not detached           */
+  GError *killed;        /* gdb killed the guest while it waited for
                              input: reported after the next KVM_RUN      */
-  MhGdbRx      rx;
-  GString     *out;       /* a framed reply                              */
-  GString     *reply;
+  MhGdbRx rx;
+  GString *out; /* a framed reply                              */
+  GString *reply;
   struct kvm_guest_debug dbg;
-  gboolean     stepping;
-  GdbSwBp      sw[GDB_SW_BP_MAX];
-  guint        n_sw;
-  guint64      hw_addr[4];
-  MhGdbBpType  hw_type[4];
-  guint        hw_len[4]; /* DR7's LEN field for each                   */
-  guint        hw_used;   /* bit per debug register                      */
+  gboolean stepping;
+  GdbSwBp sw[GDB_SW_BP_MAX];
+  guint n_sw;
+  guint64 hw_addr[4];
+  MhGdbBpType hw_type[4];
+  guint hw_len[4]; /* DR7's LEN field for each                   */
+  guint hw_used;   /* bit per debug register                      */
   /* While stopped on a fault the hypervisor's handler caught: the
    * guest's RIP, RSP and RFLAGS from the exception frame. */
-  gboolean     in_fault;
-  guint64      fault_rip, fault_rsp, fault_rflags;
+  gboolean in_fault;
+  guint64 fault_rip, fault_rsp, fault_rflags;
   /* While stopped inside an IN from the console that waits for input:
    * KVM completes it at the next KVM_RUN, at this RIP only. */
-  gboolean     in_input;
+  gboolean in_input;
 };
 
 gboolean
@@ -155,7 +160,8 @@ gdb_listen_unix(const char *path, char **target, GError **error)
 static int
 gdb_listen_tcp(const char *host, guint port, char **target, GError **error)
 {
-  struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+  struct addrinfo hints = {.ai_family = AF_UNSPEC,
+                           .ai_socktype = SOCK_STREAM,
                            .ai_flags = AI_NUMERICSERV | AI_PASSIVE};
   struct addrinfo *list = NULL;
   g_autofree char *service = g_strdup_printf("%u", port);
@@ -446,18 +452,21 @@ gdb_check_peer(MhGdb *g, int fd, char **peer, GError **error)
     if (getuid() == 0) {
       g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
                   "refused a connection from %s, %s: only root may debug "
-                  "this VM", *peer, who);
+                  "this VM",
+                  *peer, who);
     } else {
       g_autofree char *me = gdb_describe_uid(getuid());
       g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
                   "refused a connection from %s, %s: only %s and root may "
-                  "debug this VM", *peer, who, me);
+                  "debug this VM",
+                  *peer, who, me);
     }
     return FALSE;
   case MH_GDB_OWNER_NOT_OPEN:
     g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
                 "refused a connection from %s: it was closed before its "
-                "user could be told", *peer);
+                "user could be told",
+                *peer);
     return FALSE;
   default:
     /* Not a socket of this machine (of this network namespace): another
@@ -466,7 +475,8 @@ gdb_check_peer(MhGdb *g, int fd, char **peer, GError **error)
       return TRUE;
     g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
                 "refused a connection from %s: its user cannot be told (not "
-                "in /proc/net/tcp or tcp6)", *peer);
+                "in /proc/net/tcp or tcp6)",
+                *peer);
     return FALSE;
   }
 }
@@ -655,8 +665,8 @@ gdb_get_regs(gpointer target, MhGdbRegs *r)
     return FALSE;
   *r = (MhGdbRegs){
     .gpr = {regs.rax, regs.rbx, regs.rcx, regs.rdx, regs.rsi, regs.rdi,
-            regs.rbp, regs.rsp, regs.r8, regs.r9, regs.r10, regs.r11,
-            regs.r12, regs.r13, regs.r14, regs.r15},
+            regs.rbp, regs.rsp, regs.r8, regs.r9, regs.r10, regs.r11, regs.r12,
+            regs.r13, regs.r14, regs.r15},
     .rip = regs.rip,
     .eflags = (guint32)regs.rflags,
     .seg = {sregs.cs.selector, sregs.ss.selector, sregs.ds.selector,
@@ -675,11 +685,23 @@ gdb_set_regs(gpointer target, const MhGdbRegs *r)
 {
   MhGdb *g = target;
   struct kvm_regs regs = {
-    .rax = r->gpr[0], .rbx = r->gpr[1], .rcx = r->gpr[2], .rdx = r->gpr[3],
-    .rsi = r->gpr[4], .rdi = r->gpr[5], .rbp = r->gpr[6], .rsp = r->gpr[7],
-    .r8 = r->gpr[8], .r9 = r->gpr[9], .r10 = r->gpr[10], .r11 = r->gpr[11],
-    .r12 = r->gpr[12], .r13 = r->gpr[13], .r14 = r->gpr[14],
-    .r15 = r->gpr[15], .rip = r->rip,
+    .rax = r->gpr[0],
+    .rbx = r->gpr[1],
+    .rcx = r->gpr[2],
+    .rdx = r->gpr[3],
+    .rsi = r->gpr[4],
+    .rdi = r->gpr[5],
+    .rbp = r->gpr[6],
+    .rsp = r->gpr[7],
+    .r8 = r->gpr[8],
+    .r9 = r->gpr[9],
+    .r10 = r->gpr[10],
+    .r11 = r->gpr[11],
+    .r12 = r->gpr[12],
+    .r13 = r->gpr[13],
+    .r14 = r->gpr[14],
+    .r15 = r->gpr[15],
+    .rip = r->rip,
     /* Reserved bit 1 stays set whatever gdb sends. */
     .rflags = (guint64)r->eflags | 0x2,
   };
@@ -693,7 +715,8 @@ gdb_set_regs(gpointer target, const MhGdbRegs *r)
    * IN while this thread still waited for its byte). */
   if (g->in_input) {
     struct kvm_regs now;
-    if (ioctl(g->target.vcpu->fd, KVM_GET_REGS, &now) < 0 || now.rip != regs.rip)
+    if (ioctl(g->target.vcpu->fd, KVM_GET_REGS, &now) < 0 ||
+        now.rip != regs.rip)
       return FALSE;
   }
   return ioctl(g->target.vcpu->fd, KVM_SET_REGS, &regs) == 0;
@@ -720,9 +743,8 @@ gdb_insert_bp(gpointer target, MhGdbBpType type, guint64 addr, guint64 kind)
   }
   /* The debug registers: one per breakpoint or watched location, of 1,
    * 2, 4 or 8 bytes at an address aligned to its size. */
-  if (type != MH_GDB_BP_HW &&
-      (kind > 8 || (kind & (kind - 1)) != 0 || kind == 0 ||
-       (addr & (kind - 1)) != 0))
+  if (type != MH_GDB_BP_HW && (kind > 8 || (kind & (kind - 1)) != 0 ||
+                               kind == 0 || (addr & (kind - 1)) != 0))
     return -1;
   for (i = 0; i < 4 && (g->hw_used & (1u << i)); i++)
     ;
@@ -847,8 +869,7 @@ gdb_serve(MhGdb *g, const char *stop_reply, gboolean announce, GError **error)
         return TRUE;
       case MH_GDB_ACT_KILL:
         gdb_detach(g);
-        g_set_error_literal(error, MH_ERROR, MH_ERROR_GUEST,
-                            "killed by gdb");
+        g_set_error_literal(error, MH_ERROR, MH_ERROR_GUEST, "killed by gdb");
         return FALSE;
       }
     }
@@ -870,10 +891,10 @@ gdb_stop_reply(guint signo, const char *why)
 typedef struct {
   union {
     struct cmsghdr hdr;
-    char           buf[CMSG_SPACE(sizeof(int))];
+    char buf[CMSG_SPACE(sizeof(int))];
   } control;
-  char          byte;
-  struct iovec  iov;
+  char byte;
+  struct iovec iov;
   struct msghdr msg;
 } GdbFdMsg;
 
@@ -882,7 +903,8 @@ gdb_fd_msg_init(GdbFdMsg *m)
 {
   memset(m, 0, sizeof *m);
   m->iov = (struct iovec){&m->byte, 1};
-  m->msg = (struct msghdr){.msg_iov = &m->iov, .msg_iovlen = 1,
+  m->msg = (struct msghdr){.msg_iov = &m->iov,
+                           .msg_iovlen = 1,
                            .msg_control = m->control.buf,
                            .msg_controllen = sizeof m->control.buf};
 }
@@ -1053,7 +1075,7 @@ mh_gdb_on_debug(MhGdb *g, GError **error)
         why = g_strdup("hwbreak:;");
       else
         why = g_strdup_printf("%s:%" G_GINT64_MODIFIER "x;",
-                              g->hw_type[i] == MH_GDB_BP_WRITE ? "watch"
+                              g->hw_type[i] == MH_GDB_BP_WRITE  ? "watch"
                               : g->hw_type[i] == MH_GDB_BP_READ ? "rwatch"
                                                                 : "awatch",
                               g->hw_addr[i]);
@@ -1096,8 +1118,10 @@ mh_gdb_on_fault(MhGdb *g, const MhException *ex, const struct kvm_regs *stub,
     return 0;
   /* The frame lies in the stack page (mh_x86_exception_frame checked
    * it): RIP, CS, RFLAGS, RSP, SS after any error code. */
-  memcpy(&rflags, g->target.monitor + MH_MONITOR_STACK_OFF + (stub->rsp - base) +
-                    (ex->has_error ? 24 : 16), 8);
+  memcpy(&rflags,
+         g->target.monitor + MH_MONITOR_STACK_OFF + (stub->rsp - base) +
+           (ex->has_error ? 24 : 16),
+         8);
   /* One of gdb's int3s that KVM did not intercept (QEMU's emulated SVM
    * does not, for KVM_GUESTDBG_USE_SW_BP): undo the exception as its
    * iretq would, with RIP back on the breakpoint, and report it. */
@@ -1144,7 +1168,6 @@ mh_gdb_on_fault(MhGdb *g, const MhException *ex, const struct kvm_regs *stub,
 void
 mh_gdb_finish(MhGdb *g, gboolean halted)
 {
-
   if (g == NULL)
     return;
   if (g->attached) {
@@ -1168,7 +1191,6 @@ mh_gdb_finish(MhGdb *g, gboolean halted)
 int
 mh_gdb_main_fd(MhGdb *g)
 {
-
   if (g == NULL)
     return -1;
   switch (g_atomic_int_get(&g->state)) {
@@ -1264,8 +1286,10 @@ gdb_hand_over(MhGdb *g, GError **error)
    * set GDB_TAKEN) as soon as it is. */
   g_atomic_int_set(&g->state, GDB_HANDED);
   if (sendmsg(g->chan[0], &m.msg, MSG_DONTWAIT | MSG_NOSIGNAL) != 1) {
-    mh_throw_errno(error, MH_ERROR_HOST, "dropped the connection from %s: "
-                   "cannot hand it to the VM's thread", g->peer);
+    mh_throw_errno(error, MH_ERROR_HOST,
+                   "dropped the connection from %s: "
+                   "cannot hand it to the VM's thread",
+                   g->peer);
     gdb_drop(g);
     return FALSE;
   }
@@ -1307,7 +1331,6 @@ gdb_greet(MhGdb *g, GError **error)
 gboolean
 mh_gdb_service(MhGdb *g, short revents, GError **error)
 {
-
   if (g == NULL)
     return TRUE;
   switch (g_atomic_int_get(&g->state)) {

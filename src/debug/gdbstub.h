@@ -51,9 +51,9 @@
 
 /* Where gdb connects, from --gdb/-s. */
 typedef struct {
-  char  *host;   /* TCP: NULL for the loopback address            */
-  guint  port;   /* TCP: the first VM's port (0: any free port)   */
-  char  *path;   /* a Unix socket instead of TCP, or NULL         */
+  char *host; /* TCP: NULL for the loopback address            */
+  guint port; /* TCP: the first VM's port (0: any free port)   */
+  char *path; /* a Unix socket instead of TCP, or NULL         */
 } MhGdbSpec;
 
 /* Main thread: whether KVM can debug guests at all. */
@@ -75,14 +75,14 @@ gboolean mh_gdb_listen_is_local(int fd);
 /* One end of a TCP connection, an IPv4 address as IPv4-mapped IPv6. */
 typedef struct {
   guint8 addr[16];
-  guint  port;      /* host byte order */
+  guint port; /* host byte order */
 } MhGdbEndpoint;
 
 /* What mh_gdb_proc_net_owner() found. */
 typedef enum {
-  MH_GDB_OWNER_NONE,        /* no such socket                           */
-  MH_GDB_OWNER_FOUND,       /* an established socket: *uid is its owner */
-  MH_GDB_OWNER_NOT_OPEN,    /* the socket is there but closing (its
+  MH_GDB_OWNER_NONE,     /* no such socket                           */
+  MH_GDB_OWNER_FOUND,    /* an established socket: *uid is its owner */
+  MH_GDB_OWNER_NOT_OPEN, /* the socket is there but closing (its
                                owner is no longer recorded)             */
 } MhGdbOwner;
 
@@ -98,26 +98,26 @@ MhGdbOwner mh_gdb_proc_net_owner(const char *path, gboolean v6,
  * RAM, the hypervisor's pages (where an exception frame lies) and the
  * console input it pauses while gdb holds the guest inside an IN. */
 typedef struct {
-  MhVcpu       *vcpu;
-  MhGuestMem   *ram;
+  MhVcpu *vcpu;
+  MhGuestMem *ram;
   const guint8 *monitor; /* MH_MONITOR_SIZE bytes at MH_MONITOR_GPA */
-  MhInput      *input;
+  MhInput *input;
 } MhGdbTarget;
 
 typedef struct MhGdb MhGdb;
 
 /* Main thread, at the VM's creation: the stub of the VM whose listening
  * socket is @listen_fd (owned by the run); -S: @wait. */
-MhGdb   *mh_gdb_new(const MhGdbTarget *target, int listen_fd, gboolean wait,
-                    GError **error);
-void     mh_gdb_free(MhGdb *g);
+MhGdb *mh_gdb_new(const MhGdbTarget *target, int listen_fd, gboolean wait,
+                  GError **error);
+void mh_gdb_free(MhGdb *g);
 
 /* Main thread, each turn of its loop: the fd to poll (the listening
  * socket, or the connection: Ctrl-C or gdb gone), or -1; then
  * mh_gdb_service() with what poll said: accepts, checks and hands over a
  * connection, or makes the VM's thread look at it.  FALSE with a warning
  * to print (a connection refused or dropped). */
-int      mh_gdb_main_fd(MhGdb *g);
+int mh_gdb_main_fd(MhGdb *g);
 gboolean mh_gdb_service(MhGdb *g, short revents, GError **warning);
 
 /* The rest runs on the VM's thread; each takes a NULL @g (no debugger)
@@ -125,7 +125,7 @@ gboolean mh_gdb_service(MhGdb *g, short revents, GError **warning);
 
 /* The VM thread's end of the socket pair that brings a connection the
  * main thread accepted, kept in its file table; or -1. */
-int      mh_gdb_chan_fd(const MhGdb *g);
+int mh_gdb_chan_fd(const MhGdb *g);
 /* Before the first instruction, confined: with -S, waits for gdb's
  * first connection and answers gdb until it resumes the guest. */
 gboolean mh_gdb_start(MhGdb *g, GError **error);
@@ -141,14 +141,14 @@ gboolean mh_gdb_on_debug(MhGdb *g, GError **error);
  * KVM_GUESTDBG_USE_SW_BP but fail to emulate it.  On one of gdb's
  * breakpoints that is the breakpoint: 1, answered (go on); 0 not ours;
  * -1 gdb killed the guest. */
-int      mh_gdb_on_unemulated(MhGdb *g, GError **error);
+int mh_gdb_on_unemulated(MhGdb *g, GError **error);
 /* The hypervisor's handler caught a guest exception (@stub: the
  * registers in the handler).  One of gdb's breakpoints: the exception is
  * undone and reported, 1 (go on), or -1 if gdb killed the guest.  Else
  * gdb sees the guest stop there (SIGSEGV, SIGILL...), 0: the VM fails. */
-int      mh_gdb_on_fault(MhGdb *g, const MhException *ex,
-                         const struct kvm_regs *stub, GError **error);
+int mh_gdb_on_fault(MhGdb *g, const MhException *ex,
+                    const struct kvm_regs *stub, GError **error);
 /* The VM's end: gdb hears it exited. */
-void     mh_gdb_finish(MhGdb *g, gboolean halted);
+void mh_gdb_finish(MhGdb *g, gboolean halted);
 
 #endif /* MH_GDBSTUB_H */

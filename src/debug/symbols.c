@@ -30,64 +30,83 @@
 /* DWARF 5 (dwarfstd.org), section 7.22 and 6.2.5: the line program's
  * opcodes, entry formats and forms the reader knows. */
 enum {
-  LNS_COPY = 1, LNS_ADVANCE_PC, LNS_ADVANCE_LINE, LNS_SET_FILE,
-  LNS_SET_COLUMN, LNS_NEGATE_STMT, LNS_SET_BASIC_BLOCK, LNS_CONST_ADD_PC,
+  LNS_COPY = 1,
+  LNS_ADVANCE_PC,
+  LNS_ADVANCE_LINE,
+  LNS_SET_FILE,
+  LNS_SET_COLUMN,
+  LNS_NEGATE_STMT,
+  LNS_SET_BASIC_BLOCK,
+  LNS_CONST_ADD_PC,
   LNS_FIXED_ADVANCE_PC,
-  LNE_END_SEQUENCE = 1, LNE_SET_ADDRESS, LNE_DEFINE_FILE,
+  LNE_END_SEQUENCE = 1,
+  LNE_SET_ADDRESS,
+  LNE_DEFINE_FILE,
   LNCT_PATH = 1,
-  FORM_DATA2 = 0x05, FORM_DATA4 = 0x06, FORM_DATA8 = 0x07,
-  FORM_STRING = 0x08, FORM_BLOCK = 0x09, FORM_BLOCK1 = 0x0a,
-  FORM_DATA1 = 0x0b, FORM_SDATA = 0x0d, FORM_STRP = 0x0e,
-  FORM_UDATA = 0x0f, FORM_STRX = 0x1a, FORM_DATA16 = 0x1e,
-  FORM_LINE_STRP = 0x1f, FORM_STRX1 = 0x25, FORM_STRX2, FORM_STRX3,
+  FORM_DATA2 = 0x05,
+  FORM_DATA4 = 0x06,
+  FORM_DATA8 = 0x07,
+  FORM_STRING = 0x08,
+  FORM_BLOCK = 0x09,
+  FORM_BLOCK1 = 0x0a,
+  FORM_DATA1 = 0x0b,
+  FORM_SDATA = 0x0d,
+  FORM_STRP = 0x0e,
+  FORM_UDATA = 0x0f,
+  FORM_STRX = 0x1a,
+  FORM_DATA16 = 0x1e,
+  FORM_LINE_STRP = 0x1f,
+  FORM_STRX1 = 0x25,
+  FORM_STRX2,
+  FORM_STRX3,
   FORM_STRX4,
 };
 
 #define SYMBOLS_END_FILE G_MAXUINT32 /* SymLine.file of a sequence's end */
 
 typedef struct {
-  guint64     start;
-  guint64     end;   /* past the last byte: st_size, or the section's end
+  guint64 start;
+  guint64 end;      /* past the last byte: st_size, or the section's end
                         for an unsized label (an assembly function)   */
-  const char *name;  /* in the string chunk                           */
-  gboolean    func;  /* STT_FUNC: preferred to a label at one address */
+  const char *name; /* in the string chunk                           */
+  gboolean func;    /* STT_FUNC: preferred to a label at one address */
 } SymFunc;
 
 typedef struct {
   guint64 addr;
-  guint32 line;      /* 0: unknown                                    */
-  guint32 file;      /* in MhSymbols.files; SYMBOLS_END_FILE: the end
+  guint32 line; /* 0: unknown                                    */
+  guint32 file; /* in MhSymbols.files; SYMBOLS_END_FILE: the end
                         of a sequence, no line from here on           */
 } SymLine;
 
 struct MhSymbols {
-  GArray       *funcs;   /* SymFunc, sorted by start                  */
-  GArray       *lines;   /* SymLine, sorted by address, ends first    */
-  GPtrArray    *files;   /* base names (in strings); [0] is "?"        */
+  GArray *funcs;    /* SymFunc, sorted by start                  */
+  GArray *lines;    /* SymLine, sorted by address, ends first    */
+  GPtrArray *files; /* base names (in strings); [0] is "?"        */
   GStringChunk *strings;
 };
 
 /* A section's bytes: in the file, or inflated (then in SymRead.owned). */
 typedef struct {
   const guint8 *data;
-  gsize         size;
+  gsize size;
 } SymBytes;
 
 /* What reading costs so far, against the limits; the first limit passed
  * names itself in @why, for the one warning. */
 typedef struct {
-  Elf          *elf;
+  Elf *elf;
   const guint8 *file;
-  gsize         file_size;
-  guint64       inflated;    /* bytes inflated so far                   */
-  GPtrArray    *owned;       /* the inflated sections' buffers          */
-  gsize         names;       /* bytes of names kept (the current table) */
-  gboolean      stop;        /* the current table passed a limit        */
-  GString      *why;         /* what was too big, "; "-separated        */
+  gsize file_size;
+  guint64 inflated; /* bytes inflated so far                   */
+  GPtrArray *owned; /* the inflated sections' buffers          */
+  gsize names;      /* bytes of names kept (the current table) */
+  gboolean stop;    /* the current table passed a limit        */
+  GString *why;     /* what was too big, "; "-separated        */
 } SymRead;
 
-static void
-symbols_too_big(SymRead *r, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+static void symbols_too_big(SymRead *r, const char *fmt, ...)
+  G_GNUC_PRINTF(2, 3);
 
 static void
 symbols_too_big(SymRead *r, const char *fmt, ...)
@@ -160,8 +179,8 @@ symbols_name_is(const SymBytes *names, const GElf_Shdr *sh, const char *s)
 static guint8 *
 symbols_inflate(const guint8 *in, gsize in_size, gsize size)
 {
-  g_autoptr(GZlibDecompressor) z =
-    g_zlib_decompressor_new(G_ZLIB_COMPRESSOR_FORMAT_ZLIB);
+  g_autoptr(GZlibDecompressor)
+    z = g_zlib_decompressor_new(G_ZLIB_COMPRESSOR_FORMAT_ZLIB);
   g_autofree guint8 *out = g_malloc(size);
   gsize done_in = 0, done_out = 0;
 
@@ -194,7 +213,7 @@ symbols_debug_section(SymRead *r, const char *name, SymBytes *out)
 {
   g_autofree char *plain = g_strconcat(".", name, NULL);
   g_autofree char *gnu = g_strconcat(".z", name, NULL);
-  SymBytes names = { 0 };
+  SymBytes names = {0};
   Elf_Scn *scn = NULL;
   size_t shstrndx;
   GElf_Shdr sh;
@@ -245,10 +264,11 @@ symbols_debug_section(SymRead *r, const char *name, SymBytes *out)
     if (size == 0)
       return FALSE;
     if (size > MH_SYMBOLS_INFLATE_MAX - r->inflated) {
-      symbols_too_big(r, "%s inflates to %" G_GUINT64_FORMAT " bytes, more "
+      symbols_too_big(r,
+                      "%s inflates to %" G_GUINT64_FORMAT " bytes, more "
                       "than %u (compressed sections, in total): diagnoses "
-                      "name no source lines", is_gnu ? gnu : plain, size,
-                      MH_SYMBOLS_INFLATE_MAX);
+                      "name no source lines",
+                      is_gnu ? gnu : plain, size, MH_SYMBOLS_INFLATE_MAX);
       return FALSE;
     }
     r->inflated += size;
@@ -292,9 +312,10 @@ symbols_read_symtab(MhSymbols *s, SymRead *r)
       total += sh.sh_size / sizeof(Elf64_Sym);
   }
   if (total > MH_SYMBOLS_FUNCS_MAX) {
-    symbols_too_big(r, "symbol table of %" G_GUINT64_FORMAT " entries, more "
-                    "than %u: diagnoses name no functions", total,
-                    MH_SYMBOLS_FUNCS_MAX);
+    symbols_too_big(r,
+                    "symbol table of %" G_GUINT64_FORMAT " entries, more "
+                    "than %u: diagnoses name no functions",
+                    total, MH_SYMBOLS_FUNCS_MAX);
     return;
   }
   g_array_set_size(s->funcs, 0);
@@ -328,11 +349,12 @@ symbols_read_symtab(MhSymbols *s, SymRead *r)
         continue;
       owner = elf_getscn(r->elf, sym.st_shndx);
       if (owner == NULL || gelf_getshdr(owner, &in) == NULL ||
-          !(in.sh_flags & SHF_EXECINSTR) || in.sh_addr + in.sh_size < in.sh_addr)
+          !(in.sh_flags & SHF_EXECINSTR) ||
+          in.sh_addr + in.sh_size < in.sh_addr)
         continue;
       name = (const char *)strs.data + sym.st_name;
-      len = strnlen(name, MIN(strs.size - sym.st_name,
-                              (gsize)SYMBOLS_NAME_MAX + 1));
+      len = strnlen(name,
+                    MIN(strs.size - sym.st_name, (gsize)SYMBOLS_NAME_MAX + 1));
       /* A name must end inside its table (it may be cut when kept). */
       if (len == strs.size - sym.st_name || len == 0 ||
           g_str_has_prefix(name, ".L"))
@@ -349,8 +371,10 @@ symbols_read_symtab(MhSymbols *s, SymRead *r)
       f.name = symbols_keep_name(s, r, name, len);
       if (f.name == NULL) {
         /* The names budget alone: all of them, or none. */
-        symbols_too_big(r, "function names of more than %u bytes: diagnoses "
-                        "name no functions", MH_SYMBOLS_NAMES_MAX);
+        symbols_too_big(r,
+                        "function names of more than %u bytes: diagnoses "
+                        "name no functions",
+                        MH_SYMBOLS_NAMES_MAX);
         g_array_set_size(s->funcs, 0);
         return;
       }
@@ -366,7 +390,7 @@ symbols_read_symtab(MhSymbols *s, SymRead *r)
 typedef struct {
   const guint8 *p;
   const guint8 *end;
-  gboolean      bad;
+  gboolean bad;
 } SymReader;
 
 static guint64
@@ -448,13 +472,13 @@ rd_str(SymReader *d, gsize *len)
 
 /* One line table's context: its header's fields and its strings. */
 typedef struct {
-  guint         version;
-  guint         offset_size;  /* 4, or 8 for 64-bit DWARF             */
-  SymBytes      line_str;     /* .debug_line_str, for DW_FORM_line_strp */
-  SymBytes      str;          /* .debug_str, for DW_FORM_strp          */
-  guint32       first_file;   /* its file 0 (DWARF 5) or 1 in s->files  */
-  guint32       n_files;
-  guint         seq_start;    /* the current sequence's first row       */
+  guint version;
+  guint offset_size;  /* 4, or 8 for 64-bit DWARF             */
+  SymBytes line_str;  /* .debug_line_str, for DW_FORM_line_strp */
+  SymBytes str;       /* .debug_str, for DW_FORM_strp          */
+  guint32 first_file; /* its file 0 (DWARF 5) or 1 in s->files  */
+  guint32 n_files;
+  guint seq_start; /* the current sequence's first row       */
 } SymTable;
 
 /* Registers a file of the current table by its path (@len bytes, or
@@ -467,8 +491,10 @@ symbols_add_file(MhSymbols *s, SymRead *r, SymTable *t, const char *path,
   const char *slash;
 
   if (s->files->len >= MH_SYMBOLS_FILES_MAX + 1) {
-    symbols_too_big(r, "line tables naming more than %u files: diagnoses "
-                    "name no source lines", MH_SYMBOLS_FILES_MAX);
+    symbols_too_big(r,
+                    "line tables naming more than %u files: diagnoses "
+                    "name no source lines",
+                    MH_SYMBOLS_FILES_MAX);
     return FALSE;
   }
   if (path != NULL && len > 0 && len <= SYMBOLS_PATH_MAX) {
@@ -478,8 +504,10 @@ symbols_add_file(MhSymbols *s, SymRead *r, SymTable *t, const char *path,
       path = slash + 1;
     }
     if (len > 0 && (name = symbols_keep_name(s, r, path, len)) == NULL) {
-      symbols_too_big(r, "line-table file names of more than %u bytes: "
-                      "diagnoses name no source lines", MH_SYMBOLS_NAMES_MAX);
+      symbols_too_big(r,
+                      "line-table file names of more than %u bytes: "
+                      "diagnoses name no source lines",
+                      MH_SYMBOLS_NAMES_MAX);
       return FALSE;
     }
     if (len == 0)
@@ -516,30 +544,53 @@ rd_form(SymReader *d, const SymTable *t, guint64 form, const char **path,
 {
   *path = NULL;
   switch (form) {
-  case FORM_STRING:     *path = rd_str(d, len); break;
-  case FORM_LINE_STRP:  *path = symbols_str_at(&t->line_str,
-                                               rd_u(d, t->offset_size), len);
-                        break;
-  case FORM_STRP:       *path = symbols_str_at(&t->str,
-                                               rd_u(d, t->offset_size), len);
-                        break;
+  case FORM_STRING:
+    *path = rd_str(d, len);
+    break;
+  case FORM_LINE_STRP:
+    *path = symbols_str_at(&t->line_str, rd_u(d, t->offset_size), len);
+    break;
+  case FORM_STRP:
+    *path = symbols_str_at(&t->str, rd_u(d, t->offset_size), len);
+    break;
   /* The string-offsets table belongs to a compilation unit, which this
    * reader does not open: a name it does not know. */
   case FORM_STRX:
-  case FORM_UDATA:      (void)rd_uleb(d); break;
-  case FORM_SDATA:      (void)rd_sleb(d); break;
+  case FORM_UDATA:
+    (void)rd_uleb(d);
+    break;
+  case FORM_SDATA:
+    (void)rd_sleb(d);
+    break;
   case FORM_STRX1:
-  case FORM_DATA1:      rd_skip(d, 1); break;
+  case FORM_DATA1:
+    rd_skip(d, 1);
+    break;
   case FORM_STRX2:
-  case FORM_DATA2:      rd_skip(d, 2); break;
-  case FORM_STRX3:      rd_skip(d, 3); break;
+  case FORM_DATA2:
+    rd_skip(d, 2);
+    break;
+  case FORM_STRX3:
+    rd_skip(d, 3);
+    break;
   case FORM_STRX4:
-  case FORM_DATA4:      rd_skip(d, 4); break;
-  case FORM_DATA8:      rd_skip(d, 8); break;
-  case FORM_DATA16:     rd_skip(d, 16); break;
-  case FORM_BLOCK1:     rd_skip(d, rd_u(d, 1)); break;
-  case FORM_BLOCK:      rd_skip(d, rd_uleb(d)); break;
-  default:              return FALSE;
+  case FORM_DATA4:
+    rd_skip(d, 4);
+    break;
+  case FORM_DATA8:
+    rd_skip(d, 8);
+    break;
+  case FORM_DATA16:
+    rd_skip(d, 16);
+    break;
+  case FORM_BLOCK1:
+    rd_skip(d, rd_u(d, 1));
+    break;
+  case FORM_BLOCK:
+    rd_skip(d, rd_uleb(d));
+    break;
+  default:
+    return FALSE;
   }
   return !d->bad;
 }
@@ -594,23 +645,27 @@ static gboolean
 symbols_add_row(MhSymbols *s, SymRead *r, SymTable *t, guint64 addr,
                 gint64 line, guint64 file, gboolean end)
 {
-  SymLine row = { .addr = addr };
+  SymLine row = {.addr = addr};
   SymLine *last = s->lines->len > t->seq_start
-    ? &g_array_index(s->lines, SymLine, s->lines->len - 1) : NULL;
+                    ? &g_array_index(s->lines, SymLine, s->lines->len - 1)
+                    : NULL;
 
   if (last != NULL && last->addr == addr)
     g_array_set_size(s->lines, s->lines->len - 1);
   else if (s->lines->len >= MH_SYMBOLS_ROWS_MAX) {
-    symbols_too_big(r, "line tables of more than %u rows: diagnoses name "
-                    "no source lines", MH_SYMBOLS_ROWS_MAX);
+    symbols_too_big(r,
+                    "line tables of more than %u rows: diagnoses name "
+                    "no source lines",
+                    MH_SYMBOLS_ROWS_MAX);
     return FALSE;
   }
   /* DWARF 5 numbers files from 0, earlier versions from 1. */
   if (t->version < 5)
     file--;
   row.line = line > 0 && line <= G_MAXINT32 ? (guint32)line : 0;
-  row.file = end ? SYMBOLS_END_FILE
-             : file < t->n_files ? t->first_file + (guint32)file : 0;
+  row.file = end                 ? SYMBOLS_END_FILE
+             : file < t->n_files ? t->first_file + (guint32)file
+                                 : 0;
   g_array_append_val(s->lines, row);
   if (end)
     t->seq_start = s->lines->len;
@@ -622,9 +677,9 @@ symbols_add_row(MhSymbols *s, SymRead *r, SymTable *t, guint64 addr,
  * it stops making sense, its rows so far kept. */
 /* A line table's header (DWARF 5, 6.2.4), as the program needs it. */
 typedef struct {
-  guint         min_inst, max_ops, line_range, opcode_base;
-  gint          line_base;
-  guint8        std_len[256];
+  guint min_inst, max_ops, line_range, opcode_base;
+  gint line_base;
+  guint8 std_len[256];
   const guint8 *program;
 } SymLineHeader;
 
@@ -727,14 +782,24 @@ symbols_line_program(MhSymbols *s, SymRead *r, SymReader *d, SymTable *t,
       continue;
     } else {
       switch (op) {
-      case LNS_COPY:             break;
-      case LNS_ADVANCE_PC:       advance = rd_uleb(d); break;
-      case LNS_ADVANCE_LINE:     line += rd_sleb(d); break;
-      case LNS_SET_FILE:         file = rd_uleb(d); break;
-      case LNS_CONST_ADD_PC:     advance = (255 - h->opcode_base) /
-                                           h->line_range;
-                                 break;
-      case LNS_FIXED_ADVANCE_PC: addr += rd_u(d, 2); op_index = 0; break;
+      case LNS_COPY:
+        break;
+      case LNS_ADVANCE_PC:
+        advance = rd_uleb(d);
+        break;
+      case LNS_ADVANCE_LINE:
+        line += rd_sleb(d);
+        break;
+      case LNS_SET_FILE:
+        file = rd_uleb(d);
+        break;
+      case LNS_CONST_ADD_PC:
+        advance = (255 - h->opcode_base) / h->line_range;
+        break;
+      case LNS_FIXED_ADVANCE_PC:
+        addr += rd_u(d, 2);
+        op_index = 0;
+        break;
       default:
         /* Known or not, its operands are ULEB128s, as many as the
          * header says (set_column, negate_stmt, set_isa, ...). */
@@ -787,7 +852,7 @@ static gboolean
 symbols_read_lines(MhSymbols *s, SymRead *r)
 {
   SymBytes line;
-  SymTable t = { 0 };
+  SymTable t = {0};
   gsize off = 0;
 
   r->stop = FALSE;
@@ -800,7 +865,7 @@ symbols_read_lines(MhSymbols *s, SymRead *r)
   g_array_set_size(s->lines, 0);
   r->names = 0;
   while (line.size - off >= 4) {
-    SymReader d = { .p = line.data + off, .end = line.data + line.size };
+    SymReader d = {.p = line.data + off, .end = line.data + line.size};
     guint64 unit = rd_u(&d, 4);
 
     t.offset_size = 4;
@@ -825,8 +890,9 @@ MhSymbols *
 mh_symbols_new(Elf *elf, char **warning)
 {
   MhSymbols *s = g_new0(MhSymbols, 1);
-  SymRead r = { .elf = elf, .why = g_string_new(NULL),
-                .owned = g_ptr_array_new_with_free_func(g_free) };
+  SymRead r = {.elf = elf,
+               .why = g_string_new(NULL),
+               .owned = g_ptr_array_new_with_free_func(g_free)};
   size_t size;
 
   r.file = (const guint8 *)elf_rawfile(elf, &size);
@@ -835,7 +901,7 @@ mh_symbols_new(Elf *elf, char **warning)
   s->lines = g_array_new(FALSE, FALSE, sizeof(SymLine));
   s->files = g_ptr_array_new();
   s->strings = g_string_chunk_new(4096);
-  g_ptr_array_add(s->files, (gpointer)"?");
+  g_ptr_array_add(s->files, (gpointer) "?");
   if (r.file != NULL) {
     symbols_read_symtab(s, &r);
     if (!symbols_read_lines(s, &r) || s->lines->len == 0) {
@@ -914,7 +980,8 @@ symbols_line_at(const MhSymbols *s, guint64 addr)
     best = l;
   }
   return best != NULL && best->file != SYMBOLS_END_FILE && best->line > 0
-           ? best : NULL;
+           ? best
+           : NULL;
 }
 
 /* "func+0xoff, file:line" with the function of @addr and the line of

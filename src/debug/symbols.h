@@ -21,15 +21,15 @@
 #include <libelf.h>
 
 /* Symbol-table entries read, in all SHT_SYMTAB sections together. */
-#define MH_SYMBOLS_FUNCS_MAX    65536u
+#define MH_SYMBOLS_FUNCS_MAX 65536u
 /* Bytes of function names kept (each cut at 200), and of file names. */
-#define MH_SYMBOLS_NAMES_MAX    (1u << 20)
+#define MH_SYMBOLS_NAMES_MAX (1u << 20)
 /* Bytes the compressed sections read (.debug_line, .debug_line_str,
  * .debug_str) may inflate to, together. */
-#define MH_SYMBOLS_INFLATE_MAX  (4u << 20)
+#define MH_SYMBOLS_INFLATE_MAX (4u << 20)
 /* Line-table rows kept, and file entries of the line tables. */
-#define MH_SYMBOLS_ROWS_MAX     524288u
-#define MH_SYMBOLS_FILES_MAX    65536u
+#define MH_SYMBOLS_ROWS_MAX  524288u
+#define MH_SYMBOLS_FILES_MAX 65536u
 
 typedef struct MhSymbols MhSymbols;
 
@@ -41,7 +41,7 @@ typedef struct MhSymbols MhSymbols;
  * was too big, for one warning ("symbol table of 1048575 entries, more
  * than 65536: diagnoses name no functions"); else it is left NULL. */
 MhSymbols *mh_symbols_new(Elf *elf, char **warning);
-void       mh_symbols_free(MhSymbols *symbols);
+void mh_symbols_free(MhSymbols *symbols);
 
 /* "fill_buffer+0x23, memtest.c:41", "fill_buffer+0x23", "memtest.c:41",
  * or NULL when nothing is known about @addr (or @symbols is NULL). */

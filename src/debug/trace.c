@@ -28,33 +28,33 @@
 G_STATIC_ASSERT(TRACE_MESSAGE_MAX * 2 + 512 < TRACE_WRITE_MAX);
 
 struct MhTrace {
-  int     fd;
-  char   *path;   /* escaped, for messages */
-  guint64 limit;  /* bytes of records per VM */
-  gint64  t0_ns;  /* CLOCK_MONOTONIC at the trace's time 0 */
+  int fd;
+  char *path;    /* escaped, for messages */
+  guint64 limit; /* bytes of records per VM */
+  gint64 t0_ns;  /* CLOCK_MONOTONIC at the trace's time 0 */
 };
 
 struct MhTraceVm {
-  const MhTrace  *trace;
-  guint           tid;        /* its track: VM index + 1 (see trace.h)  */
-  GString        *buf;        /* whole records not yet written         */
-  guint64         bytes;      /* records accepted, buffered or written */
-  guint64         exits;      /* exits recorded                        */
-  gboolean        recording;  /* FALSE once limited or failed          */
-  gboolean        limited;    /* --trace-limit reached                 */
-  int             write_errno; /* the write that failed, or 0          */
+  const MhTrace *trace;
+  guint tid;          /* its track: VM index + 1 (see trace.h)  */
+  GString *buf;       /* whole records not yet written         */
+  guint64 bytes;      /* records accepted, buffered or written */
+  guint64 exits;      /* exits recorded                        */
+  gboolean recording; /* FALSE once limited or failed          */
+  gboolean limited;   /* --trace-limit reached                 */
+  int write_errno;    /* the write that failed, or 0          */
 
-  int             vcpu_fd;
+  int vcpu_fd;
   struct kvm_run *run;
-  gsize           run_size;
-  gboolean        sync_regs;  /* KVM copies RIP into run->s.regs       */
+  gsize run_size;
+  gboolean sync_regs; /* KVM copies RIP into run->s.regs       */
 
   /* The last KVM_RUN, recorded at the next one (or at the end), once its
    * exit has been handled: then an IN's data is what the guest got. */
-  gboolean        pending;
-  gint64          enter_ns;
-  gint64          return_ns;
-  int             run_errno;  /* KVM_RUN failed with it, or 0          */
+  gboolean pending;
+  gint64 enter_ns;
+  gint64 return_ns;
+  int run_errno; /* KVM_RUN failed with it, or 0          */
 };
 
 static gint64
@@ -75,11 +75,21 @@ mh_trace_json_string(GString *out, const char *text)
   g_string_append_c(out, '"');
   for (const guchar *p = (const guchar *)text; *p != '\0'; p++) {
     switch (*p) {
-    case '"':  g_string_append(out, "\\\""); break;
-    case '\\': g_string_append(out, "\\\\"); break;
-    case '\n': g_string_append(out, "\\n"); break;
-    case '\r': g_string_append(out, "\\r"); break;
-    case '\t': g_string_append(out, "\\t"); break;
+    case '"':
+      g_string_append(out, "\\\"");
+      break;
+    case '\\':
+      g_string_append(out, "\\\\");
+      break;
+    case '\n':
+      g_string_append(out, "\\n");
+      break;
+    case '\r':
+      g_string_append(out, "\\r");
+      break;
+    case '\t':
+      g_string_append(out, "\\t");
+      break;
     default:
       if (*p < 0x20 || *p == 0x7f)
         g_string_append_printf(out, "\\u%04x", *p);
@@ -98,7 +108,7 @@ mh_trace_json_string(GString *out, const char *text)
 #define TRACE_RECORD_MAX 1024 /* far more than an exit record needs */
 
 typedef struct {
-  char  s[TRACE_RECORD_MAX];
+  char s[TRACE_RECORD_MAX];
   gsize n;
 } TraceRec;
 
@@ -304,16 +314,15 @@ mh_trace_open(const char *path, guint64 limit, GError **error)
    * files: only a regular file. */
   dir_fd = mh_out_parent_open(path, "--trace", &base, error);
   if (dir_fd >= 0)
-    trace->fd = mh_out_file_open(dir_fd, base, O_APPEND, MH_ERROR_USAGE,
-                                 error);
+    trace->fd = mh_out_file_open(dir_fd, base, O_APPEND, MH_ERROR_USAGE, error);
   if (trace->fd < 0) {
     g_prefix_error(error, "cannot write the trace file '%s': ", trace->path);
     return NULL;
   }
   trace->t0_ns = trace_now();
   g_string_append(head, "{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n"
-                  "{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":1,"
-                  "\"args\":{\"name\":\"mini_hypervisor\"}}");
+                        "{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":1,"
+                        "\"args\":{\"name\":\"mini_hypervisor\"}}");
   err = mh_fd_write_all(trace->fd, head->str, head->len, NULL);
   if (err != 0) {
     mh_throw_errnum(error, MH_ERROR_USAGE, err,
@@ -374,12 +383,16 @@ mh_trace_vm_new(MhTrace *trace, guint index, const char *name)
   t->vcpu_fd = -1;
   /* Its track's name and place, first in its records (written later by
    * its thread, with the rest). */
-  g_string_append_printf(t->buf, ",\n{\"name\":\"thread_name\",\"ph\":\"M\","
-                         "\"pid\":1,\"tid\":%u,\"args\":{\"name\":", t->tid);
+  g_string_append_printf(t->buf,
+                         ",\n{\"name\":\"thread_name\",\"ph\":\"M\","
+                         "\"pid\":1,\"tid\":%u,\"args\":{\"name\":",
+                         t->tid);
   mh_trace_json_string(t->buf, name);
-  g_string_append_printf(t->buf, "}},\n{\"name\":\"thread_sort_index\","
+  g_string_append_printf(t->buf,
+                         "}},\n{\"name\":\"thread_sort_index\","
                          "\"ph\":\"M\",\"pid\":1,\"tid\":%u,\"args\":"
-                         "{\"sort_index\":%u}}", t->tid, index);
+                         "{\"sort_index\":%u}}",
+                         t->tid, index);
   return t;
 }
 
@@ -489,11 +502,14 @@ trace_vm_record(MhTraceVm *t, gint64 now_ns)
     /* Over the limit: this exit is not recorded, nor any later; a marker
      * says so on the track (the main thread says it on stderr). */
     g_string_truncate(t->buf, start);
-    g_string_append_printf(t->buf, ",\n{\"name\":\"trace limit reached\","
+    g_string_append_printf(t->buf,
+                           ",\n{\"name\":\"trace limit reached\","
                            "\"cat\":\"trace\",\"ph\":\"i\",\"s\":\"t\","
-                           "\"pid\":1,\"tid\":%u", t->tid);
+                           "\"pid\":1,\"tid\":%u",
+                           t->tid);
     trace_append_us(t->buf, "ts", t->return_ns - t0);
-    g_string_append_printf(t->buf, ",\"args\":{\"limit\":%" G_GUINT64_FORMAT
+    g_string_append_printf(t->buf,
+                           ",\"args\":{\"limit\":%" G_GUINT64_FORMAT
                            ",\"exits\":%" G_GUINT64_FORMAT "}}",
                            t->trace->limit, t->exits);
     t->limited = TRUE;
@@ -537,7 +553,8 @@ mh_trace_vm_end(MhTraceVm *t, const GError *error)
   t->pending = FALSE;
   /* The end, outside the limit (it is bounded): how the VM ended. */
   start = t->buf->len;
-  g_string_append_printf(t->buf, ",\n{\"name\":\"%s\",\"cat\":\"vm\","
+  g_string_append_printf(t->buf,
+                         ",\n{\"name\":\"%s\",\"cat\":\"vm\","
                          "\"ph\":\"i\",\"s\":\"t\",\"pid\":1,\"tid\":%u",
                          error == NULL ? "halted" : "failed", t->tid);
   trace_append_us(t->buf, "ts", now - t->trace->t0_ns);

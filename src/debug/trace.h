@@ -38,7 +38,7 @@
 #include <glib.h>
 #include <linux/kvm.h>
 
-#define MH_TRACE_DATA_MAX      8u /* bytes of an access's data shown  */
+#define MH_TRACE_DATA_MAX 8u /* bytes of an access's data shown  */
 
 /* The file, owned by the main thread. */
 typedef struct MhTrace MhTrace;
@@ -50,11 +50,11 @@ typedef struct MhTraceVm MhTraceVm;
  * that cannot be written is a usage error naming it. */
 MhTrace *mh_trace_open(const char *path, guint64 limit, GError **error);
 /* The fd every VM thread keeps through its sandbox. */
-int      mh_trace_fd(const MhTrace *trace);
+int mh_trace_fd(const MhTrace *trace);
 /* Main thread, after every VM thread ended: writes the tail and closes
  * the file; FALSE if the file could not be written. */
 gboolean mh_trace_close(MhTrace *trace, GError **error);
-void     mh_trace_free(MhTrace *trace);
+void mh_trace_free(MhTrace *trace);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(MhTrace, mh_trace_free)
 
 /* Main thread: the records of VM @index, whose track is named @name
@@ -63,38 +63,38 @@ MhTraceVm *mh_trace_vm_new(MhTrace *trace, guint index, const char *name);
 /* Main thread, once the VM's vCPU exists (mh_vm_new): the run mapping
  * that KVM_RUN fills, and KVM_CAP_SYNC_REGS if @vm_fd has it, so that
  * RIP comes with every exit and costs no extra system call. */
-void       mh_trace_vm_attach(MhTraceVm *t, int vm_fd, int vcpu_fd,
-                              struct kvm_run *run, gsize run_size);
+void mh_trace_vm_attach(MhTraceVm *t, int vm_fd, int vcpu_fd,
+                        struct kvm_run *run, gsize run_size);
 /* The VM's thread: KVM_RUN, timed, with the previous exit recorded now
  * that its handling is over.  Returns what ioctl(KVM_RUN) returned, with
  * its errno. */
-int        mh_trace_run(MhTraceVm *t);
+int mh_trace_run(MhTraceVm *t);
 /* The VM's thread, after its last KVM_RUN: records the last exit and the
  * VM's end (@error, or NULL if it halted), and writes what is left. */
-void       mh_trace_vm_end(MhTraceVm *t, const GError *error);
+void mh_trace_vm_end(MhTraceVm *t, const GError *error);
 /* Main thread, after the VM's thread ended: why its records are
  * incomplete, or NULL; *@failed tells a failed write (an error: the file
  * is not whole) from the limit (a warning). */
-char      *mh_trace_vm_problem(const MhTraceVm *t, gboolean *failed);
-void       mh_trace_vm_free(MhTraceVm *t);
+char *mh_trace_vm_problem(const MhTraceVm *t, gboolean *failed);
+void mh_trace_vm_free(MhTraceVm *t);
 
 /* The formatting, exposed for unit tests. */
 
 /* One exit, as recorded. */
 typedef struct {
-  guint          tid;      /* its track: VM index + 1                 */
-  gint64         ts_ns;    /* KVM_RUN returned, from the trace's start */
-  gint64         dur_ns;   /* handling, to the next KVM_RUN           */
-  guint32        reason;   /* KVM_EXIT_*                              */
-  int            run_errno; /* KVM_RUN failed with it (reason unused)  */
-  gboolean       has_rip;
-  guint64        rip;
+  guint tid;      /* its track: VM index + 1                 */
+  gint64 ts_ns;   /* KVM_RUN returned, from the trace's start */
+  gint64 dur_ns;  /* handling, to the next KVM_RUN           */
+  guint32 reason; /* KVM_EXIT_*                              */
+  int run_errno;  /* KVM_RUN failed with it (reason unused)  */
+  gboolean has_rip;
+  guint64 rip;
   /* KVM_EXIT_IO and KVM_EXIT_MMIO */
-  guint64        addr;     /* port or guest-physical address          */
-  gboolean       write;    /* OUT or MMIO write                       */
-  guint          size;
-  guint          count;    /* IO only                                 */
-  const guint8  *data;     /* size * count bytes, or NULL             */
+  guint64 addr;   /* port or guest-physical address          */
+  gboolean write; /* OUT or MMIO write                       */
+  guint size;
+  guint count;        /* IO only                                 */
+  const guint8 *data; /* size * count bytes, or NULL             */
 } MhTraceExit;
 
 /* Appends the exit's event to @out: ",\n{...}". */

@@ -261,8 +261,7 @@ mh_console_io(gpointer opaque, const MhIoAccess *io, GError **error)
   if (io->size != 1) {
     g_set_error(error, MH_ERROR, MH_ERROR_GUEST,
                 "%u-byte %s on console port 0x%x (it takes 1-byte accesses)",
-                io->size, io->dir == MH_IO_IN ? "IN" : "OUT",
-                io->port);
+                io->size, io->dir == MH_IO_IN ? "IN" : "OUT", io->port);
     return FALSE;
   }
   if (io->dir == MH_IO_OUT) {

@@ -25,7 +25,7 @@ typedef void (*MhLineSink)(gpointer user, const char *data, gsize len,
 typedef struct {
   char *data; /* buffered bytes of the current line */
   gsize len;
-  gsize cap;  /* a line longer than this is emitted in pieces */
+  gsize cap; /* a line longer than this is emitted in pieces */
 } MhLineBuf;
 
 void mh_linebuf_init(MhLineBuf *lb, gsize cap);
@@ -35,10 +35,10 @@ void mh_linebuf_push(MhLineBuf *lb, const guint8 *bytes, gsize n,
 void mh_linebuf_flush(MhLineBuf *lb, MhLineSink sink, gpointer user);
 
 typedef struct {
-  int      fd;          /* where output goes (standard output)          */
-  GMutex   lock;        /* one line at a time, whole                    */
-  int      write_errno; /* first write error, 0 if none                 */
-  int      notify_fd;   /* eventfd told of that error, or -1            */
+  int fd;          /* where output goes (standard output)          */
+  GMutex lock;     /* one line at a time, whole                    */
+  int write_errno; /* first write error, 0 if none                 */
+  int notify_fd;   /* eventfd told of that error, or -1            */
 } MhOutput;
 
 void mh_output_init(MhOutput *out, int fd, int notify_fd);
@@ -53,23 +53,23 @@ void mh_output_write(MhOutput *out, const gint *stop, const char *prefix,
 
 /* Used by the VM's thread only. */
 typedef struct {
-  MhLineBuf   line;       /* output not yet written                        */
-  MhOutput   *output;     /* shared writer                                 */
-  char       *tag;        /* "[index:name] " with several VMs, else NULL  */
-  MhInput    *input;      /* this VM's input queue (not owned)             */
-  guint8      in_buf[256];
-  gsize       in_pos, in_len;
-  gboolean    in_eof;     /* once set, every IN returns MH_CONSOLE_EOF     */
-  const gint *stop;       /* set when the VM must stop: abandon input and
+  MhLineBuf line;   /* output not yet written                        */
+  MhOutput *output; /* shared writer                                 */
+  char *tag;        /* "[index:name] " with several VMs, else NULL  */
+  MhInput *input;   /* this VM's input queue (not owned)             */
+  guint8 in_buf[256];
+  gsize in_pos, in_len;
+  gboolean in_eof;   /* once set, every IN returns MH_CONSOLE_EOF     */
+  const gint *stop;  /* set when the VM must stop: abandon input and
                              give up a blocked write                       */
-  guint64     bytes_out;  /* statistics */
-  guint64     bytes_in;
-  guint64     out_limit;  /* --output-limit: bytes written at most; 0: none */
-  gboolean    limit_hit;  /* the guest wrote past it (the rest dropped)  */
-  int         file_fd;    /* --console-dir: its own file, untagged, or -1 */
-  char       *wait_notice; /* said on standard error each time the guest
+  guint64 bytes_out; /* statistics */
+  guint64 bytes_in;
+  guint64 out_limit;  /* --output-limit: bytes written at most; 0: none */
+  gboolean limit_hit; /* the guest wrote past it (the rest dropped)  */
+  int file_fd;        /* --console-dir: its own file, untagged, or -1 */
+  char *wait_notice;  /* said on standard error each time the guest
                               waits for input, or NULL (see run-slot.c) */
-  int         file_errno; /* the first error writing it, 0 if none      */
+  int file_errno;     /* the first error writing it, 0 if none      */
 } MhConsole;
 
 void mh_console_init(MhConsole *con, MhOutput *output, const char *tag,

@@ -22,13 +22,13 @@
 
 /* An open guest fd. */
 typedef struct {
-  char    *name;     /* the guest's name for it                     */
-  int      host_fd;  /* owned, unless it is a shared file's fd      */
-  gboolean shared;   /* reading the host original (fd not owned)    */
+  char *name;      /* the guest's name for it                     */
+  int host_fd;     /* owned, unless it is a shared file's fd      */
+  gboolean shared; /* reading the host original (fd not owned)    */
   gboolean readable;
   gboolean writable;
   gboolean append;
-  guint64  offset;   /* the guest's position                        */
+  guint64 offset; /* the guest's position                        */
 } MhOpenFile;
 
 static void
@@ -77,7 +77,8 @@ mh_shared_files_open(GStrv paths, GError **error)
     if (mh_file_name_check((const guint8 *)f->name, strlen(f->name)) < 0) {
       g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
                   "shared file '%s': guests could not name it (names starting "
-                  "with '" MH_FILE_RESERVED_PREFIX "' are reserved)", safe);
+                  "with '" MH_FILE_RESERVED_PREFIX "' are reserved)",
+                  safe);
       return NULL;
     }
     other = g_hash_table_lookup(shared->by_name, f->name);
@@ -87,7 +88,8 @@ mh_shared_files_open(GStrv paths, GError **error)
 
       g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
                   "shared files '%s' and '%s' have the same name '%s': guests "
-                  "could not tell them apart", other_safe, safe, name_safe);
+                  "could not tell them apart",
+                  other_safe, safe, name_safe);
       return NULL;
     }
     g_hash_table_insert(shared->by_name, f->name, f);
@@ -164,8 +166,8 @@ files_open_status(MhFileService *svc, const char *name, int err)
   case ENFILE:
     files_host_error(svc, "opening", name, err);
     return MH_FILE_EMFILE;
-  case ELOOP:  /* a symlink where a file should be */
-  case EXDEV:  /* a path escaping the directory    */
+  case ELOOP: /* a symlink where a file should be */
+  case EXDEV: /* a path escaping the directory    */
   case EACCES:
   case EPERM:
   case EISDIR:
@@ -226,15 +228,15 @@ files_need_dir(MhFileService *svc)
   svc->host_errors++;
   g_free(svc->last_host_error);
   svc->last_host_error = g_strdup(svc->dir_error ? svc->dir_error
-                                                  : "no directory for files");
+                                                 : "no directory for files");
   return MH_FILE_EIO;
 }
 
 /* Opens the VM's private file @name with host @flags; regular files only.
  * A new file gets @mode (less the umask). */
 static int
-files_open_private(MhFileService *svc, const char *name, int flags,
-                   mode_t mode, gint64 *status)
+files_open_private(MhFileService *svc, const char *name, int flags, mode_t mode,
+                   gint64 *status)
 {
   struct stat st;
   int fd = files_openat(svc->dir_fd, name, flags | O_NONBLOCK, mode);
@@ -261,7 +263,7 @@ static gint64
 files_check_planted(MhFileService *svc, const char *name)
 {
   struct stat st;
-  int         fd, err;
+  int fd, err;
 
   if (svc->dir_fd < 0)
     return 0; /* no directory, nothing planted */
@@ -281,7 +283,8 @@ static gint64
 files_room_for_file(const MhFileService *svc)
 {
   return g_hash_table_size(svc->privates) < MH_FILES_PRIVATE_MAX
-           ? 0 : MH_FILE_EQUOTA;
+           ? 0
+           : MH_FILE_EQUOTA;
 }
 
 guint64
@@ -299,8 +302,8 @@ mh_files_quota_room(const MhFileService *svc)
  * was checked against the quota, st_size at the start: a shared file that
  * grows meanwhile gives a copy of its first st_size bytes, never more. */
 static gint64
-files_make_copy(MhFileService *svc, const MhSharedFile *orig,
-                gboolean truncate, guint64 reserve)
+files_make_copy(MhFileService *svc, const MhSharedFile *orig, gboolean truncate,
+                guint64 reserve)
 {
   g_autofree char *tmp = g_strdup_printf(MH_FILE_RESERVED_PREFIX "tmp-%u",
                                          svc->tmp_seq++);
@@ -359,8 +362,9 @@ files_switch_to_copy(MhFileService *svc, const char *name, MhOpenFile *must)
 
     if (!f->shared || strcmp(f->name, name) != 0)
       continue;
-    mode = f->readable && f->writable ? O_RDWR : f->writable ? O_WRONLY
-                                                             : O_RDONLY;
+    mode = f->readable && f->writable ? O_RDWR
+           : f->writable              ? O_WRONLY
+                                      : O_RDONLY;
     fd = files_open_private(svc, name, mode, 0, &status);
     if (fd >= 0) {
       f->host_fd = fd;
@@ -541,8 +545,8 @@ files_write(MhFileService *svc, MhOpenFile *f, const guint8 *src, guint32 len)
   if (f->shared) {
     /* The first write to a shared file: this VM gets its own copy, if
      * the copy and then this write both fit in the quota. */
-    const MhSharedFile *orig =
-      g_hash_table_lookup(svc->config->shared->by_name, f->name);
+    const MhSharedFile *orig = g_hash_table_lookup(svc->config->shared->by_name,
+                                                   f->name);
     status = files_need_dir(svc);
     if (status == 0 && !g_hash_table_contains(svc->privates, f->name))
       status = files_make_copy(svc, orig, FALSE, len);
@@ -565,12 +569,12 @@ files_write(MhFileService *svc, MhOpenFile *f, const guint8 *src, guint32 len)
       return size;
     gap = offset > (guint64)size ? offset - (guint64)size : 0;
   }
-  if (len > mh_files_quota_room(svc) ||
-      gap > mh_files_quota_room(svc) - len ||
+  if (len > mh_files_quota_room(svc) || gap > mh_files_quota_room(svc) - len ||
       (len > 0 && offset + len > svc->config->quota))
     return MH_FILE_EQUOTA;
   while (done < len) {
-    ssize_t n = pwrite(f->host_fd, src + done, len - done, (off_t)(offset + done));
+    ssize_t n = pwrite(f->host_fd, src + done, len - done,
+                       (off_t)(offset + done));
     if (n < 0 && errno == EINTR)
       continue;
     if (n <= 0) {
@@ -643,7 +647,8 @@ mh_files_init(MhFileService *svc, const MhFileConfig *config, MhGuestMem *ram,
   g_autofree char *stem = g_strdup(image_name);
   g_autofree char *prefix = NULL;
   char *dot = g_str_has_suffix(stem, ".img") || g_str_has_suffix(stem, ".elf")
-                ? strrchr(stem, '.') : NULL;
+                ? strrchr(stem, '.')
+                : NULL;
 
   memset(svc, 0, sizeof *svc);
   if (dot != NULL && dot != stem)

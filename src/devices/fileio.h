@@ -19,31 +19,31 @@
 #include "guestmem.h"
 
 typedef struct {
-  char   *name; /* base name: what guests open                */
-  char   *path; /* as given with -f                           */
-  int     fd;   /* O_RDONLY, opened at start-up, never written */
+  char *name; /* base name: what guests open                */
+  char *path; /* as given with -f                           */
+  int fd;     /* O_RDONLY, opened at start-up, never written */
 } MhSharedFile;
 
 typedef struct {
   MhSharedFile *files;
-  guint         n_files;
-  GHashTable   *by_name; /* name -> MhSharedFile* (borrowed)      */
+  guint n_files;
+  GHashTable *by_name; /* name -> MhSharedFile* (borrowed)      */
 } MhSharedFiles;
 
 /* Opens every -f file (a regular, readable file; base names unique). */
 MhSharedFiles *mh_shared_files_open(GStrv paths, GError **error);
-void           mh_shared_files_free(MhSharedFiles *shared);
+void mh_shared_files_free(MhSharedFiles *shared);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(MhSharedFiles, mh_shared_files_free)
 
 /* Settings common to every VM's file service. */
 typedef struct {
   const MhSharedFiles *shared;
-  int                  run_fd;    /* the run's directory, opened once by
+  int run_fd;            /* the run's directory, opened once by
                                    * the run (not owned), or -1          */
-  const char          *run_path;  /* its path, for messages             */
-  const char          *run_error; /* why there is no run_fd, or NULL    */
-  guint                max_open;  /* open files per VM                  */
-  guint64              quota;     /* bytes a VM may write               */
+  const char *run_path;  /* its path, for messages             */
+  const char *run_error; /* why there is no run_fd, or NULL    */
+  guint max_open;        /* open files per VM                  */
+  guint64 quota;         /* bytes a VM may write               */
 } MhFileConfig;
 
 /* Modes of what a VM makes (less the umask): its directory and its new
@@ -64,19 +64,19 @@ typedef enum {
 
 typedef struct {
   const MhFileConfig *config;
-  MhGuestMem         *ram;       /* for the block transport               */
-  char               *dir_name;  /* "vm<N>-<image>"                       */
-  char               *dir_path;  /* for messages, once created            */
-  char               *dir_error; /* why it could not be made, or NULL     */
-  int                 dir_fd;    /* the VM's directory, or -1             */
-  GHashTable         *fds;       /* guest fd -> MhOpenFile* (owned)       */
-  GHashTable         *privates;  /* name -> MhPrivateKind: copy-on-write map */
-  guint64             written;   /* bytes counted against the quota       */
-  guint               tmp_seq;   /* temporary names for atomic copies     */
-  MhByteChannel       channel;   /* the port's byte transport (fileport.c) */
-  guint64             ops;       /* statistics                            */
-  guint64             host_errors;
-  char               *last_host_error;
+  MhGuestMem *ram;       /* for the block transport               */
+  char *dir_name;        /* "vm<N>-<image>"                       */
+  char *dir_path;        /* for messages, once created            */
+  char *dir_error;       /* why it could not be made, or NULL     */
+  int dir_fd;            /* the VM's directory, or -1             */
+  GHashTable *fds;       /* guest fd -> MhOpenFile* (owned)       */
+  GHashTable *privates;  /* name -> MhPrivateKind: copy-on-write map */
+  guint64 written;       /* bytes counted against the quota       */
+  guint tmp_seq;         /* temporary names for atomic copies     */
+  MhByteChannel channel; /* the port's byte transport (fileport.c) */
+  guint64 ops;           /* statistics                            */
+  guint64 host_errors;
+  char *last_host_error;
 } MhFileService;
 
 void mh_files_init(MhFileService *svc, const MhFileConfig *config,

@@ -14,7 +14,8 @@ static gboolean
 files_block(MhFileService *svc, guint64 gpa, GError **error)
 {
   static const char *const names[] = {
-    [MH_FILE_OPEN] = "OPEN name", [MH_FILE_READ] = "READ buffer",
+    [MH_FILE_OPEN] = "OPEN name",
+    [MH_FILE_READ] = "READ buffer",
     [MH_FILE_WRITE] = "WRITE buffer",
   };
   guint8 *block = mh_guestmem_range(svc->ram, gpa, MH_FILE_REQ_SIZE);
@@ -27,7 +28,8 @@ files_block(MhFileService *svc, guint64 gpa, GError **error)
   if (block == NULL) {
     g_set_error(error, MH_ERROR, MH_ERROR_GUEST,
                 "file request block at 0x%" G_GINT64_MODIFIER "x runs outside "
-                "guest RAM", gpa);
+                "guest RAM",
+                gpa);
     return FALSE;
   }
   /* One copy of the guest's bytes, then only the copy is used: the guest
@@ -45,7 +47,8 @@ files_block(MhFileService *svc, guint64 gpa, GError **error)
     if (buf == NULL) {
       g_set_error(error, MH_ERROR, MH_ERROR_GUEST,
                   "file %s [0x%" G_GINT64_MODIFIER "x, +%u bytes) runs outside "
-                  "guest RAM", names[req.cmd], (guint64)req.buf, req.len);
+                  "guest RAM",
+                  names[req.cmd], (guint64)req.buf, req.len);
       return FALSE;
     }
   }
@@ -84,8 +87,8 @@ mh_files_io(gpointer opaque, const MhIoAccess *io, GError **error)
   }
   g_set_error(error, MH_ERROR, MH_ERROR_GUEST,
               "%u-byte %s on file port 0x%x (it takes 1-byte IN/OUT, or a "
-              "4-byte OUT of a request block's address)", io->size,
-              io->dir == MH_IO_IN ? "IN" : "OUT", io->port);
+              "4-byte OUT of a request block's address)",
+              io->size, io->dir == MH_IO_IN ? "IN" : "OUT", io->port);
   return FALSE;
 }
 

@@ -57,23 +57,23 @@ typedef enum {
 } MhChanState;
 
 typedef struct {
-  MhChanState        state;
-  guint8             hdr[MH_FILE_HDR_SIZE]; /* header bytes so far         */
-  gsize              hdr_len;
-  struct mh_file_req req;                   /* the decoded header          */
-  guint8            *payload;               /* req.len bytes when needed   */
-  gsize              payload_len;
-  guint8            *reply;                 /* result (8 bytes) + data     */
-  gsize              reply_len;
-  gsize              reply_pos;
-  guint64            requests;              /* statistics                  */
-  guint64            resets;                /* malformed sequences         */
+  MhChanState state;
+  guint8 hdr[MH_FILE_HDR_SIZE]; /* header bytes so far         */
+  gsize hdr_len;
+  struct mh_file_req req; /* the decoded header          */
+  guint8 *payload;        /* req.len bytes when needed   */
+  gsize payload_len;
+  guint8 *reply; /* result (8 bytes) + data     */
+  gsize reply_len;
+  gsize reply_pos;
+  guint64 requests; /* statistics                  */
+  guint64 resets;   /* malformed sequences         */
 } MhByteChannel;
 
-void   mh_chan_init(MhByteChannel *ch);
-void   mh_chan_clear(MhByteChannel *ch);
-void   mh_chan_out(MhByteChannel *ch, guint8 byte, MhFileExec exec,
-                   gpointer user);
+void mh_chan_init(MhByteChannel *ch);
+void mh_chan_clear(MhByteChannel *ch);
+void mh_chan_out(MhByteChannel *ch, guint8 byte, MhFileExec exec,
+                 gpointer user);
 guint8 mh_chan_in(MhByteChannel *ch);
 
 #endif /* MH_FILEPROTO_H */

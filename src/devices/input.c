@@ -293,11 +293,12 @@ router_push(MhRouter *r, guint i, const guint8 *bytes, gsize n)
   if (mh_input_push(r->queues[i], bytes, n) > 0 && !r->overflowed[i]) {
     gsize limit = mh_input_limit(r->queues[i]);
     /* Shares are multiples of 64 KiB: say MiB when it is a whole number. */
-    g_autofree char *msg = g_strdup_printf(
-      "VM %u has left %" G_GSIZE_FORMAT " %s of its input unread: its input "
-      "from line %" G_GUINT64_FORMAT " on is dropped", i,
-      limit % (1u << 20) == 0 ? limit >> 20 : limit >> 10,
-      limit % (1u << 20) == 0 ? "MiB" : "KiB", r->line_no);
+    g_autofree char *msg =
+      g_strdup_printf("VM %u has left %" G_GSIZE_FORMAT
+                      " %s of its input unread: its input "
+                      "from line %" G_GUINT64_FORMAT " on is dropped",
+                      i, limit % (1u << 20) == 0 ? limit >> 20 : limit >> 10,
+                      limit % (1u << 20) == 0 ? "MiB" : "KiB", r->line_no);
     r->overflowed[i] = TRUE;
     if (r->warn)
       r->warn(r->warn_user, msg);
@@ -341,10 +342,11 @@ router_decide(MhRouter *r)
     if (index < r->n_queues) {
       r->target = (gint64)index;
     } else {
-      g_autofree char *msg = g_strdup_printf(
-        "input line %" G_GUINT64_FORMAT " is for VM %" G_GUINT64_FORMAT
-        ", but the VMs are 0 to %u: line dropped",
-        r->line_no, index, r->n_queues - 1);
+      g_autofree char
+        *msg = g_strdup_printf("input line %" G_GUINT64_FORMAT
+                               " is for VM %" G_GUINT64_FORMAT
+                               ", but the VMs are 0 to %u: line dropped",
+                               r->line_no, index, r->n_queues - 1);
       r->target = MH_ROUTE_DROP;
       if (r->warn)
         r->warn(r->warn_user, msg);

@@ -27,22 +27,22 @@ typedef gboolean (*MhInputPauseFn)(gpointer data);
  * so what it holds is what it was sent and has not read, never more
  * than its limit. */
 typedef struct {
-  GMutex      lock;
-  GCond       cond;
-  guint8     *buf;      /* the ring, NULL while nothing is queued        */
-  gsize       size;     /* bytes allocated for buf                       */
-  gsize       head;     /* where the oldest unread byte is               */
-  gsize       count;    /* unread bytes, from head on (wrapping)         */
-  gsize       limit;    /* most unread bytes it takes (MH_INPUT_MAX, or
+  GMutex lock;
+  GCond cond;
+  guint8 *buf;             /* the ring, NULL while nothing is queued        */
+  gsize size;              /* bytes allocated for buf                       */
+  gsize head;              /* where the oldest unread byte is               */
+  gsize count;             /* unread bytes, from head on (wrapping)         */
+  gsize limit;             /* most unread bytes it takes (MH_INPUT_MAX, or
                            the share of a run with several VMs)          */
-  gboolean    closed;   /* no more data will come                        */
-  gboolean    abandoned;/* the reader is gone: drop whatever is pushed   */
-  int         space_fd; /* eventfd written when the queue drains below
+  gboolean closed;         /* no more data will come                        */
+  gboolean abandoned;      /* the reader is gone: drop whatever is pushed   */
+  int space_fd;            /* eventfd written when the queue drains below
                            MH_INPUT_LOW (the router may read again), or -1 */
   MhInputPauseFn pause_fn; /* what a waiting read does when paused, or
                            NULL                                          */
-  gpointer    pause_data;
-  gboolean    paused;   /* mh_input_pause() was called: pause_fn is due  */
+  gpointer pause_data;
+  gboolean paused; /* mh_input_pause() was called: pause_fn is due  */
 } MhInput;
 
 /* With one VM, the router stops reading standard input while its queue
@@ -72,17 +72,17 @@ typedef struct {
 /* The limit of each queue of a run with @n_queues VMs (see above). */
 gsize mh_input_share(guint n_queues);
 
-void  mh_input_init(MhInput *in, int space_fd);
-void  mh_input_clear(MhInput *in);
+void mh_input_init(MhInput *in, int space_fd);
+void mh_input_clear(MhInput *in);
 /* Sets the most unread bytes @in takes (MH_INPUT_MAX after init). */
-void  mh_input_set_limit(MhInput *in, gsize limit);
+void mh_input_set_limit(MhInput *in, gsize limit);
 gsize mh_input_limit(MhInput *in);
 /* Queues @n bytes; returns how many were dropped because the queue
  * already held its limit of unread bytes. */
 gsize mh_input_push(MhInput *in, const guint8 *bytes, gsize n);
-void  mh_input_close(MhInput *in);
+void mh_input_close(MhInput *in);
 /* The reader will read no more (its VM ended): later pushes are dropped. */
-void  mh_input_abandon(MhInput *in);
+void mh_input_abandon(MhInput *in);
 gsize mh_input_pending(MhInput *in);
 /* Whether a read would wait: nothing queued and more may come. */
 gboolean mh_input_would_wait(MhInput *in);
@@ -95,12 +95,12 @@ gsize mh_input_held(MhInput *in);
  * Returns the count, or 0 at end of input (or when stopped). */
 gsize mh_input_read(MhInput *in, guint8 *buf, gsize n, const gint *stop);
 /* Wakes a blocked reader so it can notice *stop. */
-void  mh_input_wake(MhInput *in);
+void mh_input_wake(MhInput *in);
 /* A read that waits calls @fn(@data) on its own thread after each
  * mh_input_pause(), from any thread: how a debugger reaches a VM whose
  * thread waits for input (gdbstub.c).  Set before the reader starts. */
-void  mh_input_set_pause(MhInput *in, MhInputPauseFn fn, gpointer data);
-void  mh_input_pause(MhInput *in);
+void mh_input_set_pause(MhInput *in, MhInputPauseFn fn, gpointer data);
+void mh_input_pause(MhInput *in);
 
 /* Routing of standard input to N queues. */
 typedef void (*MhRouteWarn)(gpointer user, const char *message);
@@ -115,16 +115,16 @@ enum {
 /* A streaming parser: only a line's prefix is ever buffered, so lines of
  * any length route without holding them in memory. */
 typedef struct {
-  MhInput   **queues;     /* one per VM (not owned)                    */
-  guint       n_queues;
-  gboolean    raw;        /* one VM: no line processing                */
-  gint64      target;     /* MH_ROUTE_* or a VM index                  */
-  guint8      prefix[12]; /* the line's first bytes while undecided    */
-  gsize       prefix_len;
-  guint64     line_no;    /* 1-based, for warnings                     */
-  gboolean   *overflowed; /* per queue: dropping was reported already  */
+  MhInput **queues; /* one per VM (not owned)                    */
+  guint n_queues;
+  gboolean raw;      /* one VM: no line processing                */
+  gint64 target;     /* MH_ROUTE_* or a VM index                  */
+  guint8 prefix[12]; /* the line's first bytes while undecided    */
+  gsize prefix_len;
+  guint64 line_no;      /* 1-based, for warnings                     */
+  gboolean *overflowed; /* per queue: dropping was reported already  */
   MhRouteWarn warn;
-  gpointer    warn_user;
+  gpointer warn_user;
 } MhRouter;
 
 /* Sets every queue's limit to mh_input_share(@n_queues) when there are

@@ -38,15 +38,18 @@ mh_ports_register(MhPortTable *table, guint16 first, guint16 count,
     }
   }
   table->ranges[table->n_ranges++] = (MhPortRange){
-    .first = first, .count = count, .name = name,
-    .handler = handler, .opaque = opaque,
+    .first = first,
+    .count = count,
+    .name = name,
+    .handler = handler,
+    .opaque = opaque,
   };
   return TRUE;
 }
 
 gboolean
-mh_ports_add_device(MhPortTable *table, const MhDeviceOps *ops,
-                    gpointer opaque, GError **error)
+mh_ports_add_device(MhPortTable *table, const MhDeviceOps *ops, gpointer opaque,
+                    GError **error)
 {
   if (!mh_ports_register(table, ops->first, ops->count, ops->name, ops->io,
                          opaque, error))

@@ -17,8 +17,8 @@ kvm_get_supported_cpuid(int fd, GError **error)
 {
   /* 256 entries hold what today's CPUs report at once. */
   for (guint n = 256; n <= 4096; n *= 2) {
-    struct kvm_cpuid2 *cpuid =
-      g_malloc0(sizeof *cpuid + n * sizeof cpuid->entries[0]);
+    struct kvm_cpuid2 *cpuid = g_malloc0(sizeof *cpuid +
+                                         n * sizeof cpuid->entries[0]);
     cpuid->nent = n;
     if (ioctl(fd, KVM_GET_SUPPORTED_CPUID, cpuid) == 0)
       return cpuid;
@@ -38,7 +38,7 @@ gboolean
 mh_kvm_open(MhKvm *kvm, const char *path, GError **error)
 {
   static const struct {
-    int         cap;
+    int cap;
     const char *name;
   } required[] = {
     {KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY"},
@@ -53,7 +53,7 @@ mh_kvm_open(MhKvm *kvm, const char *path, GError **error)
     int saved = errno;
     g_set_error(error, MH_ERROR, MH_ERROR_HOST, "cannot open %s: %s%s", path,
                 g_strerror(saved),
-                saved == ENOENT   ? " (is KVM enabled? load kvm_intel or kvm_amd)"
+                saved == ENOENT ? " (is KVM enabled? load kvm_intel or kvm_amd)"
                 : saved == EACCES ? " (add your user to the 'kvm' group)"
                                   : "");
     return FALSE;
@@ -82,11 +82,15 @@ mh_kvm_open(MhKvm *kvm, const char *path, GError **error)
   kvm->run_size = (gsize)size;
   /* Coalesced PIO lets console OUTs skip the exit to user space: KVM
    * queues them in a ring inside the run mapping. */
-  kvm->coalesced_page = ioctl(kvm->fd, KVM_CHECK_EXTENSION, KVM_CAP_COALESCED_MMIO);
+  kvm->coalesced_page = ioctl(kvm->fd, KVM_CHECK_EXTENSION,
+                              KVM_CAP_COALESCED_MMIO);
   kvm->coalesced_pio = kvm->coalesced_page > 0 &&
-                       ioctl(kvm->fd, KVM_CHECK_EXTENSION, KVM_CAP_COALESCED_PIO) > 0 &&
-                       (gsize)kvm->coalesced_page * (gsize)sysconf(_SC_PAGESIZE) +
-                         (gsize)sysconf(_SC_PAGESIZE) <= kvm->run_size;
+                       ioctl(kvm->fd, KVM_CHECK_EXTENSION,
+                             KVM_CAP_COALESCED_PIO) > 0 &&
+                       (gsize)kvm->coalesced_page *
+                             (gsize)sysconf(_SC_PAGESIZE) +
+                           (gsize)sysconf(_SC_PAGESIZE) <=
+                         kvm->run_size;
   kvm->cpuid = kvm_get_supported_cpuid(kvm->fd, error);
   if (kvm->cpuid == NULL)
     goto fail;
@@ -111,12 +115,18 @@ const char *
 mh_kvm_exit_name(guint reason)
 {
   static const char *const names[] = {
-    [KVM_EXIT_UNKNOWN] = "unknown",     [KVM_EXIT_EXCEPTION] = "exception",
-    [KVM_EXIT_IO] = "io",               [KVM_EXIT_HYPERCALL] = "hypercall",
-    [KVM_EXIT_DEBUG] = "debug",         [KVM_EXIT_HLT] = "hlt",
-    [KVM_EXIT_MMIO] = "mmio",           [KVM_EXIT_IRQ_WINDOW_OPEN] = "irq-window",
-    [KVM_EXIT_SHUTDOWN] = "shutdown",   [KVM_EXIT_FAIL_ENTRY] = "fail-entry",
-    [KVM_EXIT_INTR] = "intr",           [KVM_EXIT_INTERNAL_ERROR] = "internal-error",
+    [KVM_EXIT_UNKNOWN] = "unknown",
+    [KVM_EXIT_EXCEPTION] = "exception",
+    [KVM_EXIT_IO] = "io",
+    [KVM_EXIT_HYPERCALL] = "hypercall",
+    [KVM_EXIT_DEBUG] = "debug",
+    [KVM_EXIT_HLT] = "hlt",
+    [KVM_EXIT_MMIO] = "mmio",
+    [KVM_EXIT_IRQ_WINDOW_OPEN] = "irq-window",
+    [KVM_EXIT_SHUTDOWN] = "shutdown",
+    [KVM_EXIT_FAIL_ENTRY] = "fail-entry",
+    [KVM_EXIT_INTR] = "intr",
+    [KVM_EXIT_INTERNAL_ERROR] = "internal-error",
     [KVM_EXIT_SET_TPR] = "set-tpr",
   };
   if (reason < G_N_ELEMENTS(names) && names[reason] != NULL)

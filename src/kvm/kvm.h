@@ -14,12 +14,12 @@
 #include <linux/kvm.h>
 
 typedef struct {
-  int                 fd;             /* /dev/kvm                          */
-  gsize               run_size;       /* KVM_GET_VCPU_MMAP_SIZE            */
-  struct kvm_cpuid2  *cpuid;          /* KVM_GET_SUPPORTED_CPUID           */
-  int                 coalesced_page; /* KVM_CAP_COALESCED_MMIO: page offset
+  int fd;                   /* /dev/kvm                          */
+  gsize run_size;           /* KVM_GET_VCPU_MMAP_SIZE            */
+  struct kvm_cpuid2 *cpuid; /* KVM_GET_SUPPORTED_CPUID           */
+  int coalesced_page;       /* KVM_CAP_COALESCED_MMIO: page offset
                                          of the ring in the run mapping, or 0 */
-  gboolean            coalesced_pio;  /* KVM_CAP_COALESCED_PIO             */
+  gboolean coalesced_pio;   /* KVM_CAP_COALESCED_PIO             */
 } MhKvm;
 
 /* The data of the I/O exit in @run (a run area of @run_size bytes), or
@@ -42,6 +42,6 @@ mh_kvm_io_data(struct kvm_run *run, gsize run_size)
 const char *mh_kvm_exit_name(guint reason);
 
 gboolean mh_kvm_open(MhKvm *kvm, const char *path, GError **error);
-void     mh_kvm_close(MhKvm *kvm);
+void mh_kvm_close(MhKvm *kvm);
 
 #endif /* MH_KVM_H */

@@ -23,8 +23,8 @@ mh_vcpu_init(MhVcpu *vcpu, const MhKvm *kvm, int vm_fd, GError **error)
   vcpu->fd = ioctl(vm_fd, KVM_CREATE_VCPU, 0);
   if (vcpu->fd < 0)
     return mh_throw_errno(error, MH_ERROR_HOST, "KVM_CREATE_VCPU");
-  run = mmap(NULL, kvm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-             vcpu->fd, 0);
+  run = mmap(NULL, kvm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu->fd,
+             0);
   if (run == MAP_FAILED)
     return mh_throw_errno(error, MH_ERROR_HOST,
                           "cannot map the vCPU run structure");

@@ -35,15 +35,15 @@ typedef enum {
 #define MH_KICK_SIGNAL SIGUSR1
 
 typedef struct {
-  int             fd;           /* KVM_CREATE_VCPU, or -1                 */
-  struct kvm_run *run;          /* shared with KVM, run_size bytes        */
-  gsize           run_size;
-  gint            stop;         /* MhStopReason; atomic                   */
-  pthread_t       thread;       /* valid once thread_ready is set         */
-  gint            thread_ready; /* atomic: the thread may be kicked       */
-  guint64         exits[MH_KVM_EXIT_REASONS]; /* statistics               */
-  guint64         exits_total;
-  gint64          run_usec;     /* wall time in the exit loop             */
+  int fd;              /* KVM_CREATE_VCPU, or -1                 */
+  struct kvm_run *run; /* shared with KVM, run_size bytes        */
+  gsize run_size;
+  gint stop;         /* MhStopReason; atomic                   */
+  pthread_t thread;  /* valid once thread_ready is set         */
+  gint thread_ready; /* atomic: the thread may be kicked       */
+  guint64 exits[MH_KVM_EXIT_REASONS]; /* statistics               */
+  guint64 exits_total;
+  gint64 run_usec; /* wall time in the exit loop             */
 } MhVcpu;
 
 /* KVM_CREATE_VCPU (vCPU 0) on @vm_fd and its run area.  @vcpu is cleared
@@ -51,10 +51,10 @@ typedef struct {
 gboolean mh_vcpu_init(MhVcpu *vcpu, const MhKvm *kvm, int vm_fd,
                       GError **error);
 /* Unmaps and closes what mh_vcpu_init() made. */
-void     mh_vcpu_clear(MhVcpu *vcpu);
+void mh_vcpu_clear(MhVcpu *vcpu);
 
 /* On the thread that will run it, before anything may kick it. */
-void     mh_vcpu_bind_thread(MhVcpu *vcpu);
+void mh_vcpu_bind_thread(MhVcpu *vcpu);
 
 /* Any thread: the first reason wins (FALSE if it had one already);
  * KVM_RUN returns at its next entry (immediate_exit).  The caller kicks
@@ -62,7 +62,7 @@ void     mh_vcpu_bind_thread(MhVcpu *vcpu);
 gboolean mh_vcpu_request_stop(MhVcpu *vcpu, MhStopReason reason);
 /* Any thread: breaks a KVM_RUN or a blocking call under way on the
  * vCPU's thread (MH_KICK_SIGNAL); nothing before mh_vcpu_bind_thread(). */
-void     mh_vcpu_kick(MhVcpu *vcpu);
+void mh_vcpu_kick(MhVcpu *vcpu);
 /* Any thread: why it was told to stop, or MH_STOP_NONE. */
 static inline MhStopReason
 mh_vcpu_stop_reason(const MhVcpu *vcpu)
@@ -71,7 +71,7 @@ mh_vcpu_stop_reason(const MhVcpu *vcpu)
 }
 /* Any thread: CPU time its thread used so far, or a negative value when
  * it cannot be read (not started, or ended). */
-gdouble  mh_vcpu_cpu_seconds(const MhVcpu *vcpu);
+gdouble mh_vcpu_cpu_seconds(const MhVcpu *vcpu);
 
 /* The vCPU's thread: counts the exit KVM_RUN just returned. */
 static inline void
@@ -83,6 +83,6 @@ mh_vcpu_count_exit(MhVcpu *vcpu)
 }
 
 /* "1234 exits in 5.678 ms, io 1200, hlt 1": for --verbose. */
-void     mh_vcpu_describe_exits(const MhVcpu *vcpu, GString *out);
+void mh_vcpu_describe_exits(const MhVcpu *vcpu, GString *out);
 
 #endif /* MH_VCPU_H */

@@ -47,8 +47,8 @@ x86_map_monitor(guint8 *pdpt, guint8 *mon_pd, guint64 mon_pd_gpa,
 
 gboolean
 mh_x86_build_page_tables(guint8 *buf, gsize buf_size, guint64 buf_gpa,
-                         guint64 ram_size, guint64 page_size,
-                         MhPageTables *out, GError **error)
+                         guint64 ram_size, guint64 page_size, MhPageTables *out,
+                         GError **error)
 {
   /* Intermediate entries: present, writable, user, accessed.  Whether a
    * page may be written or reached from CPL 3 is decided by its leaf. */
@@ -62,8 +62,9 @@ mh_x86_build_page_tables(guint8 *buf, gsize buf_size, guint64 buf_gpa,
   if ((page_size != MH_PAGE_4K && page_size != MH_PAGE_2M) || ram_size == 0 ||
       ram_size % page_size != 0 || ram_size > (1ull << 30)) {
     g_set_error(error, MH_ERROR, MH_ERROR_HOST,
-                "cannot identity-map %" G_GUINT64_FORMAT " bytes with %"
-                G_GUINT64_FORMAT "-byte pages", ram_size, page_size);
+                "cannot identity-map %" G_GUINT64_FORMAT
+                " bytes with %" G_GUINT64_FORMAT "-byte pages",
+                ram_size, page_size);
     return FALSE;
   }
 
@@ -77,7 +78,8 @@ mh_x86_build_page_tables(guint8 *buf, gsize buf_size, guint64 buf_gpa,
   if ((gsize)total * MH_PT_TABLE_SIZE > buf_size) {
     g_set_error(error, MH_ERROR, MH_ERROR_HOST,
                 "page tables need %u KiB, more than the %" G_GSIZE_FORMAT
-                " KiB reserved", total * 4u, buf_size / 1024);
+                " KiB reserved",
+                total * 4u, buf_size / 1024);
     return FALSE;
   }
 
@@ -87,7 +89,7 @@ mh_x86_build_page_tables(guint8 *buf, gsize buf_size, guint64 buf_gpa,
   pt = pd + (gsize)n_pd * MH_PT_TABLE_SIZE;
   mon_pd = pt + (gsize)n_pt * MH_PT_TABLE_SIZE;
   mon_pt = mon_pd + MH_PT_TABLE_SIZE;
-#define GPA_OF(table) (buf_gpa + (guint64)((table) - buf))
+#define GPA_OF(table) (buf_gpa + (guint64)((table)-buf))
 
   x86_put_entry(pml4, 0, GPA_OF(pdpt) | table_flags);
   x86_put_entry(pdpt, 0, GPA_OF(pd) | table_flags);
@@ -143,8 +145,16 @@ mh_x86_exception_has_error(guint vector)
   /* SDM 3A §6.15 "Exception and Interrupt Reference": #DF, #TS, #NP,
    * #SS, #GP, #PF, #AC, #CP, #VC (AMD APM 2 §15.35), #SX (AMD). */
   switch (vector) {
-  case 8: case 10: case 11: case 12: case 13: case 14: case 17: case 21:
-  case 29: case 30:
+  case 8:
+  case 10:
+  case 11:
+  case 12:
+  case 13:
+  case 14:
+  case 17:
+  case 21:
+  case 29:
+  case 30:
     return TRUE;
   default:
     return FALSE;
@@ -162,7 +172,7 @@ x86_write_idt(guint8 *monitor, guint8 report_port)
      * resumed anyway from running on into the next stub.  The rest is
      * int3 padding. */
     const guint8 code[MH_STUB_SIZE] = {0xe6, report_port, 0xeb, 0xfe,
-                                       0xcc, 0xcc, 0xcc, 0xcc};
+                                       0xcc, 0xcc,        0xcc, 0xcc};
     /* 64-bit interrupt gate, SDM 3A §6.14.1 Figure 6-8: offset 15:0,
      * selector, IST (bits 2:0 of byte 4), type 0xE (interrupt gate:
      * IF cleared on entry), DPL 0, P, offset 31:16, offset 63:32. */
@@ -185,21 +195,42 @@ mh_x86_setup_long_mode(guint8 *monitor, guint64 cr3, guint8 report_port,
    * 64-bit Mode": L = 1, D = 0; type 0xB = execute/read, accessed
    * (§3.4.5.1, Table 3-1); S = 1 (code/data); DPL 0. */
   struct kvm_segment code = {
-    .base = 0, .limit = 0xffffffff, .selector = MH_GDT_SEL_CODE,
-    .type = 0xb, .present = 1, .dpl = 0, .db = 0, .s = 1, .l = 1, .g = 1,
+    .base = 0,
+    .limit = 0xffffffff,
+    .selector = MH_GDT_SEL_CODE,
+    .type = 0xb,
+    .present = 1,
+    .dpl = 0,
+    .db = 0,
+    .s = 1,
+    .l = 1,
+    .g = 1,
   };
   /* Flat data segment: type 0x3 = read/write, accessed; D/B = 1.  The
    * accessed bits are preset: loading a descriptor then never writes
    * the read-only GDT page. */
   struct kvm_segment data = {
-    .base = 0, .limit = 0xffffffff, .selector = MH_GDT_SEL_DATA,
-    .type = 0x3, .present = 1, .dpl = 0, .db = 1, .s = 1, .l = 0, .g = 1,
+    .base = 0,
+    .limit = 0xffffffff,
+    .selector = MH_GDT_SEL_DATA,
+    .type = 0x3,
+    .present = 1,
+    .dpl = 0,
+    .db = 1,
+    .s = 1,
+    .l = 0,
+    .g = 1,
   };
   /* TR must hold a busy 64-bit TSS (type 0xB) for VM entry in IA-32e
    * mode, SDM 3C §27.3.1.2 "Checks on Guest Segment Registers". */
   struct kvm_segment tss = {
-    .base = MH_MONITOR_GPA + MH_MONITOR_TSS_OFF, .limit = MH_TSS_SIZE - 1,
-    .selector = MH_GDT_SEL_TSS, .type = 0xb, .present = 1, .s = 0, .g = 0,
+    .base = MH_MONITOR_GPA + MH_MONITOR_TSS_OFF,
+    .limit = MH_TSS_SIZE - 1,
+    .selector = MH_GDT_SEL_TSS,
+    .type = 0xb,
+    .present = 1,
+    .s = 0,
+    .g = 0,
   };
   guint64 gdt[MH_GDT_SIZE / 8] = {0};
   guint64 ist1 = MH_MONITOR_GPA + MH_MONITOR_STACK_OFF + MH_PAGE_4K;
@@ -287,8 +318,9 @@ x86_append_pf_error(GString *s, guint64 error)
 {
   g_string_append_printf(s, " (%s, %s, %s%s%s)",
                          (error & 0x1) ? "present" : "not present",
-                         (error & 0x10) ? "fetch"
-                         : (error & 0x2) ? "write" : "read",
+                         (error & 0x10)  ? "fetch"
+                         : (error & 0x2) ? "write"
+                                         : "read",
                          (error & 0x4) ? "user" : "supervisor",
                          (error & 0x8) ? ", reserved bit" : "",
                          (error & 0x20) ? ", protection key" : "");
@@ -309,22 +341,38 @@ mh_x86_describe_exception(const MhException *ex, guint64 ram_size,
 {
   /* SDM 3A §6.3.1 Table 6-1; 21 #CP (CET), 28-30 AMD (APM 2 §8.2). */
   static const char *const names[MH_IDT_VECTORS][2] = {
-    {"DE", "divide error"},          {"DB", "debug exception"},
-    {"NMI", "non-maskable interrupt"}, {"BP", "breakpoint"},
-    {"OF", "overflow"},              {"BR", "BOUND range exceeded"},
-    {"UD", "invalid opcode"},        {"NM", "device not available"},
-    {"DF", "double fault"},          {"CSO", "coprocessor segment overrun"},
-    {"TS", "invalid TSS"},           {"NP", "segment not present"},
-    {"SS", "stack-segment fault"},   {"GP", "general protection fault"},
-    {"PF", "page fault"},            {"15", "reserved exception 15"},
-    {"MF", "x87 floating-point error"}, {"AC", "alignment check"},
-    {"MC", "machine check"},         {"XM", "SIMD floating-point exception"},
-    {"VE", "virtualization exception"}, {"CP", "control protection exception"},
-    {"22", "reserved exception 22"}, {"23", "reserved exception 23"},
-    {"24", "reserved exception 24"}, {"25", "reserved exception 25"},
-    {"26", "reserved exception 26"}, {"27", "reserved exception 27"},
-    {"HV", "hypervisor injection exception"}, {"VC", "VMM communication exception"},
-    {"SX", "security exception"},    {"31", "reserved exception 31"},
+    {"DE", "divide error"},
+    {"DB", "debug exception"},
+    {"NMI", "non-maskable interrupt"},
+    {"BP", "breakpoint"},
+    {"OF", "overflow"},
+    {"BR", "BOUND range exceeded"},
+    {"UD", "invalid opcode"},
+    {"NM", "device not available"},
+    {"DF", "double fault"},
+    {"CSO", "coprocessor segment overrun"},
+    {"TS", "invalid TSS"},
+    {"NP", "segment not present"},
+    {"SS", "stack-segment fault"},
+    {"GP", "general protection fault"},
+    {"PF", "page fault"},
+    {"15", "reserved exception 15"},
+    {"MF", "x87 floating-point error"},
+    {"AC", "alignment check"},
+    {"MC", "machine check"},
+    {"XM", "SIMD floating-point exception"},
+    {"VE", "virtualization exception"},
+    {"CP", "control protection exception"},
+    {"22", "reserved exception 22"},
+    {"23", "reserved exception 23"},
+    {"24", "reserved exception 24"},
+    {"25", "reserved exception 25"},
+    {"26", "reserved exception 26"},
+    {"27", "reserved exception 27"},
+    {"HV", "hypervisor injection exception"},
+    {"VC", "VMM communication exception"},
+    {"SX", "security exception"},
+    {"31", "reserved exception 31"},
   };
   guint v = ex->vector < MH_IDT_VECTORS ? ex->vector : 15;
   GString *s = g_string_new(NULL);
@@ -339,19 +387,22 @@ mh_x86_describe_exception(const MhException *ex, guint64 ram_size,
   if (v == 14) {
     /* Page-fault error code, SDM 3A §4.7 Figure 4-12: P (bit 0), W/R
      * (1), U/S (2), RSVD (3), I/D (4, with EFER.NXE). */
-    const char *access = (ex->error & 0x10) ? "instruction fetch from"
+    const char *access = (ex->error & 0x10)  ? "instruction fetch from"
                          : (ex->error & 0x2) ? "write to"
                                              : "read from";
-    const char *why = (ex->error & 0x8)   ? "a reserved bit set in a paging entry"
-                      : (ex->error & 0x1) ? "a protection violation (a read-only, "
-                                            "supervisor-only or execute-disabled page)"
+    const char *why = (ex->error & 0x8) ? "a reserved bit set in a paging entry"
+                      : (ex->error & 0x1)
+                        ? "a protection violation (a read-only, "
+                          "supervisor-only or execute-disabled page)"
                       : ex->cr2 < ram_size ? "not mapped"
-                                          : "outside guest RAM";
-    g_string_append_printf(s, ": %s address 0x%" G_GINT64_MODIFIER "x (CR2), %s",
+                                           : "outside guest RAM";
+    g_string_append_printf(s,
+                           ": %s address 0x%" G_GINT64_MODIFIER "x (CR2), %s",
                            access, ex->cr2, why);
   }
   if (ex->has_error) {
-    g_string_append_printf(s, "; error code 0x%" G_GINT64_MODIFIER "x", ex->error);
+    g_string_append_printf(s, "; error code 0x%" G_GINT64_MODIFIER "x",
+                           ex->error);
     if (v == 14)
       x86_append_pf_error(s, ex->error);
     /* A selector error code (SDM 3A §6.13) with IDT set: an INT n past
@@ -379,8 +430,10 @@ mh_x86_describe_fault(const MhException *ex, const char *rip_text)
     if (ex->vector == 14)
       x86_append_pf_error(s, ex->error);
   }
-  g_string_append_printf(s, ", %s, RSP 0x%" G_GINT64_MODIFIER "x, CR2 0x%"
-                         G_GINT64_MODIFIER "x", rip, ex->rsp, ex->cr2);
+  g_string_append_printf(s,
+                         ", %s, RSP 0x%" G_GINT64_MODIFIER
+                         "x, CR2 0x%" G_GINT64_MODIFIER "x",
+                         rip, ex->rsp, ex->cr2);
   return g_string_free(s, FALSE);
 }
 
@@ -404,16 +457,25 @@ mh_x86_decode_pio(const guint8 *code, gsize avail, MhPioInsn *insn)
   op = code[i++];
   insn->port = -1;
   switch (op) {
-  case 0xe4: case 0xe5: case 0xe6: case 0xe7: /* IN/OUT with imm8 port */
+  case 0xe4:
+  case 0xe5:
+  case 0xe6:
+  case 0xe7: /* IN/OUT with imm8 port */
     if (i >= avail)
       return FALSE;
     insn->port = code[i++];
     insn->string = FALSE;
     break;
-  case 0xec: case 0xed: case 0xee: case 0xef: /* IN/OUT with DX        */
+  case 0xec:
+  case 0xed:
+  case 0xee:
+  case 0xef: /* IN/OUT with DX        */
     insn->string = FALSE;
     break;
-  case 0x6c: case 0x6d: case 0x6e: case 0x6f: /* INS/OUTS              */
+  case 0x6c:
+  case 0x6d:
+  case 0x6e:
+  case 0x6f: /* INS/OUTS              */
     insn->string = TRUE;
     break;
   default:
@@ -447,6 +509,6 @@ mh_x86_is_simd(const guint8 *code, gsize n)
   op = code[i + 1];
   /* Two-byte opcode map (SDM 2, Table A-3): the SSE/MMX rows. */
   return (op >= 0x10 && op <= 0x17) || (op >= 0x28 && op <= 0x2f) ||
-         op == 0x38 || op == 0x3a || (op >= 0x50 && op <= 0x7f) ||
-         op == 0xc2 || (op >= 0xc4 && op <= 0xc6) || op >= 0xd0;
+         op == 0x38 || op == 0x3a || (op >= 0x50 && op <= 0x7f) || op == 0xc2 ||
+         (op >= 0xc4 && op <= 0xc6) || op >= 0xd0;
 }

@@ -15,7 +15,6 @@
 #include <glib.h>
 #include <linux/kvm.h>
 
-
 /* CR0, SDM 3A §2.5 "Control Registers", Figure 2-7. */
 #define MH_CR0_PE (1ull << 0)  /* Protection Enable                        */
 #define MH_CR0_MP (1ull << 1)  /* Monitor Coprocessor (WAIT honours TS)    */
@@ -26,15 +25,19 @@
 #define MH_CR0_PG (1ull << 31) /* Paging                                    */
 
 /* CR4, SDM 3A §2.5, Figure 2-7. */
-#define MH_CR4_PAE        (1ull << 5)  /* Physical Address Extension (needed for IA-32e) */
-#define MH_CR4_OSFXSR     (1ull << 9)  /* OS supports FXSAVE/FXRSTOR: enables SSE        */
-#define MH_CR4_OSXMMEXCPT (1ull << 10) /* OS handles SIMD FP exceptions (#XM)           */
+#define MH_CR4_PAE \
+  (1ull << 5) /* Physical Address Extension (needed for IA-32e) */
+#define MH_CR4_OSFXSR \
+  (1ull << 9) /* OS supports FXSAVE/FXRSTOR: enables SSE        */
+#define MH_CR4_OSXMMEXCPT \
+  (1ull << 10) /* OS handles SIMD FP exceptions (#XM)           */
 
 /* IA32_EFER (MSR C000_0080h), SDM 3A §2.2.1 "Extended Feature Enable
  * Register", Figure 2-4. */
 #define MH_EFER_LME (1ull << 8)  /* IA-32e Mode Enable                 */
 #define MH_EFER_LMA (1ull << 10) /* IA-32e Mode Active (set with LME+PG) */
-#define MH_EFER_NXE (1ull << 11) /* Execute-disable enable: PTE bit 63 is XD, and
+#define MH_EFER_NXE \
+  (1ull << 11) /* Execute-disable enable: PTE bit 63 is XD, and
                                     a #PF error code tells instruction fetches
                                     (SDM 3A §4.7; AMD APM 2 §8.4.2)      */
 
@@ -44,12 +47,12 @@
 /* Paging-structure entries for 4-level paging, SDM 3A §4.5, Tables 4-15
  * (PML4E), 4-17 (PDPTE referencing a page directory), 4-18 (PDE mapping a
  * 2-MByte page), 4-19 (PDE referencing a page table), 4-20 (PTE). */
-#define MH_PTE_P  (1ull << 0) /* Present                                    */
-#define MH_PTE_RW (1ull << 1) /* Read/write                                 */
-#define MH_PTE_US (1ull << 2) /* User/supervisor: CPL 3 may access too       */
-#define MH_PTE_A  (1ull << 5) /* Accessed: preset so the CPU never writes it */
-#define MH_PTE_D  (1ull << 6) /* Dirty (leaf entries): preset likewise      */
-#define MH_PTE_PS (1ull << 7) /* Page size: this PDE maps a 2-MByte page    */
+#define MH_PTE_P  (1ull << 0)  /* Present                                    */
+#define MH_PTE_RW (1ull << 1)  /* Read/write                                 */
+#define MH_PTE_US (1ull << 2)  /* User/supervisor: CPL 3 may access too       */
+#define MH_PTE_A  (1ull << 5)  /* Accessed: preset so the CPU never writes it */
+#define MH_PTE_D  (1ull << 6)  /* Dirty (leaf entries): preset likewise      */
+#define MH_PTE_PS (1ull << 7)  /* Page size: this PDE maps a 2-MByte page    */
 #define MH_PTE_XD (1ull << 63) /* Execute-disable (with EFER.NXE)            */
 
 #define MH_PAGE_4K       4096ull
@@ -81,7 +84,7 @@
  * monitor region protects the diagnosis, not the host.
  */
 #define MH_MONITOR_GPA       0x40000000ull /* 1 GiB: far above any RAM size */
-#define MH_MONITOR_SIZE      0x10000ull    /* 64 KiB: room for 8 MiB of 4 KiB pages */
+#define MH_MONITOR_SIZE      0x10000ull /* 64 KiB: room for 8 MiB of 4 KiB pages */
 #define MH_MONITOR_GDT_OFF   0x0000u
 #define MH_MONITOR_IDT_OFF   0x0100u
 #define MH_MONITOR_TSS_OFF   0x0800u
@@ -97,17 +100,17 @@
 #define MH_IDT_VECTORS       32u   /* the exceptions; an INT n above is #GP */
 #define MH_IDT_GATE_SIZE     16u   /* SDM 3A §6.14.1, Figure 6-8            */
 #define MH_STUB_SIZE         8u    /* bytes per exception stub              */
-#define MH_STUB_REPORT_LEN   2u    /* the stub's "out %al, $port": RIP after it */
+#define MH_STUB_REPORT_LEN   2u /* the stub's "out %al, $port": RIP after it */
 
 /* What the page-table builder made (for --verbose and the tests). */
 typedef struct {
-  guint64 cr3;         /* guest-physical address of the PML4          */
-  guint64 page_size;   /* 4 KiB or 2 MiB                              */
-  guint   n_pml4;      /* tables of each level                        */
-  guint   n_pdpt;
-  guint   n_pd;
-  guint   n_pt;        /* (RAM only; the monitor's PD and PT are two more) */
-  guint   n_leaves;    /* entries mapping a page of RAM               */
+  guint64 cr3;       /* guest-physical address of the PML4          */
+  guint64 page_size; /* 4 KiB or 2 MiB                              */
+  guint n_pml4;      /* tables of each level                        */
+  guint n_pdpt;
+  guint n_pd;
+  guint n_pt;          /* (RAM only; the monitor's PD and PT are two more) */
+  guint n_leaves;      /* entries mapping a page of RAM               */
   guint64 tables_gpa;  /* first table's address                       */
   guint64 tables_size; /* bytes used by all tables                    */
 } MhPageTables;
@@ -139,13 +142,13 @@ gint mh_x86_stub_vector(guint64 rip);
 
 /* An exception as the hypervisor's handler found it. */
 typedef struct {
-  guint    vector;
-  gboolean has_error;  /* the CPU pushed an error code             */
-  guint64  error;
-  guint64  rip;        /* as pushed: the faulting instruction, or the
+  guint vector;
+  gboolean has_error; /* the CPU pushed an error code             */
+  guint64 error;
+  guint64 rip; /* as pushed: the faulting instruction, or the
                           one after it for traps (#BP, #OF)        */
-  guint64  rsp;        /* the guest's RSP when the exception came  */
-  guint64  cr2;        /* the faulting address, for #PF            */
+  guint64 rsp; /* the guest's RSP when the exception came  */
+  guint64 cr2; /* the faulting address, for #PF            */
 } MhException;
 
 /* Whether exception @vector pushes an error code (SDM 3A §6.15). */
@@ -154,8 +157,8 @@ gboolean mh_x86_exception_has_error(guint vector);
 /* Parses the frame the CPU pushed on the exception stack: @stack is the
  * host mapping of the stack page, @rsp the stub's RSP.  FALSE if the
  * frame does not lie inside the page. */
-gboolean mh_x86_exception_frame(const guint8 *stack, guint64 rsp,
-                                guint vector, MhException *ex);
+gboolean mh_x86_exception_frame(const guint8 *stack, guint64 rsp, guint vector,
+                                MhException *ex);
 
 /* One line describing @ex for a guest with @ram_size bytes of RAM, its
  * RIP as @rip_text ("RIP 0x40 (read_byte, page_fault.c:12)", the
@@ -180,11 +183,11 @@ guint64 mh_x86_encode_descriptor(const struct kvm_segment *seg);
 
 /* A port I/O instruction as decoded by mh_x86_decode_pio(). */
 typedef struct {
-  guint    length; /* bytes, prefixes included                     */
+  guint length;    /* bytes, prefixes included                     */
   gboolean in;     /* IN/INS rather than OUT/OUTS                  */
   gboolean string; /* INS/OUTS                                     */
-  guint    size;   /* operand bytes: 1, 2 or 4                     */
-  gint     port;   /* the immediate port, or -1 for the DX forms   */
+  guint size;      /* operand bytes: 1, 2 or 4                     */
+  gint port;       /* the immediate port, or -1 for the DX forms   */
 } MhPioInsn;
 
 /* Decodes @code (@avail bytes) as one IN/OUT/INS/OUTS instruction in

@@ -20,13 +20,13 @@
 
 struct MhReport {
   const MhConfig *config;
-  GDateTime      *start;     /* UTC                                      */
-  gint64          start_us;  /* monotonic, for the wall time             */
-  GPtrArray      *vms;       /* JsonNode*, one object per VM (owned)     */
-  int             dir_fd;    /* the report's directory (outfile.h)       */
-  char           *base;      /* the report's name in it                  */
-  char           *tmp_name;  /* the temporary file there, until renamed  */
-  int             tmp_fd;
+  GDateTime *start; /* UTC                                      */
+  gint64 start_us;  /* monotonic, for the wall time             */
+  GPtrArray *vms;   /* JsonNode*, one object per VM (owned)     */
+  int dir_fd;       /* the report's directory (outfile.h)       */
+  char *base;       /* the report's name in it                  */
+  char *tmp_name;   /* the temporary file there, until renamed  */
+  int tmp_fd;
 };
 
 MhReport *
@@ -93,15 +93,15 @@ mh_report_open(MhReport *report, GError **error)
     report->tmp_name = g_strdup_printf(".%.200s.%08x", report->base,
                                        g_random_int());
     report->tmp_fd = openat(report->dir_fd, report->tmp_name,
-                            O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW |
-                              O_CLOEXEC, MH_OUT_FILE_MODE);
+                            O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                            MH_OUT_FILE_MODE);
     if (report->tmp_fd < 0 && errno != EEXIST)
       break;
   }
   if (report->tmp_fd < 0) {
     g_clear_pointer(&report->tmp_name, g_free);
-    return mh_throw_errno(error, MH_ERROR_USAGE,
-                          "cannot write the report '%s'", safe);
+    return mh_throw_errno(error, MH_ERROR_USAGE, "cannot write the report '%s'",
+                          safe);
   }
   if (mode != 0)
     fchmod(report->tmp_fd, mode & 0777);
@@ -161,8 +161,9 @@ mh_report_sha256_file(int dir_fd, const char *name, guint64 *budget,
 {
   g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA256);
   g_autofree char *safe = mh_text_escape(name);
-  g_auto(MhFd) fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW |
-                                           O_NONBLOCK | O_NOCTTY);
+  g_auto(MhFd)
+    fd = openat(dir_fd, name,
+                O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
   guint8 buf[65536];
   guint64 left;
   struct stat st;
@@ -173,8 +174,7 @@ mh_report_sha256_file(int dir_fd, const char *name, guint64 *budget,
     return NULL;
   }
   if (!S_ISREG(st.st_mode)) {
-    g_set_error(error, MH_ERROR, MH_ERROR_HOST, "%s: not a regular file",
-                safe);
+    g_set_error(error, MH_ERROR, MH_ERROR_HOST, "%s: not a regular file", safe);
     return NULL;
   }
   left = (guint64)st.st_size;
@@ -318,8 +318,9 @@ void
 mh_report_add_vm(MhReport *report, const MhReportVm *vm)
 {
   g_autoptr(JsonBuilder) b = json_builder_new();
-  g_autofree char *image_sha = g_compute_checksum_for_data(
-    G_CHECKSUM_SHA256, vm->image_data, vm->image_size);
+  g_autofree char *image_sha = g_compute_checksum_for_data(G_CHECKSUM_SHA256,
+                                                           vm->image_data,
+                                                           vm->image_size);
   const MhVmStats *s = vm->stats;
 
   json_builder_begin_object(b);
@@ -478,10 +479,10 @@ mh_report_write(MhReport *report, int exit_status, GError **error)
   if (err == 0 && fdatasync(report->tmp_fd) < 0)
     err = errno;
   if (err != 0)
-    return mh_throw_errnum(error, MH_ERROR_HOST, err,
-                           "writing the report '%s'", safe);
-  if (renameat(report->dir_fd, report->tmp_name, report->dir_fd,
-               report->base) < 0)
+    return mh_throw_errnum(error, MH_ERROR_HOST, err, "writing the report '%s'",
+                           safe);
+  if (renameat(report->dir_fd, report->tmp_name, report->dir_fd, report->base) <
+      0)
     return mh_throw_errno(error, MH_ERROR_HOST, "writing the report '%s'",
                           safe);
   g_clear_pointer(&report->tmp_name, g_free);

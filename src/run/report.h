@@ -27,24 +27,24 @@ typedef struct MhReport MhReport;
 
 /* What the report says about one VM. */
 typedef struct {
-  guint              index;
-  const char        *name;        /* "vm N (image)"                       */
-  const char        *image_path;  /* as given on the command line         */
-  const guint8      *image_data;  /* for its sha256                       */
-  gsize              image_size;
-  guint              memory_mb;
-  guint64            page_size;
-  MhOutcome          outcome;
-  const MhDiagnosis *diagnosis;   /* fields of the end; NULL: none        */
-  const char        *message;     /* why it did not halt; NULL if it did  */
-  const MhVmStats   *stats;       /* NULL if it never ran                 */
-  const char        *files_dir;   /* the files it kept, or NULL           */
+  guint index;
+  const char *name;         /* "vm N (image)"                       */
+  const char *image_path;   /* as given on the command line         */
+  const guint8 *image_data; /* for its sha256                       */
+  gsize image_size;
+  guint memory_mb;
+  guint64 page_size;
+  MhOutcome outcome;
+  const MhDiagnosis *diagnosis; /* fields of the end; NULL: none        */
+  const char *message;          /* why it did not halt; NULL if it did  */
+  const MhVmStats *stats;       /* NULL if it never ran                 */
+  const char *files_dir;        /* the files it kept, or NULL           */
 } MhReportVm;
 
 /* Notes the start time and the options of @config (borrowed until
  * mh_report_free()). */
 MhReport *mh_report_new(const MhConfig *config);
-void      mh_report_free(MhReport *report);
+void mh_report_free(MhReport *report);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(MhReport, mh_report_free)
 
 /* Gets the destination ready: a temporary file beside the report's path

@@ -56,13 +56,13 @@ run_slot_summary(MhRunSlot *slot, const char *prefix, gboolean verbose,
   host_errors = mh_vm_host_errors(slot->vm, &last_error);
   if (host_errors > 0)
     run_warn("%s%" G_GUINT64_FORMAT " file operation(s) failed on the "
-             "host, the last: %s", prefix, host_errors, last_error);
+             "host, the last: %s",
+             prefix, host_errors, last_error);
   if (slot->trace != NULL) {
     gboolean failed;
     g_autofree char *problem = mh_trace_vm_problem(slot->trace, &failed);
     if (problem != NULL && failed) {
-      fprintf(stderr, "%s: error: %s%s\n", g_get_prgname(), prefix,
-              problem);
+      fprintf(stderr, "%s: error: %s%s\n", g_get_prgname(), prefix, problem);
       *status = mh_exit_status_worst(*status, MH_EXIT_HOST);
     } else if (problem != NULL) {
       run_warn("%s%s", prefix, problem);
@@ -71,8 +71,7 @@ run_slot_summary(MhRunSlot *slot, const char *prefix, gboolean verbose,
   if (mh_vm_keep_files(slot->vm, &dir_path)) {
     g_autofree char *safe_dir = mh_text_escape(dir_path);
     slot->kept_dir = g_strdup(dir_path);
-    fprintf(stderr, "%s: %sfiles in %s\n", g_get_prgname(), prefix,
-            safe_dir);
+    fprintf(stderr, "%s: %sfiles in %s\n", g_get_prgname(), prefix, safe_dir);
     *kept_files = TRUE;
   }
 }
@@ -99,14 +98,15 @@ mh_run_finish(MhRun *run)
       run_slot_summary(slot, prefix, run->config->verbose, &status,
                        &kept_files);
     if (slot->error != NULL) {
-      status = mh_exit_status_worst(
-        status, mh_ending(run_slot_outcome(slot))->exit_status);
+      status = mh_exit_status_worst(status, mh_ending(run_slot_outcome(slot))
+                                              ->exit_status);
       if (!(quiet_stops && slot->vm != NULL &&
             mh_vm_stop_reason(slot->vm) != MH_STOP_NONE))
         run_print_error(prefix, slot->error);
       if (run->config->verbose && slot->vm != NULL &&
           mh_vm_fault_detail(slot->vm) != NULL) {
-        g_auto(GStrv) detail = g_strsplit(mh_vm_fault_detail(slot->vm), "\n", -1);
+        g_auto(GStrv)
+          detail = g_strsplit(mh_vm_fault_detail(slot->vm), "\n", -1);
         for (guint j = 0; detail[j] != NULL; j++)
           fprintf(stderr, "%s: %s%s\n", g_get_prgname(), prefix, detail[j]);
       }

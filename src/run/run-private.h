@@ -28,17 +28,17 @@
 
 /* One VM of the run, as the main thread tracks it. */
 typedef struct {
-  MhRun   *run;
-  char    *name;    /* "vm N (image)", escaped: how messages name it */
-  MhVm    *vm;      /* NULL if it could not be built                 */
+  MhRun *run;
+  char *name;       /* "vm N (image)", escaped: how messages name it */
+  MhVm *vm;         /* NULL if it could not be built                 */
   GThread *thread;  /* NULL if it never started                      */
-  GError  *error;   /* why it failed to build or to halt             */
-  gint     ended;   /* atomic: its thread has finished with the VM   */
-  int      gdb_fd;  /* its gdb listening socket from the start, or -1 */
-  char    *gdb_target; /* what to type in gdb ("target remote :1234") */
-  char    *gdb_unlink; /* its gdb socket file, removed at the end     */
+  GError *error;    /* why it failed to build or to halt             */
+  gint ended;       /* atomic: its thread has finished with the VM   */
+  int gdb_fd;       /* its gdb listening socket from the start, or -1 */
+  char *gdb_target; /* what to type in gdb ("target remote :1234") */
+  char *gdb_unlink; /* its gdb socket file, removed at the end     */
   MhTraceVm *trace; /* --trace: its records (written by its thread)  */
-  char    *kept_dir; /* the directory of the files it kept, or NULL  */
+  char *kept_dir;   /* the directory of the files it kept, or NULL  */
 } MhRunSlot;
 
 /* The descriptors the wait loop polls, by name. */
@@ -55,39 +55,39 @@ enum {
 
 struct MhRun {
   const MhConfig *config;
-  GPtrArray      *images;     /* MhImage*, in argv order (borrowed)    */
-  GPtrArray      *owned_images; /* each distinct image once (owned)    */
-  MhSharedFiles  *shared;
-  MhRunDir        dir;
-  MhFileConfig    files;
-  MhMachine       machine;
-  MhKvm           kvm;
-  MhSandbox       sandbox;
-  MhOutput        output;
-  gboolean        output_ready;
+  GPtrArray *images;       /* MhImage*, in argv order (borrowed)    */
+  GPtrArray *owned_images; /* each distinct image once (owned)    */
+  MhSharedFiles *shared;
+  MhRunDir dir;
+  MhFileConfig files;
+  MhMachine machine;
+  MhKvm kvm;
+  MhSandbox sandbox;
+  MhOutput output;
+  gboolean output_ready;
 
-  MhRunSlot      *slots;
-  guint           n_slots;
-  MhMachine      *machines;   /* one per slot: the run's, with the VM's
+  MhRunSlot *slots;
+  guint n_slots;
+  MhMachine *machines; /* one per slot: the run's, with the VM's
                                  own memory and page size               */
-  guint           n_running;
-  int             done_fd;
-  int             signal_fd;
-  int             space_fd;
-  int             output_fd;
-  int             stdin_fd;   /* -1 once standard input has ended       */
-  gboolean        stdout_is_pipe;
-  gboolean        coalescing; /* VMs may queue console output in rings  */
-  MhInput       **queues;     /* one per slot, for the router           */
-  MhRouter        router;
-  gboolean        routing;
+  guint n_running;
+  int done_fd;
+  int signal_fd;
+  int space_fd;
+  int output_fd;
+  int stdin_fd; /* -1 once standard input has ended       */
+  gboolean stdout_is_pipe;
+  gboolean coalescing; /* VMs may queue console output in rings  */
+  MhInput **queues;    /* one per slot, for the router           */
+  MhRouter router;
+  gboolean routing;
 
-  MhStopReason    stop;       /* the first reason the run was stopped   */
-  int             stop_signal;
+  MhStopReason stop; /* the first reason the run was stopped   */
+  int stop_signal;
 
-  MhTrace        *trace;      /* --trace FILE, or NULL                  */
-  int             console_fd; /* where the guests' console goes         */
-  int             console_dir_fd; /* --console-dir, or -1                */
+  MhTrace *trace;     /* --trace FILE, or NULL                  */
+  int console_fd;     /* where the guests' console goes         */
+  int console_dir_fd; /* --console-dir, or -1                */
 };
 
 /* "mini_hypervisor: warning: ..." on standard error. */

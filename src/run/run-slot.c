@@ -20,14 +20,12 @@
  * exists (as a shell's > would), opened as every output file is
  * (outfile.h); its name bounded like every name made from an image's. */
 static int
-run_open_console_file(MhRun *run, guint index, const char *base,
-                      GError **error)
+run_open_console_file(MhRun *run, guint index, const char *base, GError **error)
 {
   g_autofree char *prefix = g_strdup_printf("vm%u-", index);
   g_autofree char *name = mh_text_file_name(prefix, base, ".console");
   g_autofree char *safe = mh_text_escape(name);
-  int fd = mh_out_file_open(run->console_dir_fd, name, 0, MH_ERROR_HOST,
-                            error);
+  int fd = mh_out_file_open(run->console_dir_fd, name, 0, MH_ERROR_HOST, error);
 
   if (fd < 0)
     g_prefix_error(error, "cannot create its console file '%s': ", safe);
@@ -100,8 +98,7 @@ run_slot_build(MhRun *run, guint i, GArray *keep)
   const MhImage *image = run->images->pdata[i];
   g_autofree char *base = g_path_get_basename(image->path);
   g_autofree char *safe = mh_text_escape(base);
-  g_autofree char *tag = run->n_slots > 1 ? g_strdup_printf("[%u:%s] ", i,
-                                                            safe)
+  g_autofree char *tag = run->n_slots > 1 ? g_strdup_printf("[%u:%s] ", i, safe)
                                           : NULL;
   MhVmSetup setup = {
     .kvm = &run->kvm,
@@ -119,8 +116,8 @@ run_slot_build(MhRun *run, guint i, GArray *keep)
   g_autofree char *wait_notice = NULL;
 
   run->machines[i] = run->machine;
-  run->machines[i].ram_size =
-    (guint64)run->config->guest_settings[i].memory_mb << 20;
+  run->machines[i].ram_size = (guint64)run->config->guest_settings[i].memory_mb
+                              << 20;
   run->machines[i].page_size = run->config->guest_settings[i].page_size;
   slot->name = g_strdup_printf("vm %u (%s)", i, safe);
   /* A person typing at a terminal for several VMs cannot tell which
@@ -128,8 +125,8 @@ run_slot_build(MhRun *run, guint i, GArray *keep)
   if (run->n_slots > 1 && isatty(STDIN_FILENO) && isatty(STDERR_FILENO)) {
     wait_notice = g_strdup_printf("%s: %s: waiting for input (a line "
                                   "that starts with '%u:' goes to it "
-                                  "alone)\n", g_get_prgname(),
-                                  slot->name, i);
+                                  "alone)\n",
+                                  g_get_prgname(), slot->name, i);
     setup.wait_notice = wait_notice;
   }
   if (slot->gdb_fd >= 0) {
@@ -168,8 +165,7 @@ mh_run_start(MhRun *run)
   /* Every VM is built first (one that cannot be built fails alone)... */
   for (guint i = 0; i < run->n_slots; i++)
     run_slot_build(run, i, keep);
-  mh_router_init(&run->router, run->queues, run->n_slots, run_warn_input,
-                 NULL);
+  mh_router_init(&run->router, run->queues, run->n_slots, run_warn_input, NULL);
   run->routing = TRUE;
 
   /* ...then each gets its thread. */

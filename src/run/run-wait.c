@@ -118,8 +118,7 @@ run_wait_ms(const MhRun *run, gint64 deadline)
   /* gdb connections are looked at now and then (run_serve_gdb). */
   if (run->config->gdb && (wait_ms < 0 || wait_ms > RUN_REKICK_MS))
     wait_ms = RUN_REKICK_MS;
-  if (run->config->cpu_limit > 0 &&
-      (wait_ms < 0 || wait_ms > RUN_CPU_CHECK_MS))
+  if (run->config->cpu_limit > 0 && (wait_ms < 0 || wait_ms > RUN_CPU_CHECK_MS))
     wait_ms = RUN_CPU_CHECK_MS;
   return wait_ms;
 }
@@ -132,17 +131,18 @@ run_serve_gdb(MhRun *run, struct pollfd *fds)
 {
   for (guint i = 0; i < run->n_slots; i++) {
     MhVm *vm = run->slots[i].vm;
-    fds[i] = (struct pollfd){
-      vm != NULL && !g_atomic_int_get(&run->slots[i].ended)
-        ? mh_gdb_main_fd(mh_vm_gdb(vm)) : -1, POLLIN, 0};
+    fds[i] = (struct pollfd){vm != NULL &&
+                                 !g_atomic_int_get(&run->slots[i].ended)
+                               ? mh_gdb_main_fd(mh_vm_gdb(vm))
+                               : -1,
+                             POLLIN, 0};
   }
   if (poll(fds, run->n_slots, 0) < 0)
     return;
   for (guint i = 0; i < run->n_slots; i++) {
     g_autoptr(GError) warning = NULL;
     if (fds[i].fd >= 0 &&
-        !mh_gdb_service(mh_vm_gdb(run->slots[i].vm), fds[i].revents,
-                        &warning))
+        !mh_gdb_service(mh_vm_gdb(run->slots[i].vm), fds[i].revents, &warning))
       run_warn("%s: gdb: %s", run->slots[i].name, warning->message);
   }
 }
@@ -151,8 +151,9 @@ void
 mh_run_wait(MhRun *run)
 {
   gdouble timeout = run->config->timeout;
-  gint64 deadline = timeout > 0 ? g_get_monotonic_time() + (gint64)(timeout * 1e6)
-                                : G_MAXINT64;
+  gint64 deadline = timeout > 0
+                      ? g_get_monotonic_time() + (gint64)(timeout * 1e6)
+                      : G_MAXINT64;
 
   g_autofree struct pollfd *gdb_fds = g_new0(struct pollfd, run->n_slots + 1);
 

@@ -100,10 +100,12 @@ run_share_fd_limit(guint n_vms, guint max_open, GError **error)
   share = share <= RUN_FDS_PER_VM ? 0 : share - RUN_FDS_PER_VM;
   if (share == 0) {
     g_set_error(error, MH_ERROR, MH_ERROR_HOST,
-                "%u VMs need at least %" G_GUINT64_FORMAT " open files, but the "
+                "%u VMs need at least %" G_GUINT64_FORMAT
+                " open files, but the "
                 "limit is %" G_GUINT64_FORMAT " (raise it with ulimit -n, or "
-                "run fewer VMs)", n_vms,
-                (guint64)n_vms * (RUN_FDS_PER_VM + 1) + RUN_FDS_BASE, limit);
+                "run fewer VMs)",
+                n_vms, (guint64)n_vms * (RUN_FDS_PER_VM + 1) + RUN_FDS_BASE,
+                limit);
     return 0;
   }
   return (guint)MIN(share, (guint64)max_open);
@@ -114,9 +116,8 @@ run_share_fd_limit(guint n_vms, guint max_open, GError **error)
 static gboolean
 run_load_images(MhRun *run, GError **error)
 {
-  g_autoptr(GHashTable) by_path = g_hash_table_new_full(g_str_hash,
-                                                        g_str_equal, g_free,
-                                                        NULL);
+  g_autoptr(GHashTable)
+    by_path = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   GStrv paths = run->config->guests;
 
   for (guint i = 0; paths[i] != NULL; i++) {
@@ -173,15 +174,16 @@ run_gdb_listen(MhRun *run, GError **error)
 
     if (c->gdb_vm >= 0 && (guint)c->gdb_vm != i)
       continue;
-    slot->gdb_fd = mh_gdb_listen(&spec, i, n, c->gdb_vm >= 0,
-                                 &slot->gdb_target, &slot->gdb_unlink, error);
+    slot->gdb_fd = mh_gdb_listen(&spec, i, n, c->gdb_vm >= 0, &slot->gdb_target,
+                                 &slot->gdb_unlink, error);
     if (slot->gdb_fd < 0)
       return FALSE;
     if (!exposed && !mh_gdb_listen_is_local(slot->gdb_fd)) {
       exposed = TRUE;
       run_warn("--gdb: listening on %s, beyond the loopback address: "
                "anyone who can reach it from another machine can debug the "
-               "guests and read their files", c->gdb_host);
+               "guests and read their files",
+               c->gdb_host);
     }
   }
   return TRUE;
@@ -223,7 +225,6 @@ run_open_console_dir(const char *path, GError **error)
   return mh_out_dir_open(path, &dir, TRUE, error);
 }
 
-
 /* The run's outputs, once every input checked out: the trace (opened and
  * truncated only now), the output directory, --console-dir, the file
  * service's settings and the console writer. */
@@ -241,8 +242,8 @@ run_open_outputs(MhRun *run, guint max_open, GError **error)
   if (!mh_run_dir_open(&run->dir, config->output_dir, error))
     return FALSE;
   if (config->console_dir != NULL &&
-      (run->console_dir_fd = run_open_console_dir(config->console_dir,
-                                                  error)) < 0)
+      (run->console_dir_fd = run_open_console_dir(config->console_dir, error)) <
+        0)
     return FALSE;
 
   run->files = (MhFileConfig){
@@ -283,7 +284,8 @@ mh_run_new(const MhConfig *config, GError **error)
   /* With the report on standard output, the console moves out of its
    * way (mini_hypervisor-report(5)). */
   run->console_fd = config->report != NULL && strcmp(config->report, "-") == 0
-                      ? STDERR_FILENO : STDOUT_FILENO;
+                      ? STDERR_FILENO
+                      : STDOUT_FILENO;
 
   /* Every input is read or opened before any VM exists. */
   if (!run_load_images(run, error))
@@ -292,20 +294,20 @@ mh_run_new(const MhConfig *config, GError **error)
   run->shared = mh_shared_files_open(config->files, error);
   if (run->shared == NULL)
     return NULL;
-  max_open = run_share_fd_limit(run->machine.vm_count, config->max_open,
-                                error);
+  max_open = run_share_fd_limit(run->machine.vm_count, config->max_open, error);
   if (max_open == 0)
     return NULL;
   if (max_open < config->max_open)
     run_warn("the open-file limit leaves each of the %u VMs %u open files, "
-             "not %u (raise it with ulimit -n)", run->machine.vm_count,
-             max_open, config->max_open);
+             "not %u (raise it with ulimit -n)",
+             run->machine.vm_count, max_open, config->max_open);
 
   if (!mh_sandbox_probe(&run->sandbox, config->sandbox, error))
     return NULL;
   if (run->sandbox.missing != NULL)
     run_warn("sandbox: %s (use --sandbox=off to silence this, or "
-             "--sandbox=strict to refuse)", run->sandbox.missing);
+             "--sandbox=strict to refuse)",
+             run->sandbox.missing);
   run->signal_fd = run_setup_signals(error);
   if (run->signal_fd < 0)
     return NULL;

@@ -29,12 +29,12 @@
 typedef struct MhRun MhRun;
 
 MhRun *mh_run_new(const MhConfig *config, GError **error);
-void   mh_run_start(MhRun *run);
-void   mh_run_wait(MhRun *run);
-int    mh_run_finish(MhRun *run);
+void mh_run_start(MhRun *run);
+void mh_run_wait(MhRun *run);
+int mh_run_finish(MhRun *run);
 /* After mh_run_finish(): one entry per VM in @report. */
-void   mh_run_report(MhRun *run, MhReport *report);
-void   mh_run_free(MhRun *run);
+void mh_run_report(MhRun *run, MhReport *report);
+void mh_run_free(MhRun *run);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(MhRun, mh_run_free)
 
 #endif /* MH_RUN_H */

@@ -80,8 +80,7 @@ run_dir_try_open(MhRunDir *rd, gboolean last, GError **error)
   }
   if (!mh_out_check_link(rd->output_dir, &run_dir_output, error))
     return RUN_DIR_FAILED;
-  if (!mh_out_check_dir(rd->out_fd, rd->output_dir, &run_dir_output,
-                        &local)) {
+  if (!mh_out_check_dir(rd->out_fd, rd->output_dir, &run_dir_output, &local)) {
     if (g_error_matches(local, MH_ERROR, MH_ERROR_HOST) && !last)
       return RUN_DIR_VANISHED;
     g_propagate_error(error, g_steal_pointer(&local));
@@ -93,7 +92,7 @@ run_dir_try_open(MhRunDir *rd, gboolean last, GError **error)
     run_dir_failed(rd, "creating directory", rd->run_path, errno);
   } else if ((rd->run_fd = openat(rd->out_fd, rd->run_name,
                                   O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-                                  O_CLOEXEC)) < 0) {
+                                    O_CLOEXEC)) < 0) {
     run_dir_failed(rd, "opening directory", rd->run_path, errno);
   }
   return RUN_DIR_OK;

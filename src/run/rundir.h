@@ -18,12 +18,12 @@
 #include <glib.h>
 
 typedef struct {
-  char    *output_dir; /* OUTPUT, as given                                */
-  char    *run_name;   /* "run-YYYYmmdd-HHMMSS-PID"                       */
-  char    *run_path;   /* OUTPUT/RUN, for messages                        */
-  int      out_fd;     /* OUTPUT, or -1                                   */
-  int      run_fd;     /* OUTPUT/RUN, or -1                               */
-  char    *error;      /* why there is no run directory, or NULL          */
+  char *output_dir;     /* OUTPUT, as given                                */
+  char *run_name;       /* "run-YYYYmmdd-HHMMSS-PID"                       */
+  char *run_path;       /* OUTPUT/RUN, for messages                        */
+  int out_fd;           /* OUTPUT, or -1                                   */
+  int run_fd;           /* OUTPUT/RUN, or -1                               */
+  char *error;          /* why there is no run directory, or NULL          */
   gboolean made_output; /* this run created OUTPUT                         */
 } MhRunDir;
 

@@ -5,8 +5,8 @@
 #include "ending.h"
 
 static const MhEnding endings[MH_OUTCOME_COUNT] = {
-  [MH_OUTCOME_HALTED] = {MH_OUTCOME_HALTED, "halted", MH_EXIT_OK,
-                         MH_STOP_NONE, NULL},
+  [MH_OUTCOME_HALTED] = {MH_OUTCOME_HALTED, "halted", MH_EXIT_OK, MH_STOP_NONE,
+                         NULL},
   [MH_OUTCOME_GUEST_FAULT] = {MH_OUTCOME_GUEST_FAULT, "guest-fault",
                               MH_EXIT_GUEST, MH_STOP_NONE, NULL},
   [MH_OUTCOME_BAD_IO] = {MH_OUTCOME_BAD_IO, "bad-io", MH_EXIT_GUEST,
@@ -22,8 +22,8 @@ static const MhEnding endings[MH_OUTCOME_COUNT] = {
                          MH_STOP_SIGNAL_BASE, "stopped by signal"},
   /* A VM whose output could not be written is stopped too: the host's
    * failure, not the guest's. */
-  [MH_OUTCOME_HOST_ERROR] = {MH_OUTCOME_HOST_ERROR, "host-error",
-                             MH_EXIT_HOST, MH_STOP_OUTPUT,
+  [MH_OUTCOME_HOST_ERROR] = {MH_OUTCOME_HOST_ERROR, "host-error", MH_EXIT_HOST,
+                             MH_STOP_OUTPUT,
                              "stopped: its output could not be written"},
 };
 
@@ -31,7 +31,7 @@ const MhEnding *
 mh_ending(MhOutcome outcome)
 {
   return &endings[(guint)outcome < MH_OUTCOME_COUNT ? outcome
-                                                     : MH_OUTCOME_HOST_ERROR];
+                                                    : MH_OUTCOME_HOST_ERROR];
 }
 
 const MhEnding *

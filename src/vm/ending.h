@@ -28,12 +28,12 @@ typedef enum {
 } MhOutcome;
 
 typedef struct {
-  MhOutcome    outcome;
-  const char  *name;        /* "halted", "guest-fault", ... (the report)  */
-  int          exit_status; /* signal: MH_EXIT_SIGNAL, plus its number    */
-  MhStopReason stop;        /* the stop that ends a VM so, or MH_STOP_NONE
+  MhOutcome outcome;
+  const char *name;    /* "halted", "guest-fault", ... (the report)  */
+  int exit_status;     /* signal: MH_EXIT_SIGNAL, plus its number    */
+  MhStopReason stop;   /* the stop that ends a VM so, or MH_STOP_NONE
                                (signal: MH_STOP_SIGNAL_BASE and above)    */
-  const char  *stopped;     /* that stop's message, or NULL               */
+  const char *stopped; /* that stop's message, or NULL               */
 } MhEnding;
 
 /* The row of @outcome (an unknown one: host-error's). */

@@ -70,8 +70,9 @@ static gboolean
 image_too_big(const char *path, guint64 size, guint64 ram_size, GError **error)
 {
   return image_fail(error, path,
-                    "%" G_GUINT64_FORMAT " bytes, larger than the %"
-                    G_GUINT64_FORMAT " MB of guest RAM (see --memory)",
+                    "%" G_GUINT64_FORMAT
+                    " bytes, larger than the %" G_GUINT64_FORMAT
+                    " MB of guest RAM (see --memory)",
                     size, ram_size >> 20);
 }
 
@@ -80,7 +81,8 @@ image_elf_too_big(const char *path, guint64 size, GError **error)
 {
   return image_fail(error, path,
                     "ELF file of %" G_GUINT64_FORMAT " bytes, larger than %u "
-                    "MiB", size, MH_IMAGE_ELF_MAX >> 20);
+                    "MiB",
+                    size, MH_IMAGE_ELF_MAX >> 20);
 }
 
 /* The section headers libelf would take in, counted from the raw header
@@ -108,7 +110,10 @@ image_setup_flat(MhImage *image, guint64 ram_size, GError **error)
     return image_too_big(image->path, image->size, ram_size, error);
   image->segments = g_new0(MhImageSegment, 1);
   image->segments[0] = (MhImageSegment){
-    .gpa = 0, .offset = 0, .filesz = image->size, .memsz = image->size,
+    .gpa = 0,
+    .offset = 0,
+    .filesz = image->size,
+    .memsz = image->size,
   };
   image->n_segments = 1;
   image->entry = MH_BOOT_REG_RIP;
@@ -132,31 +137,38 @@ elf_check_load(const MhImage *image, guint i, const GElf_Phdr *ph,
   const char *p = image->path;
 
   if (ph->p_filesz > ph->p_memsz)
-    return image_fail(error, p, "ELF segment %u: file size 0x%"
-                      G_GINT64_MODIFIER "x larger than its memory size 0x%"
-                      G_GINT64_MODIFIER "x", i, ph->p_filesz, ph->p_memsz);
+    return image_fail(error, p,
+                      "ELF segment %u: file size 0x%" G_GINT64_MODIFIER
+                      "x larger than its memory size 0x%" G_GINT64_MODIFIER "x",
+                      i, ph->p_filesz, ph->p_memsz);
   if (ph->p_offset > image->size || ph->p_filesz > image->size - ph->p_offset)
-    return image_fail(error, p, "ELF segment %u: file bytes [0x%"
-                      G_GINT64_MODIFIER "x, +0x%" G_GINT64_MODIFIER "x) "
-                      "outside the %" G_GSIZE_FORMAT "-byte file", i,
-                      ph->p_offset, ph->p_filesz, image->size);
+    return image_fail(error, p,
+                      "ELF segment %u: file bytes [0x%" G_GINT64_MODIFIER
+                      "x, +0x%" G_GINT64_MODIFIER "x) "
+                      "outside the %" G_GSIZE_FORMAT "-byte file",
+                      i, ph->p_offset, ph->p_filesz, image->size);
   if (ph->p_paddr + ph->p_memsz < ph->p_paddr)
-    return image_fail(error, p, "ELF segment %u: address 0x%"
-                      G_GINT64_MODIFIER "x + size 0x%" G_GINT64_MODIFIER
-                      "x wraps around", i, ph->p_paddr, ph->p_memsz);
+    return image_fail(error, p,
+                      "ELF segment %u: address 0x%" G_GINT64_MODIFIER
+                      "x + size 0x%" G_GINT64_MODIFIER "x wraps around",
+                      i, ph->p_paddr, ph->p_memsz);
   if (ph->p_paddr > ram_size || ph->p_memsz > ram_size - ph->p_paddr)
-    return image_fail(error, p, "ELF segment %u: guest-physical [0x%"
-                      G_GINT64_MODIFIER "x, 0x%" G_GINT64_MODIFIER "x) "
+    return image_fail(error, p,
+                      "ELF segment %u: guest-physical [0x%" G_GINT64_MODIFIER
+                      "x, 0x%" G_GINT64_MODIFIER "x) "
                       "outside the %" G_GUINT64_FORMAT " MB of guest RAM "
-                      "(see --memory)", i, ph->p_paddr,
-                      ph->p_paddr + ph->p_memsz, ram_size >> 20);
+                      "(see --memory)",
+                      i, ph->p_paddr, ph->p_paddr + ph->p_memsz,
+                      ram_size >> 20);
   /* The guest runs identity-mapped: code linked for another virtual
    * address would run at the wrong one. */
   if (ph->p_vaddr != ph->p_paddr)
-    return image_fail(error, p, "ELF segment %u: virtual address 0x%"
-                      G_GINT64_MODIFIER "x differs from its physical address "
+    return image_fail(error, p,
+                      "ELF segment %u: virtual address 0x%" G_GINT64_MODIFIER
+                      "x differs from its physical address "
                       "0x%" G_GINT64_MODIFIER "x (the guest runs "
-                      "identity-mapped)", i, ph->p_vaddr, ph->p_paddr);
+                      "identity-mapped)",
+                      i, ph->p_vaddr, ph->p_paddr);
   return TRUE;
 }
 
@@ -173,19 +185,24 @@ elf_check_ident(const MhImage *image, GError **error)
                       image->data[EI_CLASS] == ELFCLASS32 ? "ELF32"
                                                           : "invalid");
   if (image->size >= EI_NIDENT && image->data[EI_DATA] != ELFDATA2LSB)
-    return image_fail(error, p, "ELF data encoding %s: x86-64 is "
-                      "little-endian", image->data[EI_DATA] == ELFDATA2MSB
-                      ? "big-endian" : "invalid");
+    return image_fail(error, p,
+                      "ELF data encoding %s: x86-64 is "
+                      "little-endian",
+                      image->data[EI_DATA] == ELFDATA2MSB ? "big-endian"
+                                                          : "invalid");
   if (image->size < sizeof(Elf64_Ehdr))
-    return image_fail(error, p, "truncated ELF header: %" G_GSIZE_FORMAT
-                      " bytes, an ELF64 header has %zu", image->size,
-                      sizeof(Elf64_Ehdr));
+    return image_fail(error, p,
+                      "truncated ELF header: %" G_GSIZE_FORMAT
+                      " bytes, an ELF64 header has %zu",
+                      image->size, sizeof(Elf64_Ehdr));
   if (image->size > MH_IMAGE_ELF_MAX)
     return image_elf_too_big(p, image->size, error);
   n_sh = image_elf_n_sections(image->data, image->size);
   if (n_sh > MH_IMAGE_SECTIONS_MAX)
-    return image_fail(error, p, "ELF file with %" G_GUINT64_FORMAT " section "
-                      "headers, more than %u", n_sh, MH_IMAGE_SECTIONS_MAX);
+    return image_fail(error, p,
+                      "ELF file with %" G_GUINT64_FORMAT " section "
+                      "headers, more than %u",
+                      n_sh, MH_IMAGE_SECTIONS_MAX);
   return TRUE;
 }
 
@@ -198,36 +215,44 @@ elf_check_header(const MhImage *image, Elf *elf, GElf_Ehdr *eh, size_t *n_ph,
   const char *p = image->path;
 
   if (elf_kind(elf) != ELF_K_ELF || gelf_getehdr(elf, eh) == NULL)
-    return image_fail(error, p, "truncated or invalid ELF header (%"
-                      G_GSIZE_FORMAT " bytes)", image->size);
+    return image_fail(error, p,
+                      "truncated or invalid ELF header (%" G_GSIZE_FORMAT
+                      " bytes)",
+                      image->size);
   if (eh->e_machine != EM_X86_64)
     return image_fail(error, p, "ELF machine %u: not x86-64 (EM_X86_64 = %u)",
                       eh->e_machine, EM_X86_64);
   if (eh->e_type != ET_EXEC)
     return image_fail(error, p, "ELF type %u: not an executable (ET_EXEC)%s",
-                      eh->e_type, eh->e_type == ET_DYN
-                      ? "; link with -static -no-pie"
+                      eh->e_type,
+                      eh->e_type == ET_DYN   ? "; link with -static -no-pie"
                       : eh->e_type == ET_REL ? "; an object file, not linked"
                                              : "");
   if (eh->e_phnum > 0 && eh->e_phentsize != sizeof(Elf64_Phdr))
-    return image_fail(error, p, "ELF program header entries of %u bytes, not "
-                      "%zu", eh->e_phentsize, sizeof(Elf64_Phdr));
+    return image_fail(error, p,
+                      "ELF program header entries of %u bytes, not "
+                      "%zu",
+                      eh->e_phentsize, sizeof(Elf64_Phdr));
   if (elf_getphdrnum(elf, n_ph) != 0)
-    return image_fail(error, p, "ELF program headers unreadable (offset 0x%"
-                      G_GINT64_MODIFIER "x, %u entries): %s", eh->e_phoff,
-                      eh->e_phnum, elf_errmsg(-1));
+    return image_fail(error, p,
+                      "ELF program headers unreadable (offset 0x%" G_GINT64_MODIFIER
+                      "x, %u entries): %s",
+                      eh->e_phoff, eh->e_phnum, elf_errmsg(-1));
   /* The header's own count, unless it says the real one is elsewhere
    * (PN_XNUM): libelf quietly counts only the entries the file holds. */
   if (eh->e_phnum != PN_XNUM)
     *n_ph = eh->e_phnum;
   if (eh->e_phoff > image->size ||
       (guint64)*n_ph * sizeof(Elf64_Phdr) > image->size - eh->e_phoff)
-    return image_fail(error, p, "ELF program headers outside the file "
+    return image_fail(error, p,
+                      "ELF program headers outside the file "
                       "(offset 0x%" G_GINT64_MODIFIER "x, %zu entries)",
                       eh->e_phoff, *n_ph);
   if (*n_ph > MH_IMAGE_SEGMENTS_MAX)
-    return image_fail(error, p, "ELF file with %zu program headers, more "
-                      "than %u", *n_ph, MH_IMAGE_SEGMENTS_MAX);
+    return image_fail(error, p,
+                      "ELF file with %zu program headers, more "
+                      "than %u",
+                      *n_ph, MH_IMAGE_SEGMENTS_MAX);
   return TRUE;
 }
 
@@ -242,8 +267,10 @@ elf_read_segments(MhImage *image, Elf *elf, size_t n_ph, guint64 ram_size,
     MhImageSegment seg;
 
     if (gelf_getphdr(elf, (int)i, &ph) == NULL)
-      return image_fail(error, image->path, "ELF program header %zu "
-                        "unreadable: %s", i, elf_errmsg(-1));
+      return image_fail(error, image->path,
+                        "ELF program header %zu "
+                        "unreadable: %s",
+                        i, elf_errmsg(-1));
     if (ph.p_type != PT_LOAD)
       continue;
     if (!elf_check_load(image, (guint)i, &ph, ram_size, error))
@@ -251,15 +278,18 @@ elf_read_segments(MhImage *image, Elf *elf, size_t n_ph, guint64 ram_size,
     if (ph.p_memsz == 0)
       continue;
     seg = (MhImageSegment){
-      .gpa = ph.p_paddr, .offset = (gsize)ph.p_offset,
-      .filesz = (gsize)ph.p_filesz, .memsz = ph.p_memsz,
+      .gpa = ph.p_paddr,
+      .offset = (gsize)ph.p_offset,
+      .filesz = (gsize)ph.p_filesz,
+      .memsz = ph.p_memsz,
     };
     g_array_append_val(segs, seg);
     if (ph.p_flags & PF_X)
       g_array_append_val(exec, seg);
   }
   if (segs->len == 0)
-    return image_fail(error, image->path, "ELF file with no loadable "
+    return image_fail(error, image->path,
+                      "ELF file with no loadable "
                       "(PT_LOAD) segment");
   return TRUE;
 }
@@ -275,19 +305,22 @@ elf_check_layout(const char *p, GArray *segs, GArray *exec, guint64 entry,
     const MhImageSegment *a = &g_array_index(segs, MhImageSegment, i - 1);
     const MhImageSegment *b = &g_array_index(segs, MhImageSegment, i);
     if (a->gpa + a->memsz > b->gpa)
-      return image_fail(error, p, "ELF segments overlap: [0x%"
-                        G_GINT64_MODIFIER "x, 0x%" G_GINT64_MODIFIER
-                        "x) and [0x%" G_GINT64_MODIFIER "x, 0x%"
-                        G_GINT64_MODIFIER "x)", a->gpa, a->gpa + a->memsz,
-                        b->gpa, b->gpa + b->memsz);
+      return image_fail(error, p,
+                        "ELF segments overlap: [0x%" G_GINT64_MODIFIER
+                        "x, 0x%" G_GINT64_MODIFIER
+                        "x) and [0x%" G_GINT64_MODIFIER
+                        "x, 0x%" G_GINT64_MODIFIER "x)",
+                        a->gpa, a->gpa + a->memsz, b->gpa, b->gpa + b->memsz);
   }
   for (guint i = 0; i < exec->len; i++) {
     const MhImageSegment *s = &g_array_index(exec, MhImageSegment, i);
     if (entry >= s->gpa && entry - s->gpa < s->memsz)
       return TRUE;
   }
-  return image_fail(error, p, "ELF entry point 0x%" G_GINT64_MODIFIER "x "
-                    "outside every executable segment", entry);
+  return image_fail(error, p,
+                    "ELF entry point 0x%" G_GINT64_MODIFIER "x "
+                    "outside every executable segment",
+                    entry);
 }
 
 static gboolean
@@ -316,8 +349,8 @@ image_setup_elf(MhImage *image, guint64 ram_size, GError **error)
   if (ok) {
     image->entry = eh.e_entry;
     image->n_segments = segs->len;
-    image->segments = (MhImageSegment *)(void *)g_array_free(
-      g_steal_pointer(&segs), FALSE);
+    image->segments = (MhImageSegment *)(void *)
+      g_array_free(g_steal_pointer(&segs), FALSE);
     /* Names for diagnoses, read now: nothing is opened once the VM's
      * thread is confined. */
     image->symbols = mh_symbols_new(elf, &why);
@@ -333,8 +366,8 @@ image_setup_elf(MhImage *image, guint64 ram_size, GError **error)
 /* Takes @data (@size bytes, g_malloc()ed) whatever happens: the file is
  * held once, not copied. */
 static MhImage *
-image_load_owned(const char *path, guint8 *data, gsize size,
-                 guint64 ram_size, GError **error)
+image_load_owned(const char *path, guint8 *data, gsize size, guint64 ram_size,
+                 GError **error)
 {
   g_autoptr(MhImage) image = g_new0(MhImage, 1);
 
@@ -355,8 +388,7 @@ MhImage *
 mh_image_load_data(const char *path, const guint8 *data, gsize size,
                    guint64 ram_size, GError **error)
 {
-  return image_load_owned(path, g_memdup2(data, size), size, ram_size,
-                          error);
+  return image_load_owned(path, g_memdup2(data, size), size, ram_size, error);
 }
 
 MhImage *
@@ -392,8 +424,7 @@ mh_image_load(const char *path, guint64 ram_size, GError **error)
   } else {
     data = g_malloc((gsize)st.st_size);
     if (image_read_all(fd, data, (gsize)st.st_size, path, error))
-      image = image_load_owned(path, data, (gsize)st.st_size, ram_size,
-                               error);
+      image = image_load_owned(path, data, (gsize)st.st_size, ram_size, error);
     else
       g_free(data);
   }

@@ -21,21 +21,21 @@
  * starts zeroed, so nothing needs writing for them). */
 typedef struct {
   guint64 gpa;
-  gsize   offset;
-  gsize   filesz;
-  guint64 memsz;  /* >= filesz; gpa + memsz <= RAM size */
+  gsize offset;
+  gsize filesz;
+  guint64 memsz; /* >= filesz; gpa + memsz <= RAM size */
 } MhImageSegment;
 
 typedef struct {
-  char           *path;       /* as given on the command line            */
-  guint8         *data;       /* the whole file                          */
-  gsize           size;       /* bytes, 1 .. RAM size for a flat image   */
-  gboolean        elf;        /* an ELF executable, not a flat binary    */
-  guint64         entry;      /* the first RIP: 0, or e_entry            */
-  MhImageSegment *segments;   /* sorted by address, not overlapping      */
-  guint           n_segments;
-  MhSymbols      *symbols;    /* function names and lines, or NULL       */
-  char           *warning;    /* "guest image 'x.elf': ... too big", for
+  char *path;               /* as given on the command line            */
+  guint8 *data;             /* the whole file                          */
+  gsize size;               /* bytes, 1 .. RAM size for a flat image   */
+  gboolean elf;             /* an ELF executable, not a flat binary    */
+  guint64 entry;            /* the first RIP: 0, or e_entry            */
+  MhImageSegment *segments; /* sorted by address, not overlapping      */
+  guint n_segments;
+  MhSymbols *symbols; /* function names and lines, or NULL       */
+  char *warning;      /* "guest image 'x.elf': ... too big", for
                                  one warning line, or NULL               */
 } MhImage;
 
@@ -56,12 +56,12 @@ MhImage *mh_image_load_data(const char *path, const guint8 *data, gsize size,
 
 /* Copies @image's segments into @ram (zeroed, @ram_size bytes, which the
  * image was checked against). */
-void     mh_image_copy_to(const MhImage *image, guint8 *ram, guint64 ram_size);
+void mh_image_copy_to(const MhImage *image, guint8 *ram, guint64 ram_size);
 
 /* Bytes of RAM the image occupies, .bss included (for --verbose). */
-guint64  mh_image_mem_size(const MhImage *image);
+guint64 mh_image_mem_size(const MhImage *image);
 
-void     mh_image_free(MhImage *image);
+void mh_image_free(MhImage *image);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(MhImage, mh_image_free)
 
 #endif /* MH_LOADER_H */

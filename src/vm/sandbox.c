@@ -55,9 +55,10 @@ mh_sandbox_probe(MhSandbox *sb, MhSandboxMode mode, GError **error)
     return TRUE;
   sb->landlock_abi = landlock_abi();
   if (sb->landlock_abi == 0)
-    sb->missing = g_strdup_printf(
-      "the kernel has no Landlock (%s): guest-serving threads keep "
-      "filesystem access", g_strerror(errno));
+    sb->missing =
+      g_strdup_printf("the kernel has no Landlock (%s): guest-serving threads keep "
+                      "filesystem access",
+                      g_strerror(errno));
   if (sb->missing != NULL && mode == MH_SANDBOX_STRICT) {
     g_set_error(error, MH_ERROR, MH_ERROR_HOST, "--sandbox=strict: %s",
                 sb->missing);
@@ -87,17 +88,17 @@ sandbox_landlock(const MhSandbox *sb, int vm_dir_fd, GError **error)
                        LANDLOCK_ACCESS_FS_READ_DIR |
                        LANDLOCK_ACCESS_FS_MAKE_REG |
                        LANDLOCK_ACCESS_FS_REMOVE_FILE |
-                       (sb->landlock_abi >= 3 ? LANDLOCK_ACCESS_FS_TRUNCATE : 0)),
+                       (sb->landlock_abi >= 3 ? LANDLOCK_ACCESS_FS_TRUNCATE
+                                              : 0)),
     .parent_fd = vm_dir_fd,
   };
-  g_auto(MhFd) ruleset = (int)syscall(SYS_landlock_create_ruleset, &attr,
-                                      sizeof attr, 0);
+  g_auto(MhFd)
+    ruleset = (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof attr, 0);
 
   if (ruleset < 0)
     return mh_throw_errno(error, MH_ERROR_HOST, "landlock_create_ruleset");
-  if (vm_dir_fd >= 0 &&
-      syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH,
-              &beneath, 0) < 0)
+  if (vm_dir_fd >= 0 && syscall(SYS_landlock_add_rule, ruleset,
+                                LANDLOCK_RULE_PATH_BENEATH, &beneath, 0) < 0)
     return mh_throw_errno(error, MH_ERROR_HOST, "landlock_add_rule");
   if (syscall(SYS_landlock_restrict_self, ruleset, 0) < 0)
     return mh_throw_errno(error, MH_ERROR_HOST, "landlock_restrict_self");
@@ -111,16 +112,45 @@ sandbox_landlock(const MhSandbox *sb, int vm_dir_fd, GError **error)
  * dup3 are absent, and fcntl is allowed only for sandbox_fcntl_cmds. */
 static const char *const sandbox_allowed[] = {
   /* files: the service works through fds and directory fds */
-  "read", "pread64", "write", "writev", "pwrite64", "lseek", "close",
-  "fstat", "newfstatat", "statx", "openat", "openat2", "copy_file_range",
-  "renameat", "renameat2", "unlinkat",
+  "read",
+  "pread64",
+  "write",
+  "writev",
+  "pwrite64",
+  "lseek",
+  "close",
+  "fstat",
+  "newfstatat",
+  "statx",
+  "openat",
+  "openat2",
+  "copy_file_range",
+  "renameat",
+  "renameat2",
+  "unlinkat",
   /* the console: waiting until standard output takes bytes again */
-  "poll", "ppoll",
+  "poll",
+  "ppoll",
   /* memory, locks, signals, time, exit */
-  "mmap", "munmap", "mprotect", "madvise", "mremap", "brk", "futex",
-  "rt_sigprocmask", "rt_sigreturn", "restart_syscall", "sched_yield",
-  "clock_gettime", "clock_nanosleep", "nanosleep", "gettid", "getpid",
-  "getrandom", "exit", "exit_group",
+  "mmap",
+  "munmap",
+  "mprotect",
+  "madvise",
+  "mremap",
+  "brk",
+  "futex",
+  "rt_sigprocmask",
+  "rt_sigreturn",
+  "restart_syscall",
+  "sched_yield",
+  "clock_gettime",
+  "clock_nanosleep",
+  "nanosleep",
+  "gettid",
+  "getpid",
+  "getrandom",
+  "exit",
+  "exit_group",
 };
 
 /* The vCPU loop and file service make no fcntl call at all (strace of
@@ -136,9 +166,9 @@ sandbox_seccomp(int vm_fd, int vcpu_fd, gboolean debug, int gdb_chan_fd,
 {
   /* The vCPU loop's only ioctls, and only on its own vCPU (the last
    * three only for a gdb stub, gdbstub.h)... */
-  static const unsigned long ioctls[] = {KVM_RUN, KVM_GET_REGS, KVM_GET_SREGS,
-                                         KVM_SET_GUEST_DEBUG, KVM_SET_REGS,
-                                         KVM_TRANSLATE};
+  static const unsigned long ioctls[] = {KVM_RUN,       KVM_GET_REGS,
+                                         KVM_GET_SREGS, KVM_SET_GUEST_DEBUG,
+                                         KVM_SET_REGS,  KVM_TRANSLATE};
   gsize n_ioctls = debug ? G_N_ELEMENTS(ioctls) : 3;
   scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
   int rc = ctx == NULL ? -ENOMEM : 0;
@@ -191,8 +221,8 @@ sandbox_fd_compare(gconstpointer a, gconstpointer b)
 static gboolean
 sandbox_fd_kept(const GArray *keep, int fd)
 {
-  return bsearch(&fd, keep->data, keep->len, sizeof(int),
-                 sandbox_fd_compare) != NULL;
+  return bsearch(&fd, keep->data, keep->len, sizeof(int), sandbox_fd_compare) !=
+         NULL;
 }
 
 /* ThreadSanitizer knows fds by number, as if the process had one table:
@@ -317,8 +347,8 @@ mh_sandbox_describe(const MhSandbox *sb)
   return g_strdup_printf("sandbox: %s, "
                          "seccomp allowlist (%" G_GSIZE_FORMAT " calls and "
                          "fcntl's flag reads; no dup; ioctl on the own vCPU "
-                         "and VM only), %s", table,
-                         G_N_ELEMENTS(sandbox_allowed),
+                         "and VM only), %s",
+                         table, G_N_ELEMENTS(sandbox_allowed),
                          sb->landlock_abi > 0 ? "Landlock (own directory only)"
                                               : "no Landlock");
 }

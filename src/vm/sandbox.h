@@ -47,28 +47,28 @@ typedef enum {
 
 typedef struct {
   MhSandboxMode mode;
-  int           landlock_abi; /* 0: Landlock unavailable              */
-  char         *missing;      /* why confinement is partial, or NULL  */
+  int landlock_abi; /* 0: Landlock unavailable              */
+  char *missing;    /* why confinement is partial, or NULL  */
 } MhSandbox;
 
 /* Main thread, before any VM runs: probes what the kernel supports.
  * Strict mode fails if something is missing; otherwise sb->missing says
  * what (for one warning). */
 gboolean mh_sandbox_probe(MhSandbox *sb, MhSandboxMode mode, GError **error);
-void     mh_sandbox_clear(MhSandbox *sb);
+void mh_sandbox_clear(MhSandbox *sb);
 
 /* The fds a vCPU thread keeps; every other is closed in its table. */
 typedef struct {
-  int        vm_dir_fd; /* its VM's directory, or -1: no files at all  */
-  int        vm_fd;     /* its VM: coalesced console output            */
-  int        vcpu_fd;   /* its vCPU: KVM_RUN, KVM_GET_REGS, KVM_GET_SREGS */
-  const int *keep;      /* the others it uses; -1 entries are ignored  */
-  gsize      n_keep;
-  int        gdb_fd;    /* its gdb connection (read, write, poll), or -1;
+  int vm_dir_fd;   /* its VM's directory, or -1: no files at all  */
+  int vm_fd;       /* its VM: coalesced console output            */
+  int vcpu_fd;     /* its vCPU: KVM_RUN, KVM_GET_REGS, KVM_GET_SREGS */
+  const int *keep; /* the others it uses; -1 entries are ignored  */
+  gsize n_keep;
+  int gdb_fd;      /* its gdb connection (read, write, poll), or -1;
                            if set, the vCPU also takes the debugger's
                            ioctls (KVM_SET_GUEST_DEBUG, KVM_SET_REGS,
                            KVM_TRANSLATE)                             */
-  int        gdb_chan_fd; /* the socket pair's end on which a gdb
+  int gdb_chan_fd; /* the socket pair's end on which a gdb
                            connection accepted later comes (recvmsg on
                            it alone), or -1; if set, the debugger's
                            ioctls too                                 */

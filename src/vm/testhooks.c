@@ -135,7 +135,8 @@ hook_io(gpointer opaque, const MhIoAccess *io, GError **error)
   int rc;
 
   if (io->size != 1 || io->dir != MH_IO_OUT) {
-    g_set_error(error, MH_ERROR, MH_ERROR_GUEST, "test hook port: 1-byte OUT only");
+    g_set_error(error, MH_ERROR, MH_ERROR_GUEST,
+                "test hook port: 1-byte OUT only");
     return FALSE;
   }
   switch (io->data[0]) {

@@ -59,9 +59,8 @@ vcpu_diagnose_rip(MhVm *vm, MhOutcome outcome, guint64 rip)
   }
 }
 
-static gboolean
-vcpu_fail(MhVm *vm, MhOutcome outcome, GError **error, const char *fmt, ...)
-  G_GNUC_PRINTF(4, 5);
+static gboolean vcpu_fail(MhVm *vm, MhOutcome outcome, GError **error,
+                          const char *fmt, ...) G_GNUC_PRINTF(4, 5);
 
 /* Sets a guest error "<message> at RIP 0x..." and its diagnosis
  * (@outcome, RIP) and returns FALSE. */
@@ -128,11 +127,11 @@ vcpu_note_fault(MhVm *vm, const MhException *ex, const struct kvm_regs *r)
   g_autofree char *fault = mh_x86_describe_fault(ex, rip);
   const guint64 gpr[16] = {
     r->rax, r->rbx, r->rcx, r->rdx, r->rsi, r->rdi, r->rbp, ex->rsp,
-    r->r8, r->r9, r->r10, r->r11, r->r12, r->r13, r->r14, r->r15,
+    r->r8,  r->r9,  r->r10, r->r11, r->r12, r->r13, r->r14, r->r15,
   };
   static const char *const names[16] = {
     "rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp",
-    "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
+    "r8",  "r9",  "r10", "r11", "r12", "r13", "r14", "r15",
   };
   GString *s = g_string_new(NULL);
   guint8 code[MH_X86_INSN_MAX];
@@ -171,9 +170,9 @@ vcpu_caller(const MhVm *vm, const MhException *ex)
   there = mh_symbols_describe_return(vm->image->symbols, ret);
   if (there == NULL)
     return NULL;
-  return g_strdup_printf("; called from %s, if the word at RSP, 0x%"
-                         G_GINT64_MODIFIER "x, is a return address", there,
-                         ret);
+  return g_strdup_printf("; called from %s, if the word at RSP, 0x%" G_GINT64_MODIFIER
+                         "x, is a return address",
+                         there, ret);
 }
 
 /* The hypervisor's exception handler reported: describe the exception
@@ -200,8 +199,9 @@ vcpu_on_exception(MhVm *vm, guint vector, GError **error)
   if (!mh_x86_exception_frame(vm->monitor + MH_MONITOR_STACK_OFF, regs.rsp,
                               vector, &ex)) {
     g_set_error(error, MH_ERROR, MH_ERROR_GUEST,
-                "exception %u, with its stack frame lost (RSP 0x%"
-                G_GINT64_MODIFIER "x)", vector, (guint64)regs.rsp);
+                "exception %u, with its stack frame lost (RSP 0x%" G_GINT64_MODIFIER
+                "x)",
+                vector, (guint64)regs.rsp);
     d = vcpu_diagnose(vm, MH_OUTCOME_GUEST_FAULT);
     d->vector = vector;
     d->has |= MH_DIAG_VECTOR;
@@ -308,14 +308,16 @@ vcpu_on_shutdown(MhVm *vm, GError **error)
   if (sregs.cr2 == 0) {
     g_set_error(error, MH_ERROR, MH_ERROR_GUEST,
                 "triple fault at %s: an exception the guest's own IDT or "
-                "page tables could not handle", rip);
+                "page tables could not handle",
+                rip);
   } else {
     d->cr2 = sregs.cr2;
     d->has |= MH_DIAG_CR2;
     g_set_error(error, MH_ERROR, MH_ERROR_GUEST,
                 "triple fault at %s: an exception the guest's own IDT or "
                 "page tables could not handle (CR2 0x%" G_GINT64_MODIFIER
-                "x%s)", rip, (guint64)sregs.cr2,
+                "x%s)",
+                rip, (guint64)sregs.cr2,
                 sregs.cr2 >= vm->ram.size ? ", outside guest RAM" : "");
   }
   return FALSE;
@@ -335,10 +337,10 @@ vcpu_on_mmio(MhVm *vm, GError **error)
   rip = vcpu_get_rip(vm);
   rip_text = vcpu_rip_text(vm, rip);
   g_set_error(error, MH_ERROR, MH_ERROR_GUEST,
-              "access outside RAM: %u-byte %s guest-physical address 0x%"
-              G_GINT64_MODIFIER "x %s %s",
-              run->mmio.len, run->mmio.is_write ? "write to" : "read from",
-              gpa, where, rip_text);
+              "access outside RAM: %u-byte %s guest-physical address 0x%" G_GINT64_MODIFIER
+              "x %s %s",
+              run->mmio.len, run->mmio.is_write ? "write to" : "read from", gpa,
+              where, rip_text);
   vcpu_diagnose_rip(vm, MH_OUTCOME_GUEST_FAULT, rip);
   return FALSE;
 }
@@ -460,8 +462,8 @@ vm_on_exit(MhVm *vm, GError **error)
     return VM_FAILED;
   case KVM_EXIT_FAIL_ENTRY:
     g_set_error(error, MH_ERROR, MH_ERROR_HOST,
-                "VM entry failed: hardware entry failure reason 0x%"
-                G_GINT64_MODIFIER "x",
+                "VM entry failed: hardware entry failure reason 0x%" G_GINT64_MODIFIER
+                "x",
                 (guint64)run->fail_entry.hardware_entry_failure_reason);
     vcpu_diagnose(vm, MH_OUTCOME_HOST_ERROR);
     return VM_FAILED;
@@ -484,7 +486,8 @@ vm_on_exit(MhVm *vm, GError **error)
     return VM_GO_ON;
   default:
     vcpu_fail(vm, MH_OUTCOME_HOST_ERROR, error, "unexpected KVM exit %u (%s)",
-              run->exit_reason, mh_kvm_exit_name(run->exit_reason) ?: "unnamed");
+              run->exit_reason,
+              mh_kvm_exit_name(run->exit_reason) ?: "unnamed");
     return VM_FAILED;
   }
 }
@@ -577,8 +580,9 @@ mh_vm_run(MhVm *vm, GError **error)
   /* Whatever else failed without saying how is classed by its error. */
   if (!ok && !vm->diag_set)
     vm->diag.outcome = error != NULL && *error != NULL &&
-                       g_error_matches(*error, MH_ERROR, MH_ERROR_GUEST)
-                         ? MH_OUTCOME_GUEST_FAULT : MH_OUTCOME_HOST_ERROR;
+                           g_error_matches(*error, MH_ERROR, MH_ERROR_GUEST)
+                         ? MH_OUTCOME_GUEST_FAULT
+                         : MH_OUTCOME_HOST_ERROR;
   vm->wall_usec = g_get_monotonic_time() - start;
   if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu) == 0)
     vm->cpu_usec = (gint64)cpu.tv_sec * G_USEC_PER_SEC + cpu.tv_nsec / 1000;

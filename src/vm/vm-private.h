@@ -15,44 +15,43 @@
 #include "vm.h"
 #include "x86_64.h"
 
-
 struct MhVm {
-  guint               index;      /* position on the command line           */
-  char               *name;       /* image's base name, escaped             */
-  const MhImage      *image;
-  const MhKvm        *kvm;
-  const MhMachine    *machine;
-  const MhSandbox    *sandbox;
-  int                *keep_fds;   /* the run's fds its thread keeps         */
-  guint               n_keep_fds;
+  guint index; /* position on the command line           */
+  char *name;  /* image's base name, escaped             */
+  const MhImage *image;
+  const MhKvm *kvm;
+  const MhMachine *machine;
+  const MhSandbox *sandbox;
+  int *keep_fds; /* the run's fds its thread keeps         */
+  guint n_keep_fds;
 
-  int                 vm_fd;
-  MhVcpu              vcpu;       /* vCPU 0: fd, run area, stop, exits      */
-  MhGuestMem          ram;        /* guest RAM at guest-physical 0          */
-  guint8             *monitor;    /* GDT, TSS, page tables; MH_MONITOR_SIZE */
-  MhPageTables        tables;
+  int vm_fd;
+  MhVcpu vcpu;     /* vCPU 0: fd, run area, stop, exits      */
+  MhGuestMem ram;  /* guest RAM at guest-physical 0          */
+  guint8 *monitor; /* GDT, TSS, page tables; MH_MONITOR_SIZE */
+  MhPageTables tables;
 
   /* Console OUTs KVM queued without an exit: drained by the VM's thread
    * only.  Published with an atomic store once registered, so that the
    * main thread can see there is something to drain (and kick). */
   struct kvm_coalesced_mmio_ring *ring;
-  guint32             ring_max;   /* entries in the ring                    */
-  guint64             coalesced;  /* console bytes that took no exit        */
-  gboolean            coalesce_tried; /* zone registered, or given up      */
+  guint32 ring_max;        /* entries in the ring                    */
+  guint64 coalesced;       /* console bytes that took no exit        */
+  gboolean coalesce_tried; /* zone registered, or given up      */
 
-  MhPortTable         ports;
-  MhConsole           console;
-  MhInput             input;      /* filled by the main thread's router     */
-  MhFileService       files;      /* port 0x278                             */
+  MhPortTable ports;
+  MhConsole console;
+  MhInput input;       /* filled by the main thread's router     */
+  MhFileService files; /* port 0x278                             */
 
-  char               *fault_detail; /* registers etc. for --verbose, or NULL */
+  char *fault_detail; /* registers etc. for --verbose, or NULL */
 
-  MhGdb              *gdb;        /* its gdb stub, or NULL                  */
-  MhTraceVm          *trace;      /* --trace, or NULL (borrowed)            */
-  MhDiagnosis         diag;       /* how it ended, beside the GError        */
-  gboolean            diag_set;   /* diag was set by the one who knew       */
-  gint64              wall_usec;  /* its thread, from start to end          */
-  gint64              cpu_usec;   /* its thread's CPU time at the end       */
+  MhGdb *gdb;        /* its gdb stub, or NULL                  */
+  MhTraceVm *trace;  /* --trace, or NULL (borrowed)            */
+  MhDiagnosis diag;  /* how it ended, beside the GError        */
+  gboolean diag_set; /* diag was set by the one who knew       */
+  gint64 wall_usec;  /* its thread, from start to end          */
+  gint64 cpu_usec;   /* its thread's CPU time at the end       */
 };
 
 /* vm.c, for vm-loop.c: moves queued console bytes through the port table. */

@@ -157,9 +157,9 @@ mh_vm_coalesce_console(MhVm *vm)
                            sizeof(struct kvm_coalesced_mmio));
   /* Published last: the main thread reads it without a lock to see
    * whether to kick this thread (mh_vm_output_pending). */
-  g_atomic_pointer_set(&vm->ring, (struct kvm_coalesced_mmio_ring *)(
-                                    (guint8 *)vm->vcpu.run +
-                                    vm->kvm->coalesced_page * page));
+  g_atomic_pointer_set(&vm->ring, (struct kvm_coalesced_mmio_ring
+                                     *)((guint8 *)vm->vcpu.run +
+                                        vm->kvm->coalesced_page * page));
 }
 
 /* Dispatches @n queued bytes for @port as one string OUT, the way a
@@ -168,7 +168,11 @@ static void
 vm_dispatch_queued(MhVm *vm, guint16 port, guint8 *bytes, gsize n)
 {
   MhIoAccess io = {
-    .port = port, .dir = MH_IO_OUT, .size = 1, .count = (guint)n, .data = bytes,
+    .port = port,
+    .dir = MH_IO_OUT,
+    .size = 1,
+    .count = (guint)n,
+    .data = bytes,
   };
   g_autoptr(GError) error = NULL;
 
@@ -217,7 +221,7 @@ mh_vm_output_pending(MhVm *vm)
   struct kvm_coalesced_mmio_ring *ring = g_atomic_pointer_get(&vm->ring);
 
   return ring != NULL && __atomic_load_n(&ring->first, __ATOMIC_ACQUIRE) !=
-                         __atomic_load_n(&ring->last, __ATOMIC_ACQUIRE);
+                           __atomic_load_n(&ring->last, __ATOMIC_ACQUIRE);
 }
 
 MhVm *
@@ -237,7 +241,7 @@ mh_vm_new(const MhVmSetup *setup, GError **error)
   if (setup->n_keep_fds > 0)
     memcpy(vm->keep_fds, setup->keep_fds, setup->n_keep_fds * sizeof(int));
   vm->keep_fds[setup->n_keep_fds] = setup->console_fd > 0 ? setup->console_fd
-                                                           : -1;
+                                                          : -1;
   vm->n_keep_fds = setup->n_keep_fds + 1;
   vm->vm_fd = vm->vcpu.fd = -1; /* (mh_vcpu_init() sets the rest) */
   mh_input_init(&vm->input, setup->input_space_fd);
@@ -267,8 +271,7 @@ mh_vm_new(const MhVmSetup *setup, GError **error)
       .monitor = vm->monitor,
       .input = &vm->input,
     };
-    vm->gdb = mh_gdb_new(&target, setup->gdb_listen_fd, setup->gdb_wait,
-                         error);
+    vm->gdb = mh_gdb_new(&target, setup->gdb_listen_fd, setup->gdb_wait, error);
     if (vm->gdb == NULL)
       return NULL;
     /* gdb reaches a guest that waits for input there (gdbstub.h). */
@@ -434,8 +437,9 @@ mh_vm_describe(const MhVm *vm)
                            mh_symbols_n_functions(vm->image->symbols),
                            mh_symbols_n_lines(vm->image->symbols));
   return g_strdup_printf(
-    "%" G_GUINT64_FORMAT " MiB RAM at guest-physical 0 (%s image, %"
-    G_GUINT64_FORMAT " bytes in RAM%s); identity-mapped with %u pages of %s: %u PML4 + %u PDPT + %u PD + %u PT"
+    "%" G_GUINT64_FORMAT
+    " MiB RAM at guest-physical 0 (%s image, %" G_GUINT64_FORMAT
+    " bytes in RAM%s); identity-mapped with %u pages of %s: %u PML4 + %u PDPT + %u PD + %u PT"
     " + 2 for the hypervisor's pages = %u tables (%" G_GUINT64_FORMAT " KiB) at"
     " guest-physical 0x%" G_GINT64_MODIFIER "x, outside the guest's mapping;"
     " GDT, IDT and exception handlers read-only at 0x%" G_GINT64_MODIFIER "x;"
@@ -456,13 +460,16 @@ mh_vm_describe_exits(const MhVm *vm)
   mh_vcpu_describe_exits(&vm->vcpu, s);
   for (guint i = 0; i < vm->ports.n_ranges; i++) {
     const MhPortRange *r = &vm->ports.ranges[i];
-    g_string_append_printf(s, "; port 0x%x (%s): %" G_GUINT64_FORMAT " out, %"
-                           G_GUINT64_FORMAT " in", r->first, r->name,
-                           r->out_ops, r->in_ops);
+    g_string_append_printf(s,
+                           "; port 0x%x (%s): %" G_GUINT64_FORMAT
+                           " out, %" G_GUINT64_FORMAT " in",
+                           r->first, r->name, r->out_ops, r->in_ops);
   }
-  g_string_append_printf(s, "; console %" G_GUINT64_FORMAT " bytes out (%"
-                         G_GUINT64_FORMAT " coalesced, no exit), %"
-                         G_GUINT64_FORMAT " in", vm->console.bytes_out,
-                         vm->coalesced, vm->console.bytes_in);
+  g_string_append_printf(s,
+                         "; console %" G_GUINT64_FORMAT
+                         " bytes out (%" G_GUINT64_FORMAT
+                         " coalesced, no exit), %" G_GUINT64_FORMAT " in",
+                         vm->console.bytes_out, vm->coalesced,
+                         vm->console.bytes_in);
   return g_string_free(s, FALSE);
 }

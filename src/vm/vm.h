@@ -41,32 +41,32 @@
 
 /* What every VM of a run has in common (read-only once VMs start). */
 typedef struct {
-  guint64             ram_size;  /* bytes                      */
-  guint64             page_size; /* identity-map page size     */
-  guint               vm_count;  /* VMs in this run            */
-  const MhFileConfig *files;     /* the file service's settings */
-  guint64             output_limit; /* console bytes per VM; 0: none */
+  guint64 ram_size;          /* bytes                      */
+  guint64 page_size;         /* identity-map page size     */
+  guint vm_count;            /* VMs in this run            */
+  const MhFileConfig *files; /* the file service's settings */
+  guint64 output_limit;      /* console bytes per VM; 0: none */
 } MhMachine;
 
 /* Everything a run hands a new VM. */
 typedef struct {
-  const MhKvm     *kvm;
+  const MhKvm *kvm;
   const MhMachine *machine;
-  const MhImage   *image;
-  guint            index;          /* position on the command line      */
-  MhOutput        *output;         /* the shared writer to stdout       */
-  const char      *console_tag;    /* "[index:name] " or NULL           */
-  int              input_space_fd; /* eventfd: the VM's input drained   */
+  const MhImage *image;
+  guint index;             /* position on the command line      */
+  MhOutput *output;        /* the shared writer to stdout       */
+  const char *console_tag; /* "[index:name] " or NULL           */
+  int input_space_fd;      /* eventfd: the VM's input drained   */
   const MhSandbox *sandbox;
-  const int       *keep_fds;       /* the run's fds the VM thread uses  */
-  guint            n_keep_fds;     /* (stdout, eventfds, shared files)  */
-  gboolean         gdb;            /* debugged: gdb_listen_fd is valid  */
-  gboolean         gdb_wait;       /* -S: the guest waits for gdb       */
-  int              gdb_listen_fd;  /* its gdb socket (gdbstub.h)        */
-  MhTraceVm       *trace;          /* --trace: its records, or NULL     */
-  int              console_fd;     /* --console-dir file (taken); 0 or -1:
+  const int *keep_fds;     /* the run's fds the VM thread uses  */
+  guint n_keep_fds;        /* (stdout, eventfds, shared files)  */
+  gboolean gdb;            /* debugged: gdb_listen_fd is valid  */
+  gboolean gdb_wait;       /* -S: the guest waits for gdb       */
+  int gdb_listen_fd;       /* its gdb socket (gdbstub.h)        */
+  MhTraceVm *trace;        /* --trace: its records, or NULL     */
+  int console_fd;          /* --console-dir file (taken); 0 or -1:
                                       none (fd 0 is standard input)    */
-  const char      *wait_notice;    /* the line said on standard error
+  const char *wait_notice; /* the line said on standard error
                                       when it waits for input, or NULL */
 } MhVmSetup;
 
@@ -76,7 +76,7 @@ typedef struct MhVm MhVm;
  * page tables, long mode, registers as mh_abi.h documents, the console
  * and the file service, and the VM's output directory. */
 MhVm *mh_vm_new(const MhVmSetup *setup, GError **error);
-void  mh_vm_free(MhVm *vm);
+void mh_vm_free(MhVm *vm);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(MhVm, mh_vm_free)
 
 /* On the VM's own thread: confines it, runs the guest until it halts
@@ -101,15 +101,15 @@ struct MhGdb *mh_vm_gdb(MhVm *vm);
 
 MhStopReason mh_vm_stop_reason(MhVm *vm);
 /* Its input queue, filled by the main thread's router. */
-MhInput     *mh_vm_input(MhVm *vm);
+MhInput *mh_vm_input(MhVm *vm);
 /* The image's base name, escaped for the terminal (mh_text_escape). */
-const char  *mh_vm_name(const MhVm *vm);
+const char *mh_vm_name(const MhVm *vm);
 
 /* After the VM's thread ended.  Removes the VM's output directory if it
  * kept nothing; returns TRUE and its path if it kept files. */
 gboolean mh_vm_keep_files(MhVm *vm, const char **dir_path);
 /* File operations that failed on the host: count, and the last one. */
-guint64  mh_vm_host_errors(const MhVm *vm, const char **last);
+guint64 mh_vm_host_errors(const MhVm *vm, const char **last);
 
 /* How the VM ended, as fields (the report's "diagnosis"): set once, by
  * the VM's thread, beside the GError mh_vm_run() returns. */
@@ -125,14 +125,14 @@ typedef enum {
 
 typedef struct {
   MhOutcome outcome;
-  guint     has;        /* MhDiagField bits: which fields below are set */
-  guint64   rip;
-  guint64   rsp;        /* a guest fault: the guest's RSP then */
-  guint64   cr2;
-  guint64   error_code;
-  guint     port;
-  guint     vector;
-  int       signal;
+  guint has; /* MhDiagField bits: which fields below are set */
+  guint64 rip;
+  guint64 rsp; /* a guest fault: the guest's RSP then */
+  guint64 cr2;
+  guint64 error_code;
+  guint port;
+  guint vector;
+  int signal;
 } MhDiagnosis;
 
 /* After the VM's thread ended. */
@@ -142,22 +142,22 @@ const MhDiagnosis *mh_vm_diagnosis(const MhVm *vm);
 typedef struct {
   guint64 exits_total;
   guint64 exits[MH_KVM_EXIT_REASONS];
-  guint   n_ports;
+  guint n_ports;
   struct {
-    guint   first;                  /* the device's first port */
-    guint64 out, in;                /* accesses                */
+    guint first;     /* the device's first port */
+    guint64 out, in; /* accesses                */
   } ports[MH_PORTS_MAX];
-  guint64 console_out;              /* bytes written (within --output-limit) */
+  guint64 console_out; /* bytes written (within --output-limit) */
   guint64 console_in;
-  gdouble wall_seconds;             /* the VM's thread, start to end */
-  gdouble cpu_seconds;              /* CPU time of the VM's thread   */
+  gdouble wall_seconds; /* the VM's thread, start to end */
+  gdouble cpu_seconds;  /* CPU time of the VM's thread   */
 } MhVmStats;
-void        mh_vm_stats(const MhVm *vm, MhVmStats *stats);
+void mh_vm_stats(const MhVm *vm, MhVmStats *stats);
 /* CPU time the VM's thread used so far (any thread, while it runs), or a
  * negative value when it cannot be read. */
-gdouble     mh_vm_cpu_seconds(MhVm *vm);
+gdouble mh_vm_cpu_seconds(MhVm *vm);
 /* The error that stopped writing its --console-dir file, or 0. */
-int         mh_vm_console_file_error(const MhVm *vm);
+int mh_vm_console_file_error(const MhVm *vm);
 /* The image it runs. */
 const MhImage *mh_vm_image(const MhVm *vm);
 

@@ -13,11 +13,15 @@
 static void
 test_memory_values(void)
 {
-  static const struct { const char *text; guint mb; } good[] = {
+  static const struct {
+    const char *text;
+    guint mb;
+  } good[] = {
     {"2", 2}, {"4", 4}, {"8", 8}, {"4M", 4}, {"4mb", 4}, {"8MiB", 8},
   };
   static const char *const bad[] = {
-    "", "0", "1", "3", "6", "7", "16", "04x", "abc", "4G", "-4", "4 ", " 4", "99999999999",
+    "",    "0",   "1",  "3",  "6",  "7",  "16",
+    "04x", "abc", "4G", "-4", "4 ", " 4", "99999999999",
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS(good); i++) {
@@ -39,9 +43,13 @@ test_memory_values(void)
 static void
 test_page_values(void)
 {
-  static const struct { const char *text; guint64 size; } good[] = {
-    {"4", 4096}, {"4K", 4096}, {"4KB", 4096}, {"4kb", 4096}, {"4KiB", 4096},
-    {"2", 2u << 20}, {"2M", 2u << 20}, {"2MB", 2u << 20}, {"2mib", 2u << 20},
+  static const struct {
+    const char *text;
+    guint64 size;
+  } good[] = {
+    {"4", 4096},      {"4K", 4096},      {"4KB", 4096},
+    {"4kb", 4096},    {"4KiB", 4096},    {"2", 2u << 20},
+    {"2M", 2u << 20}, {"2MB", 2u << 20}, {"2mib", 2u << 20},
   };
   static const char *const bad[] = {"", "8", "1", "4M", "2K", "1G", "x", "44"};
 
@@ -79,12 +87,19 @@ test_timeout_values(void)
 static void
 test_max_open_values(void)
 {
-  static const struct { const char *text; guint n; } good[] = {
-    {"1", 1}, {"32", 32}, {"1024", 1024}, {"0032", 32},
+  static const struct {
+    const char *text;
+    guint n;
+  } good[] = {
+    {"1", 1},
+    {"32", 32},
+    {"1024", 1024},
+    {"0032", 32},
   };
   static const char *const bad[] = {
-    "", "0", "1025", "4294967297", "99999999999999999999999", "-1", "+1",
-    " 1", "1 ", "0x10", "1e3", "8K", "abc", "1.0",
+    "",    "0",  "1025", "4294967297", "99999999999999999999999",
+    "-1",  "+1", " 1",   "1 ",         "0x10",
+    "1e3", "8K", "abc",  "1.0",
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS(good); i++) {
@@ -110,24 +125,58 @@ test_max_open_values(void)
 static void
 test_quota_values(void)
 {
-  static const struct { const char *text; guint64 bytes; } good[] = {
-    {"0", 0}, {"1", 1}, {"4096", 4096}, {"007", 7},
-    {"2K", 2048}, {"2k", 2048}, {"2KB", 2048}, {"2kb", 2048}, {"2KiB", 2048},
+  static const struct {
+    const char *text;
+    guint64 bytes;
+  } good[] = {
+    {"0", 0},
+    {"1", 1},
+    {"4096", 4096},
+    {"007", 7},
+    {"2K", 2048},
+    {"2k", 2048},
+    {"2KB", 2048},
+    {"2kb", 2048},
+    {"2KiB", 2048},
     {"2kib", 2048},
-    {"64M", 64ull << 20}, {"64m", 64ull << 20}, {"64MB", 64ull << 20},
-    {"64MiB", 64ull << 20}, {"64mib", 64ull << 20},
-    {"3G", 3ull << 30}, {"3g", 3ull << 30}, {"3GB", 3ull << 30},
-    {"3GiB", 3ull << 30}, {"3gib", 3ull << 30},
+    {"64M", 64ull << 20},
+    {"64m", 64ull << 20},
+    {"64MB", 64ull << 20},
+    {"64MiB", 64ull << 20},
+    {"64mib", 64ull << 20},
+    {"3G", 3ull << 30},
+    {"3g", 3ull << 30},
+    {"3GB", 3ull << 30},
+    {"3GiB", 3ull << 30},
+    {"3gib", 3ull << 30},
     /* The largest: 2^63 - 1 bytes, and as many whole K, M and G. */
     {"9223372036854775807", G_MAXINT64},
     {"9007199254740991K", 9007199254740991ull << 10},
     {"8589934591G", 8589934591ull << 30},
   };
   static const char *const bad[] = {
-    "", "K", "M", "-1", "+1", " 1", "1 ", "1.5G", "1e9", "0x10", "10T",
-    "10KK", "10 K", "10Kb ", "10B", "1MiBs", "abc",
-    "9223372036854775808", "9007199254740992K", "8589934592G",
-    "18446744073709551616", "123456789012345678901",
+    "",
+    "K",
+    "M",
+    "-1",
+    "+1",
+    " 1",
+    "1 ",
+    "1.5G",
+    "1e9",
+    "0x10",
+    "10T",
+    "10KK",
+    "10 K",
+    "10Kb ",
+    "10B",
+    "1MiBs",
+    "abc",
+    "9223372036854775808",
+    "9007199254740992K",
+    "8589934592G",
+    "18446744073709551616",
+    "123456789012345678901",
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS(good); i++) {
@@ -139,9 +188,10 @@ test_quota_values(void)
   }
   for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
     g_autoptr(GError) error = NULL;
-    g_autofree char *want = g_strdup_printf(
-      "invalid --quota value '%s': must be a size in bytes, with an "
-      "optional K, M or G suffix", bad[i]);
+    g_autofree char *want =
+      g_strdup_printf("invalid --quota value '%s': must be a size in bytes, with an "
+                      "optional K, M or G suffix",
+                      bad[i]);
     guint64 bytes = 7;
     if (mh_cli_parse_quota(bad[i], &bytes, &error))
       g_error("--quota '%s' accepted as %" G_GUINT64_FORMAT, bad[i], bytes);
@@ -154,8 +204,12 @@ test_quota_values(void)
 static void
 test_sandbox_values(void)
 {
-  static const struct { const char *text; MhSandboxMode mode; } good[] = {
-    {"on", MH_SANDBOX_ON}, {"off", MH_SANDBOX_OFF},
+  static const struct {
+    const char *text;
+    MhSandboxMode mode;
+  } good[] = {
+    {"on", MH_SANDBOX_ON},
+    {"off", MH_SANDBOX_OFF},
     {"strict", MH_SANDBOX_STRICT},
   };
   static const char *const bad[] = {"", "ON", "yes", "on ", "stric", "1"};
@@ -168,8 +222,9 @@ test_sandbox_values(void)
   }
   for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
     g_autoptr(GError) error = NULL;
-    g_autofree char *want = g_strdup_printf(
-      "invalid --sandbox value '%s': must be on, off or strict", bad[i]);
+    g_autofree char *want =
+      g_strdup_printf("invalid --sandbox value '%s': must be on, off or strict",
+                      bad[i]);
     MhSandboxMode mode = MH_SANDBOX_ON;
     g_assert_false(mh_cli_parse_sandbox(bad[i], &mode, &error));
     g_assert_error(error, MH_ERROR, MH_ERROR_USAGE);
@@ -189,15 +244,17 @@ expand(const char *line)
 static void
 test_expand_multi(void)
 {
-  static const struct { const char *in, *out; } cases[] = {
+  static const struct {
+    const char *in, *out;
+  } cases[] = {
     {"mh -g a.img", "mh -g a.img"},
     {"mh -g a b c", "mh -g a -g b -g c"},
     {"mh -g a b -f x y -m 4", "mh -g a -g b -f x -f y -m 4"},
     {"mh --guest a b", "mh --guest a --guest b"},
     {"mh --guest=a b", "mh --guest=a --guest b"},
     {"mh -m 4 -p 2 -g a", "mh -m 4 -p 2 -g a"},
-    {"mh -g -f x", "mh -g -f x"},            /* GOption reports -g's value */
-    {"mh -g a -- b", "mh -g a -- b"},        /* after --, nothing expands  */
+    {"mh -g -f x", "mh -g -f x"},     /* GOption reports -g's value */
+    {"mh -g a -- b", "mh -g a -- b"}, /* after --, nothing expands  */
     {"mh -v -g a b -v", "mh -v -g a -g b -v"},
   };
 
@@ -244,7 +301,9 @@ test_parse_full(void)
 static void
 test_parse_errors(void)
 {
-  static const struct { const char *line, *needle; } cases[] = {
+  static const struct {
+    const char *line, *needle;
+  } cases[] = {
     {"mh", "no guest image"},
     {"mh -m 3 -g a", "'3'"},
     {"mh -p 8 -g a", "'8'"},
@@ -269,14 +328,14 @@ test_parse_errors(void)
 }
 
 static const MhUnitTest tests[] = {
-  {"/cli/memory",       test_memory_values},
-  {"/cli/page",         test_page_values},
-  {"/cli/timeout",      test_timeout_values},
-  {"/cli/max-open",     test_max_open_values},
-  {"/cli/quota",        test_quota_values},
-  {"/cli/sandbox",      test_sandbox_values},
+  {"/cli/memory", test_memory_values},
+  {"/cli/page", test_page_values},
+  {"/cli/timeout", test_timeout_values},
+  {"/cli/max-open", test_max_open_values},
+  {"/cli/quota", test_quota_values},
+  {"/cli/sandbox", test_sandbox_values},
   {"/cli/expand-multi", test_expand_multi},
-  {"/cli/parse",        test_parse_full},
+  {"/cli/parse", test_parse_full},
   {"/cli/parse-errors", test_parse_errors},
 };
 

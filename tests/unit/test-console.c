@@ -16,9 +16,9 @@
 #include "unit-main.h"
 
 typedef struct {
-  GString *text;  /* everything emitted, pieces separated by '|' */
-  guint    lines; /* complete lines                              */
-  guint    parts; /* partial pieces                              */
+  GString *text; /* everything emitted, pieces separated by '|' */
+  guint lines;   /* complete lines                              */
+  guint parts;   /* partial pieces                              */
 } Sink;
 
 static void
@@ -119,7 +119,7 @@ small_pipe(int fds[2], gboolean nonblock)
 }
 
 typedef struct {
-  int      fd;
+  int fd;
   GString *got;
 } Reader;
 
@@ -254,9 +254,15 @@ test_reset(void)
   MhOutput out;
   MhInput in;
   MhConsole con;
-  MhIoAccess put = {.port = 0xE9, .dir = MH_IO_OUT, .size = 1, .count = 3,
+  MhIoAccess put = {.port = 0xE9,
+                    .dir = MH_IO_OUT,
+                    .size = 1,
+                    .count = 3,
                     .data = (guint8 *)"abc"};
-  MhIoAccess get = {.port = 0xE9, .dir = MH_IO_IN, .size = 1, .count = 1,
+  MhIoAccess get = {.port = 0xE9,
+                    .dir = MH_IO_IN,
+                    .size = 1,
+                    .count = 1,
                     .data = &in_byte};
 
   small_pipe(fds, FALSE);
@@ -264,7 +270,8 @@ test_reset(void)
   mh_input_init(&in, -1);
   mh_console_init(&con, &out, NULL, &in, &stop);
   con.out_limit = 2;
-  g_assert_cmpuint(mh_input_push(&in, (const guint8 *)"xyz", 3), ==, 0); /* none dropped */
+  g_assert_cmpuint(mh_input_push(&in, (const guint8 *)"xyz", 3), ==,
+                   0); /* none dropped */
   mh_input_close(&in);
   g_assert_true(mh_console_io(&con, &put, NULL));
   g_assert_true(mh_console_io(&con, &get, NULL));
@@ -297,14 +304,14 @@ test_reset(void)
 }
 
 static const MhUnitTest tests[] = {
-  {"/console/whole-lines",                test_whole_lines},
-  {"/console/long-line",                  test_long_line},
-  {"/console/byte-at-a-time",             test_byte_at_a_time},
+  {"/console/whole-lines", test_whole_lines},
+  {"/console/long-line", test_long_line},
+  {"/console/byte-at-a-time", test_byte_at_a_time},
   {"/console/output/partial-nonblocking", test_output_partial_nonblocking},
-  {"/console/output/error-latch",         test_output_error_latch},
-  {"/console/output/epipe",               test_output_epipe},
-  {"/console/output/stop-gives-up",       test_output_stop_gives_up},
-  {"/console/reset",                      test_reset},
+  {"/console/output/error-latch", test_output_error_latch},
+  {"/console/output/epipe", test_output_epipe},
+  {"/console/output/stop-gives-up", test_output_stop_gives_up},
+  {"/console/reset", test_reset},
 };
 
 MH_UNIT_MAIN(tests)

@@ -33,16 +33,16 @@ typedef enum {
 
 typedef struct {
   Action act;
-  int    arg;
+  int arg;
 } Step;
 
 typedef struct {
-  gboolean    on;
+  gboolean on;
   const Step *steps;
-  guint       n;
-  guint       next;  /* the next of @steps             */
-  Step        then;  /* every call after @steps        */
-  guint       calls; /* calls made while on            */
+  guint n;
+  guint next;  /* the next of @steps             */
+  Step then;   /* every call after @steps        */
+  guint calls; /* calls made while on            */
 } Script;
 
 static Script write_script;
@@ -154,8 +154,8 @@ assert_same(const GByteArray *a, const guint8 *b, gsize n)
 /* Write all                                                            */
 
 typedef struct {
-  int         fd;
-  gsize       chunk;
+  int fd;
+  gsize chunk;
   GByteArray *got;
 } Reader;
 
@@ -255,8 +255,7 @@ test_write_all_errors(void)
   g_assert_no_errno(pipe2(p, O_CLOEXEC | O_NONBLOCK));
   while (write(p[1], full, sizeof full) > 0)
     ;
-  g_assert_cmpint(mh_fd_write_all(p[1], full, sizeof full, NULL), ==,
-                  EAGAIN);
+  g_assert_cmpint(mh_fd_write_all(p[1], full, sizeof full, NULL), ==, EAGAIN);
   close(p[0]);
   close(p[1]);
 }
@@ -303,7 +302,7 @@ on_usr1(int signo)
 
 typedef struct {
   pthread_t target;
-  gint      done;
+  gint done;
 } Kicker;
 
 static gpointer
@@ -395,9 +394,9 @@ test_signal(void)
 /* Copy a range                                                         */
 
 typedef struct {
-  char       *dir;
-  int         in_fd;
-  int         out_fd;
+  char *dir;
+  int in_fd;
+  int out_fd;
   GByteArray *data; /* what in_fd holds */
 } CopyFixture;
 
@@ -416,8 +415,8 @@ copy_setup(CopyFixture *f, gconstpointer user)
   in = g_build_filename(f->dir, "in", NULL);
   out = g_build_filename(f->dir, "out", NULL);
   f->data = pattern(COPY_SIZE, 4);
-  g_assert_true(g_file_set_contents(in, (const char *)f->data->data,
-                                    f->data->len, NULL));
+  g_assert_true(
+    g_file_set_contents(in, (const char *)f->data->data, f->data->len, NULL));
   f->in_fd = open(in, O_RDONLY | O_CLOEXEC);
   f->out_fd = open(out, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   g_assert_cmpint(f->in_fd, >=, 0);
@@ -471,8 +470,8 @@ copy_check(CopyFixture *f, guint64 off, guint64 len, int want_err,
   guint64 copied = G_MAXUINT64;
 
   g_assert_cmpint(lseek(f->in_fd, 17, SEEK_SET), ==, 17);
-  g_assert_cmpint(mh_fd_copy_range(f->in_fd, off, f->out_fd, len, &copied),
-                  ==, want_err);
+  g_assert_cmpint(mh_fd_copy_range(f->in_fd, off, f->out_fd, len, &copied), ==,
+                  want_err);
   g_assert_cmpuint(copied, ==, want_copied);
   /* The source's position is neither used nor moved. */
   g_assert_cmpint(lseek(f->in_fd, 0, SEEK_CUR), ==, 17);
@@ -483,8 +482,8 @@ copy_check(CopyFixture *f, guint64 off, guint64 len, int want_err,
   g_assert_cmpuint(after->len, ==, before->len + want_copied);
   g_assert_cmpmem(after->data, before->len, before->data, before->len);
   if (want_copied > 0)
-    g_assert_cmpmem(after->data + before->len, want_copied,
-                    f->data->data + off, want_copied);
+    g_assert_cmpmem(after->data + before->len, want_copied, f->data->data + off,
+                    want_copied);
 }
 
 /* The ranges every copy test goes through, one after the other into the
@@ -520,8 +519,8 @@ static void
 test_copy_fallback(CopyFixture *f, gconstpointer user)
 {
   static const Step writes[] = {
-    {ACT_SHORT, 100}, {ACT_FAIL, EINTR}, {ACT_SHORT, 1}, {ACT_PASS, 0},
-    {ACT_SHORT, 65535},
+    {ACT_SHORT, 100}, {ACT_FAIL, EINTR},  {ACT_SHORT, 1},
+    {ACT_PASS, 0},    {ACT_SHORT, 65535},
   };
   const int refusals[] = {EXDEV, ENOSYS, EOPNOTSUPP, EINVAL};
 
@@ -542,8 +541,8 @@ static void
 test_copy_interrupted(CopyFixture *f, gconstpointer user)
 {
   static const Step steps[] = {
-    {ACT_FAIL, EINTR}, {ACT_SHORT, 1}, {ACT_SHORT, 4095}, {ACT_FAIL, EINTR},
-    {ACT_FAIL, EXDEV}, {ACT_SHORT, 10},
+    {ACT_FAIL, EINTR}, {ACT_SHORT, 1},    {ACT_SHORT, 4095},
+    {ACT_FAIL, EINTR}, {ACT_FAIL, EXDEV}, {ACT_SHORT, 10},
   };
 
   (void)user;
@@ -579,8 +578,7 @@ test_copy_errors(CopyFixture *f, gconstpointer user)
    * output not open for writing. */
   g_assert_no_errno(pipe2(p, O_CLOEXEC));
   g_assert_cmpint(write(p[1], "abc", 3), ==, 3);
-  g_assert_cmpint(mh_fd_copy_range(p[0], 0, f->out_fd, 3, &copied), ==,
-                  ESPIPE);
+  g_assert_cmpint(mh_fd_copy_range(p[0], 0, f->out_fd, 3, &copied), ==, ESPIPE);
   g_assert_cmpuint(copied, ==, 0);
   close(p[0]);
   close(p[1]);
@@ -597,12 +595,8 @@ static void
 test_copy_overflow(CopyFixture *f, gconstpointer user)
 {
   static const guint64 ranges[][2] = {
-    {G_MAXUINT64, 1},
-    {G_MAXUINT64, 0},
-    {(guint64)G_MAXINT64 + 1, 0},
-    {1, G_MAXINT64},
-    {0, G_MAXUINT64},
-    {(guint64)G_MAXINT64, 1},
+    {G_MAXUINT64, 1},      {G_MAXUINT64, 0}, {(guint64)G_MAXINT64 + 1, 0},
+    {1, G_MAXINT64},       {0, G_MAXUINT64}, {(guint64)G_MAXINT64, 1},
     {G_MAXUINT64 - 5, 10},
   };
 
@@ -631,13 +625,13 @@ add_fixture_tests(void)
 }
 
 static const MhUnitTest tests[] = {
-  {"/fdio/write-all/pipe",    test_write_all_pipe},
-  {"/fdio/write-all/short",   test_write_all_short},
-  {"/fdio/write-all/zero",    test_write_all_zero},
-  {"/fdio/write-all/errors",  test_write_all_errors},
-  {"/fdio/write-all/stop",    test_write_all_stop},
+  {"/fdio/write-all/pipe", test_write_all_pipe},
+  {"/fdio/write-all/short", test_write_all_short},
+  {"/fdio/write-all/zero", test_write_all_zero},
+  {"/fdio/write-all/errors", test_write_all_errors},
+  {"/fdio/write-all/stop", test_write_all_stop},
   {"/fdio/write-all/signals", test_write_all_signals},
-  {"/fdio/signal",            test_signal},
+  {"/fdio/signal", test_signal},
 };
 
 MH_UNIT_MAIN_ADD(add_fixture_tests, tests)

@@ -29,8 +29,8 @@
  * first time, appends @cfr_grow_by bytes to that file first: a shared
  * file growing during the copy, deterministically. */
 static const char *cfr_grow_path;
-static gsize       cfr_grow_by;
-static guint       cfr_calls;
+static gsize cfr_grow_by;
+static guint cfr_calls;
 
 ssize_t
 copy_file_range(int fd_in, off_t *off_in, int fd_out, off_t *off_out,
@@ -53,14 +53,14 @@ copy_file_range(int fd_in, off_t *off_in, int fd_out, off_t *off_out,
 }
 
 typedef struct {
-  char          *tmp;
-  char          *shared_path;
-  char          *run_path;
+  char *tmp;
+  char *shared_path;
+  char *run_path;
   MhSharedFiles *shared;
-  MhFileConfig   config;
-  guint8         ram_bytes[RAM_SIZE];
-  MhGuestMem     ram;
-  MhFileService  svc;
+  MhFileConfig config;
+  guint8 ram_bytes[RAM_SIZE];
+  MhGuestMem ram;
+  MhFileService svc;
 } Fixture;
 
 static void
@@ -162,7 +162,8 @@ test_open_read_write(Fixture *f, gconstpointer data)
   g_assert_true(g_file_get_contents(f->svc.dir_path, &contents, NULL, NULL) ==
                 FALSE); /* a directory, not a file */
   {
-    g_autofree char *copy = g_build_filename(f->svc.dir_path, "shared.txt", NULL);
+    g_autofree char *copy = g_build_filename(f->svc.dir_path, "shared.txt",
+                                             NULL);
     g_assert_true(g_file_get_contents(copy, &contents, NULL, NULL));
     g_assert_cmpstr(contents, ==, "original\nMORE"); /* at offset 9 */
     g_free(contents);
@@ -178,13 +179,13 @@ test_statuses(Fixture *f, gconstpointer data)
 {
   (void)data;
   memcpy(f->ram_bytes + BUF_GPA, "nope", 4);
-  g_assert_cmpint(request(f, MH_FILE_OPEN, 0, MH_FILE_RDONLY, 4, 0, BUF_GPA), ==,
-                  MH_FILE_ENOENT);
+  g_assert_cmpint(request(f, MH_FILE_OPEN, 0, MH_FILE_RDONLY, 4, 0, BUF_GPA),
+                  ==, MH_FILE_ENOENT);
   memcpy(f->ram_bytes + BUF_GPA, "a/b", 3);
-  g_assert_cmpint(request(f, MH_FILE_OPEN, 0, MH_FILE_WRONLY, 3, 0, BUF_GPA), ==,
-                  MH_FILE_ENAME);
-  g_assert_cmpint(request(f, MH_FILE_OPEN, 0, MH_FILE_RDONLY, 0, 0, BUF_GPA), ==,
-                  MH_FILE_ENAME);
+  g_assert_cmpint(request(f, MH_FILE_OPEN, 0, MH_FILE_WRONLY, 3, 0, BUF_GPA),
+                  ==, MH_FILE_ENAME);
+  g_assert_cmpint(request(f, MH_FILE_OPEN, 0, MH_FILE_RDONLY, 0, 0, BUF_GPA),
+                  ==, MH_FILE_ENAME);
   g_assert_cmpint(request(f, 42, 0, 0, 0, 0, 0), ==, MH_FILE_EINVAL);
   g_assert_cmpint(request(f, MH_FILE_READ, -1, 0, 1, 0, BUF_GPA), ==,
                   MH_FILE_EBADF);
@@ -193,8 +194,8 @@ test_statuses(Fixture *f, gconstpointer data)
   for (int i = 0; i < 4; i++)
     g_assert_cmpint(request(f, MH_FILE_OPEN, 0, MH_FILE_RDONLY, 10, 0, BUF_GPA),
                     ==, i);
-  g_assert_cmpint(request(f, MH_FILE_OPEN, 0, MH_FILE_RDONLY, 10, 0, BUF_GPA), ==,
-                  MH_FILE_EMFILE);
+  g_assert_cmpint(request(f, MH_FILE_OPEN, 0, MH_FILE_RDONLY, 10, 0, BUF_GPA),
+                  ==, MH_FILE_EMFILE);
   g_assert_cmpint(request(f, MH_FILE_WRITE, 1, 0, 1, 0, BUF_GPA), ==,
                   MH_FILE_EPERM);
   /* An invalid request is answered without its buffer being checked. */
@@ -225,17 +226,18 @@ static void
 test_quota_copy_grows(Fixture *f, gconstpointer data)
 {
   g_autofree char *copy = NULL;
-  struct stat      st;
+  struct stat st;
 
   (void)data;
   memcpy(f->ram_bytes + BUF_GPA, "shared.txt", 10);
-  g_assert_cmpint(request(f, MH_FILE_OPEN, 0, MH_FILE_RDWR, 10, 0, BUF_GPA),
-                  ==, 0);
+  g_assert_cmpint(request(f, MH_FILE_OPEN, 0, MH_FILE_RDWR, 10, 0, BUF_GPA), ==,
+                  0);
   cfr_grow_path = f->shared_path;
   cfr_grow_by = 4096; /* 4 times the quota */
   cfr_calls = 0;
   memcpy(f->ram_bytes + BUF_GPA, "MORE", 4);
-  g_assert_cmpint(request(f, MH_FILE_SEEK, 0, MH_FILE_SEEK_SET, 0, 9, 0), ==, 9);
+  g_assert_cmpint(request(f, MH_FILE_SEEK, 0, MH_FILE_SEEK_SET, 0, 9, 0), ==,
+                  9);
   g_assert_cmpint(request(f, MH_FILE_WRITE, 0, 0, 4, 0, BUF_GPA), ==, 4);
   cfr_grow_path = NULL;
   g_assert_cmpuint(cfr_calls, >=, 1); /* the fallback did run */
@@ -244,7 +246,8 @@ test_quota_copy_grows(Fixture *f, gconstpointer data)
   g_assert_cmpint(st.st_size, ==, 9 + 4); /* "original\n" + "MORE" */
   g_assert_cmpuint(f->svc.written, ==, 9 + 4);
   /* 1011 bytes of quota are left: one more is refused, wherever it goes. */
-  g_assert_cmpint(request(f, MH_FILE_SEEK, 0, MH_FILE_SEEK_SET, 0, 0, 0), ==, 0);
+  g_assert_cmpint(request(f, MH_FILE_SEEK, 0, MH_FILE_SEEK_SET, 0, 0, 0), ==,
+                  0);
   g_assert_cmpint(request(f, MH_FILE_WRITE, 0, 0, 1012, 0, BUF_GPA), ==,
                   MH_FILE_EQUOTA);
   g_assert_cmpint(request(f, MH_FILE_WRITE, 0, 0, 1011, 0, BUF_GPA), ==, 1011);
@@ -266,9 +269,12 @@ test_outside_ram(Fixture *f, gconstpointer data)
     {RAM_SIZE - 39, 0, 0, 0, "request block at 0x1fd9"},
     {RAM_SIZE, 0, 0, 0, "request block at 0x2000"},
     {0xffffffffu, 0, 0, 0, "request block at 0xffffffff"},
-    {REQ_GPA, MH_FILE_READ, 16, RAM_SIZE - 8, "READ buffer [0x1ff8, +16 bytes)"},
-    {REQ_GPA, MH_FILE_WRITE, 0xffffffffu, 16, "WRITE buffer [0x10, +4294967295 bytes)"},
-    {REQ_GPA, MH_FILE_READ, 16, G_MAXUINT64 - 8, "READ buffer [0xfffffffffffffff7, +16 bytes)"},
+    {REQ_GPA, MH_FILE_READ, 16, RAM_SIZE - 8,
+     "READ buffer [0x1ff8, +16 bytes)"},
+    {REQ_GPA, MH_FILE_WRITE, 0xffffffffu, 16,
+     "WRITE buffer [0x10, +4294967295 bytes)"},
+    {REQ_GPA, MH_FILE_READ, 16, G_MAXUINT64 - 8,
+     "READ buffer [0xfffffffffffffff7, +16 bytes)"},
     {REQ_GPA, MH_FILE_OPEN, 4, RAM_SIZE - 2, "OPEN name [0x1ffe, +4 bytes)"},
   };
 
@@ -280,7 +286,8 @@ test_outside_ram(Fixture *f, gconstpointer data)
     gint64 result = 0;
     gboolean in_ram = (guint64)cases[i].gpa + 40u <= RAM_SIZE;
 
-    g_assert_false(block(f, cases[i].gpa, in_ram ? &req : NULL, &result, &error));
+    g_assert_false(
+      block(f, cases[i].gpa, in_ram ? &req : NULL, &result, &error));
     g_assert_error(error, MH_ERROR, MH_ERROR_GUEST);
     if (strstr(error->message, cases[i].needle) == NULL)
       g_error("case %" G_GSIZE_FORMAT ": '%s' lacks '%s'", i, error->message,
@@ -317,15 +324,15 @@ test_other_widths(Fixture *f, gconstpointer data)
 static gint64
 open_bytes(Fixture *f, const char *name, guint32 flags)
 {
-  guint32            len = (guint32)strlen(name);
+  guint32 len = (guint32)strlen(name);
   struct mh_file_req req = {.cmd = GUINT32_TO_LE(MH_FILE_OPEN),
                             .flags = GUINT32_TO_LE(flags),
                             .len = GUINT32_TO_LE(len)};
-  guint8             out[MH_FILE_HDR_SIZE + MH_FILE_NAME_MAX];
-  guint64            le = 0;
+  guint8 out[MH_FILE_HDR_SIZE + MH_FILE_NAME_MAX];
+  guint64 le = 0;
   MhIoAccess io_out = {MH_PORT_FILE, MH_IO_OUT, 1, MH_FILE_HDR_SIZE + len, out};
   MhIoAccess io_in = {MH_PORT_FILE, MH_IO_IN, 1, sizeof le, (guint8 *)&le};
-  GError    *error = NULL;
+  GError *error = NULL;
 
   g_assert_cmpuint(len, <=, MH_FILE_NAME_MAX);
   memcpy(out, &req, MH_FILE_HDR_SIZE);
@@ -356,7 +363,7 @@ typedef enum {
 } Plant;
 
 typedef struct {
-  Plant   kind;
+  Plant kind;
   guint32 flags; /* of the guest's OPEN */
 } PlantCase;
 
@@ -385,7 +392,7 @@ static void
 assert_planted(Fixture *f, const char *name, Plant kind)
 {
   g_autofree char *path = g_build_filename(f->svc.dir_path, name, NULL);
-  struct stat      st;
+  struct stat st;
 
   g_assert_cmpint(lstat(path, &st), ==, 0);
   switch (kind) {
@@ -408,9 +415,9 @@ assert_planted(Fixture *f, const char *name, Plant kind)
 static void
 test_planted(Fixture *f, gconstpointer data)
 {
-  const PlantCase         *c = data;
+  const PlantCase *c = data;
   static const char *const names[] = {"planted", "shared.txt"};
-  gchar                   *contents = NULL;
+  gchar *contents = NULL;
 
   /* Opening a FIFO must never block: a hang fails the test. */
   alarm(10);
@@ -467,7 +474,8 @@ test_files_limit(Fixture *f, gconstpointer data)
     g_assert_cmpint(open_block(f, name, MH_FILE_WRONLY), ==, 0);
     g_assert_cmpint(request(f, MH_FILE_CLOSE, 0, 0, 0, 0, 0), ==, 0);
   }
-  g_assert_cmpint(open_block(f, "one-more", MH_FILE_WRONLY), ==, MH_FILE_EQUOTA);
+  g_assert_cmpint(open_block(f, "one-more", MH_FILE_WRONLY), ==,
+                  MH_FILE_EQUOTA);
   g_assert_cmpint(open_bytes(f, "one-more", MH_FILE_RDONLY | MH_FILE_CREATE),
                   ==, MH_FILE_EQUOTA);
   g_assert_cmpint(open_block(f, "shared.txt", MH_FILE_WRONLY | MH_FILE_TRUNC),
@@ -477,7 +485,8 @@ test_files_limit(Fixture *f, gconstpointer data)
   memcpy(f->ram_bytes + BUF_GPA, "x", 1);
   g_assert_cmpint(request(f, MH_FILE_WRITE, 0, 0, 1, 0, BUF_GPA), ==,
                   MH_FILE_EQUOTA);
-  g_assert_cmpuint(g_hash_table_size(f->svc.privates), ==, MH_FILES_PRIVATE_MAX);
+  g_assert_cmpuint(g_hash_table_size(f->svc.privates), ==,
+                   MH_FILES_PRIVATE_MAX);
   /* An existing file still opens. */
   g_assert_cmpint(open_block(f, "f7", MH_FILE_RDWR), ==, 1);
 }
@@ -491,8 +500,8 @@ test_invalid_changes_nothing(Fixture *f, gconstpointer data)
   (void)data;
   g_assert_cmpint(open_block(f, "shared.txt", MH_FILE_RDWR), ==, 0);
   g_assert_cmpint(request(f, MH_FILE_SEEK, 0, MH_FILE_SEEK_SET, 0,
-                          (gint64)MH_FILE_OFFSET_MAX, 0), ==,
-                  (gint64)MH_FILE_OFFSET_MAX);
+                          (gint64)MH_FILE_OFFSET_MAX, 0),
+                  ==, (gint64)MH_FILE_OFFSET_MAX);
   memcpy(f->ram_bytes + BUF_GPA, "x", 1);
   g_assert_cmpint(request(f, MH_FILE_WRITE, 0, 0, 1, 0, BUF_GPA), ==,
                   MH_FILE_EINVAL);
@@ -502,26 +511,30 @@ test_invalid_changes_nothing(Fixture *f, gconstpointer data)
                   (gint64)MH_FILE_OFFSET_MAX);
   /* The copy (9 bytes) would fit in the quota (1024), the copy and this
    * write would not: EQUOTA, and no copy either. */
-  g_assert_cmpint(request(f, MH_FILE_SEEK, 0, MH_FILE_SEEK_SET, 0, 0, 0), ==, 0);
+  g_assert_cmpint(request(f, MH_FILE_SEEK, 0, MH_FILE_SEEK_SET, 0, 0, 0), ==,
+                  0);
   g_assert_cmpint(request(f, MH_FILE_WRITE, 0, 0, 1020, 0, BUF_GPA), ==,
                   MH_FILE_EQUOTA);
   g_assert_cmpuint(g_hash_table_size(f->svc.privates), ==, 0);
   g_assert_cmpint(request(f, MH_FILE_SEEK, 0, MH_FILE_SEEK_SET, 0,
-                          (gint64)MH_FILE_OFFSET_MAX, 0), ==,
-                  (gint64)MH_FILE_OFFSET_MAX);
+                          (gint64)MH_FILE_OFFSET_MAX, 0),
+                  ==, (gint64)MH_FILE_OFFSET_MAX);
   /* A refused SEEK, WRITE (quota) or READ leaves the offset. */
-  g_assert_cmpint(request(f, MH_FILE_SEEK, 0, MH_FILE_SEEK_SET, 0, 5, 0), ==, 5);
+  g_assert_cmpint(request(f, MH_FILE_SEEK, 0, MH_FILE_SEEK_SET, 0, 5, 0), ==,
+                  5);
   g_assert_cmpint(request(f, MH_FILE_SEEK, 0, MH_FILE_SEEK_CUR, 0, -6, 0), ==,
                   MH_FILE_EINVAL);
   g_assert_cmpint(request(f, MH_FILE_SEEK, 0, 3, 0, 1, 0), ==, MH_FILE_EINVAL);
   g_assert_cmpint(request(f, MH_FILE_WRITE, 0, 0, 2000, 0, BUF_GPA), ==,
                   MH_FILE_EQUOTA);
-  g_assert_cmpint(request(f, MH_FILE_SEEK, 0, MH_FILE_SEEK_CUR, 0, 0, 0), ==, 5);
+  g_assert_cmpint(request(f, MH_FILE_SEEK, 0, MH_FILE_SEEK_CUR, 0, 0, 0), ==,
+                  5);
   g_assert_cmpint(open_block(f, "w-only", MH_FILE_WRONLY), ==, 1);
   g_assert_cmpint(request(f, MH_FILE_WRITE, 1, 0, 3, 0, BUF_GPA), ==, 3);
   g_assert_cmpint(request(f, MH_FILE_READ, 1, 0, 3, 0, BUF_GPA), ==,
                   MH_FILE_EPERM);
-  g_assert_cmpint(request(f, MH_FILE_SEEK, 1, MH_FILE_SEEK_CUR, 0, 0, 0), ==, 3);
+  g_assert_cmpint(request(f, MH_FILE_SEEK, 1, MH_FILE_SEEK_CUR, 0, 0, 0), ==,
+                  3);
 }
 
 /* Which status wins when several apply: the order of checks that
@@ -537,7 +550,8 @@ test_precedence(Fixture *f, gconstpointer data)
   g_assert_cmpint(request(f, MH_FILE_OPEN, 0, 0x80, 0, 0, G_MAXUINT64), ==,
                   MH_FILE_EINVAL);
   g_assert_cmpint(request(f, MH_FILE_OPEN, 0, MH_FILE_RDONLY, 256, 0,
-                          G_MAXUINT64), ==, MH_FILE_ENAME);
+                          G_MAXUINT64),
+                  ==, MH_FILE_ENAME);
   /* 2. OPEN: the name, then the fd table, then the file itself. */
   for (int i = 0; i < 4; i++)
     g_assert_cmpint(open_block(f, "shared.txt", MH_FILE_RDONLY), ==, i);
@@ -553,8 +567,8 @@ test_precedence(Fixture *f, gconstpointer data)
                   MH_FILE_EPERM);
   g_assert_cmpint(open_block(f, "new", MH_FILE_WRONLY), ==, 3);
   g_assert_cmpint(request(f, MH_FILE_SEEK, 3, MH_FILE_SEEK_SET, 0,
-                          (gint64)MH_FILE_OFFSET_MAX - 1, 0), ==,
-                  (gint64)MH_FILE_OFFSET_MAX - 1);
+                          (gint64)MH_FILE_OFFSET_MAX - 1, 0),
+                  ==, (gint64)MH_FILE_OFFSET_MAX - 1);
   g_assert_cmpint(request(f, MH_FILE_WRITE, 3, 0, 2, 0, BUF_GPA), ==,
                   MH_FILE_EINVAL); /* past 1 TiB and past the quota */
   g_assert_cmpint(request(f, MH_FILE_WRITE, 3, 0, 1, 0, BUF_GPA), ==,
@@ -565,7 +579,7 @@ test_precedence(Fixture *f, gconstpointer data)
 static void
 test_name_lengths(Fixture *f, gconstpointer data)
 {
-  guint8  out[MH_FILE_HDR_SIZE + 300];
+  guint8 out[MH_FILE_HDR_SIZE + 300];
   guint64 le = 0;
   struct mh_file_req req = {.cmd = GUINT32_TO_LE(MH_FILE_OPEN),
                             .flags = GUINT32_TO_LE(MH_FILE_WRONLY),
@@ -596,7 +610,7 @@ static void
 test_block_buffers(Fixture *f, gconstpointer data)
 {
   struct mh_file_req req = {MH_FILE_OPEN, 0, MH_FILE_RDONLY, 10, 0,
-                            BUF_GPA + 3, 0};
+                            BUF_GPA + 3,  0};
   g_autoptr(GError) error = NULL;
   gint64 result = 0;
 
@@ -630,7 +644,7 @@ test_bytes_fd_after_data(Fixture *f, gconstpointer data)
   struct mh_file_req req = {.cmd = GUINT32_TO_LE(MH_FILE_WRITE),
                             .fd = (gint32)GUINT32_TO_LE(7),
                             .len = GUINT32_TO_LE(3)};
-  guint8  out[MH_FILE_HDR_SIZE + 3];
+  guint8 out[MH_FILE_HDR_SIZE + 3];
   guint64 le = 0;
   MhIoAccess io_hdr = {MH_PORT_FILE, MH_IO_OUT, 1, MH_FILE_HDR_SIZE, out};
   MhIoAccess io_data = {MH_PORT_FILE, MH_IO_OUT, 1, 3, out + MH_FILE_HDR_SIZE};
@@ -689,7 +703,8 @@ test_run_dir(Fixture *f, gconstpointer data)
 {
   g_autofree char *want = g_build_filename(f->run_path, "vm0-guest", NULL);
   MhFileConfig config = f->config;
-  struct mh_file_req req = {.cmd = MH_FILE_OPEN, .flags = MH_FILE_WRONLY,
+  struct mh_file_req req = {.cmd = MH_FILE_OPEN,
+                            .flags = MH_FILE_WRONLY,
                             .len = 3};
   MhFileService svc;
 
@@ -717,35 +732,39 @@ test_run_dir(Fixture *f, gconstpointer data)
 static void
 add_tests(void)
 {
-  g_test_add("/fileio/open-read-write", Fixture, NULL, setup, test_open_read_write, teardown);
+  g_test_add("/fileio/open-read-write", Fixture, NULL, setup,
+             test_open_read_write, teardown);
   g_test_add("/fileio/statuses", Fixture, NULL, setup, test_statuses, teardown);
   g_test_add("/fileio/quota", Fixture, NULL, setup, test_quota, teardown);
-  g_test_add("/fileio/quota/copy-grows", Fixture, NULL, setup, test_quota_copy_grows, teardown);
-  g_test_add("/fileio/block-outside-ram", Fixture, NULL, setup, test_outside_ram, teardown);
-  g_test_add("/fileio/other-widths", Fixture, NULL, setup, test_other_widths, teardown);
+  g_test_add("/fileio/quota/copy-grows", Fixture, NULL, setup,
+             test_quota_copy_grows, teardown);
+  g_test_add("/fileio/block-outside-ram", Fixture, NULL, setup,
+             test_outside_ram, teardown);
+  g_test_add("/fileio/other-widths", Fixture, NULL, setup, test_other_widths,
+             teardown);
   {
     static const struct {
       const char *name;
-      Plant       kind;
+      Plant kind;
     } kinds[] = {
-        {"fifo", PLANT_FIFO},
-        {"dir", PLANT_DIR},
-        {"symlink-to-file", PLANT_LINK_FILE},
-        {"symlink-to-dir", PLANT_LINK_DIR},
+      {"fifo", PLANT_FIFO},
+      {"dir", PLANT_DIR},
+      {"symlink-to-file", PLANT_LINK_FILE},
+      {"symlink-to-dir", PLANT_LINK_DIR},
     };
     static const struct {
       const char *name;
-      guint32     flags;
+      guint32 flags;
     } modes[] = {
-        {"rdonly", MH_FILE_RDONLY},
-        {"wronly", MH_FILE_WRONLY},
-        {"wronly-trunc", MH_FILE_WRONLY | MH_FILE_TRUNC},
+      {"rdonly", MH_FILE_RDONLY},
+      {"wronly", MH_FILE_WRONLY},
+      {"wronly-trunc", MH_FILE_WRONLY | MH_FILE_TRUNC},
     };
     static PlantCase cases[G_N_ELEMENTS(kinds) * G_N_ELEMENTS(modes)];
 
     for (gsize k = 0; k < G_N_ELEMENTS(kinds); k++) {
       for (gsize m = 0; m < G_N_ELEMENTS(modes); m++) {
-        PlantCase       *c = &cases[k * G_N_ELEMENTS(modes) + m];
+        PlantCase *c = &cases[k * G_N_ELEMENTS(modes) + m];
         g_autofree char *path = g_strdup_printf("/fileio/planted/%s/%s",
                                                 kinds[k].name, modes[m].name);
         c->kind = kinds[k].kind;
@@ -756,16 +775,22 @@ add_tests(void)
   }
   g_test_add("/fileio/planted/neighbours", Fixture, NULL, setup,
              test_planted_neighbours, teardown);
-  g_test_add("/fileio/files-limit", Fixture, NULL, setup, test_files_limit, teardown);
+  g_test_add("/fileio/files-limit", Fixture, NULL, setup, test_files_limit,
+             teardown);
   g_test_add("/fileio/invalid-changes-nothing", Fixture, NULL, setup,
              test_invalid_changes_nothing, teardown);
-  g_test_add("/fileio/precedence", Fixture, NULL, setup, test_precedence, teardown);
-  g_test_add("/fileio/name-lengths", Fixture, NULL, setup, test_name_lengths, teardown);
-  g_test_add("/fileio/block-buffers", Fixture, NULL, setup, test_block_buffers, teardown);
+  g_test_add("/fileio/precedence", Fixture, NULL, setup, test_precedence,
+             teardown);
+  g_test_add("/fileio/name-lengths", Fixture, NULL, setup, test_name_lengths,
+             teardown);
+  g_test_add("/fileio/block-buffers", Fixture, NULL, setup, test_block_buffers,
+             teardown);
   g_test_add("/fileio/bytes-fd-after-data", Fixture, NULL, setup,
              test_bytes_fd_after_data, teardown);
-  g_test_add("/fileio/close-all", Fixture, NULL, setup, test_close_all, teardown);
-  g_test_add("/fileio/quota/room", Fixture, NULL, setup, test_quota_room, teardown);
+  g_test_add("/fileio/close-all", Fixture, NULL, setup, test_close_all,
+             teardown);
+  g_test_add("/fileio/quota/room", Fixture, NULL, setup, test_quota_room,
+             teardown);
   g_test_add("/fileio/run-dir", Fixture, NULL, setup, test_run_dir, teardown);
 }
 

@@ -12,11 +12,11 @@
 
 /* An executor that records what it was asked and answers a fixed value. */
 typedef struct {
-  guint              calls;
+  guint calls;
   struct mh_file_req last;
-  guint8             payload[MH_FILE_BYTE_MAX];
-  gint64             answer;
-  const char        *read_data; /* what a READ returns */
+  guint8 payload[MH_FILE_BYTE_MAX];
+  gint64 answer;
+  const char *read_data; /* what a READ returns */
 } Exec;
 
 static gint64
@@ -27,7 +27,8 @@ exec_stub(gpointer user, const struct mh_file_req *req, const guint8 *payload,
 
   e->calls++;
   e->last = *req;
-  if (payload != NULL && (req->cmd == MH_FILE_OPEN || req->cmd == MH_FILE_WRITE))
+  if (payload != NULL &&
+      (req->cmd == MH_FILE_OPEN || req->cmd == MH_FILE_WRITE))
     memcpy(e->payload, payload, req->len);
   if (req->cmd == MH_FILE_READ && e->read_data != NULL) {
     gsize n = MIN(strlen(e->read_data), req->len);
@@ -41,9 +42,13 @@ static void
 send_header(MhByteChannel *ch, Exec *e, guint32 cmd, gint32 fd, guint32 flags,
             guint32 len, gint64 offset)
 {
-  struct mh_file_req r = {GUINT32_TO_LE(cmd), (gint32)GUINT32_TO_LE((guint32)fd),
-                          GUINT32_TO_LE(flags), GUINT32_TO_LE(len),
-                          (gint64)GUINT64_TO_LE((guint64)offset), 0, 0};
+  struct mh_file_req r = {GUINT32_TO_LE(cmd),
+                          (gint32)GUINT32_TO_LE((guint32)fd),
+                          GUINT32_TO_LE(flags),
+                          GUINT32_TO_LE(len),
+                          (gint64)GUINT64_TO_LE((guint64)offset),
+                          0,
+                          0};
   const guint8 *bytes = (const guint8 *)&r;
   for (guint i = 0; i < MH_FILE_HDR_SIZE; i++)
     mh_chan_out(ch, bytes[i], exec_stub, e);
@@ -76,7 +81,7 @@ test_req_check(void)
   g_assert_cmpint(mh_file_req_check(&r, 100), ==, MH_FILE_EINVAL);
   r.flags = MH_FILE_RDONLY | MH_FILE_TRUNC; /* truncate without write */
   g_assert_cmpint(mh_file_req_check(&r, 100), ==, MH_FILE_EINVAL);
-  r.flags = MH_FILE_RDONLY | 0x80;          /* unknown flag */
+  r.flags = MH_FILE_RDONLY | 0x80; /* unknown flag */
   g_assert_cmpint(mh_file_req_check(&r, 100), ==, MH_FILE_EINVAL);
   r.flags = MH_FILE_WRONLY | MH_FILE_APPEND, r.len = 0;
   g_assert_cmpint(mh_file_req_check(&r, 100), ==, MH_FILE_ENAME);
@@ -223,20 +228,30 @@ test_random_streams_never_wedge(void)
 static void
 test_name_check(void)
 {
-  static const struct { const char *name; gsize len; gint64 want; } cases[] = {
-    {"a", 1, 0},                {"flowers.png", 11, 0},
-    {".hidden", 7, 0},          {"..x", 3, 0},
-    {"", 0, MH_FILE_ENAME},     {".", 1, MH_FILE_ENAME},
-    {"..", 2, MH_FILE_ENAME},   {"a/b", 3, MH_FILE_ENAME},
+  static const struct {
+    const char *name;
+    gsize len;
+    gint64 want;
+  } cases[] = {
+    {"a", 1, 0},
+    {"flowers.png", 11, 0},
+    {".hidden", 7, 0},
+    {"..x", 3, 0},
+    {"", 0, MH_FILE_ENAME},
+    {".", 1, MH_FILE_ENAME},
+    {"..", 2, MH_FILE_ENAME},
+    {"a/b", 3, MH_FILE_ENAME},
     {"/etc/passwd", 11, MH_FILE_ENAME},
-    {"../x", 4, MH_FILE_ENAME}, {"a\0b", 3, MH_FILE_ENAME},
+    {"../x", 4, MH_FILE_ENAME},
+    {"a\0b", 3, MH_FILE_ENAME},
     {".mh-tmp-0", 9, MH_FILE_ENAME},
   };
   char long_name[300];
 
   for (gsize i = 0; i < G_N_ELEMENTS(cases); i++)
     g_assert_cmpint(mh_file_name_check((const guint8 *)cases[i].name,
-                                       cases[i].len), ==, cases[i].want);
+                                       cases[i].len),
+                    ==, cases[i].want);
   memset(long_name, 'n', sizeof long_name);
   g_assert_cmpint(mh_file_name_check((const guint8 *)long_name, 255), ==, 0);
   g_assert_cmpint(mh_file_name_check((const guint8 *)long_name, 256), ==,
@@ -248,7 +263,7 @@ test_name_check(void)
 static void
 test_name_copy(void)
 {
-  char   out[MH_FILE_NAME_MAX + 1];
+  char out[MH_FILE_NAME_MAX + 1];
   guint8 raw[300];
 
   memset(raw, 'n', sizeof raw);
@@ -272,13 +287,16 @@ static void
 test_req_decode(void)
 {
   static const guint8 bytes[MH_FILE_REQ_SIZE] = {
-    0x04, 0, 0, 0,             /* cmd WRITE      */
-    0xfe, 0xff, 0xff, 0xff,    /* fd -2          */
-    0x10, 0x02, 0, 0,          /* flags 0x210    */
-    0x00, 0x00, 0x01, 0,       /* len 65536      */
-    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, /* offset -1 */
-    1, 2, 3, 4, 5, 6, 7, 8,    /* buf: not part of the header */
-    9, 9, 9, 9, 9, 9, 9, 9,
+    0x04, 0,    0,    0,    /* cmd WRITE      */
+    0xfe, 0xff, 0xff, 0xff, /* fd -2          */
+    0x10, 0x02, 0,    0,    /* flags 0x210    */
+    0x00, 0x00, 0x01, 0,    /* len 65536      */
+    0xff, 0xff, 0xff, 0xff,
+    0xff, 0xff, 0xff, 0xff, /* offset -1 */
+    1,    2,    3,    4,
+    5,    6,    7,    8, /* buf: not part of the header */
+    9,    9,    9,    9,
+    9,    9,    9,    9,
   };
   struct mh_file_req req;
 
@@ -294,16 +312,16 @@ test_req_decode(void)
 }
 
 static const MhUnitTest tests[] = {
-  {"/fileproto/req-check",           test_req_check},
-  {"/fileproto/open-then-read",      test_open_then_read},
-  {"/fileproto/negative-fields",     test_negative_fields},
+  {"/fileproto/req-check", test_req_check},
+  {"/fileproto/open-then-read", test_open_then_read},
+  {"/fileproto/negative-fields", test_negative_fields},
   {"/fileproto/bad-header-discards", test_bad_header_discards_until_read},
-  {"/fileproto/in-mid-request",      test_in_mid_request},
-  {"/fileproto/out-during-reply",    test_out_during_reply},
-  {"/fileproto/random-streams",      test_random_streams_never_wedge},
-  {"/fileproto/name-check",          test_name_check},
-  {"/fileproto/name-copy",           test_name_copy},
-  {"/fileproto/req-decode",          test_req_decode},
+  {"/fileproto/in-mid-request", test_in_mid_request},
+  {"/fileproto/out-during-reply", test_out_during_reply},
+  {"/fileproto/random-streams", test_random_streams_never_wedge},
+  {"/fileproto/name-check", test_name_check},
+  {"/fileproto/name-copy", test_name_copy},
+  {"/fileproto/req-decode", test_req_decode},
 };
 
 MH_UNIT_MAIN(tests)

@@ -23,11 +23,11 @@
 #define SIZE 0x100u
 
 typedef struct {
-  guint8      mem[SIZE];
-  MhGdbRegs   regs;
+  guint8 mem[SIZE];
+  MhGdbRegs regs;
   MhGdbBpType bp_type;
-  guint64     bp_addr, bp_kind;
-  guint       bp_calls;
+  guint64 bp_addr, bp_kind;
+  guint bp_calls;
 } Fake;
 
 static gboolean
@@ -90,8 +90,8 @@ static const MhGdbTargetOps ops = {
 static const char *
 ask(Fake *f, GString *reply, const char *cmd, MhGdbAction *act)
 {
-  MhGdbAction a = mh_gdbproto_handle(&ops, f, cmd, strlen(cmd),
-                                     "T05thread:1;", reply);
+  MhGdbAction a = mh_gdbproto_handle(&ops, f, cmd, strlen(cmd), "T05thread:1;",
+                                     reply);
   if (act != NULL)
     *act = a;
   return reply->str;
@@ -213,8 +213,8 @@ test_target_xml(void)
 
   /* Read in small pieces, as gdb may: 'm' until the last, 'l'. */
   for (;;) {
-    g_autofree char *cmd = g_strdup_printf(
-      "qXfer:features:read:target.xml:%x,100", off);
+    g_autofree char
+      *cmd = g_strdup_printf("qXfer:features:read:target.xml:%x,100", off);
     ask(&f, r, cmd, NULL);
     g_assert_true(r->str[0] == 'm' || r->str[0] == 'l');
     g_string_append(whole, r->str + 1);
@@ -403,8 +403,8 @@ endpoint(const char *addr, guint port)
   guint8 v4[4];
 
   if (strchr(addr, ':') == NULL) {
-    g_assert_true(sscanf(addr, "%hhu.%hhu.%hhu.%hhu", &v4[0], &v4[1], &v4[2],
-                         &v4[3]) == 4);
+    g_assert_true(
+      sscanf(addr, "%hhu.%hhu.%hhu.%hhu", &v4[0], &v4[1], &v4[2], &v4[3]) == 4);
     e.addr[10] = e.addr[11] = 0xff;
     memcpy(e.addr + 12, v4, 4);
   } else {
@@ -455,7 +455,8 @@ test_proc_net_owner(void)
   g_assert_cmpuint(uid, ==, 1002);
   /* A missing table finds nothing. */
   g_assert_cmpint(mh_gdb_proc_net_owner("/nonexistent/tcp", FALSE, &e, &stub,
-                                        &uid), ==, MH_GDB_OWNER_NONE);
+                                        &uid),
+                  ==, MH_GDB_OWNER_NONE);
   g_unlink(tcp);
   g_unlink(tcp6);
   g_rmdir(dir);
@@ -467,13 +468,13 @@ static void
 test_listen_is_local(void)
 {
   static const struct {
-    int         family;
+    int family;
     const char *addr;
-    gboolean    local;
+    gboolean local;
   } cases[] = {
-    {AF_INET, "127.0.0.1", TRUE},   {AF_INET, "127.1.2.3", TRUE},
-    {AF_INET, "0.0.0.0", FALSE},    {AF_INET6, "::1", TRUE},
-    {AF_INET6, "::", FALSE},        {AF_INET6, "::ffff:127.0.0.1", TRUE},
+    {AF_INET, "127.0.0.1", TRUE}, {AF_INET, "127.1.2.3", TRUE},
+    {AF_INET, "0.0.0.0", FALSE},  {AF_INET6, "::1", TRUE},
+    {AF_INET6, "::", FALSE},      {AF_INET6, "::ffff:127.0.0.1", TRUE},
   };
   g_autofree char *dir = g_dir_make_tmp("test-gdb-XXXXXX", NULL);
   g_autofree char *path = g_build_filename(dir, "sock", NULL);
@@ -496,11 +497,13 @@ test_listen_is_local(void)
     } else {
       struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
       in6->sin6_family = AF_INET6;
-      g_assert_cmpint(inet_pton(AF_INET6, cases[i].addr, &in6->sin6_addr), ==, 1);
+      g_assert_cmpint(inet_pton(AF_INET6, cases[i].addr, &in6->sin6_addr), ==,
+                      1);
       len = sizeof *in6;
     }
     if (bind(fd, (struct sockaddr *)&ss, len) < 0) {
-      g_test_message("cannot bind %s here: %s", cases[i].addr, g_strerror(errno));
+      g_test_message("cannot bind %s here: %s", cases[i].addr,
+                     g_strerror(errno));
       close(fd);
       continue;
     }
@@ -610,20 +613,20 @@ test_actions(void)
 }
 
 static const MhUnitTest tests[] = {
-  {"/gdbproto/rx/packet",       test_rx_packet},
-  {"/gdbproto/rx/overlong",     test_rx_overlong},
-  {"/gdbproto/frame",           test_frame},
-  {"/gdbproto/hex",             test_hex},
-  {"/gdbproto/queries",         test_queries},
-  {"/gdbproto/target-xml",      test_target_xml},
-  {"/gdbproto/registers",       test_registers},
+  {"/gdbproto/rx/packet", test_rx_packet},
+  {"/gdbproto/rx/overlong", test_rx_overlong},
+  {"/gdbproto/frame", test_frame},
+  {"/gdbproto/hex", test_hex},
+  {"/gdbproto/queries", test_queries},
+  {"/gdbproto/target-xml", test_target_xml},
+  {"/gdbproto/registers", test_registers},
   {"/gdbproto/register-checks", test_register_checks},
-  {"/gdbproto/has-packet",      test_has_packet},
-  {"/gdbstub/proc-net-owner",   test_proc_net_owner},
-  {"/gdbstub/listen-is-local",  test_listen_is_local},
-  {"/gdbproto/memory",          test_memory},
-  {"/gdbproto/breakpoints",     test_breakpoints},
-  {"/gdbproto/actions",         test_actions},
+  {"/gdbproto/has-packet", test_has_packet},
+  {"/gdbstub/proc-net-owner", test_proc_net_owner},
+  {"/gdbstub/listen-is-local", test_listen_is_local},
+  {"/gdbproto/memory", test_memory},
+  {"/gdbproto/breakpoints", test_breakpoints},
+  {"/gdbproto/actions", test_actions},
 };
 
 MH_UNIT_MAIN(tests)

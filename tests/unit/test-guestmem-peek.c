@@ -14,9 +14,9 @@
 #define SENTINEL 0xa5
 
 typedef struct {
-  guint8     ram[RAM_SIZE];
+  guint8 ram[RAM_SIZE];
   MhGuestMem mem;
-  guint8     buf[2 * RAM_SIZE];
+  guint8 buf[2 * RAM_SIZE];
 } Peek;
 
 static void
@@ -84,11 +84,12 @@ test_overflow(Peek *p, gconstpointer user)
   peek_check(p, (guint64)G_MAXUINT32 + 1, 15, 0);
   /* A @max that would wrap gpa + max, with a gpa in RAM: RAM's end
    * bounds it (the buffer is larger than RAM, so this is safe). */
-  g_assert_cmpuint(mh_guestmem_peek(&p->mem, RAM_SIZE - 3, p->buf,
-                                    G_MAXSIZE), ==, 3);
+  g_assert_cmpuint(mh_guestmem_peek(&p->mem, RAM_SIZE - 3, p->buf, G_MAXSIZE),
+                   ==, 3);
   g_assert_cmpmem(p->buf, 3, p->ram + RAM_SIZE - 3, 3);
   g_assert_cmpuint(mh_guestmem_peek(&p->mem, G_MAXUINT64 - 1, p->buf,
-                                    G_MAXSIZE), ==, 0);
+                                    G_MAXSIZE),
+                   ==, 0);
 }
 
 static void
@@ -112,10 +113,9 @@ add_fixture_tests(void)
 {
   g_test_add("/guestmem/peek/inside", Peek, NULL, peek_setup, test_inside,
              NULL);
-  g_test_add("/guestmem/peek/edges", Peek, NULL, peek_setup, test_edges,
+  g_test_add("/guestmem/peek/edges", Peek, NULL, peek_setup, test_edges, NULL);
+  g_test_add("/guestmem/peek/overflow", Peek, NULL, peek_setup, test_overflow,
              NULL);
-  g_test_add("/guestmem/peek/overflow", Peek, NULL, peek_setup,
-             test_overflow, NULL);
 }
 
 static const MhUnitTest tests[] = {

@@ -45,9 +45,9 @@ test_no_ram(void)
 }
 
 static const MhUnitTest tests[] = {
-  {"/guestmem/bounds",   test_bounds},
+  {"/guestmem/bounds", test_bounds},
   {"/guestmem/overflow", test_overflow},
-  {"/guestmem/no-ram",   test_no_ram},
+  {"/guestmem/no-ram", test_no_ram},
 };
 
 MH_UNIT_MAIN(tests)

@@ -12,10 +12,10 @@
 #define N 3
 
 typedef struct {
-  MhInput   queues[N];
-  MhInput  *ptrs[N];
-  MhRouter  router;
-  GString  *warnings;
+  MhInput queues[N];
+  MhInput *ptrs[N];
+  MhRouter router;
+  GString *warnings;
 } Fixture;
 
 static void
@@ -78,8 +78,9 @@ test_addressing(void)
     g_assert_cmpstr(q1, ==, "all\nstar\n*plain\n12345\n\n\n:x\n");
     g_assert_cmpstr(q2, ==, "all\ntwo\nstar\n*plain\n12345\n\n:x\n");
   }
-  g_assert_cmpstr(f.warnings->str, ==,
-                  "input line 9 is for VM 9, but the VMs are 0 to 2: line dropped\n");
+  g_assert_cmpstr(
+    f.warnings->str, ==,
+    "input line 9 is for VM 9, but the VMs are 0 to 2: line dropped\n");
   fixture_teardown(&f, N);
 }
 
@@ -161,13 +162,13 @@ test_abandon_and_stop(void)
  * input): the pause function runs on the reader's thread, and the read
  * waits on (TRUE) or gives up (FALSE). */
 typedef struct {
-  MhInput  in;
-  gint     stop;
-  GThread *reader;      /* the reading thread                       */
-  gint     pauses;      /* atomic: pause calls so far               */
-  gboolean on_reader;   /* every pause ran on the reading thread    */
-  gboolean go_on;       /* what the pause returns                   */
-  guint8   buf[8];
+  MhInput in;
+  gint stop;
+  GThread *reader;    /* the reading thread                       */
+  gint pauses;        /* atomic: pause calls so far               */
+  gboolean on_reader; /* every pause ran on the reading thread    */
+  gboolean go_on;     /* what the pause returns                   */
+  guint8 buf[8];
 } Paused;
 
 static gboolean
@@ -185,8 +186,8 @@ paused_read(gpointer data)
 {
   Paused *p = data;
 
-  return GSIZE_TO_POINTER(mh_input_read(&p->in, p->buf, sizeof p->buf,
-                                        &p->stop));
+  return GSIZE_TO_POINTER(
+    mh_input_read(&p->in, p->buf, sizeof p->buf, &p->stop));
 }
 
 static void
@@ -295,7 +296,8 @@ test_run_bound(gconstpointer data)
   g_assert_cmpuint(held_by_all(queues, MANY), <=, MH_INPUT_RUN_MAX);
   /* Each VM still has its fair share, read or not. */
   for (guint i = 0; i < MANY; i++)
-    g_assert_cmpuint(mh_input_pending(&queues[i]), >=, MH_INPUT_RUN_MAX / MANY / 2);
+    g_assert_cmpuint(mh_input_pending(&queues[i]), >=,
+                     MH_INPUT_RUN_MAX / MANY / 2);
   /* Reading frees memory: a drained queue holds (almost) nothing. */
   {
     gint stop = 0;
@@ -321,8 +323,8 @@ test_share(void)
   for (guint n = 2; n < 10000; n += 1 + n / 7) {
     guint64 held = (guint64)n * mh_input_share(n);
     g_assert_cmpuint(mh_input_share(n) % MH_INPUT_MIN, ==, 0);
-    g_assert_cmpuint(held, <=, MAX((guint64)MH_INPUT_RUN_MAX,
-                                   (guint64)n * MH_INPUT_MIN));
+    g_assert_cmpuint(held, <=,
+                     MAX((guint64)MH_INPUT_RUN_MAX, (guint64)n * MH_INPUT_MIN));
   }
 }
 
@@ -376,15 +378,15 @@ add_run_bound(void)
 }
 
 static const MhUnitTest tests[] = {
-  {"/input/addressing",       test_addressing},
-  {"/input/split-feeds",      test_split_feeds},
-  {"/input/long-line",        test_long_line_streams},
-  {"/input/raw-single-vm",    test_raw_single},
+  {"/input/addressing", test_addressing},
+  {"/input/split-feeds", test_split_feeds},
+  {"/input/long-line", test_long_line_streams},
+  {"/input/raw-single-vm", test_raw_single},
   {"/input/abandon-and-stop", test_abandon_and_stop},
-  {"/input/pause",            test_pause},
-  {"/input/cap",              test_cap_drops_and_warns_once},
-  {"/input/share",            test_share},
-  {"/input/ring-order",       test_ring_order},
+  {"/input/pause", test_pause},
+  {"/input/cap", test_cap_drops_and_warns_once},
+  {"/input/share", test_share},
+  {"/input/ring-order", test_ring_order},
 };
 
 MH_UNIT_MAIN_ADD(add_run_bound, tests)

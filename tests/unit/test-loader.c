@@ -13,10 +13,10 @@
 #include "loader.h"
 #include "unit-main.h"
 
-#define RAM (4ull << 20)
+#define RAM       (4ull << 20)
 #define FILE_SIZE 0x200u
-#define CODE_OFF 0x100u
-#define DATA_OFF 0x110u
+#define CODE_OFF  0x100u
+#define DATA_OFF  0x110u
 
 /* An ELF64 x86-64 executable: a text segment (R X, 16 bytes at 0x1000,
  * the entry point) and a data segment (R W, 8 bytes at 0x2000 followed
@@ -57,13 +57,23 @@ good_elf(TestElf *t)
   e->e_phentsize = sizeof(Elf64_Phdr);
   e->e_phnum = 2;
   *phdr(t, 0) = (Elf64_Phdr){
-    .p_type = PT_LOAD, .p_flags = PF_R | PF_X, .p_offset = CODE_OFF,
-    .p_vaddr = 0x1000, .p_paddr = 0x1000, .p_filesz = 16, .p_memsz = 16,
+    .p_type = PT_LOAD,
+    .p_flags = PF_R | PF_X,
+    .p_offset = CODE_OFF,
+    .p_vaddr = 0x1000,
+    .p_paddr = 0x1000,
+    .p_filesz = 16,
+    .p_memsz = 16,
     .p_align = 16,
   };
   *phdr(t, 1) = (Elf64_Phdr){
-    .p_type = PT_LOAD, .p_flags = PF_R | PF_W, .p_offset = DATA_OFF,
-    .p_vaddr = 0x2000, .p_paddr = 0x2000, .p_filesz = 8, .p_memsz = 0x1000,
+    .p_type = PT_LOAD,
+    .p_flags = PF_R | PF_W,
+    .p_offset = DATA_OFF,
+    .p_vaddr = 0x2000,
+    .p_paddr = 0x2000,
+    .p_filesz = 8,
+    .p_memsz = 0x1000,
     .p_align = 16,
   };
   memset(t->bytes + CODE_OFF, 0xf4, 16); /* hlt */
@@ -137,66 +147,218 @@ typedef void (*Breaker)(TestElf *t, gsize *size);
 
 typedef struct {
   const char *name;
-  Breaker     brk;
+  Breaker brk;
   const char *expect; /* part of the one-line message */
 } Hostile;
 
-static void b_elf32(TestElf *t, gsize *s) { (void)s; ehdr(t)->e_ident[EI_CLASS] = ELFCLASS32; }
-static void b_bigend(TestElf *t, gsize *s) { (void)s; ehdr(t)->e_ident[EI_DATA] = ELFDATA2MSB; }
-static void b_machine(TestElf *t, gsize *s) { (void)s; ehdr(t)->e_machine = EM_386; }
-static void b_dyn(TestElf *t, gsize *s) { (void)s; ehdr(t)->e_type = ET_DYN; }
-static void b_rel(TestElf *t, gsize *s) { (void)s; ehdr(t)->e_type = ET_REL; }
-static void b_trunc_ident(TestElf *t, gsize *s) { (void)t; *s = 10; }
-static void b_trunc_ehdr(TestElf *t, gsize *s) { (void)t; *s = 40; }
-static void b_trunc_phdr(TestElf *t, gsize *s) { (void)t; *s = sizeof(Elf64_Ehdr) + 60; }
-static void b_phoff(TestElf *t, gsize *s) { (void)s; ehdr(t)->e_phoff = 0xffffffffffffff00ull; }
-static void b_phentsize(TestElf *t, gsize *s) { (void)s; ehdr(t)->e_phentsize = 32; }
-static void b_no_load(TestElf *t, gsize *s) { (void)s; phdr(t, 0)->p_type = PT_NOTE; phdr(t, 1)->p_type = PT_NOTE; }
-static void b_no_phdrs(TestElf *t, gsize *s) { (void)s; ehdr(t)->e_phnum = 0; }
-static void b_outside_ram(TestElf *t, gsize *s) { (void)s; phdr(t, 1)->p_paddr = phdr(t, 1)->p_vaddr = RAM - 0x800; }
-static void b_far(TestElf *t, gsize *s) { (void)s; phdr(t, 1)->p_paddr = phdr(t, 1)->p_vaddr = 0x40000000; }
-static void b_wrap(TestElf *t, gsize *s) { (void)s; phdr(t, 1)->p_paddr = phdr(t, 1)->p_vaddr = 0x2000; phdr(t, 1)->p_memsz = 0xfffffffffffff000ull; phdr(t, 1)->p_filesz = 8; }
-static void b_filesz(TestElf *t, gsize *s) { (void)s; phdr(t, 0)->p_filesz = 32; }
-static void b_offset(TestElf *t, gsize *s) { (void)s; phdr(t, 1)->p_offset = FILE_SIZE + 8; }
-static void b_offset_end(TestElf *t, gsize *s) { (void)s; phdr(t, 1)->p_offset = FILE_SIZE - 4; }
-static void b_offset_wrap(TestElf *t, gsize *s) { (void)s; phdr(t, 1)->p_offset = 0xfffffffffffffff8ull; }
-static void b_overlap(TestElf *t, gsize *s) { (void)s; phdr(t, 1)->p_paddr = phdr(t, 1)->p_vaddr = 0x1008; }
-static void b_entry_data(TestElf *t, gsize *s) { (void)s; ehdr(t)->e_entry = 0x2000; }
-static void b_entry_past(TestElf *t, gsize *s) { (void)s; ehdr(t)->e_entry = 0x1010; }
-static void b_entry_far(TestElf *t, gsize *s) { (void)s; ehdr(t)->e_entry = 0xffffffff80000000ull; }
-static void b_vaddr(TestElf *t, gsize *s) { (void)s; phdr(t, 0)->p_vaddr = 0xffffffff80001000ull; }
+static void
+b_elf32(TestElf *t, gsize *s)
+{
+  (void)s;
+  ehdr(t)->e_ident[EI_CLASS] = ELFCLASS32;
+}
+static void
+b_bigend(TestElf *t, gsize *s)
+{
+  (void)s;
+  ehdr(t)->e_ident[EI_DATA] = ELFDATA2MSB;
+}
+static void
+b_machine(TestElf *t, gsize *s)
+{
+  (void)s;
+  ehdr(t)->e_machine = EM_386;
+}
+static void
+b_dyn(TestElf *t, gsize *s)
+{
+  (void)s;
+  ehdr(t)->e_type = ET_DYN;
+}
+static void
+b_rel(TestElf *t, gsize *s)
+{
+  (void)s;
+  ehdr(t)->e_type = ET_REL;
+}
+static void
+b_trunc_ident(TestElf *t, gsize *s)
+{
+  (void)t;
+  *s = 10;
+}
+static void
+b_trunc_ehdr(TestElf *t, gsize *s)
+{
+  (void)t;
+  *s = 40;
+}
+static void
+b_trunc_phdr(TestElf *t, gsize *s)
+{
+  (void)t;
+  *s = sizeof(Elf64_Ehdr) + 60;
+}
+static void
+b_phoff(TestElf *t, gsize *s)
+{
+  (void)s;
+  ehdr(t)->e_phoff = 0xffffffffffffff00ull;
+}
+static void
+b_phentsize(TestElf *t, gsize *s)
+{
+  (void)s;
+  ehdr(t)->e_phentsize = 32;
+}
+static void
+b_no_load(TestElf *t, gsize *s)
+{
+  (void)s;
+  phdr(t, 0)->p_type = PT_NOTE;
+  phdr(t, 1)->p_type = PT_NOTE;
+}
+static void
+b_no_phdrs(TestElf *t, gsize *s)
+{
+  (void)s;
+  ehdr(t)->e_phnum = 0;
+}
+static void
+b_outside_ram(TestElf *t, gsize *s)
+{
+  (void)s;
+  phdr(t, 1)->p_paddr = phdr(t, 1)->p_vaddr = RAM - 0x800;
+}
+static void
+b_far(TestElf *t, gsize *s)
+{
+  (void)s;
+  phdr(t, 1)->p_paddr = phdr(t, 1)->p_vaddr = 0x40000000;
+}
+static void
+b_wrap(TestElf *t, gsize *s)
+{
+  (void)s;
+  phdr(t, 1)->p_paddr = phdr(t, 1)->p_vaddr = 0x2000;
+  phdr(t, 1)->p_memsz = 0xfffffffffffff000ull;
+  phdr(t, 1)->p_filesz = 8;
+}
+static void
+b_filesz(TestElf *t, gsize *s)
+{
+  (void)s;
+  phdr(t, 0)->p_filesz = 32;
+}
+static void
+b_offset(TestElf *t, gsize *s)
+{
+  (void)s;
+  phdr(t, 1)->p_offset = FILE_SIZE + 8;
+}
+static void
+b_offset_end(TestElf *t, gsize *s)
+{
+  (void)s;
+  phdr(t, 1)->p_offset = FILE_SIZE - 4;
+}
+static void
+b_offset_wrap(TestElf *t, gsize *s)
+{
+  (void)s;
+  phdr(t, 1)->p_offset = 0xfffffffffffffff8ull;
+}
+static void
+b_overlap(TestElf *t, gsize *s)
+{
+  (void)s;
+  phdr(t, 1)->p_paddr = phdr(t, 1)->p_vaddr = 0x1008;
+}
+static void
+b_entry_data(TestElf *t, gsize *s)
+{
+  (void)s;
+  ehdr(t)->e_entry = 0x2000;
+}
+static void
+b_entry_past(TestElf *t, gsize *s)
+{
+  (void)s;
+  ehdr(t)->e_entry = 0x1010;
+}
+static void
+b_entry_far(TestElf *t, gsize *s)
+{
+  (void)s;
+  ehdr(t)->e_entry = 0xffffffff80000000ull;
+}
+static void
+b_vaddr(TestElf *t, gsize *s)
+{
+  (void)s;
+  phdr(t, 0)->p_vaddr = 0xffffffff80001000ull;
+}
 /* Section headers past the limit, before libelf takes them in: counted
  * by e_shnum, or with extended numbering by section 0's sh_size. */
-static void b_sections(TestElf *t, gsize *s) { (void)s; ehdr(t)->e_shoff = 0x180; ehdr(t)->e_shnum = 4097; }
-static void b_sections_ext(TestElf *t, gsize *s) { (void)s; ehdr(t)->e_shoff = 0x180; ehdr(t)->e_shnum = 0; ((Elf64_Shdr *)(void *)(t->bytes + 0x180))->sh_size = 250000; }
+static void
+b_sections(TestElf *t, gsize *s)
+{
+  (void)s;
+  ehdr(t)->e_shoff = 0x180;
+  ehdr(t)->e_shnum = 4097;
+}
+static void
+b_sections_ext(TestElf *t, gsize *s)
+{
+  (void)s;
+  ehdr(t)->e_shoff = 0x180;
+  ehdr(t)->e_shnum = 0;
+  ((Elf64_Shdr *)(void *)(t->bytes + 0x180))->sh_size = 250000;
+}
 
 static const Hostile hostile[] = {
   {"elf32", b_elf32, "ELF class ELF32: only ELF64 (x86-64) guests run"},
   {"big-endian", b_bigend, "ELF data encoding big-endian"},
   {"machine", b_machine, "ELF machine 3: not x86-64"},
-  {"dyn", b_dyn, "ELF type 3: not an executable (ET_EXEC); link with -static -no-pie"},
+  {"dyn", b_dyn,
+   "ELF type 3: not an executable (ET_EXEC); link with -static -no-pie"},
   {"rel", b_rel, "ELF type 1: not an executable (ET_EXEC); an object file"},
-  {"truncated-ident", b_trunc_ident, "truncated ELF header: 10 bytes, an ELF64 header has 64"},
+  {"truncated-ident", b_trunc_ident,
+   "truncated ELF header: 10 bytes, an ELF64 header has 64"},
   {"truncated-ehdr", b_trunc_ehdr, "truncated ELF header: 40 bytes"},
   {"truncated-phdr", b_trunc_phdr, "ELF program headers outside the file"},
-  {"phoff", b_phoff, "ELF program headers unreadable (offset 0xffffffffffffff00, 2 entries)"},
+  {"phoff", b_phoff,
+   "ELF program headers unreadable (offset 0xffffffffffffff00, 2 entries)"},
   {"phentsize", b_phentsize, "ELF program header entries of 32 bytes, not 56"},
   {"no-load", b_no_load, "no loadable (PT_LOAD) segment"},
   {"no-phdrs", b_no_phdrs, "no loadable (PT_LOAD) segment"},
-  {"outside-ram", b_outside_ram, "ELF segment 1: guest-physical [0x3ff800, 0x400800) outside the 4 MB of guest RAM"},
-  {"far", b_far, "ELF segment 1: guest-physical [0x40000000, 0x40001000) outside"},
-  {"wrap", b_wrap, "ELF segment 1: address 0x2000 + size 0xfffffffffffff000 wraps around"},
-  {"filesz", b_filesz, "ELF segment 0: file size 0x20 larger than its memory size 0x10"},
-  {"offset", b_offset, "ELF segment 1: file bytes [0x208, +0x8) outside the 512-byte file"},
-  {"offset-end", b_offset_end, "ELF segment 1: file bytes [0x1fc, +0x8) outside"},
-  {"offset-wrap", b_offset_wrap, "ELF segment 1: file bytes [0xfffffffffffffff8, +0x8) outside"},
-  {"overlap", b_overlap, "ELF segments overlap: [0x1000, 0x1010) and [0x1008, 0x2008)"},
-  {"entry-data", b_entry_data, "ELF entry point 0x2000 outside every executable segment"},
-  {"entry-past", b_entry_past, "ELF entry point 0x1010 outside every executable segment"},
+  {"outside-ram", b_outside_ram,
+   "ELF segment 1: guest-physical [0x3ff800, 0x400800) outside the 4 MB of guest RAM"},
+  {"far", b_far,
+   "ELF segment 1: guest-physical [0x40000000, 0x40001000) outside"},
+  {"wrap", b_wrap,
+   "ELF segment 1: address 0x2000 + size 0xfffffffffffff000 wraps around"},
+  {"filesz", b_filesz,
+   "ELF segment 0: file size 0x20 larger than its memory size 0x10"},
+  {"offset", b_offset,
+   "ELF segment 1: file bytes [0x208, +0x8) outside the 512-byte file"},
+  {"offset-end", b_offset_end,
+   "ELF segment 1: file bytes [0x1fc, +0x8) outside"},
+  {"offset-wrap", b_offset_wrap,
+   "ELF segment 1: file bytes [0xfffffffffffffff8, +0x8) outside"},
+  {"overlap", b_overlap,
+   "ELF segments overlap: [0x1000, 0x1010) and [0x1008, 0x2008)"},
+  {"entry-data", b_entry_data,
+   "ELF entry point 0x2000 outside every executable segment"},
+  {"entry-past", b_entry_past,
+   "ELF entry point 0x1010 outside every executable segment"},
   {"entry-far", b_entry_far, "ELF entry point 0xffffffff80000000 outside"},
-  {"sections", b_sections, "ELF file with 4097 section headers, more than 4096"},
-  {"sections-extended", b_sections_ext, "ELF file with 250000 section headers, more than 4096"},
-  {"vaddr", b_vaddr, "ELF segment 0: virtual address 0xffffffff80001000 differs from its physical address 0x1000"},
+  {"sections", b_sections,
+   "ELF file with 4097 section headers, more than 4096"},
+  {"sections-extended", b_sections_ext,
+   "ELF file with 250000 section headers, more than 4096"},
+  {"vaddr", b_vaddr,
+   "ELF segment 0: virtual address 0xffffffff80001000 differs from its physical address 0x1000"},
 };
 
 static void
@@ -239,7 +401,8 @@ test_limits(void)
   g_clear_pointer(&image, mh_image_free);
   image = mh_image_load_data("t.elf", data, big, RAM, &error);
   g_assert_error(error, MH_ERROR, MH_ERROR_USAGE);
-  g_assert_cmpstr(error->message, ==, "guest image 't.elf': ELF file of "
+  g_assert_cmpstr(error->message, ==,
+                  "guest image 't.elf': ELF file of "
                   "16777217 bytes, larger than 16 MiB");
   g_clear_error(&error);
   /* 4097 program headers in the file: the two good ones and empty ones
@@ -254,7 +417,8 @@ test_limits(void)
   e->e_phnum = 4097;
   image = mh_image_load_data("t.elf", data, MH_IMAGE_ELF_MAX, RAM, &error);
   g_assert_error(error, MH_ERROR, MH_ERROR_USAGE);
-  g_assert_cmpstr(error->message, ==, "guest image 't.elf': ELF file with "
+  g_assert_cmpstr(error->message, ==,
+                  "guest image 't.elf': ELF file with "
                   "4097 program headers, more than 4096");
 }
 
@@ -313,11 +477,11 @@ add_hostile(void)
 }
 
 static const MhUnitTest tests[] = {
-  {"/loader/elf/good",          test_good},
-  {"/loader/flat",              test_flat},
+  {"/loader/elf/good", test_good},
+  {"/loader/flat", test_flat},
   {"/loader/elf/empty-and-bss", test_empty_and_bss},
-  {"/loader/elf/ram-edge",      test_ram_edge},
-  {"/loader/elf/limits",        test_limits},
+  {"/loader/elf/ram-edge", test_ram_edge},
+  {"/loader/elf/limits", test_limits},
 };
 
 MH_UNIT_MAIN_ADD(add_hostile, tests)

@@ -12,9 +12,9 @@
 
 /* A device that records what reached it. */
 typedef struct {
-  guint    calls;
-  guint16  last_port;
-  MhIoDir  last_dir;
+  guint calls;
+  guint16 last_port;
+  MhIoDir last_dir;
   gboolean refuse; /* fail every access, as a device does on a bad width */
 } Device;
 
@@ -43,8 +43,8 @@ assert_refused(MhPortTable *t, guint16 first, guint16 count, const char *name,
   Device d = {0};
   guint before = t->n_ranges;
 
-  g_assert_false(mh_ports_register(t, first, count, name, device_io, &d,
-                                   &error));
+  g_assert_false(
+    mh_ports_register(t, first, count, name, device_io, &d, &error));
   g_assert_error(error, MH_ERROR, MH_ERROR_HOST);
   g_assert_cmpstr(error->message, ==, message);
   g_assert_cmpuint(t->n_ranges, ==, before); /* nothing half-added */
@@ -57,8 +57,8 @@ test_overlap(void)
   MhPortTable t = {0};
   Device d = {0};
 
-  g_assert_true(mh_ports_register(&t, 0x100, 0x10, "dev", device_io, &d,
-                                  &error));
+  g_assert_true(
+    mh_ports_register(&t, 0x100, 0x10, "dev", device_io, &d, &error));
   g_assert_no_error(error);
   /* Same start, inside, across either end, around it. */
   assert_refused(&t, 0x100, 1, "a",
@@ -72,10 +72,10 @@ test_overlap(void)
   assert_refused(&t, 0x80, 0x100, "e",
                  "port range 0x80+256 for e overlaps dev (0x100+16)");
   /* Touching either end is no overlap. */
-  g_assert_true(mh_ports_register(&t, 0xF0, 0x10, "below", device_io, &d,
-                                  &error));
-  g_assert_true(mh_ports_register(&t, 0x110, 1, "above", device_io, &d,
-                                  &error));
+  g_assert_true(
+    mh_ports_register(&t, 0xF0, 0x10, "below", device_io, &d, &error));
+  g_assert_true(
+    mh_ports_register(&t, 0x110, 1, "above", device_io, &d, &error));
   g_assert_no_error(error);
   g_assert_cmpuint(t.n_ranges, ==, 3);
 }
@@ -94,7 +94,8 @@ test_full_table(void)
     g_assert_no_error(error);
   }
   want = g_strdup_printf("cannot register port range 0x400+1 for one more: "
-                         "the port table is full (%u ranges)", MH_PORTS_MAX);
+                         "the port table is full (%u ranges)",
+                         MH_PORTS_MAX);
   assert_refused(&t, 0x400, 1, "one more", want);
   /* The ranges already there still work. */
   {
@@ -121,10 +122,10 @@ test_range_limits(void)
   assert_refused(&t, 0x10, 0, "empty",
                  "cannot register port range 0x10+0 for empty: it is empty");
   /* The last port itself, and a range ending exactly at it, are fine. */
-  g_assert_true(mh_ports_register(&t, 0xFFFF, 1, "last", device_io, &d,
-                                  &error));
-  g_assert_true(mh_ports_register(&t, 0xFF00, 0xFF, "end", device_io, &d,
-                                  &error));
+  g_assert_true(
+    mh_ports_register(&t, 0xFFFF, 1, "last", device_io, &d, &error));
+  g_assert_true(
+    mh_ports_register(&t, 0xFF00, 0xFF, "end", device_io, &d, &error));
   g_assert_no_error(error);
   {
     guint8 byte = 0;
@@ -144,12 +145,12 @@ test_dispatch_and_counters(void)
   Device con = {0}, file = {0}, bad = {.refuse = TRUE};
   guint8 data[8] = {0};
 
-  g_assert_true(mh_ports_register(&t, 0xE9, 1, "console", device_io, &con,
-                                  &error));
-  g_assert_true(mh_ports_register(&t, 0x278, 3, "file", device_io, &file,
-                                  &error));
-  g_assert_true(mh_ports_register(&t, 0x300, 1, "bad", device_io, &bad,
-                                  &error));
+  g_assert_true(
+    mh_ports_register(&t, 0xE9, 1, "console", device_io, &con, &error));
+  g_assert_true(
+    mh_ports_register(&t, 0x278, 3, "file", device_io, &file, &error));
+  g_assert_true(
+    mh_ports_register(&t, 0x300, 1, "bad", device_io, &bad, &error));
   g_assert_no_error(error);
 
   {
@@ -194,9 +195,9 @@ test_unregistered(void)
   Device d = {0};
   guint8 data[4] = {0};
   static const struct {
-    guint16     port;
-    MhIoDir     dir;
-    guint       size;
+    guint16 port;
+    MhIoDir dir;
+    guint size;
     const char *message;
   } cases[] = {
     {0x80, MH_IO_OUT, 1, "1-byte OUT on unknown port 0x80"},
@@ -258,17 +259,19 @@ hook_reset(gpointer state, GError **error)
 static void
 test_device_hooks(void)
 {
-  static const MhDeviceOps a = {"a", 0x10, 2, hook_io, hook_quiesce,
-                                hook_reset};
+  static const MhDeviceOps a = {"a",     0x10,         2,
+                                hook_io, hook_quiesce, hook_reset};
   static const MhDeviceOps b = {"b", 0x20, 1, hook_io, NULL, hook_reset};
-  static const MhDeviceOps fixed = {"fixed", 0x30, 1, hook_io,
-                                    hook_quiesce, NULL};
-  static const MhDeviceOps bad = {"bad", 0x40, 1, hook_io, NULL,
-                                  hook_reset};
+  static const MhDeviceOps fixed = {"fixed", 0x30,         1,
+                                    hook_io, hook_quiesce, NULL};
+  static const MhDeviceOps bad = {"bad", 0x40, 1, hook_io, NULL, hook_reset};
   MhPortTable t = {0};
   g_autoptr(GError) error = NULL;
   guint8 byte = 0;
-  MhIoAccess io = {.port = 0x11, .dir = MH_IO_OUT, .size = 1, .count = 1,
+  MhIoAccess io = {.port = 0x11,
+                   .dir = MH_IO_OUT,
+                   .size = 1,
+                   .count = 1,
                    .data = &byte};
 
   hook_log = g_string_new(NULL);
@@ -276,11 +279,15 @@ test_device_hooks(void)
   g_assert_true(mh_ports_add_device(&t, &b, "b", &error));
   g_assert_no_error(error);
   /* Its ports are the record's, and dispatch reaches its handler. */
-  g_assert_false(mh_ports_add_device(
-    &t, &(MhDeviceOps){.name = "c", .first = 0x11, .count = 1,
-                       .io = hook_io}, "c", &error));
+  g_assert_false(mh_ports_add_device(&t,
+                                     &(MhDeviceOps){.name = "c",
+                                                    .first = 0x11,
+                                                    .count = 1,
+                                                    .io = hook_io},
+                                     "c", &error));
   g_assert_error(error, MH_ERROR, MH_ERROR_HOST);
-  g_assert_cmpstr(error->message, ==, "port range 0x11+1 for c overlaps a (0x10+2)");
+  g_assert_cmpstr(error->message, ==,
+                  "port range 0x11+1 for c overlaps a (0x10+2)");
   g_clear_error(&error);
   g_assert_true(mh_ports_dispatch(&t, &io, &error));
   g_assert_cmpuint(t.ranges[0].out_ops, ==, 1);
@@ -308,18 +315,19 @@ test_device_hooks(void)
   g_assert_true(mh_ports_add_device(&t2, &bad, "bad", &error));
   g_assert_true(mh_ports_add_device(&t2, &b, "b", &error));
   g_assert_false(mh_ports_reset(&t2, &error));
-  g_assert_cmpstr(error->message, ==, "cannot reset the bad device: it said no");
+  g_assert_cmpstr(error->message, ==,
+                  "cannot reset the bad device: it said no");
   g_assert_cmpstr(hook_log->str, ==, "ra ");
   g_string_free(hook_log, TRUE);
 }
 
 static const MhUnitTest tests[] = {
-  {"/ports/overlap",               test_overlap},
-  {"/ports/full-table",            test_full_table},
-  {"/ports/range-limits",          test_range_limits},
+  {"/ports/overlap", test_overlap},
+  {"/ports/full-table", test_full_table},
+  {"/ports/range-limits", test_range_limits},
   {"/ports/dispatch-and-counters", test_dispatch_and_counters},
-  {"/ports/unregistered",          test_unregistered},
-  {"/ports/device-hooks",          test_device_hooks},
+  {"/ports/unregistered", test_unregistered},
+  {"/ports/device-hooks", test_device_hooks},
 };
 
 MH_UNIT_MAIN(tests)

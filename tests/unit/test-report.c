@@ -22,9 +22,9 @@ static void
 test_outcomes(void)
 {
   static const struct {
-    MhOutcome   outcome;
+    MhOutcome outcome;
     const char *name;
-    int         status;
+    int status;
   } cases[] = {
     {MH_OUTCOME_HALTED, "halted", 0},
     {MH_OUTCOME_GUEST_FAULT, "guest-fault", 1},
@@ -109,8 +109,10 @@ test_limit_values(void)
 static void
 test_parse_report_options(void)
 {
-  char *argv[] = {"mh", "--report", "-", "--cpu-limit", "2",
-                  "--output-limit", "1M", "-g", "a.img", NULL};
+  char *argv[] = {"mh",          "--report", "-",
+                  "--cpu-limit", "2",        "--output-limit",
+                  "1M",          "-g",       "a.img",
+                  NULL};
   g_autoptr(GError) error = NULL;
   MhConfig config;
   gboolean exit_now;
@@ -142,17 +144,32 @@ test_document(void)
   MhDiagnosis d = {
     .outcome = MH_OUTCOME_GUEST_FAULT,
     .has = MH_DIAG_RIP | MH_DIAG_CR2 | MH_DIAG_VECTOR | MH_DIAG_ERROR_CODE,
-    .rip = 0x3c, .cr2 = 0x400000, .vector = 14, .error_code = 2,
+    .rip = 0x3c,
+    .cr2 = 0x400000,
+    .vector = 14,
+    .error_code = 2,
   };
   MhVmStats stats = {
-    .exits_total = 5, .n_ports = 1, .console_out = 7, .console_in = 1,
-    .wall_seconds = 0.5, .cpu_seconds = 0.25,
+    .exits_total = 5,
+    .n_ports = 1,
+    .console_out = 7,
+    .console_in = 1,
+    .wall_seconds = 0.5,
+    .cpu_seconds = 0.25,
   };
   MhReportVm entry = {
-    .index = 0, .name = "vm 0 (a.img)", .image_path = "a.img",
-    .image_data = image, .image_size = sizeof image, .memory_mb = 4,
-    .page_size = 4096, .outcome = MH_OUTCOME_GUEST_FAULT, .diagnosis = &d,
-    .message = "page fault", .stats = &stats, .files_dir = NULL,
+    .index = 0,
+    .name = "vm 0 (a.img)",
+    .image_path = "a.img",
+    .image_data = image,
+    .image_size = sizeof image,
+    .memory_mb = 4,
+    .page_size = 4096,
+    .outcome = MH_OUTCOME_GUEST_FAULT,
+    .diagnosis = &d,
+    .message = "page fault",
+    .stats = &stats,
+    .files_dir = NULL,
   };
 
   stats.exits[2] = 4; /* KVM_EXIT_IO */
@@ -172,10 +189,12 @@ test_document(void)
   g_assert_cmpint(json_object_get_int_member(root, "version"), ==, 1);
   g_assert_cmpint(json_object_get_int_member(root, "exit_status"), ==, 1);
   g_assert_cmpuint(json_array_get_length(
-                     json_object_get_array_member(root, "argv")), ==, 5);
-  g_assert_cmpint(json_object_get_int_member(
-                    json_object_get_object_member(root, "options"),
-                    "memory_mb"), ==, 4);
+                     json_object_get_array_member(root, "argv")),
+                   ==, 5);
+  g_assert_cmpint(
+    json_object_get_int_member(json_object_get_object_member(root, "options"),
+                               "memory_mb"),
+    ==, 4);
 
   vm = json_array_get_object_element(json_object_get_array_member(root, "vms"),
                                      0);
@@ -183,14 +202,15 @@ test_document(void)
                   "guest-fault");
   g_assert_cmpint(json_object_get_int_member(vm, "page_size"), ==, 4096);
   /* sha256 of the single byte 0xf4 */
-  g_assert_cmpstr(json_object_get_string_member(
-                    json_object_get_object_member(vm, "image"), "sha256"), ==,
-                  "2017ff3461395672aa0aa4f64894fd2f95a4b120e2690e8951656d79adc2eed2");
+  g_assert_cmpstr(
+    json_object_get_string_member(json_object_get_object_member(vm, "image"),
+                                  "sha256"),
+    ==, "2017ff3461395672aa0aa4f64894fd2f95a4b120e2690e8951656d79adc2eed2");
   diag = json_object_get_object_member(vm, "diagnosis");
   g_assert_cmpstr(json_object_get_string_member(diag, "message"), ==,
                   "page fault");
-  g_assert_cmpint(json_node_get_value_type(
-                    json_object_get_member(diag, "rip")), ==, G_TYPE_INT64);
+  g_assert_cmpint(json_node_get_value_type(json_object_get_member(diag, "rip")),
+                  ==, G_TYPE_INT64);
   g_assert_cmpint(json_object_get_int_member(diag, "rip"), ==, 0x3c);
   g_assert_cmpint(json_object_get_int_member(diag, "cr2"), ==, 0x400000);
   g_assert_cmpint(json_object_get_int_member(diag, "vector"), ==, 14);
@@ -209,13 +229,15 @@ test_document(void)
   g_assert_cmpint(json_object_get_int_member(
                     json_object_get_object_member(
                       json_object_get_object_member(exits, "by_port"), "0xe9"),
-                    "out"), ==, 4);
+                    "out"),
+                  ==, 4);
   g_assert_cmpint(json_object_get_int_member(
                     json_object_get_object_member(vm, "console"), "bytes_out"),
                   ==, 7);
   g_assert_cmpfloat(json_object_get_double_member(vm, "cpu_seconds"), ==, 0.25);
   g_assert_cmpuint(json_array_get_length(
-                     json_object_get_array_member(vm, "files")), ==, 0);
+                     json_object_get_array_member(vm, "files")),
+                   ==, 0);
   mh_cli_clear(&config);
 }
 
@@ -232,9 +254,13 @@ test_halted_and_text(void)
   gboolean exit_now;
   JsonObject *vm;
   MhReportVm entry = {
-    .name = "vm 0 (a\\xff.img)", .image_path = "a\xff.img",
-    .image_data = image, .image_size = sizeof image, .memory_mb = 4,
-    .page_size = 2u << 20, .outcome = MH_OUTCOME_HALTED,
+    .name = "vm 0 (a\\xff.img)",
+    .image_path = "a\xff.img",
+    .image_data = image,
+    .image_size = sizeof image,
+    .memory_mb = 4,
+    .page_size = 2u << 20,
+    .outcome = MH_OUTCOME_HALTED,
   };
 
   g_assert_true(mh_cli_parse(5, argv, &config, &exit_now, NULL));
@@ -244,12 +270,14 @@ test_halted_and_text(void)
   g_assert_true(g_utf8_validate(json, -1, NULL));
   g_assert_true(json_parser_load_from_data(parser, json, -1, NULL));
   vm = json_array_get_object_element(
-    json_object_get_array_member(
-      json_node_get_object(json_parser_get_root(parser)), "vms"), 0);
+    json_object_get_array_member(json_node_get_object(
+                                   json_parser_get_root(parser)),
+                                 "vms"),
+    0);
   g_assert_true(json_object_get_null_member(vm, "diagnosis"));
   g_assert_cmpstr(json_object_get_string_member(
-                    json_object_get_object_member(vm, "image"), "path"), ==,
-                  "a\xef\xbf\xbd.img");
+                    json_object_get_object_member(vm, "image"), "path"),
+                  ==, "a\xef\xbf\xbd.img");
   mh_cli_clear(&config);
 }
 
@@ -271,8 +299,12 @@ test_control_bytes(void)
   gboolean exit_now;
   JsonObject *vm;
   MhReportVm entry = {
-    .name = "vm 0", .image_data = image, .image_size = sizeof image,
-    .memory_mb = 4, .page_size = 2u << 20, .outcome = MH_OUTCOME_HALTED,
+    .name = "vm 0",
+    .image_data = image,
+    .image_size = sizeof image,
+    .memory_mb = 4,
+    .page_size = 2u << 20,
+    .outcome = MH_OUTCOME_HALTED,
   };
 
   for (guint c = 1; c < 0x20; c++)
@@ -294,12 +326,15 @@ test_control_bytes(void)
   g_assert_nonnull(strstr(json, "\\u001f"));
   g_assert_true(json_parser_load_from_data(parser, json, -1, NULL));
   vm = json_array_get_object_element(
-    json_object_get_array_member(
-      json_node_get_object(json_parser_get_root(parser)), "vms"), 0);
+    json_object_get_array_member(json_node_get_object(
+                                   json_parser_get_root(parser)),
+                                 "vms"),
+    0);
   name[0x20] = '\0'; /* the bytes up to 0x7f come back as they were */
-  g_assert_true(g_str_has_prefix(json_object_get_string_member(
-                                   json_object_get_object_member(vm, "image"),
-                                   "path"), name));
+  g_assert_true(
+    g_str_has_prefix(json_object_get_string_member(
+                       json_object_get_object_member(vm, "image"), "path"),
+                     name));
   mh_cli_clear(&config);
 }
 
@@ -323,8 +358,9 @@ test_sha256_file(void)
   g_assert_cmpint(dir_fd, >=, 0);
   sum = mh_report_sha256_file(dir_fd, "abc", &budget, &error);
   g_assert_no_error(error);
-  g_assert_cmpstr(sum, ==,
-                  "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  g_assert_cmpstr(
+    sum, ==,
+    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   g_assert_cmpuint(budget, ==, 2);
   /* 3 bytes with 2 left: not read, and the budget stays. */
   g_assert_null(mh_report_sha256_file(dir_fd, "abc", &budget, &error));
@@ -350,8 +386,8 @@ test_split_guest(void)
 {
   static const struct {
     const char *text, *path;
-    guint       mb;
-    guint64     page;
+    guint mb;
+    guint64 page;
   } good[] = {
     {"a.img", "a.img", 0, 0},
     {"a.img:m=8", "a.img", 8, 0},
@@ -389,16 +425,16 @@ test_split_guest(void)
 }
 
 static const MhUnitTest tests[] = {
-  {"/report/outcomes",        test_outcomes},
+  {"/report/outcomes", test_outcomes},
   {"/report/exit-precedence", test_exit_precedence},
-  {"/report/error-status",    test_error_status},
-  {"/report/limit-values",    test_limit_values},
-  {"/report/parse-options",   test_parse_report_options},
-  {"/report/document",        test_document},
+  {"/report/error-status", test_error_status},
+  {"/report/limit-values", test_limit_values},
+  {"/report/parse-options", test_parse_report_options},
+  {"/report/document", test_document},
   {"/report/halted-and-text", test_halted_and_text},
-  {"/report/control-bytes",   test_control_bytes},
-  {"/report/sha256-file",     test_sha256_file},
-  {"/report/split-guest",     test_split_guest},
+  {"/report/control-bytes", test_control_bytes},
+  {"/report/sha256-file", test_sha256_file},
+  {"/report/split-guest", test_split_guest},
 };
 
 MH_UNIT_MAIN(tests)

@@ -28,8 +28,8 @@ test_none(void)
 static void
 test_guest(void)
 {
-  g_autofree char *path = g_test_build_filename(
-    G_TEST_BUILT, "..", "guests", "elf_page_fault.elf", NULL);
+  g_autofree char *path = g_test_build_filename(G_TEST_BUILT, "..", "guests",
+                                                "elf_page_fault.elf", NULL);
   g_autoptr(GError) error = NULL;
   g_autoptr(MhImage) image = mh_image_load(path, 4u << 20, &error);
   g_autofree char *entry = NULL;
@@ -57,17 +57,17 @@ test_guest(void)
  * new ones after the old contents, then a new section-name table and
  * header table at the end. */
 typedef struct {
-  GByteArray *bytes;   /* the file up to its old section headers, then
+  GByteArray *bytes; /* the file up to its old section headers, then
                           the added sections' contents              */
-  GByteArray *names;   /* the section-name table                    */
-  GArray     *shdrs;   /* Elf64_Shdr                                */
+  GByteArray *names; /* the section-name table                    */
+  GArray *shdrs;     /* Elf64_Shdr                                */
 } Edit;
 
 static guint8 *
 guest_bytes(gsize *size)
 {
-  g_autofree char *path = g_test_build_filename(
-    G_TEST_BUILT, "..", "guests", "elf_page_fault.elf", NULL);
+  g_autofree char *path = g_test_build_filename(G_TEST_BUILT, "..", "guests",
+                                                "elf_page_fault.elf", NULL);
   g_autoptr(GError) error = NULL;
   char *data;
 
@@ -117,8 +117,12 @@ edit_add(Edit *e, const char *name, guint32 type, guint64 flags,
          const void *data, gsize size, guint32 link, guint64 entsize)
 {
   Elf64_Shdr sh = {
-    .sh_name = e->names->len, .sh_type = type, .sh_flags = flags,
-    .sh_link = link, .sh_addralign = 8, .sh_entsize = entsize,
+    .sh_name = e->names->len,
+    .sh_type = type,
+    .sh_flags = flags,
+    .sh_link = link,
+    .sh_addralign = 8,
+    .sh_entsize = entsize,
   };
   static const guint8 zero[8];
 
@@ -136,7 +140,7 @@ edit_add(Edit *e, const char *name, guint32 type, guint64 flags,
 static MhImage *
 edit_load(Edit *e, GBytes **copy)
 {
-  Elf64_Shdr names = { .sh_type = SHT_STRTAB, .sh_addralign = 1 };
+  Elf64_Shdr names = {.sh_type = SHT_STRTAB, .sh_addralign = 1};
   static const guint8 zero[8];
   Elf64_Ehdr eh;
   g_autoptr(GError) error = NULL;
@@ -190,23 +194,24 @@ guest_line_table(void)
  * @compress (else as it is: a declared size is checked before a byte is
  * inflated). */
 static GByteArray *
-compressed_section(const void *data, gsize len, guint64 size,
-                   gboolean compress)
+compressed_section(const void *data, gsize len, guint64 size, gboolean compress)
 {
-  Elf64_Chdr ch = { .ch_type = ELFCOMPRESS_ZLIB, .ch_size = size,
-                    .ch_addralign = 1 };
+  Elf64_Chdr ch = {.ch_type = ELFCOMPRESS_ZLIB,
+                   .ch_size = size,
+                   .ch_addralign = 1};
   GByteArray *out = g_byte_array_new();
 
   g_byte_array_append(out, (const guint8 *)&ch, sizeof ch);
   if (compress) {
-    g_autoptr(GZlibCompressor) z =
-      g_zlib_compressor_new(G_ZLIB_COMPRESSOR_FORMAT_ZLIB, 9);
+    g_autoptr(GZlibCompressor)
+      z = g_zlib_compressor_new(G_ZLIB_COMPRESSOR_FORMAT_ZLIB, 9);
     guint8 buf[65536];
     gsize got_in, got_out;
     g_autoptr(GError) error = NULL;
-    GConverterResult res = g_converter_convert(
-      G_CONVERTER(z), data, len, buf, sizeof buf, G_CONVERTER_INPUT_AT_END,
-      &got_in, &got_out, &error);
+    GConverterResult res = g_converter_convert(G_CONVERTER(z), data, len, buf,
+                                               sizeof buf,
+                                               G_CONVERTER_INPUT_AT_END,
+                                               &got_in, &got_out, &error);
     g_assert_no_error(error);
     g_assert_cmpint(res, ==, G_CONVERTER_FINISHED);
     g_byte_array_append(out, buf, (guint)got_out);
@@ -223,9 +228,9 @@ static void
 test_compressed(void)
 {
   g_autoptr(GBytes) line = guest_line_table();
-  g_autoptr(GByteArray) z = compressed_section(
-    g_bytes_get_data(line, NULL), g_bytes_get_size(line),
-    g_bytes_get_size(line), TRUE);
+  g_autoptr(GByteArray)
+    z = compressed_section(g_bytes_get_data(line, NULL), g_bytes_get_size(line),
+                           g_bytes_get_size(line), TRUE);
   Edit *e = edit_new();
   g_autoptr(MhImage) plain = edit_load(edit_new(), NULL);
   g_autoptr(MhImage) image = NULL;
@@ -234,8 +239,8 @@ test_compressed(void)
   g_autofree char *b = NULL;
 
   edit_rename(e, ".debug_line", ".nodbg_line");
-  edit_add(e, ".debug_line", SHT_PROGBITS, SHF_COMPRESSED, z->data, z->len,
-           0, 0);
+  edit_add(e, ".debug_line", SHT_PROGBITS, SHF_COMPRESSED, z->data, z->len, 0,
+           0);
   image = edit_load(e, &file);
   g_assert_null(image->warning);
   g_assert_cmpuint(mh_symbols_n_lines(image->symbols), ==,
@@ -252,17 +257,18 @@ test_compressed(void)
 static void
 test_compressed_bomb(void)
 {
-  static const guint8 stream[] = { 0x78, 0x9c, 0x03, 0x00 };
-  g_autoptr(GByteArray) z = compressed_section(stream, sizeof stream,
-                                               2ull << 30, FALSE);
+  static const guint8 stream[] = {0x78, 0x9c, 0x03, 0x00};
+  g_autoptr(GByteArray)
+    z = compressed_section(stream, sizeof stream, 2ull << 30, FALSE);
   Edit *e = edit_new();
   g_autoptr(MhImage) image = NULL;
 
   edit_rename(e, ".debug_line", ".nodbg_line");
-  edit_add(e, ".debug_line", SHT_PROGBITS, SHF_COMPRESSED, z->data, z->len,
-           0, 0);
+  edit_add(e, ".debug_line", SHT_PROGBITS, SHF_COMPRESSED, z->data, z->len, 0,
+           0);
   image = edit_load(e, NULL);
-  g_assert_cmpstr(image->warning, ==, "guest image 't.elf': .debug_line "
+  g_assert_cmpstr(image->warning, ==,
+                  "guest image 't.elf': .debug_line "
                   "inflates to 2147483648 bytes, more than 4194304 "
                   "(compressed sections, in total): diagnoses name no "
                   "source lines");
@@ -275,16 +281,17 @@ static GByteArray *
 line_table_rows(guint rows)
 {
   static const guint8 header[] = {
-    4, 0,                        /* version                              */
-    0, 0, 0, 0,                  /* header_length, set below             */
-    1, 1, 1, (guint8)-5, 14, 13, /* min_inst .. opcode_base              */
-    0, 1, 1, 1, 1, 0, 0, 0, 1, 0, 0, 1, /* standard_opcode_lengths       */
-    0,                           /* no include directory                 */
-    'b', '.', 'c', 0, 0, 0, 0,   /* one file                             */
+    4,   0,           /* version                              */
+    0,   0,   0,   0, /* header_length, set below             */
+    1,   1,   1,   (guint8)-5, 14, 13, /* min_inst .. opcode_base              */
+    0,   1,   1,   1,          1,  0,  0, 0,
+    1,   0,   0,   1, /* standard_opcode_lengths       */
+    0,                /* no include directory                 */
+    'b', '.', 'c', 0,          0,  0,  0, /* one file                             */
     0,
   };
-  static const guint8 set_address[] = { 0, 9, 2, 0, 0, 0, 0, 0, 0, 0, 0 };
-  static const guint8 end[] = { 0, 1, 1 };
+  static const guint8 set_address[] = {0, 9, 2, 0, 0, 0, 0, 0, 0, 0, 0};
+  static const guint8 end[] = {0, 1, 1};
   GByteArray *t = g_byte_array_new();
   guint32 len, hlen = sizeof header - 6;
 
@@ -320,7 +327,8 @@ test_rows(void)
   edit_rename(e, ".debug_line", ".nodbg_line");
   edit_add(e, ".debug_line", SHT_PROGBITS, 0, big->data, big->len, 0, 0);
   image = edit_load(e, NULL);
-  g_assert_cmpstr(image->warning, ==, "guest image 't.elf': line tables of "
+  g_assert_cmpstr(image->warning, ==,
+                  "guest image 't.elf': line tables of "
                   "more than 524288 rows: diagnoses name no source lines");
   g_assert_cmpuint(mh_symbols_n_lines(image->symbols), ==, 0);
   g_assert_cmpuint(mh_symbols_n_functions(image->symbols), >, 2);
@@ -338,27 +346,30 @@ test_symtab(void)
   guint str;
 
   for (gsize i = 1; i < n; i++)
-    syms[i] = (Elf64_Sym){ .st_name = 1, .st_shndx = 1, .st_size = 1,
-                           .st_info = ELF64_ST_INFO(STB_GLOBAL, STT_FUNC) };
+    syms[i] = (Elf64_Sym){.st_name = 1,
+                          .st_shndx = 1,
+                          .st_size = 1,
+                          .st_info = ELF64_ST_INFO(STB_GLOBAL, STT_FUNC)};
   str = edit_add(e, ".strtab.t", SHT_STRTAB, 0, strtab, sizeof strtab, 0, 0);
   edit_add(e, ".symtab.t", SHT_SYMTAB, 0, syms, size, str, sizeof *syms);
   image = edit_load(e, NULL);
   g_assert_nonnull(image->warning);
   g_assert_true(g_str_has_prefix(image->warning, "guest image 't.elf': "
-                                 "symbol table of "));
-  g_assert_true(g_str_has_suffix(image->warning, " entries, more than 65536: "
+                                                 "symbol table of "));
+  g_assert_true(g_str_has_suffix(image->warning,
+                                 " entries, more than 65536: "
                                  "diagnoses name no functions"));
   g_assert_cmpuint(mh_symbols_n_functions(image->symbols), ==, 0);
   g_assert_cmpuint(mh_symbols_n_lines(image->symbols), >, 10);
 }
 
 static const MhUnitTest tests[] = {
-  {"/symbols/none",            test_none},
-  {"/symbols/guest",           test_guest},
-  {"/symbols/compressed",      test_compressed},
+  {"/symbols/none", test_none},
+  {"/symbols/guest", test_guest},
+  {"/symbols/compressed", test_compressed},
   {"/symbols/compressed-bomb", test_compressed_bomb},
-  {"/symbols/rows",            test_rows},
-  {"/symbols/symtab",          test_symtab},
+  {"/symbols/rows", test_rows},
+  {"/symbols/symtab", test_symtab},
 };
 
 MH_UNIT_MAIN(tests)

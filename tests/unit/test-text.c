@@ -17,12 +17,14 @@ test_escape(void)
     const char *in, *out;
   } cases[] = {
     {"hello.img", "hello.img"},
-    {"h\xc3\xa9llo.img", "h\xc3\xa9llo.img"},   /* UTF-8 stays */
+    {"h\xc3\xa9llo.img", "h\xc3\xa9llo.img"}, /* UTF-8 stays */
     {"a\nb", "a\\nb"},
-    {"a\x1b[2Kb", "a\\033[2Kb"},                /* a terminal sequence */
+    {"a\x1b[2Kb", "a\\033[2Kb"}, /* a terminal sequence */
     {"a\\b", "a\\\\b"},
-    {"\xff", "\\377"},                           /* not UTF-8 */
-    {"a\xe2\x80\xae" "b", "a\\342\\200\\256b"}, /* U+202E, bidi override */
+    {"\xff", "\\377"}, /* not UTF-8 */
+    {"a\xe2\x80\xae"
+     "b",
+     "a\\342\\200\\256b"}, /* U+202E, bidi override */
   };
 
   for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -66,7 +68,7 @@ test_file_name(void)
 }
 
 static const MhUnitTest tests[] = {
-  {"/text/escape",    test_escape},
+  {"/text/escape", test_escape},
   {"/text/file-name", test_file_name},
 };
 

@@ -57,9 +57,17 @@ test_io_out(void)
   g_autoptr(GString) out = g_string_new(NULL);
   guint8 data[] = {'H'};
   MhTraceExit e = {
-    .tid = 0, .ts_ns = 1500, .dur_ns = 250, .reason = KVM_EXIT_IO,
-    .has_rip = TRUE, .rip = 0xfe, .addr = 0xe9, .write = TRUE, .size = 1,
-    .count = 1, .data = data,
+    .tid = 0,
+    .ts_ns = 1500,
+    .dur_ns = 250,
+    .reason = KVM_EXIT_IO,
+    .has_rip = TRUE,
+    .rip = 0xfe,
+    .addr = 0xe9,
+    .write = TRUE,
+    .size = 1,
+    .count = 1,
+    .data = data,
   };
 
   mh_trace_format_exit(out, &e);
@@ -76,8 +84,13 @@ test_io_data_bounded(void)
   g_autoptr(GString) out = g_string_new(NULL);
   guint8 data[4 * 3];
   MhTraceExit e = {
-    .tid = 1, .reason = KVM_EXIT_IO, .addr = 0x278, .write = FALSE,
-    .size = 4, .count = 3, .data = data,
+    .tid = 1,
+    .reason = KVM_EXIT_IO,
+    .addr = 0x278,
+    .write = FALSE,
+    .size = 4,
+    .count = 3,
+    .data = data,
   };
 
   for (guint i = 0; i < sizeof data; i++)
@@ -102,13 +115,19 @@ test_other_exits(void)
      "\"name\":\"hlt\",\"cat\":\"exit\",\"ph\":\"X\",\"pid\":1,\"tid\":0,"
      "\"ts\":0.000,\"dur\":0.000,\"args\":{\"reason\":\"hlt\","
      "\"rip\":\"0x3a\"}}"},
-    {{.reason = KVM_EXIT_MMIO, .addr = 0x800000, .write = TRUE, .size = 4,
+    {{.reason = KVM_EXIT_MMIO,
+      .addr = 0x800000,
+      .write = TRUE,
+      .size = 4,
       .data = bytes},
      "\"name\":\"mmio write\",\"cat\":\"exit\",\"ph\":\"X\",\"pid\":1,"
      "\"tid\":0,\"ts\":0.000,\"dur\":0.000,\"args\":{\"reason\":\"mmio\","
      "\"addr\":\"0x800000\",\"dir\":\"write\",\"size\":4,"
      "\"data\":\"01020304\"}}"},
-    {{.reason = KVM_EXIT_MMIO, .addr = 0x800000, .write = FALSE, .size = 2,
+    {{.reason = KVM_EXIT_MMIO,
+      .addr = 0x800000,
+      .write = FALSE,
+      .size = 2,
       .data = bytes},
      "\"args\":{\"reason\":\"mmio\",\"addr\":\"0x800000\",\"dir\":\"read\","
      "\"size\":2}}"},
@@ -127,11 +146,11 @@ test_other_exits(void)
 }
 
 static const MhUnitTest tests[] = {
-  {"/trace/json-string",     test_json_string},
-  {"/trace/guest-span",      test_guest_span},
-  {"/trace/io-out",          test_io_out},
+  {"/trace/json-string", test_json_string},
+  {"/trace/guest-span", test_guest_span},
+  {"/trace/io-out", test_io_out},
   {"/trace/io-data-bounded", test_io_data_bounded},
-  {"/trace/other-exits",     test_other_exits},
+  {"/trace/other-exits", test_other_exits},
 };
 
 MH_UNIT_MAIN(tests)

@@ -10,7 +10,7 @@
 #include "x86_64.h"
 #include "unit-main.h"
 
-#define BASE (MH_MONITOR_GPA + MH_MONITOR_PT_OFF)
+#define BASE     (MH_MONITOR_GPA + MH_MONITOR_PT_OFF)
 #define BUF_SIZE (MH_MONITOR_SIZE - MH_MONITOR_PT_OFF)
 
 static guint64
@@ -56,9 +56,9 @@ walk(const guint8 *buf, guint64 cr3, guint64 va)
 }
 
 typedef struct {
-  guint   mb;
+  guint mb;
   guint64 page;
-  guint   n_pd, n_pt, leaves;
+  guint n_pd, n_pt, leaves;
 } Layout;
 
 static void
@@ -70,8 +70,8 @@ test_layout(gconstpointer data)
   guint64 ram = (guint64)l->mb << 20;
   MhPageTables t;
 
-  g_assert_true(mh_x86_build_page_tables(buf, BUF_SIZE, BASE, ram, l->page, &t,
-                                         &error));
+  g_assert_true(
+    mh_x86_build_page_tables(buf, BUF_SIZE, BASE, ram, l->page, &t, &error));
   g_assert_no_error(error);
   g_assert_cmpuint(t.cr3, ==, BASE);
   g_assert_cmpuint(t.n_pml4, ==, 1);
@@ -91,7 +91,8 @@ test_layout(gconstpointer data)
   g_assert_cmpuint(walk(buf, t.cr3, ram), ==, G_MAXUINT64);
   g_assert_cmpuint(walk(buf, t.cr3, ram + l->page), ==, G_MAXUINT64);
   g_assert_cmpuint(walk(buf, t.cr3, BASE), ==, G_MAXUINT64);
-  g_assert_cmpuint(walk(buf, t.cr3, MH_MONITOR_GPA + MH_MONITOR_SIZE), ==, G_MAXUINT64);
+  g_assert_cmpuint(walk(buf, t.cr3, MH_MONITOR_GPA + MH_MONITOR_SIZE), ==,
+                   G_MAXUINT64);
   g_assert_cmpuint(walk(buf, t.cr3, MH_MONITOR_GPA - 1), ==, G_MAXUINT64);
   g_assert_cmpuint(walk(buf, t.cr3, 1ull << 39), ==, G_MAXUINT64);
   {
@@ -102,7 +103,8 @@ test_layout(gconstpointer data)
     g_assert_cmpuint(leaf & (MH_PTE_P | MH_PTE_RW | MH_PTE_US | MH_PTE_XD), ==,
                      MH_PTE_P);
     /* The exception stack: writable, supervisor, execute-disable. */
-    g_assert_cmpuint(walk_leaf(buf, t.cr3, MH_MONITOR_GPA + MH_MONITOR_STACK_OFF, &leaf),
+    g_assert_cmpuint(walk_leaf(buf, t.cr3,
+                               MH_MONITOR_GPA + MH_MONITOR_STACK_OFF, &leaf),
                      ==, MH_MONITOR_GPA + MH_MONITOR_STACK_OFF);
     g_assert_cmpuint(leaf & (MH_PTE_P | MH_PTE_RW | MH_PTE_US | MH_PTE_XD), ==,
                      MH_PTE_P | MH_PTE_RW | MH_PTE_XD);
@@ -128,14 +130,18 @@ test_refuses(void)
   MhPageTables t;
   GError *error = NULL;
 
-  g_assert_false(mh_x86_build_page_tables(buf, BUF_SIZE, BASE, 0, MH_PAGE_2M, &t, &error));
+  g_assert_false(
+    mh_x86_build_page_tables(buf, BUF_SIZE, BASE, 0, MH_PAGE_2M, &t, &error));
   g_clear_error(&error);
-  g_assert_false(mh_x86_build_page_tables(buf, BUF_SIZE, BASE, 3u << 20, MH_PAGE_2M, &t, &error));
+  g_assert_false(mh_x86_build_page_tables(buf, BUF_SIZE, BASE, 3u << 20,
+                                          MH_PAGE_2M, &t, &error));
   g_clear_error(&error);
-  g_assert_false(mh_x86_build_page_tables(buf, BUF_SIZE, BASE, 2u << 20, 8192, &t, &error));
+  g_assert_false(
+    mh_x86_build_page_tables(buf, BUF_SIZE, BASE, 2u << 20, 8192, &t, &error));
   g_clear_error(&error);
   /* 64 MiB of 4 KiB pages needs 35 tables: more than the buffer holds. */
-  g_assert_false(mh_x86_build_page_tables(buf, BUF_SIZE, BASE, 64u << 20, MH_PAGE_4K, &t, &error));
+  g_assert_false(mh_x86_build_page_tables(buf, BUF_SIZE, BASE, 64u << 20,
+                                          MH_PAGE_4K, &t, &error));
   g_assert_error(error, MH_ERROR, MH_ERROR_HOST);
   g_clear_error(&error);
 }
@@ -182,8 +188,11 @@ test_long_mode(void)
     g_assert_cmpint(mh_x86_stub_vector(stub + MH_STUB_REPORT_LEN), ==, (gint)v);
     g_assert_cmpint(mh_x86_stub_vector(stub + 1), ==, -1);
   }
-  g_assert_cmpint(mh_x86_stub_vector(MH_MONITOR_GPA + MH_MONITOR_STUB_OFF - 8), ==, -1);
-  g_assert_cmpint(mh_x86_stub_vector(MH_MONITOR_GPA + MH_MONITOR_STUB_OFF + 32 * 8), ==, -1);
+  g_assert_cmpint(mh_x86_stub_vector(MH_MONITOR_GPA + MH_MONITOR_STUB_OFF - 8),
+                  ==, -1);
+  g_assert_cmpint(mh_x86_stub_vector(MH_MONITOR_GPA + MH_MONITOR_STUB_OFF +
+                                     32 * 8),
+                  ==, -1);
   g_assert_cmpint(mh_x86_stub_vector(0x2), ==, -1);
   {
     guint64 ist1;
@@ -218,22 +227,25 @@ test_exception(void)
   g_assert_cmpuint(ex.rsp, ==, 0x3ffff8);
   ex.cr2 = 0xfffffffffffffff8ull;
   s = mh_x86_describe_exception(&ex, 4u << 20, NULL);
-  g_assert_cmpstr(s, ==, "page fault (#PF) at RIP 0x40: write to address "
+  g_assert_cmpstr(s, ==,
+                  "page fault (#PF) at RIP 0x40: write to address "
                   "0xfffffffffffffff8 (CR2), outside guest RAM; error code 0x2 "
                   "(not present, write, supervisor); RSP 0x3ffff8");
   g_free(s);
   ex.error = 0x10; /* an instruction fetch */
   ex.cr2 = 0x400000;
   s = mh_x86_describe_exception(&ex, 4u << 20, NULL);
-  g_assert_cmpstr(s, ==, "page fault (#PF) at RIP 0x40: instruction fetch from "
+  g_assert_cmpstr(s, ==,
+                  "page fault (#PF) at RIP 0x40: instruction fetch from "
                   "address 0x400000 (CR2), outside guest RAM; error code 0x10 "
                   "(not present, fetch, supervisor); RSP 0x3ffff8");
   g_free(s);
   ex.error = 0x3; /* a write to a present page */
   ex.cr2 = MH_MONITOR_GPA;
   s = mh_x86_describe_exception(&ex, 4u << 20, NULL);
-  g_assert_true(g_str_has_prefix(s, "page fault (#PF) at RIP 0x40: write to address "
-                                 "0x40000000 (CR2), a protection violation"));
+  g_assert_true(
+    g_str_has_prefix(s, "page fault (#PF) at RIP 0x40: write to address "
+                        "0x40000000 (CR2), a protection violation"));
   g_free(s);
 
   memcpy(stack + 4096 - sizeof ud, ud, sizeof ud);
@@ -245,27 +257,38 @@ test_exception(void)
   g_free(s);
   ex.vector = 3;
   s = mh_x86_describe_exception(&ex, 4u << 20, NULL);
-  g_assert_cmpstr(s, ==, "breakpoint (#BP) by the instruction ending at RIP "
+  g_assert_cmpstr(s, ==,
+                  "breakpoint (#BP) by the instruction ending at RIP "
                   "0x1234; RSP 0x1000");
   g_free(s);
   /* int $0x80 past the IDT's limit: #GP with the IDT bit and the vector. */
-  ex = (MhException){.vector = 13, .has_error = TRUE, .error = 0x80 * 8 + 2,
-                     .rip = 0x80, .rsp = 0x3ffff0};
+  ex = (MhException){.vector = 13,
+                     .has_error = TRUE,
+                     .error = 0x80 * 8 + 2,
+                     .rip = 0x80,
+                     .rsp = 0x3ffff0};
   s = mh_x86_describe_exception(&ex, 4u << 20, NULL);
-  g_assert_cmpstr(s, ==, "general protection fault (#GP) at RIP 0x80; error code "
+  g_assert_cmpstr(s, ==,
+                  "general protection fault (#GP) at RIP 0x80; error code "
                   "0x402 (IDT vector 0x80); RSP 0x3ffff0");
   g_free(s);
 
   /* The full report for -v: every #PF error-code bit by name. */
-  ex = (MhException){.vector = 14, .has_error = TRUE, .error = 0x10,
-                     .rip = 0x400000, .rsp = 0x3fffd8, .cr2 = 0x400000};
+  ex = (MhException){.vector = 14,
+                     .has_error = TRUE,
+                     .error = 0x10,
+                     .rip = 0x400000,
+                     .rsp = 0x3fffd8,
+                     .cr2 = 0x400000};
   s = mh_x86_describe_fault(&ex, NULL);
-  g_assert_cmpstr(s, ==, "vector 14, error code 0x10 (not present, fetch, "
+  g_assert_cmpstr(s, ==,
+                  "vector 14, error code 0x10 (not present, fetch, "
                   "supervisor), RIP 0x400000, RSP 0x3fffd8, CR2 0x400000");
   g_free(s);
   ex.error = 0x7 | 0x8 | 0x20;
   s = mh_x86_describe_fault(&ex, NULL);
-  g_assert_cmpstr(s, ==, "vector 14, error code 0x2f (present, write, user, "
+  g_assert_cmpstr(s, ==,
+                  "vector 14, error code 0x2f (present, write, user, "
                   "reserved bit, protection key), RIP 0x400000, RSP 0x3fffd8, "
                   "CR2 0x400000");
   g_free(s);
@@ -293,18 +316,32 @@ test_decode_pio(void)
     guint length, size;
     gint port;
   } cases[] = {
-    {{0xe6, 0xe9}, 2, TRUE, FALSE, FALSE, 2, 1, 0xe9},       /* out 0xe9, al   */
-    {{0xe5, 0x80}, 2, TRUE, TRUE, FALSE, 2, 4, 0x80},        /* in eax, 0x80   */
-    {{0x66, 0xe7, 0x10}, 3, TRUE, FALSE, FALSE, 3, 2, 0x10}, /* out 0x10, ax   */
-    {{0xee}, 1, TRUE, FALSE, FALSE, 1, 1, -1},               /* out dx, al     */
-    {{0xec}, 1, TRUE, TRUE, FALSE, 1, 1, -1},                /* in al, dx      */
-    {{0x66, 0xed}, 2, TRUE, TRUE, FALSE, 2, 2, -1},          /* in ax, dx      */
-    {{0xf3, 0x6e}, 2, TRUE, FALSE, TRUE, 2, 1, -1},          /* rep outsb      */
-    {{0xf3, 0x48, 0x6d}, 3, TRUE, TRUE, TRUE, 3, 4, -1},     /* rep insd (REX) */
-    {{0x66, 0x66, 0x66, 0xee}, 4, TRUE, FALSE, FALSE, 4, 1, -1}, /* redundant 66s */
-    {{0xe6}, 1, FALSE, FALSE, FALSE, 0, 0, 0},               /* truncated      */
-    {{0x90}, 1, FALSE, FALSE, FALSE, 0, 0, 0},               /* nop            */
-    {{0x66, 0x66}, 2, FALSE, FALSE, FALSE, 0, 0, 0},         /* prefixes only  */
+    {{0xe6, 0xe9}, 2, TRUE, FALSE, FALSE, 2, 1, 0xe9}, /* out 0xe9, al   */
+    {{0xe5, 0x80}, 2, TRUE, TRUE, FALSE, 2, 4, 0x80},  /* in eax, 0x80   */
+    {{0x66, 0xe7, 0x10},
+     3,
+     TRUE,
+     FALSE,
+     FALSE,
+     3,
+     2,
+     0x10},                                              /* out 0x10, ax   */
+    {{0xee}, 1, TRUE, FALSE, FALSE, 1, 1, -1},           /* out dx, al     */
+    {{0xec}, 1, TRUE, TRUE, FALSE, 1, 1, -1},            /* in al, dx      */
+    {{0x66, 0xed}, 2, TRUE, TRUE, FALSE, 2, 2, -1},      /* in ax, dx      */
+    {{0xf3, 0x6e}, 2, TRUE, FALSE, TRUE, 2, 1, -1},      /* rep outsb      */
+    {{0xf3, 0x48, 0x6d}, 3, TRUE, TRUE, TRUE, 3, 4, -1}, /* rep insd (REX) */
+    {{0x66, 0x66, 0x66, 0xee},
+     4,
+     TRUE,
+     FALSE,
+     FALSE,
+     4,
+     1,
+     -1},                                            /* redundant 66s */
+    {{0xe6}, 1, FALSE, FALSE, FALSE, 0, 0, 0},       /* truncated      */
+    {{0x90}, 1, FALSE, FALSE, FALSE, 0, 0, 0},       /* nop            */
+    {{0x66, 0x66}, 2, FALSE, FALSE, FALSE, 0, 0, 0}, /* prefixes only  */
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -324,18 +361,22 @@ test_decode_pio(void)
 static void
 test_is_simd(void)
 {
-  static const struct { guint8 bytes[5]; gsize n; gboolean simd; } cases[] = {
-    {{0x0f, 0x28, 0xc1}, 3, TRUE},        /* movaps xmm0, xmm1        */
-    {{0x66, 0x0f, 0xef, 0xc0}, 4, TRUE},  /* pxor xmm0, xmm0          */
-    {{0xf3, 0x0f, 0x10, 0x07}, 4, TRUE},  /* movss xmm0, [rdi]        */
-    {{0xc5, 0xf8, 0x77}, 3, TRUE},        /* vzeroupper (VEX)         */
-    {{0x62, 0xf1, 0x7c, 0x48}, 4, TRUE},  /* EVEX                     */
-    {{0xcc}, 1, FALSE},                   /* int3                     */
-    {{0xcd, 0x80}, 2, FALSE},             /* int 0x80                 */
-    {{0x0f, 0x0b}, 2, FALSE},             /* ud2                      */
-    {{0x0f, 0x01, 0xc1}, 3, FALSE},       /* vmcall                   */
-    {{0x48, 0x89, 0xc3}, 3, FALSE},       /* mov rbx, rax             */
-    {{0x66, 0x66}, 2, FALSE},             /* prefixes only            */
+  static const struct {
+    guint8 bytes[5];
+    gsize n;
+    gboolean simd;
+  } cases[] = {
+    {{0x0f, 0x28, 0xc1}, 3, TRUE},       /* movaps xmm0, xmm1        */
+    {{0x66, 0x0f, 0xef, 0xc0}, 4, TRUE}, /* pxor xmm0, xmm0          */
+    {{0xf3, 0x0f, 0x10, 0x07}, 4, TRUE}, /* movss xmm0, [rdi]        */
+    {{0xc5, 0xf8, 0x77}, 3, TRUE},       /* vzeroupper (VEX)         */
+    {{0x62, 0xf1, 0x7c, 0x48}, 4, TRUE}, /* EVEX                     */
+    {{0xcc}, 1, FALSE},                  /* int3                     */
+    {{0xcd, 0x80}, 2, FALSE},            /* int 0x80                 */
+    {{0x0f, 0x0b}, 2, FALSE},            /* ud2                      */
+    {{0x0f, 0x01, 0xc1}, 3, FALSE},      /* vmcall                   */
+    {{0x48, 0x89, 0xc3}, 3, FALSE},      /* mov rbx, rax             */
+    {{0x66, 0x66}, 2, FALSE},            /* prefixes only            */
   };
   for (gsize i = 0; i < G_N_ELEMENTS(cases); i++)
     g_assert_cmpint(mh_x86_is_simd(cases[i].bytes, cases[i].n), ==,
@@ -353,19 +394,21 @@ add_layouts(void)
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS(layouts); i++) {
-    g_autofree char *path = g_strdup_printf(
-      "/x86/page-tables/%uMB-%s", layouts[i].mb,
-      layouts[i].page == MH_PAGE_2M ? "2M" : "4K");
+    g_autofree char *path = g_strdup_printf("/x86/page-tables/%uMB-%s",
+                                            layouts[i].mb,
+                                            layouts[i].page == MH_PAGE_2M
+                                              ? "2M"
+                                              : "4K");
     g_test_add_data_func(path, &layouts[i], test_layout);
   }
 }
 
 static const MhUnitTest tests[] = {
   {"/x86/page-tables/refuses", test_refuses},
-  {"/x86/long-mode",           test_long_mode},
-  {"/x86/exception",           test_exception},
-  {"/x86/decode-pio",          test_decode_pio},
-  {"/x86/is-simd",             test_is_simd},
+  {"/x86/long-mode", test_long_mode},
+  {"/x86/exception", test_exception},
+  {"/x86/decode-pio", test_decode_pio},
+  {"/x86/is-simd", test_is_simd},
 };
 
 MH_UNIT_MAIN_ADD(add_layouts, tests)

@@ -15,14 +15,14 @@
 
 typedef struct {
   const char *path; /* the test's path, as TAP prints it */
-  GTestFunc   func;
+  GTestFunc func;
 } MhUnitTest;
 
 /* mh_unit_main: initialises GTest, calls add (when not NULL), registers
  * the n_tests tests of tests, and runs them all. */
 static inline int
-mh_unit_main(int argc, char **argv, void (*add)(void),
-             const MhUnitTest *tests, gsize n_tests)
+mh_unit_main(int argc, char **argv, void (*add)(void), const MhUnitTest *tests,
+             gsize n_tests)
 {
   g_test_init(&argc, &argv, NULL);
   if (add != NULL)
@@ -36,17 +36,17 @@ mh_unit_main(int argc, char **argv, void (*add)(void),
 #define MH_UNIT_MAIN(tests) MH_UNIT_MAIN_ADD(NULL, tests)
 
 /* The program's main(): the tests add registers, then those of tests. */
-#define MH_UNIT_MAIN_ADD(add, tests)                                      \
-  int main(int argc, char **argv)                                         \
-  {                                                                       \
-    return mh_unit_main(argc, argv, add, tests, G_N_ELEMENTS(tests));     \
+#define MH_UNIT_MAIN_ADD(add, tests)                                  \
+  int main(int argc, char **argv)                                     \
+  {                                                                   \
+    return mh_unit_main(argc, argv, add, tests, G_N_ELEMENTS(tests)); \
   }
 
 /* The program's main(): only the tests add registers. */
-#define MH_UNIT_MAIN_ONLY(add)                                            \
-  int main(int argc, char **argv)                                         \
-  {                                                                       \
-    return mh_unit_main(argc, argv, add, NULL, 0);                        \
+#define MH_UNIT_MAIN_ONLY(add)                     \
+  int main(int argc, char **argv)                  \
+  {                                                \
+    return mh_unit_main(argc, argv, add, NULL, 0); \
   }
 
 #endif /* MH_UNIT_MAIN_H */
