@@ -19,7 +19,7 @@
 
 #ifndef __ASSEMBLER__
 #include <stdint.h>
-#define MH_U(x)   x##u   /* unsigned constant, in C and in assembly */
+#define MH_U(x)   x##u /* unsigned constant, in C and in assembly */
 #define MH_ULL(x) x##ull
 #else
 #define MH_U(x)   x
@@ -62,7 +62,8 @@
  *
  * Registers at entry:
  */
-#define MH_BOOT_REG_RIP MH_U(0) /* RIP: a flat image's entry point; an ELF image starts at e_entry */
+#define MH_BOOT_REG_RIP \
+  MH_U(0) /* RIP: a flat image's entry point; an ELF image starts at e_entry */
 /*   RSP  = RAM size in bytes (top of RAM; first push lands below it)
  *   RAX  = MH_BOOT_MAGIC (tells a guest it runs under this ABI)
  *   RBX  = MH_ABI_VERSION
@@ -74,9 +75,9 @@
  * RDI, RSI, RDX, RCX are the first four System V arguments, so crt0 can
  * hand them to C unchanged.
  */
-#define MH_BOOT_MAGIC    MH_ULL(0x4d48564d31414249) /* "MHVM1ABI" */
-#define MH_BOOT_SEL_CODE MH_U(0x08)
-#define MH_BOOT_SEL_DATA MH_U(0x10)
+#define MH_BOOT_MAGIC     MH_ULL(0x4d48564d31414249) /* "MHVM1ABI" */
+#define MH_BOOT_SEL_CODE  MH_U(0x08)
+#define MH_BOOT_SEL_DATA  MH_U(0x10)
 #define MH_MONITOR_BASE   MH_ULL(0x40000000) /* the hypervisor's pages  */
 #define MH_PORT_EXCEPTION MH_U(0xEB) /* reserved: the exception handlers' */
 
@@ -170,9 +171,11 @@
 #define MH_FILE_RDONLY MH_U(0x01) /* open for reading                         */
 #define MH_FILE_WRONLY MH_U(0x02) /* open for writing; creates a missing file */
 #define MH_FILE_RDWR   MH_U(0x03) /* both                                     */
-#define MH_FILE_CREATE MH_U(0x04) /* create the file if missing (WRONLY implies it) */
-#define MH_FILE_TRUNC  MH_U(0x08) /* truncate to 0 (needs WRONLY)             */
-#define MH_FILE_APPEND MH_U(0x10) /* every write goes to the end (needs WRONLY) */
+#define MH_FILE_CREATE \
+  MH_U(0x04) /* create the file if missing (WRONLY implies it) */
+#define MH_FILE_TRUNC MH_U(0x08) /* truncate to 0 (needs WRONLY)             */
+#define MH_FILE_APPEND \
+  MH_U(0x10) /* every write goes to the end (needs WRONLY) */
 #define MH_FILE_FLAGS_ALL MH_U(0x1f)
 
 /* SEEK whence (mh_file_req.flags). */
@@ -181,19 +184,22 @@
 #define MH_FILE_SEEK_END MH_U(2)
 
 /* Statuses: small negative numbers, stable across versions. */
-#define MH_FILE_EPROTO  (-1)  /* malformed byte-transport sequence          */
-#define MH_FILE_ENOENT  (-2)  /* no such file                               */
-#define MH_FILE_EPERM   (-3)  /* not permitted (fd not open for that, not a regular file) */
-#define MH_FILE_EBADF   (-4)  /* fd not open                                */
-#define MH_FILE_EMFILE  (-5)  /* too many open files (see --max-open)       */
-#define MH_FILE_EQUOTA  (-6)  /* quota exceeded: bytes (--quota), a file's size, or 4096 files */
-#define MH_FILE_ENAME   (-7)  /* invalid file name (or its length)          */
-#define MH_FILE_EINVAL  (-8)  /* bad command, flags, data length, whence or offset */
-#define MH_FILE_EIO     (-9)  /* the host failed to read or write           */
+#define MH_FILE_EPROTO (-1) /* malformed byte-transport sequence          */
+#define MH_FILE_ENOENT (-2) /* no such file                               */
+#define MH_FILE_EPERM \
+  (-3) /* not permitted (fd not open for that, not a regular file) */
+#define MH_FILE_EBADF  (-4) /* fd not open                                */
+#define MH_FILE_EMFILE (-5) /* too many open files (see --max-open)       */
+#define MH_FILE_EQUOTA \
+  (-6) /* quota exceeded: bytes (--quota), a file's size, or 4096 files */
+#define MH_FILE_ENAME (-7) /* invalid file name (or its length)          */
+#define MH_FILE_EINVAL \
+  (-8)                   /* bad command, flags, data length, whence or offset */
+#define MH_FILE_EIO (-9) /* the host failed to read or write           */
 
 /* Limits. */
-#define MH_FILE_NAME_MAX  MH_U(255)   /* bytes in a name                    */
-#define MH_FILE_BYTE_MAX  MH_U(65536) /* len of one byte-transport READ/WRITE */
+#define MH_FILE_NAME_MAX   MH_U(255)   /* bytes in a name                    */
+#define MH_FILE_BYTE_MAX   MH_U(65536) /* len of one byte-transport READ/WRITE */
 #define MH_FILE_OFFSET_MAX MH_ULL(0x10000000000) /* 1 TiB: largest offset  */
 
 #define MH_FILE_HDR_SIZE MH_U(24) /* bytes streamed by the byte transport */
@@ -202,14 +208,14 @@
 #ifndef __ASSEMBLER__
 /* The request.  Offsets are fixed by the static checks below. */
 struct mh_file_req {
-  uint32_t cmd;    /*  0: MH_FILE_*                                    */
-  int32_t  fd;     /*  4: CLOSE, READ, WRITE, SEEK, SIZE               */
-  uint32_t flags;  /*  8: OPEN flags, or SEEK whence                   */
-  uint32_t len;    /* 12: OPEN name bytes; READ/WRITE data bytes       */
-  int64_t  offset; /* 16: SEEK offset                                  */
-  uint64_t buf;    /* 24: block transport: guest-physical address of the
+  uint32_t cmd;   /*  0: MH_FILE_*                                    */
+  int32_t fd;     /*  4: CLOSE, READ, WRITE, SEEK, SIZE               */
+  uint32_t flags; /*  8: OPEN flags, or SEEK whence                   */
+  uint32_t len;   /* 12: OPEN name bytes; READ/WRITE data bytes       */
+  int64_t offset; /* 16: SEEK offset                                  */
+  uint64_t buf;   /* 24: block transport: guest-physical address of the
                     *     name (OPEN) or data (READ, WRITE)            */
-  int64_t  result; /* 32: out: value (>= 0) or MH_FILE_E* status       */
+  int64_t result; /* 32: out: value (>= 0) or MH_FILE_E* status       */
 };
 #endif
 #ifndef __ASSEMBLER__
@@ -219,7 +225,8 @@ struct mh_file_req {
 MH_ABI_STATIC_ASSERT(sizeof(uint64_t) == 8, "uint64_t must be 8 bytes");
 MH_ABI_STATIC_ASSERT(sizeof(struct mh_file_req) == MH_FILE_REQ_SIZE,
                      "struct mh_file_req is 40 bytes");
-MH_ABI_STATIC_ASSERT(__builtin_offsetof(struct mh_file_req, buf) == MH_FILE_HDR_SIZE,
+MH_ABI_STATIC_ASSERT(__builtin_offsetof(struct mh_file_req, buf) ==
+                       MH_FILE_HDR_SIZE,
                      "the byte transport streams the fields before buf");
 MH_ABI_STATIC_ASSERT(__builtin_offsetof(struct mh_file_req, result) == 32,
                      "result is at offset 32");
