@@ -159,22 +159,14 @@ pick_gpa(FuzzIn *in, gsize ram_size, gboolean for_block)
   guint64 span = for_block ? MH_FILE_REQ_SIZE : 0;
 
   switch (fuzz_u8(in) % 8) {
-  case 0:
-    return 0;
-  case 1:
-    return ram_size - MIN(span, ram_size); /* last fitting */
-  case 2:
-    return ram_size - MIN(span, ram_size) + 1; /* one past     */
-  case 3:
-    return ram_size;
-  case 4:
-    return G_MAXUINT32 - fuzz_u8(in);
-  case 5:
-    return fuzz_u32(in);
-  case 6:
-    return G_MAXUINT64 - fuzz_u8(in); /* wraps        */
-  default:
-    return fuzz_u16(in) % (ram_size + 64);
+  case 0: return 0;
+  case 1: return ram_size - MIN(span, ram_size);     /* last fitting */
+  case 2: return ram_size - MIN(span, ram_size) + 1; /* one past     */
+  case 3: return ram_size;
+  case 4: return G_MAXUINT32 - fuzz_u8(in);
+  case 5: return fuzz_u32(in);
+  case 6: return G_MAXUINT64 - fuzz_u8(in); /* wraps        */
+  default: return fuzz_u16(in) % (ram_size + 64);
   }
 }
 
@@ -182,20 +174,13 @@ static guint32
 pick_len(FuzzIn *in, gsize ram_size)
 {
   switch (fuzz_u8(in) % 7) {
-  case 0:
-    return 0;
-  case 1:
-    return fuzz_u8(in);
-  case 2:
-    return (guint32)ram_size;
-  case 3:
-    return (guint32)ram_size + 1;
-  case 4:
-    return G_MAXUINT32 - fuzz_u8(in);
-  case 5:
-    return MH_FILE_NAME_MAX + (fuzz_u8(in) % 3) - 1;
-  default:
-    return fuzz_u32(in);
+  case 0: return 0;
+  case 1: return fuzz_u8(in);
+  case 2: return (guint32)ram_size;
+  case 3: return (guint32)ram_size + 1;
+  case 4: return G_MAXUINT32 - fuzz_u8(in);
+  case 5: return MH_FILE_NAME_MAX + (fuzz_u8(in) % 3) - 1;
+  default: return fuzz_u32(in);
   }
 }
 
@@ -297,10 +282,8 @@ block_out(MhFileService *svc, guint8 *ram, gsize ram_size, guint32 gpa)
     FUZZ_CHECK((guint64)result <= MH_FILE_OFFSET_MAX,
                "offset %" G_GINT64_FORMAT, result);
     break;
-  case MH_FILE_SIZE:
-    break;
-  default:
-    FUZZ_CHECK(FALSE, "unknown command %u succeeded", req.cmd);
+  case MH_FILE_SIZE: break;
+  default: FUZZ_CHECK(FALSE, "unknown command %u succeeded", req.cmd);
   }
 }
 
@@ -329,9 +312,7 @@ LLVMFuzzerTestOneInput(const guint8 *data, size_t size)
 
     switch (op % 8) {
     case 0:
-    case 1:
-      plant_request(&in, ram.host, ram.size);
-      break;
+    case 1: plant_request(&in, ram.host, ram.size); break;
     case 2:
     case 3:
       block_out(&svc, ram.host, ram.size,

@@ -59,26 +59,16 @@ static gint64
 exec_pick_result(FuzzIn *in, const struct mh_file_req *req)
 {
   switch (fuzz_u8(in) % 10) {
-  case 0:
-    return 0;
-  case 1:
-    return req->len;
-  case 2:
-    return (gint64)req->len + 1 + fuzz_u8(in);
-  case 3:
-    return req->len > 0 ? fuzz_u32(in) % req->len : 0;
-  case 4:
-    return -(gint64)(1 + fuzz_u8(in) % 9); /* MH_FILE_E* */
-  case 5:
-    return G_MAXINT64;
-  case 6:
-    return G_MININT64;
-  case 7:
-    return (gint64)fuzz_u64(in);
-  case 8:
-    return MH_FILE_BYTE_MAX + 1;
-  default:
-    return 1;
+  case 0: return 0;
+  case 1: return req->len;
+  case 2: return (gint64)req->len + 1 + fuzz_u8(in);
+  case 3: return req->len > 0 ? fuzz_u32(in) % req->len : 0;
+  case 4: return -(gint64)(1 + fuzz_u8(in) % 9); /* MH_FILE_E* */
+  case 5: return G_MAXINT64;
+  case 6: return G_MININT64;
+  case 7: return (gint64)fuzz_u64(in);
+  case 8: return MH_FILE_BYTE_MAX + 1;
+  default: return 1;
   }
 }
 
@@ -297,15 +287,9 @@ out_header(MhByteChannel *ch, Model *m, Exec *x, FuzzIn *in)
   case 0:                       /* the longest, rarely (each of its  */
     r.len = MH_FILE_BYTE_MAX + (fuzz_u8(in) % 3) - 1; /* bytes is an */
     break; /* IN or an OUT: slow)               */
-  case 1:
-    r.len = MH_FILE_NAME_MAX + (fuzz_u8(in) % 3) - 1;
-    break;
-  case 2:
-    r.len = fuzz_u32(in);
-    break;
-  default:
-    r.len = fuzz_u8(in) % 64;
-    break;
+  case 1: r.len = MH_FILE_NAME_MAX + (fuzz_u8(in) % 3) - 1; break;
+  case 2: r.len = fuzz_u32(in); break;
+  default: r.len = fuzz_u8(in) % 64; break;
   }
   r.offset = (gint64)fuzz_u64(in);
   r.cmd = GUINT32_TO_LE(r.cmd);
@@ -342,9 +326,7 @@ LLVMFuzzerTestOneInput(const guint8 *data, size_t size)
     guint n;
 
     switch (op % 6) {
-    case 0: /* one OUT */
-      do_out(&ch, &m, &x, fuzz_u8(&in));
-      break;
+    case 0: /* one OUT */ do_out(&ch, &m, &x, fuzz_u8(&in)); break;
     case 1: { /* rep outsb of input bytes */
       gsize len;
       const guint8 *bytes = fuzz_bytes(&in, 1 + op / 6, &len);
@@ -352,9 +334,7 @@ LLVMFuzzerTestOneInput(const guint8 *data, size_t size)
         do_out(&ch, &m, &x, bytes[i]);
       break;
     }
-    case 2: /* one IN */
-      do_in(&ch, &m);
-      break;
+    case 2: /* one IN */ do_in(&ch, &m); break;
     case 3: /* rep insb: a short one, or one that reads the rest of the
              * reply (up to the largest READ's) and a few bytes past it */
       n = 1u + fuzz_u8(&in) % 40u;

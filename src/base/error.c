@@ -42,16 +42,11 @@ exit_status_rank(int status)
   if (status >= MH_EXIT_SIGNAL)
     return 5;
   switch (status) {
-  case MH_EXIT_OK:
-    return 0;
-  case MH_EXIT_LIMIT:
-    return 1;
-  case MH_EXIT_GUEST:
-    return 2;
-  case MH_EXIT_USAGE:
-    return 3;
-  default:
-    return 4; /* MH_EXIT_HOST and anything unknown */
+  case MH_EXIT_OK: return 0;
+  case MH_EXIT_LIMIT: return 1;
+  case MH_EXIT_GUEST: return 2;
+  case MH_EXIT_USAGE: return 3;
+  default: return 4; /* MH_EXIT_HOST and anything unknown */
   }
 }
 

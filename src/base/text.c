@@ -10,21 +10,11 @@ static void
 text_escape_byte(GString *out, guchar c)
 {
   switch (c) {
-  case '\n':
-    g_string_append(out, "\\n");
-    break;
-  case '\r':
-    g_string_append(out, "\\r");
-    break;
-  case '\t':
-    g_string_append(out, "\\t");
-    break;
-  case '\\':
-    g_string_append(out, "\\\\");
-    break;
-  default:
-    g_string_append_printf(out, "\\%03o", c);
-    break;
+  case '\n': g_string_append(out, "\\n"); break;
+  case '\r': g_string_append(out, "\\r"); break;
+  case '\t': g_string_append(out, "\\t"); break;
+  case '\\': g_string_append(out, "\\\\"); break;
+  default: g_string_append_printf(out, "\\%03o", c); break;
   }
 }
 

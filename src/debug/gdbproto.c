@@ -606,28 +606,16 @@ mh_gdbproto_handle(const MhGdbTargetOps *ops, gpointer target, const char *data,
   if (len == 0)
     return MH_GDB_ACT_NONE;
   switch (data[0]) {
-  case '?':
-    g_string_assign(reply, stop_reply);
-    break;
+  case '?': g_string_assign(reply, stop_reply); break;
   case 'g':
-  case 'G':
-    gdbproto_all_regs(ops, target, data, len, reply);
-    break;
+  case 'G': gdbproto_all_regs(ops, target, data, len, reply); break;
   case 'p':
-  case 'P':
-    gdbproto_one_reg(ops, target, &a, data[0] == 'P', reply);
-    break;
-  case 'm':
-    gdbproto_read_mem(ops, target, &a, reply);
-    break;
+  case 'P': gdbproto_one_reg(ops, target, &a, data[0] == 'P', reply); break;
+  case 'm': gdbproto_read_mem(ops, target, &a, reply); break;
   case 'M':
-  case 'X':
-    gdbproto_write_mem(ops, target, &a, data[0] == 'X', reply);
-    break;
+  case 'X': gdbproto_write_mem(ops, target, &a, data[0] == 'X', reply); break;
   case 'Z':
-  case 'z':
-    gdbproto_breakpoint(ops, target, &a, data[0] == 'Z', reply);
-    break;
+  case 'z': gdbproto_breakpoint(ops, target, &a, data[0] == 'Z', reply); break;
   case 'c':
   case 's':
     /* "c ADDR" resumes elsewhere: not supported (gdb does not send it). */
@@ -647,19 +635,14 @@ mh_gdbproto_handle(const MhGdbTargetOps *ops, gpointer target, const char *data,
     }
     return data[0] == 'C' ? MH_GDB_ACT_CONTINUE : MH_GDB_ACT_STEP;
   }
-  case 'k':
-    return MH_GDB_ACT_KILL;
-  case 'D':
-    g_string_assign(reply, "OK");
-    return MH_GDB_ACT_DETACH;
+  case 'k': return MH_GDB_ACT_KILL;
+  case 'D': g_string_assign(reply, "OK"); return MH_GDB_ACT_DETACH;
   case 'H':
   case 'T':
     /* One thread: whichever gdb names is it. */
     g_string_assign(reply, "OK");
     break;
-  case 'q':
-    gdbproto_query(data, len, reply);
-    break;
+  case 'q': gdbproto_query(data, len, reply); break;
   default:
     /* vCont?, vMustReplyEmpty, ! and the rest: not supported. */
     break;

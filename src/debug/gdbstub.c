@@ -836,8 +836,7 @@ gdb_serve(MhGdb *g, const char *stop_reply, gboolean announce, GError **error)
         if (!gdb_send_raw(g, "-"))
           goto gone;
         continue;
-      case MH_GDB_RX_PACKET:
-        break;
+      case MH_GDB_RX_PACKET: break;
       default:
         /* Ctrl-C while stopped: nothing to stop. */
         continue;
@@ -1140,19 +1139,11 @@ mh_gdb_on_fault(MhGdb *g, const MhException *ex, const struct kvm_regs *stub,
     }
   }
   switch (ex->vector) {
-  case 0:
-    signo = GDB_SIGFPE;
-    break;
+  case 0: signo = GDB_SIGFPE; break;
   case 1:
-  case 3:
-    signo = GDB_SIGTRAP;
-    break;
-  case 6:
-    signo = GDB_SIGILL;
-    break;
-  default:
-    signo = GDB_SIGSEGV;
-    break;
+  case 3: signo = GDB_SIGTRAP; break;
+  case 6: signo = GDB_SIGILL; break;
+  default: signo = GDB_SIGSEGV; break;
   }
   g->in_fault = TRUE;
   g->fault_rip = ex->rip;
@@ -1194,14 +1185,11 @@ mh_gdb_main_fd(MhGdb *g)
   if (g == NULL)
     return -1;
   switch (g_atomic_int_get(&g->state)) {
-  case GDB_LISTENING:
-    return g->listen_fd;
+  case GDB_LISTENING: return g->listen_fd;
   case GDB_GREETING:
     return g->main_fd; /* looked at every turn (mh_gdb_service) */
-  case GDB_TAKEN:
-    return g_atomic_int_get(&g->watch) ? g->main_fd : -1;
-  default:
-    return -1; /* GDB_HANDED: until the VM's thread took it */
+  case GDB_TAKEN: return g_atomic_int_get(&g->watch) ? g->main_fd : -1;
+  default: return -1; /* GDB_HANDED: until the VM's thread took it */
   }
 }
 
@@ -1343,13 +1331,11 @@ mh_gdb_service(MhGdb *g, short revents, GError **error)
       return TRUE;
     /* gdb sends its first packet as it connects: it may be here already. */
     return gdb_greet(g, error);
-  case GDB_GREETING:
-    return gdb_greet(g, error);
+  case GDB_GREETING: return gdb_greet(g, error);
   case GDB_TAKEN:
     if (revents != 0)
       gdb_interrupt(g);
     return TRUE;
-  default:
-    return TRUE;
+  default: return TRUE;
   }
 }

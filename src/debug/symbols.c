@@ -544,9 +544,7 @@ rd_form(SymReader *d, const SymTable *t, guint64 form, const char **path,
 {
   *path = NULL;
   switch (form) {
-  case FORM_STRING:
-    *path = rd_str(d, len);
-    break;
+  case FORM_STRING: *path = rd_str(d, len); break;
   case FORM_LINE_STRP:
     *path = symbols_str_at(&t->line_str, rd_u(d, t->offset_size), len);
     break;
@@ -556,41 +554,20 @@ rd_form(SymReader *d, const SymTable *t, guint64 form, const char **path,
   /* The string-offsets table belongs to a compilation unit, which this
    * reader does not open: a name it does not know. */
   case FORM_STRX:
-  case FORM_UDATA:
-    (void)rd_uleb(d);
-    break;
-  case FORM_SDATA:
-    (void)rd_sleb(d);
-    break;
+  case FORM_UDATA: (void)rd_uleb(d); break;
+  case FORM_SDATA: (void)rd_sleb(d); break;
   case FORM_STRX1:
-  case FORM_DATA1:
-    rd_skip(d, 1);
-    break;
+  case FORM_DATA1: rd_skip(d, 1); break;
   case FORM_STRX2:
-  case FORM_DATA2:
-    rd_skip(d, 2);
-    break;
-  case FORM_STRX3:
-    rd_skip(d, 3);
-    break;
+  case FORM_DATA2: rd_skip(d, 2); break;
+  case FORM_STRX3: rd_skip(d, 3); break;
   case FORM_STRX4:
-  case FORM_DATA4:
-    rd_skip(d, 4);
-    break;
-  case FORM_DATA8:
-    rd_skip(d, 8);
-    break;
-  case FORM_DATA16:
-    rd_skip(d, 16);
-    break;
-  case FORM_BLOCK1:
-    rd_skip(d, rd_u(d, 1));
-    break;
-  case FORM_BLOCK:
-    rd_skip(d, rd_uleb(d));
-    break;
-  default:
-    return FALSE;
+  case FORM_DATA4: rd_skip(d, 4); break;
+  case FORM_DATA8: rd_skip(d, 8); break;
+  case FORM_DATA16: rd_skip(d, 16); break;
+  case FORM_BLOCK1: rd_skip(d, rd_u(d, 1)); break;
+  case FORM_BLOCK: rd_skip(d, rd_uleb(d)); break;
+  default: return FALSE;
   }
   return !d->bad;
 }
@@ -782,17 +759,10 @@ symbols_line_program(MhSymbols *s, SymRead *r, SymReader *d, SymTable *t,
       continue;
     } else {
       switch (op) {
-      case LNS_COPY:
-        break;
-      case LNS_ADVANCE_PC:
-        advance = rd_uleb(d);
-        break;
-      case LNS_ADVANCE_LINE:
-        line += rd_sleb(d);
-        break;
-      case LNS_SET_FILE:
-        file = rd_uleb(d);
-        break;
+      case LNS_COPY: break;
+      case LNS_ADVANCE_PC: advance = rd_uleb(d); break;
+      case LNS_ADVANCE_LINE: line += rd_sleb(d); break;
+      case LNS_SET_FILE: file = rd_uleb(d); break;
       case LNS_CONST_ADD_PC:
         advance = (255 - h->opcode_base) / h->line_range;
         break;

@@ -160,8 +160,7 @@ static gint64
 files_open_status(MhFileService *svc, const char *name, int err)
 {
   switch (err) {
-  case ENOENT:
-    return MH_FILE_ENOENT;
+  case ENOENT: return MH_FILE_ENOENT;
   case EMFILE: /* the host's limits, not the VM's: still "too many" */
   case ENFILE:
     files_host_error(svc, "opening", name, err);
@@ -172,10 +171,8 @@ files_open_status(MhFileService *svc, const char *name, int err)
   case EPERM:
   case EISDIR:
   case EEXIST: /* something planted under that name */
-  case ENXIO:  /* a socket or fifo                 */
-    return MH_FILE_EPERM;
-  default:
-    return files_host_error(svc, "opening", name, err);
+  case ENXIO: /* a socket or fifo                 */ return MH_FILE_EPERM;
+  default: return files_host_error(svc, "opening", name, err);
   }
 }
 
@@ -625,16 +622,11 @@ mh_files_exec(gpointer user, const struct mh_file_req *req,
   case MH_FILE_CLOSE:
     g_hash_table_remove(svc->fds, GINT_TO_POINTER(req->fd));
     return 0;
-  case MH_FILE_READ:
-    return files_read(svc, f, dest, req->len);
-  case MH_FILE_WRITE:
-    return files_write(svc, f, payload, req->len);
-  case MH_FILE_SEEK:
-    return files_seek(svc, f, req->offset, req->flags);
-  case MH_FILE_SIZE:
-    return files_size(svc, f);
-  default:
-    return MH_FILE_EINVAL; /* mh_file_req_check() lets none through */
+  case MH_FILE_READ: return files_read(svc, f, dest, req->len);
+  case MH_FILE_WRITE: return files_write(svc, f, payload, req->len);
+  case MH_FILE_SEEK: return files_seek(svc, f, req->offset, req->flags);
+  case MH_FILE_SIZE: return files_size(svc, f);
+  default: return MH_FILE_EINVAL; /* mh_file_req_check() lets none through */
   }
 }
 

@@ -71,15 +71,11 @@ mh_file_req_check(const struct mh_file_req *req, guint64 max_len)
       return MH_FILE_ENAME;
     return 0;
   case MH_FILE_READ:
-  case MH_FILE_WRITE:
-    return req->len <= max_len ? 0 : MH_FILE_EINVAL;
-  case MH_FILE_SEEK:
-    return req->flags <= MH_FILE_SEEK_END ? 0 : MH_FILE_EINVAL;
+  case MH_FILE_WRITE: return req->len <= max_len ? 0 : MH_FILE_EINVAL;
+  case MH_FILE_SEEK: return req->flags <= MH_FILE_SEEK_END ? 0 : MH_FILE_EINVAL;
   case MH_FILE_CLOSE:
-  case MH_FILE_SIZE:
-    return 0;
-  default:
-    return MH_FILE_EINVAL;
+  case MH_FILE_SIZE: return 0;
+  default: return MH_FILE_EINVAL;
   }
 }
 
@@ -155,15 +151,13 @@ void
 mh_chan_out(MhByteChannel *ch, guint8 byte, MhFileExec exec, gpointer user)
 {
   switch (ch->state) {
-  case MH_CHAN_DISCARD:
-    return;
+  case MH_CHAN_DISCARD: return;
   case MH_CHAN_REPLY:
     /* A new request while a reply is unread: the rest is dropped. */
     ch->state = MH_CHAN_REQUEST;
     ch->hdr_len = ch->payload_len = 0;
     break;
-  case MH_CHAN_REQUEST:
-    break;
+  case MH_CHAN_REQUEST: break;
   }
   if (ch->hdr_len < MH_FILE_HDR_SIZE) {
     ch->hdr[ch->hdr_len++] = byte;
@@ -188,11 +182,8 @@ mh_chan_in(MhByteChannel *ch)
     chan_set_reply(ch, MH_FILE_EPROTO, 0);
     ch->state = MH_CHAN_REPLY;
     break;
-  case MH_CHAN_DISCARD:
-    ch->state = MH_CHAN_REPLY;
-    break;
-  case MH_CHAN_REPLY:
-    break;
+  case MH_CHAN_DISCARD: ch->state = MH_CHAN_REPLY; break;
+  case MH_CHAN_REPLY: break;
   }
   {
     guint8 byte = ch->reply[ch->reply_pos++];

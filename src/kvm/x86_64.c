@@ -154,10 +154,8 @@ mh_x86_exception_has_error(guint vector)
   case 17:
   case 21:
   case 29:
-  case 30:
-    return TRUE;
-  default:
-    return FALSE;
+  case 30: return TRUE;
+  default: return FALSE;
   }
 }
 
@@ -469,17 +467,12 @@ mh_x86_decode_pio(const guint8 *code, gsize avail, MhPioInsn *insn)
   case 0xec:
   case 0xed:
   case 0xee:
-  case 0xef: /* IN/OUT with DX        */
-    insn->string = FALSE;
-    break;
+  case 0xef: /* IN/OUT with DX        */ insn->string = FALSE; break;
   case 0x6c:
   case 0x6d:
   case 0x6e:
-  case 0x6f: /* INS/OUTS              */
-    insn->string = TRUE;
-    break;
-  default:
-    return FALSE;
+  case 0x6f: /* INS/OUTS              */ insn->string = TRUE; break;
+  default: return FALSE;
   }
   /* Even opcodes move a byte; odd ones 16 or 32 bits (there is no 64-bit
    * port I/O). */

@@ -352,13 +352,10 @@ static const char *
 report_sandbox_name(MhSandboxMode mode)
 {
   switch (mode) {
-  case MH_SANDBOX_OFF:
-    return "off";
-  case MH_SANDBOX_STRICT:
-    return "strict";
+  case MH_SANDBOX_OFF: return "off";
+  case MH_SANDBOX_STRICT: return "strict";
   case MH_SANDBOX_ON:
-  default:
-    return "on";
+  default: return "on";
   }
 }
 

@@ -109,10 +109,8 @@ mh_run_dir_open(MhRunDir *rd, const char *output_dir, GError **error)
 
   for (guint attempt = 1;; attempt++) {
     switch (run_dir_try_open(rd, attempt == RUN_DIR_ATTEMPTS, error)) {
-    case RUN_DIR_OK:
-      return TRUE;
-    case RUN_DIR_FAILED:
-      return FALSE;
+    case RUN_DIR_OK: return TRUE;
+    case RUN_DIR_FAILED: return FALSE;
     case RUN_DIR_VANISHED:
       if (rd->out_fd >= 0)
         close(rd->out_fd);

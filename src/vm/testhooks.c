@@ -152,14 +152,9 @@ hook_io(gpointer opaque, const MhIoAccess *io, GError **error)
     rc = ioctl(vm->kvm->fd, KVM_CREATE_VM, 0);
     hook_report(vm, "KVM_CREATE_VM", rc);
     break;
-  case 4:
-    hook_other_file(vm);
-    return TRUE;
-  case 5:
-    return hook_other_vcpu(vm, error);
-  case 6:
-    hook_dups(vm);
-    return TRUE;
+  case 4: hook_other_file(vm); return TRUE;
+  case 5: return hook_other_vcpu(vm, error);
+  case 6: hook_dups(vm); return TRUE;
   default:
     g_set_error(error, MH_ERROR, MH_ERROR_GUEST, "test hook %u unknown",
                 io->data[0]);

@@ -209,10 +209,8 @@ vcpu_on_exception(MhVm *vm, guint vector, GError **error)
   }
   ex.cr2 = sregs.cr2;
   switch (mh_gdb_on_fault(vm->gdb, &ex, &regs, error)) {
-  case 1:
-    return TRUE; /* one of gdb's breakpoints: the guest goes on */
-  case -1:
-    return FALSE;
+  case 1: return TRUE; /* one of gdb's breakpoints: the guest goes on */
+  case -1: return FALSE;
   }
   rip_text = vcpu_rip_text(vm, ex.rip);
   what = mh_x86_describe_exception(&ex, vm->ram.size, rip_text);
@@ -454,12 +452,8 @@ vm_on_exit(MhVm *vm, GError **error)
     if (mh_vcpu_stop_reason(&vm->vcpu) != MH_STOP_NONE)
       return vm_stopped(vm, error) ? VM_HALTED : VM_FAILED;
     return VM_HALTED;
-  case KVM_EXIT_SHUTDOWN:
-    vcpu_on_shutdown(vm, error);
-    return VM_FAILED;
-  case KVM_EXIT_MMIO:
-    vcpu_on_mmio(vm, error);
-    return VM_FAILED;
+  case KVM_EXIT_SHUTDOWN: vcpu_on_shutdown(vm, error); return VM_FAILED;
+  case KVM_EXIT_MMIO: vcpu_on_mmio(vm, error); return VM_FAILED;
   case KVM_EXIT_FAIL_ENTRY:
     g_set_error(error, MH_ERROR, MH_ERROR_HOST,
                 "VM entry failed: hardware entry failure reason 0x%" G_GINT64_MODIFIER
@@ -474,8 +468,7 @@ vm_on_exit(MhVm *vm, GError **error)
     if (bp == 0)
       vcpu_on_internal_error(vm, error);
     return VM_FAILED;
-  case KVM_EXIT_INTR:
-    return mh_gdb_poll(vm->gdb, error) ? VM_GO_ON : VM_FAILED;
+  case KVM_EXIT_INTR: return mh_gdb_poll(vm->gdb, error) ? VM_GO_ON : VM_FAILED;
   case KVM_EXIT_DEBUG:
     /* Only with gdb attached (KVM_SET_GUEST_DEBUG): a breakpoint,
      * watchpoint or step, reported to it. */

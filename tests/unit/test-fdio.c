@@ -65,14 +65,9 @@ script_answer(Script *s, size_t *n, ssize_t *ret)
     errno = step->arg;
     *ret = -1;
     return TRUE;
-  case ACT_ZERO:
-    *ret = 0;
-    return TRUE;
-  case ACT_SHORT:
-    *n = MIN(*n, (size_t)step->arg);
-    return FALSE;
-  case ACT_PASS:
-    break;
+  case ACT_ZERO: *ret = 0; return TRUE;
+  case ACT_SHORT: *n = MIN(*n, (size_t)step->arg); return FALSE;
+  case ACT_PASS: break;
   }
   return FALSE;
 }

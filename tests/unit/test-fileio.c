@@ -373,18 +373,12 @@ plant(Fixture *f, const char *name, Plant kind)
   g_autofree char *path = g_build_filename(f->svc.dir_path, name, NULL);
 
   switch (kind) {
-  case PLANT_FIFO:
-    g_assert_cmpint(mkfifo(path, 0666), ==, 0);
-    break;
-  case PLANT_DIR:
-    g_assert_cmpint(g_mkdir(path, 0777), ==, 0);
-    break;
+  case PLANT_FIFO: g_assert_cmpint(mkfifo(path, 0666), ==, 0); break;
+  case PLANT_DIR: g_assert_cmpint(g_mkdir(path, 0777), ==, 0); break;
   case PLANT_LINK_FILE:
     g_assert_cmpint(symlink(f->shared_path, path), ==, 0);
     break;
-  case PLANT_LINK_DIR:
-    g_assert_cmpint(symlink(f->tmp, path), ==, 0);
-    break;
+  case PLANT_LINK_DIR: g_assert_cmpint(symlink(f->tmp, path), ==, 0); break;
   }
 }
 
@@ -396,16 +390,10 @@ assert_planted(Fixture *f, const char *name, Plant kind)
 
   g_assert_cmpint(lstat(path, &st), ==, 0);
   switch (kind) {
-  case PLANT_FIFO:
-    g_assert_true(S_ISFIFO(st.st_mode));
-    break;
-  case PLANT_DIR:
-    g_assert_true(S_ISDIR(st.st_mode));
-    break;
+  case PLANT_FIFO: g_assert_true(S_ISFIFO(st.st_mode)); break;
+  case PLANT_DIR: g_assert_true(S_ISDIR(st.st_mode)); break;
   case PLANT_LINK_FILE:
-  case PLANT_LINK_DIR:
-    g_assert_true(S_ISLNK(st.st_mode));
-    break;
+  case PLANT_LINK_DIR: g_assert_true(S_ISLNK(st.st_mode)); break;
   }
 }
 
