@@ -300,6 +300,42 @@ symbols_keep_name(MhSymbols *s, SymRead *r, const char *name, gsize len)
  * (.L*) and linker-script markers outside code are left out.  Read from
  * the file's bytes: the string table is neither inflated nor scanned
  * past SYMBOLS_NAME_MAX bytes a name. */
+/* Whether @sym, in a table whose names are @strs, names code: a
+ * function (or an untyped label) in an executable section, with a name
+ * that ends in the table and is not a local label.  Its name (*@name,
+ * *@len) and its range and kind in @f (the name is kept by the caller). */
+static gboolean
+symbols_code_symbol(SymRead *r, const Elf64_Sym *sym, const SymBytes *strs,
+                    SymFunc *f, const char **name, gsize *len)
+{
+  guint type = ELF64_ST_TYPE(sym->st_info);
+  GElf_Shdr in;
+  Elf_Scn *owner;
+
+  if ((type != STT_FUNC && type != STT_NOTYPE) || sym->st_shndx == SHN_UNDEF ||
+      sym->st_shndx >= SHN_LORESERVE || sym->st_name == 0 ||
+      sym->st_name >= strs->size)
+    return FALSE;
+  owner = elf_getscn(r->elf, sym->st_shndx);
+  if (owner == NULL || gelf_getshdr(owner, &in) == NULL ||
+      !(in.sh_flags & SHF_EXECINSTR) || in.sh_addr + in.sh_size < in.sh_addr)
+    return FALSE;
+  *name = (const char *)strs->data + sym->st_name;
+  *len = strnlen(*name,
+                 MIN(strs->size - sym->st_name, (gsize)SYMBOLS_NAME_MAX + 1));
+  /* A name must end inside its table (it may be cut when kept). */
+  if (*len == strs->size - sym->st_name || *len == 0 ||
+      g_str_has_prefix(*name, ".L"))
+    return FALSE;
+  f->start = sym->st_value;
+  if (sym->st_size > 0 && sym->st_value + sym->st_size > sym->st_value)
+    f->end = sym->st_value + sym->st_size;
+  else
+    f->end = in.sh_addr + in.sh_size;
+  f->func = type == STT_FUNC;
+  return f->end > f->start;
+}
+
 static void
 symbols_read_symtab(MhSymbols *s, SymRead *r)
 {
@@ -334,37 +370,12 @@ symbols_read_symtab(MhSymbols *s, SymRead *r)
       continue;
     for (gsize i = 0; i < syms.size / sizeof(Elf64_Sym); i++) {
       Elf64_Sym sym;
-      GElf_Shdr in;
-      Elf_Scn *owner;
       const char *name;
       gsize len;
-      guint type;
       SymFunc f;
 
       memcpy(&sym, syms.data + i * sizeof sym, sizeof sym);
-      type = ELF64_ST_TYPE(sym.st_info);
-      if ((type != STT_FUNC && type != STT_NOTYPE) ||
-          sym.st_shndx == SHN_UNDEF || sym.st_shndx >= SHN_LORESERVE ||
-          sym.st_name == 0 || sym.st_name >= strs.size)
-        continue;
-      owner = elf_getscn(r->elf, sym.st_shndx);
-      if (owner == NULL || gelf_getshdr(owner, &in) == NULL ||
-          !(in.sh_flags & SHF_EXECINSTR) ||
-          in.sh_addr + in.sh_size < in.sh_addr)
-        continue;
-      name = (const char *)strs.data + sym.st_name;
-      len = strnlen(name,
-                    MIN(strs.size - sym.st_name, (gsize)SYMBOLS_NAME_MAX + 1));
-      /* A name must end inside its table (it may be cut when kept). */
-      if (len == strs.size - sym.st_name || len == 0 ||
-          g_str_has_prefix(name, ".L"))
-        continue;
-      f.start = sym.st_value;
-      if (sym.st_size > 0 && sym.st_value + sym.st_size > sym.st_value)
-        f.end = sym.st_value + sym.st_size;
-      else
-        f.end = in.sh_addr + in.sh_size;
-      if (f.end <= f.start)
+      if (!symbols_code_symbol(r, &sym, &strs, &f, &name, &len))
         continue;
       /* A hostile file's names are as long as it likes: a diagnosis
        * stays one readable line. */
@@ -378,7 +389,6 @@ symbols_read_symtab(MhSymbols *s, SymRead *r)
         g_array_set_size(s->funcs, 0);
         return;
       }
-      f.func = type == STT_FUNC;
       g_array_append_val(s->funcs, f);
     }
   }

@@ -185,6 +185,30 @@ x86_write_idt(guint8 *monitor, guint8 report_port)
   }
 }
 
+/* The GDT (its code, data and TSS descriptors) and the TSS (IST1 and no
+ * I/O permission bitmap) in the monitor region. */
+static void
+x86_write_gdt_tss(guint8 *monitor, const struct kvm_segment *code,
+                  const struct kvm_segment *data, const struct kvm_segment *tss)
+{
+  guint64 gdt[MH_GDT_SIZE / 8] = {0};
+  guint64 ist1 = MH_MONITOR_GPA + MH_MONITOR_STACK_OFF + MH_PAGE_4K;
+  guint16 iomap = MH_TSS_SIZE; /* past the limit: no I/O permission bitmap */
+
+  gdt[MH_GDT_SEL_CODE / 8] = mh_x86_encode_descriptor(code);
+  gdt[MH_GDT_SEL_DATA / 8] = mh_x86_encode_descriptor(data);
+  /* A 64-bit TSS descriptor is 16 bytes: the upper half holds base 63:32
+   * (SDM 3A §8.2.3, Figure 8-4); our base is below 4 GiB, so it is 0. */
+  gdt[MH_GDT_SEL_TSS / 8] = mh_x86_encode_descriptor(tss);
+  memcpy(monitor + MH_MONITOR_GDT_OFF, gdt, sizeof gdt);
+  /* Every exception runs on IST1, a stack of its own: a guest whose RSP
+   * is garbage or outside RAM still gets its exception reported instead
+   * of a double and then a triple fault (SDM 3A §6.14.5 "Interrupt Stack
+   * Table"). */
+  memcpy(monitor + MH_MONITOR_TSS_OFF + MH_TSS_IST1_OFF, &ist1, sizeof ist1);
+  memcpy(monitor + MH_MONITOR_TSS_OFF + 0x66, &iomap, sizeof iomap);
+}
+
 void
 mh_x86_setup_long_mode(guint8 *monitor, guint64 cr3, guint8 report_port,
                        struct kvm_sregs *sregs)
@@ -230,22 +254,7 @@ mh_x86_setup_long_mode(guint8 *monitor, guint64 cr3, guint8 report_port,
     .s = 0,
     .g = 0,
   };
-  guint64 gdt[MH_GDT_SIZE / 8] = {0};
-  guint64 ist1 = MH_MONITOR_GPA + MH_MONITOR_STACK_OFF + MH_PAGE_4K;
-  guint16 iomap = MH_TSS_SIZE; /* past the limit: no I/O permission bitmap */
-
-  gdt[MH_GDT_SEL_CODE / 8] = mh_x86_encode_descriptor(&code);
-  gdt[MH_GDT_SEL_DATA / 8] = mh_x86_encode_descriptor(&data);
-  /* A 64-bit TSS descriptor is 16 bytes: the upper half holds base 63:32
-   * (SDM 3A §8.2.3, Figure 8-4); our base is below 4 GiB, so it is 0. */
-  gdt[MH_GDT_SEL_TSS / 8] = mh_x86_encode_descriptor(&tss);
-  memcpy(monitor + MH_MONITOR_GDT_OFF, gdt, sizeof gdt);
-  /* Every exception runs on IST1, a stack of its own: a guest whose RSP
-   * is garbage or outside RAM still gets its exception reported instead
-   * of a double and then a triple fault (SDM 3A §6.14.5 "Interrupt Stack
-   * Table"). */
-  memcpy(monitor + MH_MONITOR_TSS_OFF + MH_TSS_IST1_OFF, &ist1, sizeof ist1);
-  memcpy(monitor + MH_MONITOR_TSS_OFF + 0x66, &iomap, sizeof iomap);
+  x86_write_gdt_tss(monitor, &code, &data, &tss);
   x86_write_idt(monitor, report_port);
 
   sregs->cs = code;
