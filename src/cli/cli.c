@@ -572,11 +572,9 @@ cli_check(MhConfig *config, GStrv args, GError **error)
   return TRUE;
 }
 
-/* The options, as GOption takes them: values that need checking go
- * through cli_on_value() (with @state), the others straight into
- * @config. */
-static GOptionGroup *
-cli_option_group(MhConfig *config, CliState *state)
+/* The options of the machine, its files and its limits. */
+static void
+cli_add_run_options(GOptionGroup *group, MhConfig *config)
 {
   /* G_OPTION_FLAG_FILENAME on the callbacks: GOption passes their values
    * as given, rather than failing on one that is not valid text in the
@@ -629,6 +627,17 @@ cli_option_group(MhConfig *config, CliState *state)
      "Write a JSON report of the run to FILE ('-': standard output, the "
      "console then goes to standard error)",
      "FILE"},
+    G_OPTION_ENTRY_NULL,
+  };
+
+  g_option_group_add_entries(group, entries); /* (GOption copies them) */
+}
+
+/* The options of debugging and of what a run says about itself. */
+static void
+cli_add_debug_options(GOptionGroup *group, MhConfig *config)
+{
+  const GOptionEntry entries[] = {
     {"gdb", 0, G_OPTION_FLAG_FILENAME, G_OPTION_ARG_CALLBACK,
      (gpointer)cli_on_value,
      "Listen for gdb on tcp:[HOST]:PORT (loopback unless HOST is given) or "
@@ -655,10 +664,20 @@ cli_option_group(MhConfig *config, CliState *state)
      "Print the version and exit", NULL},
     G_OPTION_ENTRY_NULL,
   };
+
+  g_option_group_add_entries(group, entries);
+}
+
+/* The options, as GOption takes them: values that need checking go
+ * through cli_on_value() (with @state), the others straight into
+ * @config. */
+static GOptionGroup *
+cli_option_group(MhConfig *config, CliState *state)
+{
   GOptionGroup *group = g_option_group_new(NULL, NULL, NULL, state, NULL);
 
-  /* (GOption copies the entries) */
-  g_option_group_add_entries(group, entries);
+  cli_add_run_options(group, config);
+  cli_add_debug_options(group, config);
   return group;
 }
 
