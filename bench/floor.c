@@ -58,7 +58,7 @@
 
 #include "mh_abi.h"
 
-/* The long-mode constants of src/x86_64.h, repeated here because that
+/* The long-mode constants of src/kvm/x86_64.h, repeated here because that
  * header pulls in GLib.  SDM 3A §2.5 (CR0, CR4), §2.2.1 (EFER), §4.5
  * (paging entries). */
 #define CR0_PE            (1ull << 0)
