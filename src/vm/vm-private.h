@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * vm-private.h - the fields of MhVm, for the VM's own files only (vm.c,
- * vm-loop.c, testhooks.c, gdbstub.c).  Everything else goes through vm.h.
+ * vm-loop.c, testhooks.c).  Everything else goes through vm.h; the gdb
+ * stub sees a narrower target (gdbstub.h).
  */
 #ifndef MH_VM_PRIVATE_H
 #define MH_VM_PRIVATE_H
