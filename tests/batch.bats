@@ -51,6 +51,18 @@ job_of() {
   return 1
 }
 
+# assert_reports_name_their_images N: the batch in results has N jobs,
+# and each job's report names its own job's image, by content.
+assert_reports_name_their_images() {
+  local list k
+  mapfile -d '' -t list <results/jobs
+  assert_equal "${#list[@]}" $((2 * $1))
+  for ((k = 0; k < $1; k++)); do
+    assert_equal "$(jq -r '.vms[0].image.sha256' "results/reports/$k.json")" \
+      "$(sha256sum <"${list[2 * k]}" | cut -d' ' -f1)"
+  done
+}
+
 @test "grade runs every guest against every input with GNU parallel and tabulates the reports" {
   MINI_HYPERVISOR=$MH_BIN run --separate-stderr \
     bash "$MH_BATCH/grade" -j 2 guests inputs results -- --timeout 3
@@ -79,13 +91,7 @@ job_of() {
   assert_equal "$(tail -n +2 results/joblog | cut -f7 | sort | xargs)" \
     "$(jq .exit_status results/reports/*.json | sort | xargs)"
   # Each job's report names its job's image by content.
-  local list k
-  mapfile -d '' -t list <results/jobs
-  assert_equal "${#list[@]}" 16
-  for ((k = 0; k < 8; k++)); do
-    assert_equal "$(jq -r '.vms[0].image.sha256' "results/reports/$k.json")" \
-      "$(sha256sum <"${list[2 * k]}" | cut -d' ' -f1)"
-  done
+  assert_reports_name_their_images 8
   # The console of each run is kept beside its report.
   assert_equal "$(cat "results/console/$(job_of echo.img one.in).out")" "$(cat inputs/one.expected)"
 }
@@ -167,13 +173,7 @@ ROWS
   assert_equal "$(sed -n 2p results/results.csv | cut -d, -f1-3)" \
     "0,\"'=HYPERLINK(\"\"evil.example\"\",\"\"x\"\").img\""
   # Each job's report is its own guest's, and its console its own.
-  local list k
-  mapfile -d '' -t list <results/jobs
-  assert_equal "${#list[@]}" 16
-  for ((k = 0; k < 8; k++)); do
-    assert_equal "$(jq -r '.vms[0].image.sha256' "results/reports/$k.json")" \
-      "$(sha256sum <"${list[2 * k]}" | cut -d' ' -f1)"
-  done
+  assert_reports_name_their_images 8
   assert_equal "$(cat results/console/4.out)" "$(cat inputs/one.expected)"
   assert_equal "$(tail -n +2 results/joblog | wc -l)" 8
 

@@ -560,7 +560,9 @@ files_write(MhFileService *svc, MhOpenFile *f, const guint8 *src, guint32 len)
    * than its quota, sparse or not, so whatever reads them all (the
    * report hashes them) reads at most that much.  (Checked again:
    * APPEND's end may have moved with the copy.) */
-  if (len > 0) {
+  /* (APPEND writes at the end, and a write at 0 leaves no hole: no
+   * fstat for those) */
+  if (len > 0 && !f->append && offset > 0) {
     gint64 size = files_size(svc, f);
     if (size < 0)
       return size;
