@@ -24,6 +24,7 @@ src_libmh_a_SOURCES = \
 	src/debug/symbols.c src/debug/symbols.h \
 	src/debug/trace.c src/debug/trace.h \
 	src/vm/ending.c src/vm/ending.h \
+	src/vm/exit.c src/vm/exit.h \
 	src/vm/loader.c src/vm/loader.h \
 	src/vm/sandbox.c src/vm/sandbox.h \
 	src/vm/testhooks.c src/vm/testhooks.h \

@@ -46,6 +46,7 @@ unit_tests = \
 	tests/unit/test-symbols \
 	tests/unit/test-trace \
 	tests/unit/test-report \
+	tests/unit/test-exit \
 	tests/unit/test-text
 check_PROGRAMS += $(unit_tests)
 TESTS += $(unit_tests)
@@ -68,6 +69,7 @@ tests_unit_test_loader_LDADD = $(unit_ldadd)
 tests_unit_test_symbols_LDADD = $(unit_ldadd)
 tests_unit_test_trace_LDADD = $(unit_ldadd)
 tests_unit_test_report_LDADD = $(unit_ldadd)
+tests_unit_test_exit_LDADD = $(unit_ldadd)
 tests_unit_test_text_LDADD = $(unit_ldadd)
 
 # The bats files, all distributed; bats_tests is what make check runs

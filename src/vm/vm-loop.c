@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "error.h"
+#include "exit.h"
 #include "mh_abi.h"
 #include "vm-private.h"
 
@@ -233,44 +234,30 @@ vcpu_on_exception(MhVm *vm, guint vector, GError **error)
   return FALSE;
 }
 
+/* Port I/O (its data already checked to lie in the run area, exit.c):
+ * the exception handlers' report, or a device's access. */
 static gboolean
-vcpu_on_io(MhVm *vm, GError **error)
+vcpu_on_io(MhVm *vm, const MhExit *exit, GError **error)
 {
-  const struct kvm_run *run = vm->vcpu.run;
-  MhIoAccess io = {
-    .port = run->io.port,
-    .dir = run->io.direction == KVM_EXIT_IO_OUT ? MH_IO_OUT : MH_IO_IN,
-    .size = run->io.size,
-    .count = run->io.count,
-    .data = mh_kvm_io_data(vm->vcpu.run, vm->vcpu.run_size),
-  };
+  const MhIoAccess *io = &exit->io;
   g_autoptr(GError) local = NULL;
 
-  /* KVM places the data inside the run mapping; check it really does
-   * before any device touches it. */
-  if (io.data == NULL) {
-    g_set_error(error, MH_ERROR, MH_ERROR_HOST,
-                "KVM reported an I/O exit with data outside the run area");
-    vcpu_diagnose(vm, MH_OUTCOME_HOST_ERROR);
-    return FALSE;
-  }
   /* An exception handler's report: only from the handler itself (RIP
    * on or just past its OUT); from anywhere else the port is unknown. */
-  if (io.port == MH_PORT_EXCEPTION && io.dir == MH_IO_OUT && io.size == 1 &&
-      io.count == 1) {
+  if (mh_exit_is_exception_report(exit)) {
     gint vector = mh_x86_stub_vector(vcpu_get_rip(vm));
     if (vector >= 0)
       return vcpu_on_exception(vm, (guint)vector, error);
   }
-  if (mh_ports_dispatch(&vm->ports, &io, &local))
+  if (mh_ports_dispatch(&vm->ports, io, &local))
     return TRUE;
   if (local->code == MH_ERROR_GUEST) {
-    guint64 rip = vcpu_pio_rip(vm, &io, vcpu_get_rip(vm));
+    guint64 rip = vcpu_pio_rip(vm, io, vcpu_get_rip(vm));
     g_autofree char *rip_text = vcpu_rip_text(vm, rip);
     g_set_error(error, MH_ERROR, MH_ERROR_GUEST, "%s at %s", local->message,
                 rip_text);
     vcpu_diagnose_rip(vm, MH_OUTCOME_BAD_IO, rip);
-    vm->diag.port = io.port;
+    vm->diag.port = io->port;
     vm->diag.has |= MH_DIAG_PORT;
     return FALSE;
   }
@@ -322,44 +309,34 @@ vcpu_on_shutdown(MhVm *vm, GError **error)
 }
 
 static gboolean
-vcpu_on_mmio(MhVm *vm, GError **error)
+vcpu_on_mmio(MhVm *vm, const MhExit *exit, GError **error)
 {
-  const struct kvm_run *run = vm->vcpu.run;
-  guint64 gpa = run->mmio.phys_addr, rip;
   /* KVM has completed a write when it exits (RIP is past the writing
    * instruction) but not a read (RIP is on it). */
-  const char *where = run->mmio.is_write ? "by the instruction ending at"
-                                         : "at";
-  g_autofree char *rip_text = NULL;
+  const char *where = exit->mmio.write ? "by the instruction ending at" : "at";
+  guint64 rip = vcpu_get_rip(vm);
+  g_autofree char *rip_text = vcpu_rip_text(vm, rip);
 
-  rip = vcpu_get_rip(vm);
-  rip_text = vcpu_rip_text(vm, rip);
   g_set_error(error, MH_ERROR, MH_ERROR_GUEST,
               "access outside RAM: %u-byte %s guest-physical address 0x%" G_GINT64_MODIFIER
               "x %s %s",
-              run->mmio.len, run->mmio.is_write ? "write to" : "read from", gpa,
-              where, rip_text);
+              exit->mmio.len, exit->mmio.write ? "write to" : "read from",
+              exit->mmio.gpa, where, rip_text);
   vcpu_diagnose_rip(vm, MH_OUTCOME_GUEST_FAULT, rip);
   return FALSE;
 }
 
+/* KVM could not emulate an instruction: which one, and why that may be. */
 static gboolean
-vcpu_on_internal_error(MhVm *vm, GError **error)
+vcpu_on_unemulated(MhVm *vm, GError **error)
 {
-  guint64 rip;
+  guint64 rip = vcpu_get_rip(vm);
   g_autofree char *rip_text = NULL;
   GString *bytes = g_string_new(NULL);
   guint8 code[MH_X86_INSN_MAX];
   const char *hint;
   gsize n;
 
-  if (vm->vcpu.run->internal.suberror != KVM_INTERNAL_ERROR_EMULATION) {
-    g_string_free(bytes, TRUE);
-    return vcpu_fail(vm, MH_OUTCOME_HOST_ERROR, error,
-                     "KVM internal error (suberror %u)",
-                     vm->vcpu.run->internal.suberror);
-  }
-  rip = vcpu_get_rip(vm);
   /* Show the instruction bytes: they tell which instruction it was. */
   n = mh_guestmem_peek(&vm->ram, rip, code, sizeof code);
   for (guint i = 0; i < n; i++)
@@ -431,56 +408,65 @@ vcpu_run(MhVm *vm)
 /* What the loop does after an exit. */
 typedef enum { VM_GO_ON, VM_HALTED, VM_FAILED } VmNext;
 
-/* One exit, by its reason: handled (go on), the end (halted), or a
+/* One exit, decoded (exit.h): handled (go on), the end (halted), or a
  * diagnosis and @error (failed). */
 static VmNext
-vm_on_exit(MhVm *vm, GError **error)
+vm_on_exit(MhVm *vm, const MhExit *exit, GError **error)
 {
-  const struct kvm_run *run = vm->vcpu.run;
   int bp;
 
-  switch (run->exit_reason) {
-  case KVM_EXIT_IO:
-    if (!vcpu_on_io(vm, error))
+  switch (exit->kind) {
+  case MH_EXIT_IO:
+    if (!vcpu_on_io(vm, exit, error))
       return VM_FAILED;
     vcpu_check_output_limit(vm);
     mh_vm_coalesce_console(vm);
     return VM_GO_ON;
-  case KVM_EXIT_HLT:
+  case MH_EXIT_HALT:
     /* Told to stop before it halted (its last output may have been
      * given up, mh_output_write()): stopped, not halted. */
     if (mh_vcpu_stop_reason(&vm->vcpu) != MH_STOP_NONE)
       return vm_stopped(vm, error) ? VM_HALTED : VM_FAILED;
     return VM_HALTED;
-  case KVM_EXIT_SHUTDOWN: vcpu_on_shutdown(vm, error); return VM_FAILED;
-  case KVM_EXIT_MMIO: vcpu_on_mmio(vm, error); return VM_FAILED;
-  case KVM_EXIT_FAIL_ENTRY:
+  case MH_EXIT_TRIPLE_FAULT: vcpu_on_shutdown(vm, error); return VM_FAILED;
+  case MH_EXIT_MMIO: vcpu_on_mmio(vm, exit, error); return VM_FAILED;
+  case MH_EXIT_ENTRY_FAILED:
     g_set_error(error, MH_ERROR, MH_ERROR_HOST,
                 "VM entry failed: hardware entry failure reason 0x%" G_GINT64_MODIFIER
                 "x",
-                (guint64)run->fail_entry.hardware_entry_failure_reason);
+                exit->hw_reason);
     vcpu_diagnose(vm, MH_OUTCOME_HOST_ERROR);
     return VM_FAILED;
-  case KVM_EXIT_INTERNAL_ERROR:
+  case MH_EXIT_EMULATION:
     bp = mh_gdb_on_unemulated(vm->gdb, error);
     if (bp > 0)
       return VM_GO_ON;
     if (bp == 0)
-      vcpu_on_internal_error(vm, error);
+      vcpu_on_unemulated(vm, error);
     return VM_FAILED;
-  case KVM_EXIT_INTR: return mh_gdb_poll(vm->gdb, error) ? VM_GO_ON : VM_FAILED;
-  case KVM_EXIT_DEBUG:
+  case MH_EXIT_INTERNAL:
+    vcpu_fail(vm, MH_OUTCOME_HOST_ERROR, error,
+              "KVM internal error (suberror %u)", exit->suberror);
+    return VM_FAILED;
+  case MH_EXIT_INTERRUPTED:
+    return mh_gdb_poll(vm->gdb, error) ? VM_GO_ON : VM_FAILED;
+  case MH_EXIT_DEBUG:
     /* Only with gdb attached (KVM_SET_GUEST_DEBUG): a breakpoint,
      * watchpoint or step, reported to it. */
     return mh_gdb_on_debug(vm->gdb, error) ? VM_GO_ON : VM_FAILED;
-  case KVM_EXIT_SET_TPR:
+  case MH_EXIT_NOTHING:
     /* The guest changed CR8 (task priority): with no interrupt
      * controller there is nothing to do. */
     return VM_GO_ON;
+  case MH_EXIT_BAD_IO_DATA:
+    g_set_error(error, MH_ERROR, MH_ERROR_HOST,
+                "KVM reported an I/O exit with data outside the run area");
+    vcpu_diagnose(vm, MH_OUTCOME_HOST_ERROR);
+    return VM_FAILED;
+  case MH_EXIT_UNKNOWN:
   default:
     vcpu_fail(vm, MH_OUTCOME_HOST_ERROR, error, "unexpected KVM exit %u (%s)",
-              run->exit_reason,
-              mh_kvm_exit_name(run->exit_reason) ?: "unnamed");
+              exit->reason, mh_kvm_exit_name(exit->reason) ?: "unnamed");
     return VM_FAILED;
   }
 }
@@ -491,6 +477,7 @@ vm_loop(MhVm *vm, GError **error)
   gint64 start = g_get_monotonic_time();
   gboolean ok = FALSE;
   VmNext next;
+  MhExit exit;
 
   for (;;) {
     if (mh_vcpu_stop_reason(&vm->vcpu) != MH_STOP_NONE) {
@@ -515,7 +502,8 @@ vm_loop(MhVm *vm, GError **error)
     vcpu_check_output_limit(vm);
     mh_vcpu_count_exit(&vm->vcpu);
 
-    next = vm_on_exit(vm, error);
+    mh_exit_decode(vm->vcpu.run, vm->vcpu.run_size, &exit);
+    next = vm_on_exit(vm, &exit, error);
     if (next == VM_GO_ON)
       continue;
     ok = next == VM_HALTED;
