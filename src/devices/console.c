@@ -189,16 +189,18 @@ console_sink(gpointer user, const char *data, gsize len, gboolean complete)
 }
 
 void
-mh_console_init(MhConsole *con, MhOutput *output, const char *tag,
-                MhInput *input, const gint *stop)
+mh_console_init(MhConsole *con, const MhConsoleConfig *config, MhInput *input,
+                const gint *stop)
 {
   memset(con, 0, sizeof *con);
   mh_linebuf_init(&con->line, MH_CONSOLE_LINE_MAX);
-  con->output = output;
-  con->tag = g_strdup(tag);
+  con->output = config->output;
+  con->tag = g_strdup(config->tag);
+  con->out_limit = config->out_limit;
+  con->file_fd = config->file_fd;
+  con->wait_notice = g_strdup(config->wait_notice);
   con->input = input;
   con->stop = stop;
-  con->file_fd = -1;
 }
 
 /* Writes nothing: the VM's thread flushed the console when its guest

@@ -72,7 +72,19 @@ typedef struct {
   int file_errno;     /* the first error writing it, 0 if none      */
 } MhConsole;
 
-void mh_console_init(MhConsole *con, MhOutput *output, const char *tag,
+/* What a console is set up with (mh_console_init() copies it). */
+typedef struct {
+  MhOutput *output;        /* the shared writer to standard output      */
+  const char *tag;         /* "[index:name] " with several VMs, or NULL */
+  guint64 out_limit;       /* --output-limit: bytes at most; 0: none    */
+  int file_fd;             /* --console-dir: its own file (taken), or -1 */
+  const char *wait_notice; /* said on standard error each time the guest
+                              waits for input, or NULL                  */
+} MhConsoleConfig;
+
+/* Sets @con up by @config, reading from @input, giving up when *@stop
+ * is set. */
+void mh_console_init(MhConsole *con, const MhConsoleConfig *config,
                      MhInput *input, const gint *stop);
 void mh_console_clear(MhConsole *con);
 void mh_console_flush(MhConsole *con);

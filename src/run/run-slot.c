@@ -105,13 +105,18 @@ run_slot_build(MhRun *run, guint i, GArray *keep)
     .machine = &run->machines[i],
     .image = image,
     .index = i,
-    .output = &run->output,
-    .console_tag = tag,
-    .input_space_fd = run->space_fd,
     .sandbox = &run->sandbox,
     .keep_fds = (const int *)(void *)keep->data,
     .n_keep_fds = keep->len,
-    .console_fd = -1,
+    .console =
+      {
+        .output = &run->output,
+        .tag = tag,
+        .out_limit = run->config->output_limit,
+        .file_fd = -1,
+      },
+    .input_space_fd = run->space_fd,
+    .files = &run->files,
   };
   g_autofree char *wait_notice = NULL;
 
@@ -127,20 +132,20 @@ run_slot_build(MhRun *run, guint i, GArray *keep)
                                   "that starts with '%u:' goes to it "
                                   "alone)\n",
                                   g_get_prgname(), slot->name, i);
-    setup.wait_notice = wait_notice;
+    setup.console.wait_notice = wait_notice;
   }
   if (slot->gdb_fd >= 0) {
-    setup.gdb = TRUE;
-    setup.gdb_wait = run->config->gdb_wait;
-    setup.gdb_listen_fd = slot->gdb_fd;
+    setup.gdb.on = TRUE;
+    setup.gdb.wait = run->config->gdb_wait;
+    setup.gdb.listen_fd = slot->gdb_fd;
     fprintf(stderr, "%s: %s: gdb: target remote %s\n", g_get_prgname(),
             slot->name, slot->gdb_target);
   }
   if (run->trace != NULL)
     slot->trace = setup.trace = mh_trace_vm_new(run->trace, i, slot->name);
   if (run->console_dir_fd >= 0) {
-    setup.console_fd = run_open_console_file(run, i, base, &slot->error);
-    if (setup.console_fd < 0) {
+    setup.console.file_fd = run_open_console_file(run, i, base, &slot->error);
+    if (setup.console.file_fd < 0) {
       run->queues[i] = run_dead_queue();
       return;
     }

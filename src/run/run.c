@@ -254,7 +254,6 @@ run_open_outputs(MhRun *run, guint max_open, GError **error)
     .max_open = max_open,
     .quota = config->quota,
   };
-  run->machine.files = &run->files;
   mh_output_init(&run->output, run->console_fd, run->output_fd);
   run->output_ready = TRUE;
   run->stdout_is_pipe = fstat(run->console_fd, &st) == 0 &&
@@ -280,7 +279,6 @@ mh_run_new(const MhConfig *config, GError **error)
   run->machine.ram_size = (guint64)config->memory_mb << 20;
   run->machine.page_size = config->page_size;
   run->machine.vm_count = g_strv_length(config->guests);
-  run->machine.output_limit = config->output_limit;
   /* With the report on standard output, the console moves out of its
    * way (mini_hypervisor-report(5)). */
   run->console_fd = config->report != NULL && strcmp(config->report, "-") == 0

@@ -240,17 +240,12 @@ mh_vm_new(const MhVmSetup *setup, GError **error)
   vm->keep_fds = g_new(int, setup->n_keep_fds + 1);
   if (setup->n_keep_fds > 0)
     memcpy(vm->keep_fds, setup->keep_fds, setup->n_keep_fds * sizeof(int));
-  vm->keep_fds[setup->n_keep_fds] = setup->console_fd > 0 ? setup->console_fd
-                                                          : -1;
+  vm->keep_fds[setup->n_keep_fds] = setup->console.file_fd;
   vm->n_keep_fds = setup->n_keep_fds + 1;
   vm->vm_fd = vm->vcpu.fd = -1; /* (mh_vcpu_init() sets the rest) */
   mh_input_init(&vm->input, setup->input_space_fd);
-  mh_console_init(&vm->console, setup->output, setup->console_tag, &vm->input,
-                  &vm->vcpu.stop);
-  vm->console.out_limit = vm->machine->output_limit;
-  vm->console.file_fd = setup->console_fd > 0 ? setup->console_fd : -1;
-  vm->console.wait_notice = g_strdup(setup->wait_notice);
-  mh_files_init(&vm->files, vm->machine->files, &vm->ram, vm->index, base);
+  mh_console_init(&vm->console, &setup->console, &vm->input, &vm->vcpu.stop);
+  mh_files_init(&vm->files, setup->files, &vm->ram, vm->index, base);
 
   vm->vm_fd = ioctl(vm->kvm->fd, KVM_CREATE_VM, 0);
   if (vm->vm_fd < 0) {
@@ -264,14 +259,14 @@ mh_vm_new(const MhVmSetup *setup, GError **error)
   if (!vm_setup_memory(vm, error) || !vm_setup_vcpu(vm, error))
     return NULL;
   /* Once its vCPU and memory exist: what the stub debugs. */
-  if (setup->gdb) {
+  if (setup->gdb.on) {
     const MhGdbTarget target = {
       .vcpu = &vm->vcpu,
       .ram = &vm->ram,
       .monitor = vm->monitor,
       .input = &vm->input,
     };
-    vm->gdb = mh_gdb_new(&target, setup->gdb_listen_fd, setup->gdb_wait, error);
+    vm->gdb = mh_gdb_new(&target, setup->gdb.listen_fd, setup->gdb.wait, error);
     if (vm->gdb == NULL)
       return NULL;
     /* gdb reaches a guest that waits for input there (gdbstub.h). */

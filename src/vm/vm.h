@@ -39,35 +39,35 @@
 #include "trace.h"
 #include "vcpu.h"
 
-/* What every VM of a run has in common (read-only once VMs start). */
+/* The machine a VM is (read-only once VMs start). */
 typedef struct {
-  guint64 ram_size;          /* bytes                      */
-  guint64 page_size;         /* identity-map page size     */
-  guint vm_count;            /* VMs in this run            */
-  const MhFileConfig *files; /* the file service's settings */
-  guint64 output_limit;      /* console bytes per VM; 0: none */
+  guint64 ram_size;  /* bytes                  */
+  guint64 page_size; /* identity-map page size */
+  guint vm_count;    /* VMs in this run (the guest reads it in RCX) */
 } MhMachine;
 
-/* Everything a run hands a new VM. */
+/* Everything a run hands a new VM: the machine, its image, its place in
+ * the sandbox, and each device and debugger by its own configuration. */
 typedef struct {
   const MhKvm *kvm;
   const MhMachine *machine;
   const MhImage *image;
-  guint index;             /* position on the command line      */
-  MhOutput *output;        /* the shared writer to stdout       */
-  const char *console_tag; /* "[index:name] " or NULL           */
-  int input_space_fd;      /* eventfd: the VM's input drained   */
+  guint index; /* position on the command line */
   const MhSandbox *sandbox;
-  const int *keep_fds;     /* the run's fds the VM thread uses  */
-  guint n_keep_fds;        /* (stdout, eventfds, shared files)  */
-  gboolean gdb;            /* debugged: gdb_listen_fd is valid  */
-  gboolean gdb_wait;       /* -S: the guest waits for gdb       */
-  int gdb_listen_fd;       /* its gdb socket (gdbstub.h)        */
-  MhTraceVm *trace;        /* --trace: its records, or NULL     */
-  int console_fd;          /* --console-dir file (taken); 0 or -1:
-                                      none (fd 0 is standard input)    */
-  const char *wait_notice; /* the line said on standard error
-                                      when it waits for input, or NULL */
+  const int *keep_fds; /* the run's fds the VM thread uses  */
+  guint n_keep_fds;    /* (stdout, eventfds, shared files)  */
+  /* Devices. */
+  MhConsoleConfig console;   /* port MH_PORT_CONSOLE (console.h) */
+  int input_space_fd;        /* its input queue: an eventfd
+                                signalled as the VM drains it (input.h) */
+  const MhFileConfig *files; /* port MH_PORT_FILE (fileio.h) */
+  /* Debugging. */
+  struct {
+    gboolean on;   /* debugged: listen_fd is valid        */
+    gboolean wait; /* -S: the guest waits for gdb         */
+    int listen_fd; /* its gdb socket (gdbstub.h)          */
+  } gdb;
+  MhTraceVm *trace; /* --trace: its records, or NULL */
 } MhVmSetup;
 
 typedef struct MhVm MhVm;

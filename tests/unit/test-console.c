@@ -268,8 +268,11 @@ test_reset(void)
   small_pipe(fds, FALSE);
   mh_output_init(&out, fds[1], notify);
   mh_input_init(&in, -1);
-  mh_console_init(&con, &out, NULL, &in, &stop);
-  con.out_limit = 2;
+  mh_console_init(&con,
+                  &(MhConsoleConfig){.output = &out,
+                                     .out_limit = 2,
+                                     .file_fd = -1},
+                  &in, &stop);
   g_assert_cmpuint(mh_input_push(&in, (const guint8 *)"xyz", 3), ==,
                    0); /* none dropped */
   mh_input_close(&in);
