@@ -130,8 +130,9 @@ mh_run_finish(MhRun *run)
             g_strerror(write_errno));
     status = mh_exit_status_worst(status, MH_EXIT_HOST);
   }
+  /* A signal outranks every other end (the VMs it stopped say the same). */
   if (run->stop_signal != 0)
-    status = MH_EXIT_SIGNAL + run->stop_signal;
+    status = mh_exit_status_worst(status, MH_EXIT_SIGNAL + run->stop_signal);
   return status;
 }
 

@@ -37,48 +37,72 @@ vcpu_get_rip(MhVm *vm)
   return ioctl(vm->vcpu.fd, KVM_GET_REGS, &regs) == 0 ? regs.rip : G_MAXUINT64;
 }
 
-/* Records how the VM ended, for the report: the fields come with
- * @outcome, set by the one place that knows each kind of end.  Returns
- * the diagnosis for the caller to fill in. */
+/* How the VM ends, set by the one place that knows: the outcome and
+ * its message; the caller adds the fields it has.  mh_vm_run() renders
+ * it, once, into the GError it returns (vm_render()). */
+static MhDiagnosis *vm_end(MhVm *vm, MhOutcome outcome, const char *fmt, ...)
+  G_GNUC_PRINTF(3, 4);
+
 static MhDiagnosis *
-vcpu_diagnose(MhVm *vm, MhOutcome outcome)
+vm_end(MhVm *vm, MhOutcome outcome, const char *fmt, ...)
 {
+  va_list ap;
+
+  g_free(vm->diag_message);
+  va_start(ap, fmt);
+  vm->diag_message = g_strdup_vprintf(fmt, ap);
+  va_end(ap);
   vm->diag = (MhDiagnosis){.outcome = outcome};
   vm->diag_set = TRUE;
   return &vm->diag;
 }
 
-/* The same with RIP (when it could be read). */
 static void
-vcpu_diagnose_rip(MhVm *vm, MhOutcome outcome, guint64 rip)
+vm_diag_rip(MhDiagnosis *d, guint64 rip)
 {
-  MhDiagnosis *d = vcpu_diagnose(vm, outcome);
-
   if (rip != G_MAXUINT64) {
     d->rip = rip;
     d->has |= MH_DIAG_RIP;
   }
 }
 
-static gboolean vcpu_fail(MhVm *vm, MhOutcome outcome, GError **error,
-                          const char *fmt, ...) G_GNUC_PRINTF(4, 5);
+/* "<what> at RIP 0x...": the diagnosis @outcome, with RIP. */
+static MhDiagnosis *vm_end_at_rip(MhVm *vm, MhOutcome outcome, const char *fmt,
+                                  ...) G_GNUC_PRINTF(3, 4);
 
-/* Sets a guest error "<message> at RIP 0x..." and its diagnosis
- * (@outcome, RIP) and returns FALSE. */
-static gboolean
-vcpu_fail(MhVm *vm, MhOutcome outcome, GError **error, const char *fmt, ...)
+static MhDiagnosis *
+vm_end_at_rip(MhVm *vm, MhOutcome outcome, const char *fmt, ...)
 {
   g_autofree char *what = NULL;
   guint64 rip = vcpu_get_rip(vm);
   g_autofree char *rip_text = vcpu_rip_text(vm, rip);
+  MhDiagnosis *d;
   va_list ap;
 
   va_start(ap, fmt);
   what = g_strdup_vprintf(fmt, ap);
   va_end(ap);
-  g_set_error(error, MH_ERROR, MH_ERROR_GUEST, "%s at %s", what, rip_text);
-  vcpu_diagnose_rip(vm, outcome, rip);
-  return FALSE;
+  d = vm_end(vm, outcome, "%s at %s", what, rip_text);
+  vm_diag_rip(d, rip);
+  return d;
+}
+
+/* An error from code that does not know how the VM ends (gdb, the
+ * sandbox): its message, classed by its code (a guest error:
+ * guest-fault; any other: host-error), and provisional: a VM told to
+ * stop ends as stopped instead (mh_vm_run()).  Takes @local. */
+static void
+vm_end_by_error(MhVm *vm, GError *local)
+{
+  if (local == NULL) /* (a caller that failed without saying why) */
+    local = g_error_new_literal(MH_ERROR, MH_ERROR_HOST, "failed");
+  vm_end(vm,
+         g_error_matches(local, MH_ERROR, MH_ERROR_GUEST)
+           ? MH_OUTCOME_GUEST_FAULT
+           : MH_OUTCOME_HOST_ERROR,
+         "%s", local->message);
+  vm->diag_set = FALSE;
+  g_error_free(local);
 }
 
 /* Does the instruction at @gpa, exactly @length bytes long if @length is
@@ -179,46 +203,46 @@ vcpu_caller(const MhVm *vm, const MhException *ex)
 /* The hypervisor's exception handler reported: describe the exception
  * from the frame the CPU pushed on the exception stack. */
 static gboolean
-vcpu_on_exception(MhVm *vm, guint vector, GError **error)
+vcpu_on_exception(MhVm *vm, guint vector)
 {
   struct kvm_regs regs;
   struct kvm_sregs sregs;
   g_autofree char *what = NULL, *rip_text = NULL;
   g_autofree char *caller = NULL;
+  GError *local = NULL;
   MhDiagnosis *d;
   MhException ex;
 
   if (ioctl(vm->vcpu.fd, KVM_GET_REGS, &regs) < 0 ||
       ioctl(vm->vcpu.fd, KVM_GET_SREGS, &sregs) < 0) {
-    vcpu_diagnose(vm, MH_OUTCOME_HOST_ERROR);
-    return mh_throw_errno(error, MH_ERROR_HOST,
-                          "cannot read the registers after exception %u",
-                          vector);
+    vm_end(vm, MH_OUTCOME_HOST_ERROR,
+           "cannot read the registers after exception %u: %s", vector,
+           g_strerror(errno));
+    return FALSE;
   }
   /* The stack is the guest's to scribble on (it is writable): a frame
    * that does not lie in it is reported as such, not trusted. */
   if (!mh_x86_exception_frame(vm->monitor + MH_MONITOR_STACK_OFF, regs.rsp,
                               vector, &ex)) {
-    g_set_error(error, MH_ERROR, MH_ERROR_GUEST,
-                "exception %u, with its stack frame lost (RSP 0x%" G_GINT64_MODIFIER
-                "x)",
-                vector, (guint64)regs.rsp);
-    d = vcpu_diagnose(vm, MH_OUTCOME_GUEST_FAULT);
+    d =
+      vm_end(vm, MH_OUTCOME_GUEST_FAULT,
+             "exception %u, with its stack frame lost (RSP 0x%" G_GINT64_MODIFIER
+             "x)",
+             vector, (guint64)regs.rsp);
     d->vector = vector;
     d->has |= MH_DIAG_VECTOR;
     return FALSE;
   }
   ex.cr2 = sregs.cr2;
-  switch (mh_gdb_on_fault(vm->gdb, &ex, &regs, error)) {
+  switch (mh_gdb_on_fault(vm->gdb, &ex, &regs, &local)) {
   case 1: return TRUE; /* one of gdb's breakpoints: the guest goes on */
-  case -1: return FALSE;
+  case -1: vm_end_by_error(vm, local); return FALSE;
   }
   rip_text = vcpu_rip_text(vm, ex.rip);
   what = mh_x86_describe_exception(&ex, vm->ram.size, rip_text);
   vcpu_note_fault(vm, &ex, &regs);
   caller = vcpu_caller(vm, &ex);
-  g_set_error(error, MH_ERROR, MH_ERROR_GUEST, "%s%s", what, caller ?: "");
-  d = vcpu_diagnose(vm, MH_OUTCOME_GUEST_FAULT);
+  d = vm_end(vm, MH_OUTCOME_GUEST_FAULT, "%s%s", what, caller ?: "");
   d->vector = ex.vector;
   d->rip = ex.rip;
   d->rsp = ex.rsp;
@@ -237,32 +261,32 @@ vcpu_on_exception(MhVm *vm, guint vector, GError **error)
 /* Port I/O (its data already checked to lie in the run area, exit.c):
  * the exception handlers' report, or a device's access. */
 static gboolean
-vcpu_on_io(MhVm *vm, const MhExit *exit, GError **error)
+vcpu_on_io(MhVm *vm, const MhExit *exit)
 {
   const MhIoAccess *io = &exit->io;
-  g_autoptr(GError) local = NULL;
+  GError *local = NULL;
+  MhDiagnosis *d;
 
   /* An exception handler's report: only from the handler itself (RIP
    * on or just past its OUT); from anywhere else the port is unknown. */
   if (mh_exit_is_exception_report(exit)) {
     gint vector = mh_x86_stub_vector(vcpu_get_rip(vm));
     if (vector >= 0)
-      return vcpu_on_exception(vm, (guint)vector, error);
+      return vcpu_on_exception(vm, (guint)vector);
   }
   if (mh_ports_dispatch(&vm->ports, io, &local))
     return TRUE;
   if (local->code == MH_ERROR_GUEST) {
     guint64 rip = vcpu_pio_rip(vm, io, vcpu_get_rip(vm));
     g_autofree char *rip_text = vcpu_rip_text(vm, rip);
-    g_set_error(error, MH_ERROR, MH_ERROR_GUEST, "%s at %s", local->message,
-                rip_text);
-    vcpu_diagnose_rip(vm, MH_OUTCOME_BAD_IO, rip);
-    vm->diag.port = io->port;
-    vm->diag.has |= MH_DIAG_PORT;
-    return FALSE;
+    d = vm_end(vm, MH_OUTCOME_BAD_IO, "%s at %s", local->message, rip_text);
+    vm_diag_rip(d, rip);
+    d->port = io->port;
+    d->has |= MH_DIAG_PORT;
+  } else {
+    vm_end(vm, MH_OUTCOME_HOST_ERROR, "%s", local->message);
   }
-  vcpu_diagnose(vm, MH_OUTCOME_HOST_ERROR);
-  g_propagate_error(error, g_steal_pointer(&local));
+  g_error_free(local);
   return FALSE;
 }
 
@@ -270,46 +294,43 @@ vcpu_on_io(MhVm *vm, const MhExit *exit, GError **error)
  * happens once the guest has replaced the hypervisor's IDT or page
  * tables.  Intel keeps the registers; on AMD KVM has already reset the
  * vCPU (RIP 0xfff0, CS 0xf000), so there is no RIP to name. */
-static gboolean
-vcpu_on_shutdown(MhVm *vm, GError **error)
+static void
+vcpu_on_shutdown(MhVm *vm)
 {
   struct kvm_regs regs;
   struct kvm_sregs sregs;
-  MhDiagnosis *d = vcpu_diagnose(vm, MH_OUTCOME_GUEST_FAULT);
   g_autofree char *rip = NULL;
+  MhDiagnosis *d;
 
   if (ioctl(vm->vcpu.fd, KVM_GET_REGS, &regs) < 0 ||
       ioctl(vm->vcpu.fd, KVM_GET_SREGS, &sregs) < 0 ||
       (regs.rip == 0xfff0 && sregs.cs.selector == 0xf000)) {
-    g_set_error(error, MH_ERROR, MH_ERROR_GUEST,
-                "triple fault: an exception the guest's own IDT or page "
-                "tables could not handle (this CPU resets the registers, so "
-                "its RIP is lost)");
-    return FALSE;
+    vm_end(vm, MH_OUTCOME_GUEST_FAULT,
+           "triple fault: an exception the guest's own IDT or page "
+           "tables could not handle (this CPU resets the registers, so "
+           "its RIP is lost)");
+    return;
   }
-  d->rip = regs.rip;
-  d->has |= MH_DIAG_RIP;
   rip = vcpu_rip_text(vm, regs.rip);
   if (sregs.cr2 == 0) {
-    g_set_error(error, MH_ERROR, MH_ERROR_GUEST,
-                "triple fault at %s: an exception the guest's own IDT or "
-                "page tables could not handle",
-                rip);
+    d = vm_end(vm, MH_OUTCOME_GUEST_FAULT,
+               "triple fault at %s: an exception the guest's own IDT or "
+               "page tables could not handle",
+               rip);
   } else {
+    d = vm_end(vm, MH_OUTCOME_GUEST_FAULT,
+               "triple fault at %s: an exception the guest's own IDT or "
+               "page tables could not handle (CR2 0x%" G_GINT64_MODIFIER "x%s)",
+               rip, (guint64)sregs.cr2,
+               sregs.cr2 >= vm->ram.size ? ", outside guest RAM" : "");
     d->cr2 = sregs.cr2;
     d->has |= MH_DIAG_CR2;
-    g_set_error(error, MH_ERROR, MH_ERROR_GUEST,
-                "triple fault at %s: an exception the guest's own IDT or "
-                "page tables could not handle (CR2 0x%" G_GINT64_MODIFIER
-                "x%s)",
-                rip, (guint64)sregs.cr2,
-                sregs.cr2 >= vm->ram.size ? ", outside guest RAM" : "");
   }
-  return FALSE;
+  vm_diag_rip(d, regs.rip);
 }
 
-static gboolean
-vcpu_on_mmio(MhVm *vm, const MhExit *exit, GError **error)
+static void
+vcpu_on_mmio(MhVm *vm, const MhExit *exit)
 {
   /* KVM has completed a write when it exits (RIP is past the writing
    * instruction) but not a read (RIP is on it). */
@@ -317,22 +338,22 @@ vcpu_on_mmio(MhVm *vm, const MhExit *exit, GError **error)
   guint64 rip = vcpu_get_rip(vm);
   g_autofree char *rip_text = vcpu_rip_text(vm, rip);
 
-  g_set_error(error, MH_ERROR, MH_ERROR_GUEST,
-              "access outside RAM: %u-byte %s guest-physical address 0x%" G_GINT64_MODIFIER
-              "x %s %s",
-              exit->mmio.len, exit->mmio.write ? "write to" : "read from",
-              exit->mmio.gpa, where, rip_text);
-  vcpu_diagnose_rip(vm, MH_OUTCOME_GUEST_FAULT, rip);
-  return FALSE;
+  vm_diag_rip(vm_end(vm, MH_OUTCOME_GUEST_FAULT,
+                     "access outside RAM: %u-byte %s guest-physical address "
+                     "0x%" G_GINT64_MODIFIER "x %s %s",
+                     exit->mmio.len,
+                     exit->mmio.write ? "write to" : "read from",
+                     exit->mmio.gpa, where, rip_text),
+              rip);
 }
 
 /* KVM could not emulate an instruction: which one, and why that may be. */
-static gboolean
-vcpu_on_unemulated(MhVm *vm, GError **error)
+static void
+vcpu_on_unemulated(MhVm *vm)
 {
   guint64 rip = vcpu_get_rip(vm);
-  g_autofree char *rip_text = NULL;
-  GString *bytes = g_string_new(NULL);
+  g_autofree char *rip_text = vcpu_rip_text(vm, rip);
+  g_autoptr(GString) bytes = g_string_new(NULL);
   guint8 code[MH_X86_INSN_MAX];
   const char *hint;
   gsize n;
@@ -348,35 +369,34 @@ vcpu_on_unemulated(MhVm *vm, GError **error)
            "build guests with -mgeneral-regs-only";
   else
     hint = " - KVM's instruction emulator does not handle it here";
-  rip_text = vcpu_rip_text(vm, rip);
-  g_set_error(error, MH_ERROR, MH_ERROR_GUEST,
-              "KVM could not emulate the instruction at %s (bytes:%s)%s",
-              rip_text, bytes->len ? bytes->str : " unavailable", hint);
-  vcpu_diagnose_rip(vm, MH_OUTCOME_GUEST_FAULT, rip);
-  g_string_free(bytes, TRUE);
-  return FALSE;
+  vm_diag_rip(vm_end(vm, MH_OUTCOME_GUEST_FAULT,
+                     "KVM could not emulate the instruction at %s "
+                     "(bytes:%s)%s",
+                     rip_text, bytes->len ? bytes->str : " unavailable", hint),
+              rip);
 }
 
-static gboolean
-vm_stopped(MhVm *vm, GError **error)
+/* The VM was told to stop: the table's message (ending.c), and what
+ * only this VM knows. */
+static void
+vm_stopped(MhVm *vm)
 {
   MhStopReason reason = mh_vcpu_stop_reason(&vm->vcpu);
   const MhEnding *end = mh_ending_of_stop(reason);
   g_autofree char *detail = NULL;
+  MhDiagnosis *d;
 
-  /* The table's message, and what only this VM knows. */
   if (end->outcome == MH_OUTCOME_OUTPUT_LIMIT)
     detail = g_strdup_printf(" (its first %" G_GUINT64_FORMAT
                              " console bytes written, the rest dropped)",
                              vm->console.out_limit);
   else if (end->outcome == MH_OUTCOME_SIGNAL)
     detail = g_strdup_printf(" %s", g_strsignal(reason - MH_STOP_SIGNAL_BASE));
-  vcpu_fail(vm, end->outcome, error, "%s%s", end->stopped, detail ?: "");
+  d = vm_end_at_rip(vm, end->outcome, "%s%s", end->stopped, detail ?: "");
   if (end->outcome == MH_OUTCOME_SIGNAL) {
-    vm->diag.signal = reason - MH_STOP_SIGNAL_BASE;
-    vm->diag.has |= MH_DIAG_SIGNAL;
+    d->signal = reason - MH_STOP_SIGNAL_BASE;
+    d->has |= MH_DIAG_SIGNAL;
   }
-  return FALSE;
 }
 
 /* The console took the last byte --output-limit allows (and dropped the
@@ -408,16 +428,28 @@ vcpu_run(MhVm *vm)
 /* What the loop does after an exit. */
 typedef enum { VM_GO_ON, VM_HALTED, VM_FAILED } VmNext;
 
-/* One exit, decoded (exit.h): handled (go on), the end (halted), or a
- * diagnosis and @error (failed). */
+/* A call into the gdb stub that may fail (it does not know how the VM
+ * ends): go on, or its error as the diagnosis. */
 static VmNext
-vm_on_exit(MhVm *vm, const MhExit *exit, GError **error)
+vm_gdb_result(MhVm *vm, gboolean ok, GError *local)
 {
+  if (ok)
+    return VM_GO_ON;
+  vm_end_by_error(vm, local);
+  return VM_FAILED;
+}
+
+/* One exit, decoded (exit.h): handled (go on), the end (halted), or
+ * failed with the VM's diagnosis set. */
+static VmNext
+vm_on_exit(MhVm *vm, const MhExit *exit)
+{
+  GError *local = NULL;
   int bp;
 
   switch (exit->kind) {
   case MH_EXIT_IO:
-    if (!vcpu_on_io(vm, exit, error))
+    if (!vcpu_on_io(vm, exit))
       return VM_FAILED;
     vcpu_check_output_limit(vm);
     mh_vm_coalesce_console(vm);
@@ -425,75 +457,79 @@ vm_on_exit(MhVm *vm, const MhExit *exit, GError **error)
   case MH_EXIT_HALT:
     /* Told to stop before it halted (its last output may have been
      * given up, mh_output_write()): stopped, not halted. */
-    if (mh_vcpu_stop_reason(&vm->vcpu) != MH_STOP_NONE)
-      return vm_stopped(vm, error) ? VM_HALTED : VM_FAILED;
+    if (mh_vcpu_stop_reason(&vm->vcpu) != MH_STOP_NONE) {
+      vm_stopped(vm);
+      return VM_FAILED;
+    }
     return VM_HALTED;
-  case MH_EXIT_TRIPLE_FAULT: vcpu_on_shutdown(vm, error); return VM_FAILED;
-  case MH_EXIT_MMIO: vcpu_on_mmio(vm, exit, error); return VM_FAILED;
+  case MH_EXIT_TRIPLE_FAULT: vcpu_on_shutdown(vm); return VM_FAILED;
+  case MH_EXIT_MMIO: vcpu_on_mmio(vm, exit); return VM_FAILED;
   case MH_EXIT_ENTRY_FAILED:
-    g_set_error(error, MH_ERROR, MH_ERROR_HOST,
-                "VM entry failed: hardware entry failure reason 0x%" G_GINT64_MODIFIER
-                "x",
-                exit->hw_reason);
-    vcpu_diagnose(vm, MH_OUTCOME_HOST_ERROR);
+    vm_end(vm, MH_OUTCOME_HOST_ERROR,
+           "VM entry failed: hardware entry failure reason 0x%" G_GINT64_MODIFIER
+           "x",
+           exit->hw_reason);
     return VM_FAILED;
   case MH_EXIT_EMULATION:
-    bp = mh_gdb_on_unemulated(vm->gdb, error);
+    bp = mh_gdb_on_unemulated(vm->gdb, &local);
     if (bp > 0)
       return VM_GO_ON;
     if (bp == 0)
-      vcpu_on_unemulated(vm, error);
+      vcpu_on_unemulated(vm);
+    else
+      vm_end_by_error(vm, local);
     return VM_FAILED;
   case MH_EXIT_INTERNAL:
-    vcpu_fail(vm, MH_OUTCOME_HOST_ERROR, error,
-              "KVM internal error (suberror %u)", exit->suberror);
+    vm_end_at_rip(vm, MH_OUTCOME_HOST_ERROR, "KVM internal error (suberror %u)",
+                  exit->suberror);
     return VM_FAILED;
   case MH_EXIT_INTERRUPTED:
-    return mh_gdb_poll(vm->gdb, error) ? VM_GO_ON : VM_FAILED;
+    return vm_gdb_result(vm, mh_gdb_poll(vm->gdb, &local), local);
   case MH_EXIT_DEBUG:
     /* Only with gdb attached (KVM_SET_GUEST_DEBUG): a breakpoint,
      * watchpoint or step, reported to it. */
-    return mh_gdb_on_debug(vm->gdb, error) ? VM_GO_ON : VM_FAILED;
+    return vm_gdb_result(vm, mh_gdb_on_debug(vm->gdb, &local), local);
   case MH_EXIT_NOTHING:
     /* The guest changed CR8 (task priority): with no interrupt
      * controller there is nothing to do. */
     return VM_GO_ON;
   case MH_EXIT_BAD_IO_DATA:
-    g_set_error(error, MH_ERROR, MH_ERROR_HOST,
-                "KVM reported an I/O exit with data outside the run area");
-    vcpu_diagnose(vm, MH_OUTCOME_HOST_ERROR);
+    vm_end(vm, MH_OUTCOME_HOST_ERROR,
+           "KVM reported an I/O exit with data outside the run area");
     return VM_FAILED;
   case MH_EXIT_UNKNOWN:
   default:
-    vcpu_fail(vm, MH_OUTCOME_HOST_ERROR, error, "unexpected KVM exit %u (%s)",
-              exit->reason, mh_kvm_exit_name(exit->reason) ?: "unnamed");
+    vm_end_at_rip(vm, MH_OUTCOME_HOST_ERROR, "unexpected KVM exit %u (%s)",
+                  exit->reason, mh_kvm_exit_name(exit->reason) ?: "unnamed");
     return VM_FAILED;
   }
 }
 
+/* Runs the guest until it halts (TRUE) or ends otherwise (FALSE, with
+ * the VM's diagnosis set). */
 static gboolean
-vm_loop(MhVm *vm, GError **error)
+vm_loop(MhVm *vm)
 {
   gint64 start = g_get_monotonic_time();
-  gboolean ok = FALSE;
-  VmNext next;
+  GError *local = NULL;
+  VmNext next = VM_GO_ON;
   MhExit exit;
 
-  for (;;) {
+  while (next == VM_GO_ON) {
     if (mh_vcpu_stop_reason(&vm->vcpu) != MH_STOP_NONE) {
-      ok = vm_stopped(vm, error);
+      vm_stopped(vm);
+      next = VM_FAILED;
       break;
     }
     if (vcpu_run(vm) < 0) {
       int err = errno;
       mh_vm_drain(vm);
       if (err == EINTR || err == EAGAIN) {
-        if (!mh_gdb_poll(vm->gdb, error))
-          break;
+        next = vm_gdb_result(vm, mh_gdb_poll(vm->gdb, &local), local);
         continue;
       }
-      mh_throw_errnum(error, MH_ERROR_HOST, err, "KVM_RUN");
-      vcpu_diagnose(vm, MH_OUTCOME_HOST_ERROR);
+      vm_end(vm, MH_OUTCOME_HOST_ERROR, "KVM_RUN: %s", g_strerror(err));
+      next = VM_FAILED;
       break;
     }
     /* Console bytes queued before this exit come before whatever the
@@ -501,16 +537,24 @@ vm_loop(MhVm *vm, GError **error)
     mh_vm_drain(vm);
     vcpu_check_output_limit(vm);
     mh_vcpu_count_exit(&vm->vcpu);
-
     mh_exit_decode(vm->vcpu.run, vm->vcpu.run_size, &exit);
-    next = vm_on_exit(vm, &exit, error);
-    if (next == VM_GO_ON)
-      continue;
-    ok = next == VM_HALTED;
-    break;
+    next = vm_on_exit(vm, &exit);
   }
   vm->vcpu.run_usec = g_get_monotonic_time() - start;
-  return ok;
+  return next == VM_HALTED;
+}
+
+/* The diagnosis, rendered once: the GError mh_vm_run() returns.  A guest
+ * that ended by its own doing or by a limit is the guest's error; only a
+ * host-error is the host's. */
+static void
+vm_render(MhVm *vm, GError **error)
+{
+  g_set_error_literal(error, MH_ERROR,
+                      vm->diag.outcome == MH_OUTCOME_HOST_ERROR
+                        ? MH_ERROR_HOST
+                        : MH_ERROR_GUEST,
+                      vm->diag_message ?: "failed without a diagnosis");
 }
 
 gboolean
@@ -525,6 +569,7 @@ mh_vm_run(MhVm *vm, GError **error)
     .gdb_fd = -1,
     .gdb_chan_fd = -1,
   };
+  GError *local = NULL;
   gboolean ok;
   gint64 start = g_get_monotonic_time();
   struct timespec cpu;
@@ -537,11 +582,15 @@ mh_vm_run(MhVm *vm, GError **error)
   /* Confined before the guest's first instruction: from here on this
    * thread has its own fd table, and the guest's files live in it only
    * (closed by the quiesce below, on this thread). */
-  if (!mh_sandbox_enter(vm->sandbox, &fds, error)) {
-    g_prefix_error(error, "cannot confine its thread: ");
+  if (!mh_sandbox_enter(vm->sandbox, &fds, &local)) {
+    g_prefix_error(&local, "cannot confine its thread: ");
+    vm_end_by_error(vm, local);
+    ok = FALSE;
+  } else if (!mh_gdb_start(vm->gdb, &local)) {
+    vm_end_by_error(vm, local);
     ok = FALSE;
   } else {
-    ok = mh_gdb_start(vm->gdb, error) && vm_loop(vm, error);
+    ok = vm_loop(vm);
   }
   mh_gdb_finish(vm->gdb, ok);
   /* A VM told to stop (--timeout, a limit, a signal) that had not ended
@@ -549,21 +598,14 @@ mh_vm_run(MhVm *vm, GError **error)
    * waiting for gdb, serving gdb, waiting for input or running.  One
    * rule, so that its outcome and the exit status always agree
    * (mini_hypervisor(1), EXIT STATUS). */
-  if (!ok && !vm->diag_set && mh_vcpu_stop_reason(&vm->vcpu) != MH_STOP_NONE) {
-    if (error != NULL)
-      g_clear_error(error);
-    vm_stopped(vm, error);
-  }
+  if (!ok && !vm->diag_set && mh_vcpu_stop_reason(&vm->vcpu) != MH_STOP_NONE)
+    vm_stopped(vm);
+  if (!ok)
+    vm_render(vm, error);
   /* Its records end here, on this thread, however it ended. */
   if (vm->trace != NULL)
     mh_trace_vm_end(vm->trace, ok || error == NULL ? NULL : *error);
   mh_ports_quiesce(&vm->ports);
-  /* Whatever else failed without saying how is classed by its error. */
-  if (!ok && !vm->diag_set)
-    vm->diag.outcome = error != NULL && *error != NULL &&
-                           g_error_matches(*error, MH_ERROR, MH_ERROR_GUEST)
-                         ? MH_OUTCOME_GUEST_FAULT
-                         : MH_OUTCOME_HOST_ERROR;
   vm->wall_usec = g_get_monotonic_time() - start;
   if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu) == 0)
     vm->cpu_usec = (gint64)cpu.tv_sec * G_USEC_PER_SEC + cpu.tv_nsec / 1000;

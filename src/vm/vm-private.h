@@ -47,12 +47,13 @@ struct MhVm {
 
   char *fault_detail; /* registers etc. for --verbose, or NULL */
 
-  MhGdb *gdb;        /* its gdb stub, or NULL                  */
-  MhTraceVm *trace;  /* --trace, or NULL (borrowed)            */
-  MhDiagnosis diag;  /* how it ended, beside the GError        */
-  gboolean diag_set; /* diag was set by the one who knew       */
-  gint64 wall_usec;  /* its thread, from start to end          */
-  gint64 cpu_usec;   /* its thread's CPU time at the end       */
+  MhGdb *gdb;         /* its gdb stub, or NULL                  */
+  MhTraceVm *trace;   /* --trace, or NULL (borrowed)            */
+  MhDiagnosis diag;   /* how it ended (vm-loop.c: vm_end())     */
+  char *diag_message; /* ... in words: the GError, rendered once */
+  gboolean diag_set;  /* set by the one who knew (not provisional) */
+  gint64 wall_usec;   /* its thread, from start to end          */
+  gint64 cpu_usec;    /* its thread's CPU time at the end       */
 };
 
 /* vm.c, for vm-loop.c: moves queued console bytes through the port table. */

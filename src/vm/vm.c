@@ -411,6 +411,7 @@ mh_vm_free(MhVm *vm)
     munmap(vm->monitor, MH_MONITOR_SIZE);
   g_free(vm->keep_fds);
   g_free(vm->fault_detail);
+  g_free(vm->diag_message);
   g_free(vm->name);
   g_free(vm);
 }
