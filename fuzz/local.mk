@@ -42,10 +42,10 @@ FUZZ_SANITIZE = -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS = -g -O1 -fno-omit-frame-pointer $(FUZZ_SANITIZE) $(WARN_CFLAGS) \
 	-Wno-missing-field-initializers \
 	-I$(top_builddir) $(MH_SRC_INCLUDES) -I$(top_srcdir)/guests/include \
-	-I$(top_srcdir)/fuzz $(GLIB_CFLAGS) $(JSON_GLIB_CFLAGS) $(SECCOMP_CFLAGS) \
-	$(LIBELF_CFLAGS)
-# (GIO, which json-glib brings: src/debug/symbols.c inflates with it.)
-FUZZ_LIBS = $(GLIB_LIBS) $(JSON_GLIB_LIBS) $(LIBS)
+	-I$(top_srcdir)/fuzz $(GLIB_CFLAGS) $(SECCOMP_CFLAGS) $(LIBELF_CFLAGS)
+# ($(LIBS): libseccomp, libelf and zlib, which src/debug/symbols.c
+# inflates with.)
+FUZZ_LIBS = $(GLIB_LIBS) $(LIBS)
 FUZZ_SECONDS = 20
 
 fuzz_harnesses = bytechannel blockreq linebuf cli loader router gdbpacket

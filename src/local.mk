@@ -8,6 +8,7 @@ src_libmh_a_SOURCES = \
 	src/base/error.c src/base/error.h \
 	src/base/text.c src/base/text.h \
 	src/base/fdio.c src/base/fdio.h \
+	src/base/json.c src/base/json.h \
 	src/base/guestmem.c src/base/guestmem.h \
 	src/base/outfile.c src/base/outfile.h \
 	src/kvm/kvm.c src/kvm/kvm.h \
@@ -39,7 +40,7 @@ src_libmh_a_SOURCES = \
 
 bin_PROGRAMS += src/mini_hypervisor
 src_mini_hypervisor_SOURCES = src/cli/main.c
-src_mini_hypervisor_LDADD = src/libmh.a $(JSON_GLIB_LIBS) $(GLIB_LIBS)
+src_mini_hypervisor_LDADD = src/libmh.a $(GLIB_LIBS)
 
 # The report's JSON Schema (mini_hypervisor-report(5)), for scripts and
 # the tests that validate reports against it.

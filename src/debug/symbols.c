@@ -19,8 +19,9 @@
 #include "symbols.h"
 
 #include <gelf.h>
-#include <gio/gio.h>
+#include <limits.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "text.h"
 
@@ -179,28 +180,23 @@ symbols_name_is(const SymBytes *names, const GElf_Shdr *sh, const char *s)
 static guint8 *
 symbols_inflate(const guint8 *in, gsize in_size, gsize size)
 {
-  g_autoptr(GZlibDecompressor)
-    z = g_zlib_decompressor_new(G_ZLIB_COMPRESSOR_FORMAT_ZLIB);
   g_autofree guint8 *out = g_malloc(size);
-  gsize done_in = 0, done_out = 0;
+  z_stream z = {0};
+  int res;
 
-  for (;;) {
-    gsize got_in, got_out;
-    GConverterResult res;
-
-    if (done_out == size)
-      return NULL; /* more to come than declared */
-    res = g_converter_convert(G_CONVERTER(z), in + done_in, in_size - done_in,
-                              out + done_out, size - done_out,
-                              G_CONVERTER_INPUT_AT_END, &got_in, &got_out,
-                              NULL);
-    done_in += got_in;
-    done_out += got_out;
-    if (res == G_CONVERTER_FINISHED)
-      return done_out == size ? g_steal_pointer(&out) : NULL;
-    if (res == G_CONVERTER_ERROR || (got_in == 0 && got_out == 0))
-      return NULL;
-  }
+  if (in_size > UINT_MAX || size > UINT_MAX || inflateInit(&z) != Z_OK)
+    return NULL;
+  z.next_in = (Bytef *)in;
+  z.avail_in = (uInt)in_size;
+  z.next_out = out;
+  z.avail_out = (uInt)size;
+  /* One call with all of the input and room for exactly @size bytes:
+   * Z_FINISH either ends the stream in that room or fails. */
+  res = inflate(&z, Z_FINISH);
+  inflateEnd(&z);
+  if (res != Z_STREAM_END || z.total_out != size)
+    return NULL;
+  return g_steal_pointer(&out);
 }
 
 /* The first section named .@name or, compressed the GNU way, .z@name

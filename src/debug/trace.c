@@ -15,6 +15,7 @@
 
 #include "error.h"
 #include "fdio.h"
+#include "json.h"
 #include "kvm.h"
 #include "outfile.h"
 #include "text.h"
@@ -68,28 +69,6 @@ trace_now(void)
 
 /* ------------------------------------------------------------------ */
 /* Formatting                                                           */
-
-void
-mh_trace_json_string(GString *out, const char *text)
-{
-  g_string_append_c(out, '"');
-  for (const guchar *p = (const guchar *)text; *p != '\0'; p++) {
-    switch (*p) {
-    case '"': g_string_append(out, "\\\""); break;
-    case '\\': g_string_append(out, "\\\\"); break;
-    case '\n': g_string_append(out, "\\n"); break;
-    case '\r': g_string_append(out, "\\r"); break;
-    case '\t': g_string_append(out, "\\t"); break;
-    default:
-      if (*p < 0x20 || *p == 0x7f)
-        g_string_append_printf(out, "\\u%04x", *p);
-      else
-        g_string_append_c(out, (char)*p);
-      break;
-    }
-  }
-  g_string_append_c(out, '"');
-}
 
 /* A record is formatted on the stack and appended to its GString once,
  * numbers by hand: through g_string_append_printf() an exit cost some
@@ -253,7 +232,7 @@ mh_trace_format_exit(GString *out, const MhTraceExit *e)
   REC_LIT(&r, "\"");
   if (e->run_errno != 0) {
     g_autoptr(GString) text = g_string_new(NULL);
-    mh_trace_json_string(text, g_strerror(e->run_errno));
+    mh_json_escape(text, g_strerror(e->run_errno));
     REC_LIT(&r, ",\"errno\":");
     rec_put(&r, text->str, text->len);
   }
@@ -377,7 +356,7 @@ mh_trace_vm_new(MhTrace *trace, guint index, const char *name)
                          ",\n{\"name\":\"thread_name\",\"ph\":\"M\","
                          "\"pid\":1,\"tid\":%u,\"args\":{\"name\":",
                          t->tid);
-  mh_trace_json_string(t->buf, name);
+  mh_json_escape(t->buf, name);
   g_string_append_printf(t->buf,
                          "}},\n{\"name\":\"thread_sort_index\","
                          "\"ph\":\"M\",\"pid\":1,\"tid\":%u,\"args\":"
@@ -558,7 +537,7 @@ mh_trace_vm_end(MhTraceVm *t, const GError *error)
       *cut = '\0';
     }
     g_string_append(t->buf, ",\"error\":");
-    mh_trace_json_string(t->buf, safe);
+    mh_json_escape(t->buf, safe);
   }
   g_string_append(t->buf, "}}");
   trace_vm_commit(t, start);

@@ -102,9 +102,5 @@ void mh_trace_format_exit(GString *out, const MhTraceExit *e);
 /* Appends a "guest" span: ",\n{...}". */
 void mh_trace_format_guest(GString *out, guint tid, gint64 ts_ns,
                            gint64 dur_ns);
-/* Appends @text as a JSON string, quotes included: control characters,
- * quotes and backslashes escaped; @text must be valid UTF-8 (names and
- * messages are, once through mh_text_escape). */
-void mh_trace_json_string(GString *out, const char *text);
 
 #endif /* MH_TRACE_H */

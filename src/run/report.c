@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* report.c - the JSON report of a run, built with json-glib. */
+/* report.c - the JSON report of a run (mini_hypervisor-report(5)). */
 #include "config.h"
 
 #include "report.h"
@@ -8,13 +8,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
-#include <json-glib/json-glib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "fdio.h"
+#include "json.h"
 #include "outfile.h"
 #include "text.h"
 
@@ -22,7 +22,7 @@ struct MhReport {
   const MhConfig *config;
   GDateTime *start; /* UTC                                      */
   gint64 start_us;  /* monotonic, for the wall time             */
-  GPtrArray *vms;   /* JsonNode*, one object per VM (owned)     */
+  GPtrArray *vms;   /* one object per VM, written (owned)       */
   int dir_fd;       /* the report's directory (outfile.h)       */
   char *base;       /* the report's name in it                  */
   char *tmp_name;   /* the temporary file there, until renamed  */
@@ -37,7 +37,7 @@ mh_report_new(const MhConfig *config)
   report->config = config;
   report->start = g_date_time_new_now_utc();
   report->start_us = g_get_monotonic_time();
-  report->vms = g_ptr_array_new_with_free_func((GDestroyNotify)json_node_unref);
+  report->vms = g_ptr_array_new_with_free_func(g_free);
   report->tmp_fd = report->dir_fd = -1;
   return report;
 }
@@ -108,35 +108,28 @@ mh_report_open(MhReport *report, GError **error)
   return TRUE;
 }
 
-/* A guest value as a JSON integer.  JSON has no unsigned 64-bit type in
- * json-glib: the rare value above 2^63-1 (an upper-half address) is
- * written as a number that is exact only to 53 bits; the diagnosis
- * message names it exactly. */
+/* An unsigned value as a JSON integer, exactly (an upper-half address
+ * too: JSON numbers have no size; a reader that keeps only doubles may
+ * round it, and the diagnosis message names it exactly). */
 static void
-report_add_u64(JsonBuilder *b, const char *member, guint64 value)
+report_add_u64(MhJson *j, const char *member, guint64 value)
 {
-  json_builder_set_member_name(b, member);
-  if (value <= G_MAXINT64)
-    json_builder_add_int_value(b, (gint64)value);
-  else
-    json_builder_add_double_value(b, (gdouble)value);
+  mh_json_name(j, member);
+  mh_json_uint(j, value);
 }
 
 static void
-report_add_string(JsonBuilder *b, const char *member, const char *value)
+report_add_string(MhJson *j, const char *member, const char *value)
 {
-  json_builder_set_member_name(b, member);
-  if (value != NULL)
-    json_builder_add_string_value(b, value);
-  else
-    json_builder_add_null_value(b);
+  mh_json_name(j, member);
+  mh_json_string(j, value); /* NULL: null */
 }
 
 static void
-report_add_double(JsonBuilder *b, const char *member, gdouble value)
+report_add_double(MhJson *j, const char *member, gdouble value)
 {
-  json_builder_set_member_name(b, member);
-  json_builder_add_double_value(b, value);
+  mh_json_name(j, member);
+  mh_json_double(j, value);
 }
 
 /* Text for JSON: file names and guest text need not be UTF-8; a report
@@ -148,11 +141,11 @@ report_text(const char *text)
 }
 
 static void
-report_add_text(JsonBuilder *b, const char *member, const char *value)
+report_add_text(MhJson *j, const char *member, const char *value)
 {
   g_autofree char *valid = value != NULL ? report_text(value) : NULL;
 
-  report_add_string(b, member, valid);
+  report_add_string(j, member, valid);
 }
 
 char *
@@ -211,15 +204,15 @@ report_compare_names(gconstpointer a, gconstpointer b)
  * charges holes too), and that is all the hashing reads: a file found
  * beyond it (put there by someone else) has a null sha256. */
 static void
-report_add_files(JsonBuilder *b, const char *dir_path, guint64 budget)
+report_add_files(MhJson *j, const char *dir_path, guint64 budget)
 {
   g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
   g_auto(MhFd) dir_fd = -1;
   DIR *dir = NULL;
   struct dirent *entry;
 
-  json_builder_set_member_name(b, "files");
-  json_builder_begin_array(b);
+  mh_json_name(j, "files");
+  mh_json_begin_array(j);
   if (dir_path != NULL)
     dir_fd = open(dir_path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (dir_fd >= 0)
@@ -239,55 +232,55 @@ report_add_files(JsonBuilder *b, const char *dir_path, guint64 budget)
         !S_ISREG(st.st_mode))
       continue;
     sha = mh_report_sha256_file(dir_fd, names->pdata[i], &budget, NULL);
-    json_builder_begin_object(b);
-    report_add_text(b, "name", names->pdata[i]);
-    report_add_u64(b, "size", (guint64)st.st_size);
-    report_add_string(b, "sha256", sha);
-    report_add_text(b, "path", path);
-    json_builder_end_object(b);
+    mh_json_begin_object(j);
+    report_add_text(j, "name", names->pdata[i]);
+    report_add_u64(j, "size", (guint64)st.st_size);
+    report_add_string(j, "sha256", sha);
+    report_add_text(j, "path", path);
+    mh_json_end_object(j);
   }
-  json_builder_end_array(b);
+  mh_json_end_array(j);
 }
 
 static void
-report_add_diagnosis(JsonBuilder *b, const MhReportVm *vm)
+report_add_diagnosis(MhJson *j, const MhReportVm *vm)
 {
   const MhDiagnosis *d = vm->diagnosis;
 
-  json_builder_set_member_name(b, "diagnosis");
+  mh_json_name(j, "diagnosis");
   if (vm->outcome == MH_OUTCOME_HALTED) {
-    json_builder_add_null_value(b);
+    mh_json_null(j);
     return;
   }
-  json_builder_begin_object(b);
-  report_add_text(b, "message", vm->message ? vm->message : "");
+  mh_json_begin_object(j);
+  report_add_text(j, "message", vm->message ? vm->message : "");
   if (d != NULL) {
     if (d->has & MH_DIAG_RIP)
-      report_add_u64(b, "rip", d->rip);
+      report_add_u64(j, "rip", d->rip);
     if (d->has & MH_DIAG_RSP)
-      report_add_u64(b, "rsp", d->rsp);
+      report_add_u64(j, "rsp", d->rsp);
     if (d->has & MH_DIAG_CR2)
-      report_add_u64(b, "cr2", d->cr2);
+      report_add_u64(j, "cr2", d->cr2);
     if (d->has & MH_DIAG_PORT)
-      report_add_u64(b, "port", d->port);
+      report_add_u64(j, "port", d->port);
     if (d->has & MH_DIAG_VECTOR)
-      report_add_u64(b, "vector", d->vector);
+      report_add_u64(j, "vector", d->vector);
     if (d->has & MH_DIAG_ERROR_CODE)
-      report_add_u64(b, "error_code", d->error_code);
+      report_add_u64(j, "error_code", d->error_code);
     if (d->has & MH_DIAG_SIGNAL)
-      report_add_u64(b, "signal", (guint64)d->signal);
+      report_add_u64(j, "signal", (guint64)d->signal);
   }
-  json_builder_end_object(b);
+  mh_json_end_object(j);
 }
 
 static void
-report_add_exits(JsonBuilder *b, const MhVmStats *s)
+report_add_exits(MhJson *j, const MhVmStats *s)
 {
-  json_builder_set_member_name(b, "exits");
-  json_builder_begin_object(b);
-  report_add_u64(b, "total", s ? s->exits_total : 0);
-  json_builder_set_member_name(b, "by_reason");
-  json_builder_begin_object(b);
+  mh_json_name(j, "exits");
+  mh_json_begin_object(j);
+  report_add_u64(j, "total", s ? s->exits_total : 0);
+  mh_json_name(j, "by_reason");
+  mh_json_begin_object(j);
   for (guint i = 0; s != NULL && i < MH_KVM_EXIT_REASONS; i++) {
     g_autofree char *other = NULL;
     const char *name = mh_kvm_exit_name(i);
@@ -296,56 +289,59 @@ report_add_exits(JsonBuilder *b, const MhVmStats *s)
       continue;
     if (name == NULL)
       name = other = g_strdup_printf("exit-%u", i);
-    report_add_u64(b, name, s->exits[i]);
+    report_add_u64(j, name, s->exits[i]);
   }
-  json_builder_end_object(b);
-  json_builder_set_member_name(b, "by_port");
-  json_builder_begin_object(b);
+  mh_json_end_object(j);
+  mh_json_name(j, "by_port");
+  mh_json_begin_object(j);
   for (guint i = 0; s != NULL && i < s->n_ports; i++) {
     g_autofree char *port = g_strdup_printf("0x%x", s->ports[i].first);
 
-    json_builder_set_member_name(b, port);
-    json_builder_begin_object(b);
-    report_add_u64(b, "out", s->ports[i].out);
-    report_add_u64(b, "in", s->ports[i].in);
-    json_builder_end_object(b);
+    mh_json_name(j, port);
+    mh_json_begin_object(j);
+    report_add_u64(j, "out", s->ports[i].out);
+    report_add_u64(j, "in", s->ports[i].in);
+    mh_json_end_object(j);
   }
-  json_builder_end_object(b);
-  json_builder_end_object(b);
+  mh_json_end_object(j);
+  mh_json_end_object(j);
 }
 
 void
 mh_report_add_vm(MhReport *report, const MhReportVm *vm)
 {
-  g_autoptr(JsonBuilder) b = json_builder_new();
+  GString *out = g_string_new(NULL);
+  MhJson writer, *j = &writer;
   g_autofree char *image_sha = g_compute_checksum_for_data(G_CHECKSUM_SHA256,
                                                            vm->image_data,
                                                            vm->image_size);
   const MhVmStats *s = vm->stats;
 
-  json_builder_begin_object(b);
-  report_add_u64(b, "index", vm->index);
-  report_add_text(b, "name", vm->name);
-  json_builder_set_member_name(b, "image");
-  json_builder_begin_object(b);
-  report_add_text(b, "path", vm->image_path);
-  report_add_string(b, "sha256", image_sha);
-  json_builder_end_object(b);
-  report_add_u64(b, "memory_mb", vm->memory_mb);
-  report_add_u64(b, "page_size", vm->page_size);
-  report_add_string(b, "outcome", mh_ending(vm->outcome)->name);
-  report_add_diagnosis(b, vm);
-  report_add_exits(b, s);
-  report_add_double(b, "wall_seconds", s ? s->wall_seconds : 0);
-  report_add_double(b, "cpu_seconds", s ? s->cpu_seconds : 0);
-  json_builder_set_member_name(b, "console");
-  json_builder_begin_object(b);
-  report_add_u64(b, "bytes_out", s ? s->console_out : 0);
-  report_add_u64(b, "bytes_in", s ? s->console_in : 0);
-  json_builder_end_object(b);
-  report_add_files(b, vm->files_dir, report->config->quota);
-  json_builder_end_object(b);
-  g_ptr_array_add(report->vms, json_builder_get_root(b));
+  /* Written where it will stand in the report: in "vms", two deep. */
+  mh_json_init(j, out, TRUE, 2);
+  mh_json_begin_object(j);
+  report_add_u64(j, "index", vm->index);
+  report_add_text(j, "name", vm->name);
+  mh_json_name(j, "image");
+  mh_json_begin_object(j);
+  report_add_text(j, "path", vm->image_path);
+  report_add_string(j, "sha256", image_sha);
+  mh_json_end_object(j);
+  report_add_u64(j, "memory_mb", vm->memory_mb);
+  report_add_u64(j, "page_size", vm->page_size);
+  report_add_string(j, "outcome", mh_ending(vm->outcome)->name);
+  report_add_diagnosis(j, vm);
+  report_add_exits(j, s);
+  report_add_double(j, "wall_seconds", s ? s->wall_seconds : 0);
+  report_add_double(j, "cpu_seconds", s ? s->cpu_seconds : 0);
+  mh_json_name(j, "console");
+  mh_json_begin_object(j);
+  report_add_u64(j, "bytes_out", s ? s->console_out : 0);
+  report_add_u64(j, "bytes_in", s ? s->console_in : 0);
+  mh_json_end_object(j);
+  report_add_files(j, vm->files_dir, report->config->quota);
+  mh_json_end_object(j);
+  g_ptr_array_add(report->vms, g_string_free(out, FALSE));
 }
 
 static const char *
@@ -360,95 +356,63 @@ report_sandbox_name(MhSandboxMode mode)
 }
 
 static void
-report_add_strv(JsonBuilder *b, const char *member, GStrv strv)
+report_add_strv(MhJson *j, const char *member, GStrv strv)
 {
-  json_builder_set_member_name(b, member);
-  json_builder_begin_array(b);
+  mh_json_name(j, member);
+  mh_json_begin_array(j);
   for (guint i = 0; strv != NULL && strv[i] != NULL; i++) {
     g_autofree char *valid = report_text(strv[i]);
-    json_builder_add_string_value(b, valid);
+    mh_json_string(j, valid);
   }
-  json_builder_end_array(b);
-}
-
-/* RFC 8259 section 7: every character below U+0020 is escaped in a
- * string.  json-glib 1.6's generator misses U+001F (it escapes only
- * below it), so a file or image name with that byte made a report that
- * strict parsers (Python's json) refuse.  Outside strings the generator
- * writes no control character but the newlines of its layout, so every
- * other one is inside a string and is escaped here.  Takes @json. */
-static char *
-report_escape_controls(char *json)
-{
-  GString *out;
-
-  if (json == NULL)
-    return NULL;
-  for (const char *p = json; *p != '\0'; p++)
-    if ((guchar)*p < 0x20 && *p != '\n')
-      goto escape;
-  return json;
-escape:
-  out = g_string_sized_new(strlen(json) + 16);
-  for (const char *p = json; *p != '\0'; p++) {
-    if ((guchar)*p < 0x20 && *p != '\n')
-      g_string_append_printf(out, "\\u%04x", (guchar)*p);
-    else
-      g_string_append_c(out, *p);
-  }
-  g_free(json);
-  return g_string_free(out, FALSE);
+  mh_json_end_array(j);
 }
 
 char *
 mh_report_to_json(MhReport *report, int exit_status)
 {
-  g_autoptr(JsonBuilder) b = json_builder_new();
-  g_autoptr(JsonGenerator) gen = json_generator_new();
-  g_autoptr(JsonNode) root = NULL;
+  GString *out = g_string_new(NULL);
+  MhJson writer, *j = &writer;
   g_autofree char *start = g_date_time_format_iso8601(report->start);
   const MhConfig *c = report->config;
 
-  json_builder_begin_object(b);
-  report_add_string(b, "schema", MH_REPORT_SCHEMA);
-  report_add_u64(b, "version", MH_REPORT_VERSION);
-  json_builder_set_member_name(b, "tool");
-  json_builder_begin_object(b);
-  report_add_string(b, "name", "mini_hypervisor");
-  report_add_string(b, "version", PACKAGE_VERSION);
-  json_builder_end_object(b);
-  report_add_strv(b, "argv", c->argv);
+  mh_json_init(j, out, TRUE, 0);
+  mh_json_begin_object(j);
+  report_add_string(j, "schema", MH_REPORT_SCHEMA);
+  report_add_u64(j, "version", MH_REPORT_VERSION);
+  mh_json_name(j, "tool");
+  mh_json_begin_object(j);
+  report_add_string(j, "name", "mini_hypervisor");
+  report_add_string(j, "version", PACKAGE_VERSION);
+  mh_json_end_object(j);
+  report_add_strv(j, "argv", c->argv);
 
-  json_builder_set_member_name(b, "options");
-  json_builder_begin_object(b);
-  report_add_u64(b, "memory_mb", c->memory_mb);
-  report_add_u64(b, "page_size", c->page_size);
-  report_add_double(b, "timeout", c->timeout);
-  report_add_double(b, "cpu_limit", c->cpu_limit);
-  report_add_u64(b, "output_limit", c->output_limit);
-  report_add_u64(b, "quota", c->quota);
-  report_add_u64(b, "max_open", c->max_open);
-  report_add_string(b, "sandbox", report_sandbox_name(c->sandbox));
-  report_add_strv(b, "files", c->files);
-  report_add_text(b, "output_dir", c->output_dir);
-  json_builder_end_object(b);
+  mh_json_name(j, "options");
+  mh_json_begin_object(j);
+  report_add_u64(j, "memory_mb", c->memory_mb);
+  report_add_u64(j, "page_size", c->page_size);
+  report_add_double(j, "timeout", c->timeout);
+  report_add_double(j, "cpu_limit", c->cpu_limit);
+  report_add_u64(j, "output_limit", c->output_limit);
+  report_add_u64(j, "quota", c->quota);
+  report_add_u64(j, "max_open", c->max_open);
+  report_add_string(j, "sandbox", report_sandbox_name(c->sandbox));
+  report_add_strv(j, "files", c->files);
+  report_add_text(j, "output_dir", c->output_dir);
+  mh_json_end_object(j);
 
-  report_add_string(b, "start_time", start);
-  report_add_double(b, "wall_seconds",
+  report_add_string(j, "start_time", start);
+  report_add_double(j, "wall_seconds",
                     (g_get_monotonic_time() - report->start_us) /
                       (gdouble)G_USEC_PER_SEC);
-  report_add_u64(b, "exit_status", (guint64)exit_status);
-  json_builder_set_member_name(b, "vms");
-  json_builder_begin_array(b);
+  report_add_u64(j, "exit_status", (guint64)exit_status);
+  mh_json_name(j, "vms");
+  mh_json_begin_array(j);
   for (guint i = 0; i < report->vms->len; i++)
-    json_builder_add_value(b, json_node_copy(report->vms->pdata[i]));
-  json_builder_end_array(b);
-  json_builder_end_object(b);
+    mh_json_raw(j, report->vms->pdata[i]);
+  mh_json_end_array(j);
+  mh_json_end_object(j);
 
-  root = json_builder_get_root(b);
-  json_generator_set_root(gen, root);
-  json_generator_set_pretty(gen, TRUE);
-  return report_escape_controls(json_generator_to_data(gen, NULL));
+  return g_string_free(out, FALSE);
 }
 
 gboolean

@@ -7,6 +7,7 @@
 
 #include <glib.h>
 
+#include "json.h"
 #include "trace.h"
 #include "unit-main.h"
 
@@ -15,7 +16,7 @@ json_string(const char *text)
 {
   GString *out = g_string_new(NULL);
 
-  mh_trace_json_string(out, text);
+  mh_json_escape(out, text);
   return g_string_free(out, FALSE);
 }
 
