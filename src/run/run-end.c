@@ -29,6 +29,20 @@ run_slot_outcome(const MhRunSlot *slot)
   return outcome;
 }
 
+/* The exit status its end calls for (ending.c); a signal's carries the
+ * signal's number, as the shell has it (128 + N). */
+static int
+run_slot_exit_status(const MhRunSlot *slot)
+{
+  MhOutcome outcome = run_slot_outcome(slot);
+  int status = mh_ending(outcome)->exit_status;
+
+  if (outcome == MH_OUTCOME_SIGNAL &&
+      (mh_vm_diagnosis(slot->vm)->has & MH_DIAG_SIGNAL))
+    status += mh_vm_diagnosis(slot->vm)->signal;
+  return status;
+}
+
 static void
 run_print_error(const char *prefix, const GError *error)
 {
@@ -98,8 +112,7 @@ mh_run_finish(MhRun *run)
       run_slot_summary(slot, prefix, run->config->verbose, &status,
                        &kept_files);
     if (slot->error != NULL) {
-      status = mh_exit_status_worst(status, mh_ending(run_slot_outcome(slot))
-                                              ->exit_status);
+      status = mh_exit_status_worst(status, run_slot_exit_status(slot));
       if (!(quiet_stops && slot->vm != NULL &&
             mh_vm_stop_reason(slot->vm) != MH_STOP_NONE))
         run_print_error(prefix, slot->error);
