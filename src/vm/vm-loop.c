@@ -429,13 +429,15 @@ vcpu_run(MhVm *vm)
 typedef enum { VM_GO_ON, VM_HALTED, VM_FAILED } VmNext;
 
 /* A call into the gdb stub that may fail (it does not know how the VM
- * ends): go on, or its error as the diagnosis. */
+ * ends): go on, or its error (*@local, taken) as the diagnosis.  The
+ * error comes by pointer, read only here: as an argument beside the call
+ * that sets it, it could be read before the call ran. */
 static VmNext
-vm_gdb_result(MhVm *vm, gboolean ok, GError *local)
+vm_gdb_result(MhVm *vm, gboolean ok, GError **local)
 {
   if (ok)
     return VM_GO_ON;
-  vm_end_by_error(vm, local);
+  vm_end_by_error(vm, g_steal_pointer(local));
   return VM_FAILED;
 }
 
@@ -484,11 +486,11 @@ vm_on_exit(MhVm *vm, const MhExit *exit)
                   exit->suberror);
     return VM_FAILED;
   case MH_EXIT_INTERRUPTED:
-    return vm_gdb_result(vm, mh_gdb_poll(vm->gdb, &local), local);
+    return vm_gdb_result(vm, mh_gdb_poll(vm->gdb, &local), &local);
   case MH_EXIT_DEBUG:
     /* Only with gdb attached (KVM_SET_GUEST_DEBUG): a breakpoint,
      * watchpoint or step, reported to it. */
-    return vm_gdb_result(vm, mh_gdb_on_debug(vm->gdb, &local), local);
+    return vm_gdb_result(vm, mh_gdb_on_debug(vm->gdb, &local), &local);
   case MH_EXIT_NOTHING:
     /* The guest changed CR8 (task priority): with no interrupt
      * controller there is nothing to do. */
@@ -525,7 +527,7 @@ vm_loop(MhVm *vm)
       int err = errno;
       mh_vm_drain(vm);
       if (err == EINTR || err == EAGAIN) {
-        next = vm_gdb_result(vm, mh_gdb_poll(vm->gdb, &local), local);
+        next = vm_gdb_result(vm, mh_gdb_poll(vm->gdb, &local), &local);
         continue;
       }
       vm_end(vm, MH_OUTCOME_HOST_ERROR, "KVM_RUN: %s", g_strerror(err));
