@@ -11,7 +11,7 @@
 # the measuring helper and the bench guests are built on demand by these
 # two targets only.  bench/run-bench says what each scenario measures.
 
-EXTRA_PROGRAMS = bench/floor bench/measure
+EXTRA_PROGRAMS = bench/floor bench/minimal bench/measure
 
 # The floor uses no GLib: only the ABI header, for the ports and
 # struct mh_file_req.
@@ -19,6 +19,11 @@ bench_floor_SOURCES = bench/floor.c
 bench_floor_CPPFLAGS = -I$(top_srcdir)/guests/include
 bench_floor_CFLAGS = $(WARN_CFLAGS) -pthread
 bench_floor_LDFLAGS = -pthread
+
+# The minimal runner: libc and the ABI header only, one thread.
+bench_minimal_SOURCES = bench/minimal.c
+bench_minimal_CPPFLAGS = -I$(top_srcdir)/guests/include
+bench_minimal_CFLAGS = $(WARN_CFLAGS)
 
 bench_measure_SOURCES = bench/measure.c
 bench_measure_CPPFLAGS =
@@ -35,6 +40,7 @@ $(mh_bench_imgs): bench/%.img: $(srcdir)/bench/%.asm
 # Everything run-bench runs: both programs, the bench guests, and guests
 # from the tests (file reads) and the examples (one line each).
 mh_bench_deps = src/mini_hypervisor$(EXEEXT) bench/floor$(EXEEXT) \
+	bench/minimal$(EXEEXT) \
 	bench/measure$(EXEEXT) $(mh_bench_imgs) tests/guests/fread_bench.img \
 	tests/guests/fread_bench_byte.img guests/examples/hello.img
 
