@@ -103,8 +103,8 @@ main(int argc, char **argv)
   pd = pdpt + 512;
   gdt[SEL_CODE / 8] = 0x00af9b000000ffffull; /* L=1, type 0xB, P, S */
   gdt[SEL_DATA / 8] = 0x00cf93000000ffffull; /* D/B=1, type 0x3, P, S */
-  pml4[0] = (tables + 0x1000) | PTE_P | PTE_RW;
-  pdpt[0] = (tables + 0x2000) | PTE_P | PTE_RW;
+  pml4[0] = (tables + 0x2000) | PTE_P | PTE_RW; /* -> pdpt */
+  pdpt[0] = (tables + 0x3000) | PTE_P | PTE_RW; /* -> pd   */
   for (uint64_t i = 0; i < ram_size / PAGE_2M; i++)
     pd[i] = (i * PAGE_2M) | PTE_P | PTE_RW | PTE_PS;
 
