@@ -103,7 +103,10 @@ main(int argc, char **argv)
     status = mh_run_finish(run);
     if (report != NULL)
       mh_run_report(run, report);
-    g_clear_pointer(&run, mh_run_free);
+    /* The process ends here: the kernel tears down the VMs (run.h). */
+    if (!mh_run_leave(run))
+      mh_run_free(run);
+    run = NULL;
   }
   if (report != NULL && !mh_report_write(report, status, &report_error)) {
     print_error(report_error);

@@ -373,3 +373,19 @@ mh_run_free(MhRun *run)
   g_ptr_array_unref(run->owned_images);
   g_free(run);
 }
+
+gboolean
+mh_run_leave(MhRun *run)
+{
+#ifdef MH_FREE_AT_EXIT
+  (void)run;
+  return FALSE;
+#else
+  if (g_getenv("MINI_HYPERVISOR_FREE_AT_EXIT") != NULL)
+    return FALSE;
+  for (guint i = 0; i < run->n_slots; i++)
+    if (run->slots[i].gdb_unlink != NULL)
+      unlink(run->slots[i].gdb_unlink);
+  return TRUE;
+#endif
+}
