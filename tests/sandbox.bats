@@ -48,7 +48,7 @@ spin_and_inspect() {
 @test "--sandbox=strict runs where the kernel has Landlock; a bad mode is refused" {
   run --separate-stderr mh --sandbox=strict -v -g "$(guest hello)"
   assert_success
-  [[ "$stderr" == *"Landlock (own directory only)"* ]] || fail "$stderr"
+  [[ "$stderr" == *"Landlock (the run's directory only)"* ]] || fail "$stderr"
   run --separate-stderr mh --sandbox=maybe -g "$(guest hello)"
   assert_equal "$status" 2
   assert_equal "$stderr" "mini_hypervisor: error: invalid --sandbox value 'maybe': must be on, off or strict"

@@ -185,29 +185,34 @@ files_dir_failed(MhFileService *svc, const char *what, const char *name,
   svc->dir_error = g_strdup_printf("%s '%s': %s", what, name, g_strerror(err));
 }
 
-void
-mh_files_prepare_dir(MhFileService *svc)
+/* Makes vmN-name beneath the run's directory (config->run_fd), on the
+ * VM's thread, the first time the guest creates or writes a file: a VM
+ * that writes nothing makes and removes no directory.  A failure is kept
+ * and reported at each later need, never retried. */
+static void
+files_make_dir(MhFileService *svc)
 {
   const MhFileConfig *c = svc->config;
 
-  /* The run made its directory once (c->run_fd); a VM only makes its own
-   * beneath it. */
   if (c->run_fd < 0)
     svc->dir_error = g_strdup(c->run_error ? c->run_error
                                            : "no run directory for files");
   else if (mkdirat(c->run_fd, svc->dir_name, MH_FILES_DIR_MODE) < 0)
     files_dir_failed(svc, "creating directory", svc->dir_name, errno);
-  else if ((svc->dir_fd = files_openat(c->run_fd, svc->dir_name,
-                                       O_RDONLY | O_DIRECTORY, 0)) < 0)
-    files_dir_failed(svc, "opening directory", svc->dir_name, errno);
-  else
+  else {
+    /* It exists: mh_files_finish() removes it if it stays empty. */
     svc->dir_path = g_build_filename(c->run_path, svc->dir_name, NULL);
+    svc->dir_fd = files_openat(c->run_fd, svc->dir_name, O_RDONLY | O_DIRECTORY,
+                               0);
+    if (svc->dir_fd < 0)
+      files_dir_failed(svc, "opening directory", svc->dir_name, errno);
+  }
 }
 
 gboolean
 mh_files_finish(MhFileService *svc)
 {
-  if (svc->dir_fd < 0)
+  if (svc->dir_path == NULL) /* never made */
     return FALSE;
   if (g_hash_table_size(svc->privates) > 0)
     return TRUE;
@@ -216,10 +221,13 @@ mh_files_finish(MhFileService *svc)
   return FALSE;
 }
 
-/* The VM's directory, or why there is none. */
+/* The VM's directory, made now if this is the first need, or why there
+ * is none. */
 static gint64
 files_need_dir(MhFileService *svc)
 {
+  if (svc->dir_fd < 0 && svc->dir_error == NULL)
+    files_make_dir(svc);
   if (svc->dir_fd >= 0)
     return 0;
   svc->host_errors++;
@@ -667,6 +675,11 @@ mh_files_close_all(MhFileService *svc)
 {
   if (svc->fds != NULL)
     g_hash_table_remove_all(svc->fds);
+  /* Opened on this thread, like the guest's files (dir_path stays: it
+   * says the directory exists). */
+  if (svc->dir_fd >= 0)
+    close(svc->dir_fd);
+  svc->dir_fd = -1;
 }
 
 void
@@ -688,8 +701,8 @@ mh_files_clear(MhFileService *svc)
   }
   g_clear_pointer(&svc->privates, g_hash_table_unref);
   mh_chan_clear(&svc->channel);
-  if (svc->dir_fd >= 0)
-    close(svc->dir_fd);
+  /* Like the guest's fds, the directory's, if still open, is forgotten:
+   * its number belonged to the VM thread's table. */
   svc->dir_fd = -1;
   g_free(svc->dir_name);
   g_free(svc->dir_path);

@@ -66,9 +66,10 @@ typedef struct {
   const MhFileConfig *config;
   MhGuestMem *ram;       /* for the block transport               */
   char *dir_name;        /* "vm<N>-<image>"                       */
-  char *dir_path;        /* for messages, once created            */
+  char *dir_path;        /* set once made (files_make_dir)        */
   char *dir_error;       /* why it could not be made, or NULL     */
-  int dir_fd;            /* the VM's directory, or -1             */
+  int dir_fd;            /* the VM's directory, or -1; in the VM
+                            thread's file table                   */
   GHashTable *fds;       /* guest fd -> MhOpenFile* (owned)       */
   GHashTable *privates;  /* name -> MhPrivateKind: copy-on-write map */
   guint64 written;       /* bytes counted against the quota       */
@@ -92,12 +93,10 @@ void mh_files_close_all(MhFileService *svc);
  * since their numbers may belong to another thread's file table. */
 void mh_files_clear(MhFileService *svc);
 
-/* Main thread, before the VM runs: makes vmN-name beneath the run's
- * directory (config->run_fd), so that the VM's thread needs no access to
- * anything above it.  A failure is kept for the first time the guest
- * needs the directory. */
-void mh_files_prepare_dir(MhFileService *svc);
-/* After the VM ended: removes its directory if it kept nothing there.
+/* The VM's directory, vmN-name beneath the run's (config->run_fd), is
+ * made by the VM's own thread the first time its guest creates or writes
+ * a file; a VM that writes nothing has none.  After the VM ended (and
+ * mh_files_close_all()): removes the directory if it kept nothing there.
  * Returns TRUE if the VM kept files. */
 gboolean mh_files_finish(MhFileService *svc);
 

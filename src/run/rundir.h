@@ -5,8 +5,8 @@
  * OUTPUT/latest, a link to the newest run that kept files.
  *
  * Made once, by the main thread, before any VM: OUTPUT like mkdir -p, then
- * the run's directory in it.  VMs only make their own directory beneath
- * the run's fd (mh_files_prepare_dir).  An OUTPUT that someone else could
+ * the run's directory in it.  A VM makes its own directory beneath the
+ * run's fd, on its thread, when its guest first writes a file (fileio.h).  An OUTPUT that someone else could
  * have prepared is refused, as ssh's StrictModes refuses a home directory
  * others can write: it must be owned by this user (or root) and writable
  * by nobody else, or a `latest` link planted there could show another

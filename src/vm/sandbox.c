@@ -75,30 +75,29 @@ mh_sandbox_clear(MhSandbox *sb)
 }
 
 static gboolean
-sandbox_landlock(const MhSandbox *sb, int vm_dir_fd, GError **error)
+sandbox_landlock(const MhSandbox *sb, int files_dir_fd, GError **error)
 {
   struct landlock_ruleset_attr attr = {
     .handled_access_fs = landlock_handled(sb->landlock_abi),
   };
-  /* Beneath its directory the VM may do what its file service does:
+  /* Beneath the run's directory the VM may do what its file service
+   * does: make its own directory there (when the guest first writes),
    * create, read, write, truncate, rename and remove regular files. */
   struct landlock_path_beneath_attr beneath = {
-    .allowed_access = (LANDLOCK_ACCESS_FS_READ_FILE |
-                       LANDLOCK_ACCESS_FS_WRITE_FILE |
-                       LANDLOCK_ACCESS_FS_READ_DIR |
-                       LANDLOCK_ACCESS_FS_MAKE_REG |
-                       LANDLOCK_ACCESS_FS_REMOVE_FILE |
-                       (sb->landlock_abi >= 3 ? LANDLOCK_ACCESS_FS_TRUNCATE
-                                              : 0)),
-    .parent_fd = vm_dir_fd,
+    .allowed_access =
+      (LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_WRITE_FILE |
+       LANDLOCK_ACCESS_FS_READ_DIR | LANDLOCK_ACCESS_FS_MAKE_DIR |
+       LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_REMOVE_FILE |
+       (sb->landlock_abi >= 3 ? LANDLOCK_ACCESS_FS_TRUNCATE : 0)),
+    .parent_fd = files_dir_fd,
   };
   g_auto(MhFd)
     ruleset = (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof attr, 0);
 
   if (ruleset < 0)
     return mh_throw_errno(error, MH_ERROR_HOST, "landlock_create_ruleset");
-  if (vm_dir_fd >= 0 && syscall(SYS_landlock_add_rule, ruleset,
-                                LANDLOCK_RULE_PATH_BENEATH, &beneath, 0) < 0)
+  if (files_dir_fd >= 0 && syscall(SYS_landlock_add_rule, ruleset,
+                                   LANDLOCK_RULE_PATH_BENEATH, &beneath, 0) < 0)
     return mh_throw_errno(error, MH_ERROR_HOST, "landlock_add_rule");
   if (syscall(SYS_landlock_restrict_self, ruleset, 0) < 0)
     return mh_throw_errno(error, MH_ERROR_HOST, "landlock_restrict_self");
@@ -128,6 +127,7 @@ static const char *const sandbox_allowed[] = {
   "renameat",
   "renameat2",
   "unlinkat",
+  "mkdirat", /* its own directory, beneath the run's (Landlock) */
   /* the console: waiting until standard output takes bytes again */
   "poll",
   "ppoll",
@@ -276,7 +276,7 @@ static gboolean
 sandbox_own_fds(const MhSandboxFds *fds, GError **error)
 {
   g_autoptr(GArray) keep = g_array_new(FALSE, FALSE, sizeof(int));
-  const int mine[] = {fds->vm_dir_fd, fds->vm_fd, fds->vcpu_fd, fds->gdb_fd,
+  const int mine[] = {fds->files_dir_fd, fds->vm_fd, fds->vcpu_fd, fds->gdb_fd,
                       fds->gdb_chan_fd};
   unsigned int from = 0;
   guint n = 0;
@@ -326,7 +326,7 @@ mh_sandbox_enter(const MhSandbox *sb, const MhSandboxFds *fds, GError **error)
   /* Both Landlock and unprivileged seccomp need no_new_privs. */
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     return mh_throw_errno(error, MH_ERROR_HOST, "PR_SET_NO_NEW_PRIVS");
-  if (sb->landlock_abi > 0 && !sandbox_landlock(sb, fds->vm_dir_fd, error))
+  if (sb->landlock_abi > 0 && !sandbox_landlock(sb, fds->files_dir_fd, error))
     return FALSE;
   return sandbox_seccomp(fds->vm_fd, fds->vcpu_fd,
                          fds->gdb_fd >= 0 || fds->gdb_chan_fd >= 0,
@@ -349,6 +349,7 @@ mh_sandbox_describe(const MhSandbox *sb)
                          "fcntl's flag reads; no dup; ioctl on the own vCPU "
                          "and VM only), %s",
                          table, G_N_ELEMENTS(sandbox_allowed),
-                         sb->landlock_abi > 0 ? "Landlock (own directory only)"
-                                              : "no Landlock");
+                         sb->landlock_abi > 0
+                           ? "Landlock (the run's directory only)"
+                           : "no Landlock");
 }

@@ -6,19 +6,24 @@
  * of the host:
  *
  *  - its own file table (unshare(CLONE_FILES)), in which every fd but its
- *    VM's is closed: its VM and vCPU, its VM's directory, standard
+ *    VM's is closed: its VM and vCPU, the run's directory, standard
  *    output and error, the eventfds it signals, the shared files.  Other VMs' vCPUs and open files are not in it, and what its
  *    guest opens is in no other table.
- *  - Landlock (filesystem): it may open files only beneath its VM's own
- *    directory; everything it needs besides was opened before.
+ *  - Landlock (filesystem): it may open files only beneath the run's
+ *    directory, where it makes its VM's own the first time the guest
+ *    writes a file (a VM that writes nothing makes none); everything it
+ *    needs besides was opened before.  The run's, not the VM's: a
+ *    directory must exist for a rule to name it, and the threads of one
+ *    run share memory anyway (below).
  *  - seccomp (libseccomp): an allowlist of system calls, with ioctl
  *    limited to the three requests the loop makes on its own vCPU fd and
  *    the switch to coalesced console output on its own VM fd, and no way
  *    to put another file at those numbers (no dup, dup2, dup3, F_DUPFD).
  *    Anything else fails with EPERM.  Could it close its vCPU's number and
- *    open something there instead?  Only a file beneath its directory
- *    (Landlock), or an O_PATH fd, on which ioctl fails: no KVM fd, since
- *    /dev/kvm is outside its directory and its table holds no other VM.
+ *    open something there instead?  Only a file beneath the run's
+ *    directory (Landlock), or an O_PATH fd, on which ioctl fails: no KVM
+ *    fd, since /dev/kvm is outside that directory and its table holds no
+ *    other VM.
  *
  * What it does not do: threads of one process share memory.  A thread
  * that is taken over can still read and write every other VM's RAM and
@@ -59,10 +64,11 @@ void mh_sandbox_clear(MhSandbox *sb);
 
 /* The fds a vCPU thread keeps; every other is closed in its table. */
 typedef struct {
-  int vm_dir_fd;   /* its VM's directory, or -1: no files at all  */
-  int vm_fd;       /* its VM: coalesced console output            */
-  int vcpu_fd;     /* its vCPU: KVM_RUN, KVM_GET_REGS, KVM_GET_SREGS */
-  const int *keep; /* the others it uses; -1 entries are ignored  */
+  int files_dir_fd; /* the run's directory, its VM's beneath it, or
+                            -1: no files at all                       */
+  int vm_fd;        /* its VM: coalesced console output            */
+  int vcpu_fd;      /* its vCPU: KVM_RUN, KVM_GET_REGS, KVM_GET_SREGS */
+  const int *keep;  /* the others it uses; -1 entries are ignored  */
   gsize n_keep;
   int gdb_fd;      /* its gdb connection (read, write, poll), or -1;
                            if set, the vCPU also takes the debugger's

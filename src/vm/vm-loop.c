@@ -563,7 +563,7 @@ gboolean
 mh_vm_run(MhVm *vm, GError **error)
 {
   MhSandboxFds fds = {
-    .vm_dir_fd = vm->files.dir_fd,
+    .files_dir_fd = vm->files.config->run_fd,
     .vm_fd = vm->vm_fd,
     .vcpu_fd = vm->vcpu.fd,
     .keep = vm->keep_fds,

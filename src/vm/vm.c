@@ -284,9 +284,6 @@ mh_vm_new(const MhVmSetup *setup, GError **error)
   if (!mh_testhooks_register(vm, error))
     return NULL;
 #endif
-  /* Made here, by the main thread: the VM's thread, once confined, can
-   * reach nothing above its own directory. */
-  mh_files_prepare_dir(&vm->files);
   return g_steal_pointer(&vm);
 }
 

@@ -91,8 +91,9 @@ setup(Fixture *f, gconstpointer data)
   memset(f->ram_bytes, 0, sizeof f->ram_bytes);
   f->ram = (MhGuestMem){f->ram_bytes, RAM_SIZE};
   mh_files_init(&f->svc, &f->config, &f->ram, 0, "guest.img");
-  mh_files_prepare_dir(&f->svc);
-  g_assert_cmpint(f->svc.dir_fd, >=, 0);
+  /* No directory until the guest creates or writes a file. */
+  g_assert_cmpint(f->svc.dir_fd, <, 0);
+  g_assert_null(f->svc.dir_path);
 }
 
 static void
@@ -370,7 +371,15 @@ typedef struct {
 static void
 plant(Fixture *f, const char *name, Plant kind)
 {
-  g_autofree char *path = g_build_filename(f->svc.dir_path, name, NULL);
+  g_autofree char *path = NULL;
+
+  /* Planted while the VM runs, in the directory its first file made. */
+  if (f->svc.dir_path == NULL) {
+    gint64 fd = open_block(f, "first", MH_FILE_WRONLY);
+    g_assert_cmpint(fd, >=, 0);
+    g_assert_cmpint(request(f, MH_FILE_CLOSE, fd, 0, 0, 0, 0), ==, 0);
+  }
+  path = g_build_filename(f->svc.dir_path, name, NULL);
 
   switch (kind) {
   case PLANT_FIFO: g_assert_cmpint(mkfifo(path, 0666), ==, 0); break;
@@ -423,7 +432,9 @@ test_planted(Fixture *f, gconstpointer data)
   }
   alarm(0);
   g_assert_cmpuint(g_hash_table_size(f->svc.fds), ==, 0);
-  g_assert_cmpuint(g_hash_table_size(f->svc.privates), ==, 0);
+  /* Only "first", the file that made the VM's directory (plant()). */
+  g_assert_cmpuint(g_hash_table_size(f->svc.privates), ==, 1);
+  g_assert_true(g_hash_table_contains(f->svc.privates, "first"));
   g_assert_cmpuint(f->svc.host_errors, ==, 0);
   g_assert_true(g_file_get_contents(f->shared_path, &contents, NULL, NULL));
   g_assert_cmpstr(contents, ==, "original\n");
@@ -683,9 +694,11 @@ test_quota_room(Fixture *f, gconstpointer data)
                   MH_FILE_EQUOTA);
 }
 
-/* The run makes its directory once; a VM only makes vmN-name beneath it.
- * Without a run directory, the run's reason reaches the report the first
- * time the guest needs a file, and reading still works. */
+/* The run makes its directory once; a VM makes vmN-name beneath it only
+ * when its guest first creates or writes a file: reading a shared file
+ * makes none.  Without a run directory, the run's reason reaches the
+ * report the first time the guest needs a file, and reading still
+ * works. */
 static void
 test_run_dir(Fixture *f, gconstpointer data)
 {
@@ -697,12 +710,17 @@ test_run_dir(Fixture *f, gconstpointer data)
   MhFileService svc;
 
   (void)data;
+  g_assert_cmpint(open_block(f, "shared.txt", MH_FILE_RDONLY), ==, 0);
+  g_assert_cmpint(request(f, MH_FILE_READ, 0, 0, 100, 0, BUF_GPA), ==, 9);
+  g_assert_cmpint(open_block(f, "absent", MH_FILE_RDONLY), ==, MH_FILE_ENOENT);
+  g_assert_false(g_file_test(want, G_FILE_TEST_EXISTS));
+  g_assert_false(mh_files_finish(&f->svc)); /* nothing made, nothing kept */
+  g_assert_cmpint(open_block(f, "new", MH_FILE_WRONLY), ==, 1);
   g_assert_cmpstr(f->svc.dir_path, ==, want);
   g_assert_true(g_file_test(want, G_FILE_TEST_IS_DIR));
   config.run_fd = -1;
   config.run_error = "creating directory 'out': Permission denied";
   mh_files_init(&svc, &config, &f->ram, 1, "other.img");
-  mh_files_prepare_dir(&svc);
   g_assert_cmpint(svc.dir_fd, <, 0);
   g_assert_cmpint(mh_files_exec(&svc, &req, (const guint8 *)"new", NULL), ==,
                   MH_FILE_EIO);
