@@ -495,6 +495,25 @@ write 0 second'
   assert_equal "$(cat "mini_hypervisor.out/$second/vm0-fshell/keep.txt")" "second"
 }
 
+@test "only a VM whose guest writes a file makes a directory" {
+  # Seen in the system calls, not only in what is left at the end (an
+  # empty directory is removed again).
+  command -v strace >/dev/null || fail "needs strace"
+  timeout --kill-after=5 "$MH_TIMEOUT" strace -f -qq -e trace=mkdir,mkdirat -o trace \
+    "$MH_BIN" -g "$(tguest fshell)" "$(guest hello)" "$(guest hello)" \
+    <<<'open made.txt w' >out 2>&1 || fail "$(cat out)"
+  run grep -o 'mkdirat([^"]*"vm[^"]*"' trace
+  assert_output --regexp '^mkdirat\([0-9]+, "vm0-fshell"$'
+  [ -f mini_hypervisor.out/latest/vm0-fshell/made.txt ] || fail "no made.txt"
+  [ ! -e mini_hypervisor.out/latest/vm1-hello ] || fail "vm1 has a directory"
+  # Nobody writes: no VM makes one (the run's own is made and removed).
+  timeout --kill-after=5 "$MH_TIMEOUT" strace -f -qq -e trace=mkdir,mkdirat -o trace \
+    "$MH_BIN" -g "$(guest hello)" "$(tguest fshell)" </dev/null >out 2>&1 ||
+    fail "$(cat out)"
+  run grep -c '"vm' trace
+  assert_output 0
+}
+
 @test "-o chooses the output directory; a host failure is an I/O error to the guest" {
   run --separate-stderr mh -o out/dir -g "$(tguest fshell)" <<<'open x.txt w'
   assert_success
