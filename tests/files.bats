@@ -359,8 +359,9 @@ EOF2
   assert_line --index 5 "open=-3"
 }
 
-# planted KIND: runs fshell with notes.txt shared; once it has answered
-# (a missing name is "no such file"), plants KIND in its directory under
+# planted KIND: runs fshell with notes.txt shared; once it has made a
+# file (which makes its directory) and answered (a missing name is "no
+# such file"), plants KIND in its directory under
 # a name it never made (x) and under the shared file's name, then opens
 # both names every way over both transports.  Every one of those opens
 # must be EPERM (-3): never ENOENT, never the shared original (issue 10).
@@ -370,7 +371,7 @@ planted() {
   mh -g "$(tguest fshell)" -f notes.txt < in > out 2> err &
   pid=$!
   exec 5> in
-  printf 'open missing r\n' >&5
+  printf 'open made w\nclose 0\nopen missing r\n' >&5
   wait_for out 'open=-2' "fshell did not answer"
   dir=$(echo mini_hypervisor.out/run-*/vm0-fshell)
   for name in x notes.txt; do
@@ -392,6 +393,8 @@ planted() {
   wait "$pid"   # no open of a FIFO may block the VM
   run cat out
   assert_output - <<EOF2
+open=0
+close=0
 open=-2
 $(printf 'open=-3\n%.0s' $(seq 8))
 open=-2
