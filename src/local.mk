@@ -9,6 +9,7 @@ src_libmh_a_SOURCES = \
 	src/base/text.c src/base/text.h \
 	src/base/fdio.c src/base/fdio.h \
 	src/base/json.c src/base/json.h \
+	src/base/jsonparse.c src/base/jsonparse.h \
 	src/base/guestmem.c src/base/guestmem.h \
 	src/base/outfile.c src/base/outfile.h \
 	src/kvm/kvm.c src/kvm/kvm.h \
