@@ -65,8 +65,8 @@ run_warn_input(gpointer user, const char *message)
 /* The fds of the run that every VM thread uses, for its sandbox: it
  * writes the console to standard output (and sanitizers' reports to
  * standard error), signals the run's eventfds and reads the shared
- * files.  Not the run's directory: only the main thread uses it, and it
- * leads to the other VMs' directories. */
+ * files.  The run's directory, where the thread makes its VM's own, is
+ * kept by mh_vm_run() (MhSandboxFds.files_dir_fd). */
 static GArray *
 run_vm_fds(MhRun *run)
 {
