@@ -180,6 +180,16 @@ os.execv(sys.argv[1], sys.argv[1:])' "$MH_BIN" -g "$(hg console_flood)" </dev/nu
   [[ "$stderr" == "mini_hypervisor: error: guest image 'x\n[1:hello.img] forged\n"* ]] || fail "$stderr"
 }
 
+# tracee_holds PID REGEX: whether a child of PID (strace's tracee) has an
+# open file whose path matches REGEX.
+tracee_holds() {
+  local p
+  for p in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
+    ls -l /proc/"$p"/fd 2>/dev/null | grep -qE "$2" && return 0
+  done
+  return 1
+}
+
 @test "a run whose output directory vanishes meanwhile makes it again" {
   # Run A made mini_hypervisor.out and keeps nothing, so it removes it
   # when it ends.  Run B started meanwhile: A's end falls between B's
@@ -199,10 +209,20 @@ os.execv(sys.argv[1], sys.argv[1:])' "$MH_BIN" -g "$(hg console_flood)" </dev/nu
     sleep 0.1; tries=$((tries - 1))
   done
   [ -d mini_hypervisor.out ] || fail "run A did not make its output directory"
-  strace -f -qq -o /dev/null -e trace=mkdirat -e inject=mkdirat:delay_enter=2000000 \
+  strace -f -qq -o /dev/null -e trace=mkdirat -e inject=mkdirat:delay_enter=10000000:when=1 \
     "$MH_BIN" -g "$(guest copy)" -f notes.txt <names >b.out 2>&1 8>&- &
   local b=$!
-  sleep 1
+  # A ends once B holds the directory open: B is then at its first
+  # mkdirat, held 10 s, however slowly it started.  (A fixed second
+  # before A's end, with every mkdirat held 2 s, was not always enough
+  # under emulation beside busy VMs: B opened the directory after A had
+  # removed it, or A took longer than the hold to end.)
+  tries=$((MH_TIMEOUT * 20))
+  until tracee_holds "$b" '/mini_hypervisor\.out$'; do
+    [ "$tries" -gt 0 ] || fail "run B never opened mini_hypervisor.out: $(cat b.out)"
+    tries=$((tries - 1))
+    sleep 0.05
+  done
   exec 8>&-
   wait "$a" || fail "run A: $(cat a.out)"
   [ ! -e mini_hypervisor.out ] || fail "run A did not remove its empty output directory"
