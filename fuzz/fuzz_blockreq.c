@@ -305,7 +305,6 @@ LLVMFuzzerTestOneInput(const guint8 *data, size_t size)
   memcpy(ram.host, fill, n);
 
   mh_files_init(&svc, &F.config, &ram, 0, "fuzz.img");
-  mh_files_prepare_dir(&svc);
   while (!fuzz_in_done(&in)) {
     guint8 op = fuzz_u8(&in);
     g_autoptr(GError) error = NULL;
