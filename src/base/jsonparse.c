@@ -284,6 +284,21 @@ parse_number(Parser *p)
 
 static MhJsonValue *parse_value(Parser *p);
 
+/* After an element or member: skips to ',' (FALSE: another follows) or
+ * @close (TRUE, *@done set: the container ends); anything else fails. */
+static gboolean
+parse_after_item(Parser *p, char close, gboolean *done)
+{
+  parse_skip_space(p);
+  if (!parse_at_end(p) &&
+      (p->text[p->pos] == ',' || p->text[p->pos] == close)) {
+    *done = p->text[p->pos++] == close;
+    return TRUE;
+  }
+  parse_unexpected(p, close == ']' ? "',' or ']'" : "',' or '}'");
+  return FALSE;
+}
+
 static MhJsonValue *
 parse_array(Parser *p)
 {
@@ -298,15 +313,14 @@ parse_array(Parser *p)
   }
   for (;;) {
     MhJsonValue *item = parse_value(p);
+    gboolean done;
 
     if (item == NULL)
       return NULL;
     g_ptr_array_add(v->items, item);
-    parse_skip_space(p);
-    if (parse_at_end(p) || strchr(",]", p->text[p->pos]) == NULL ||
-        p->text[p->pos] == '\0')
-      return parse_unexpected(p, "',' or ']'");
-    if (p->text[p->pos++] == ']')
+    if (!parse_after_item(p, ']', &done))
+      return NULL;
+    if (done)
       return g_steal_pointer(&v);
   }
 }
@@ -338,6 +352,7 @@ parse_object(Parser *p)
   }
   for (;;) {
     MhJsonMember m = {NULL, NULL};
+    gboolean done;
     gsize name_pos = p->pos;
 
     if (parse_at_end(p) || p->text[p->pos] != '"')
@@ -364,11 +379,9 @@ parse_object(Parser *p)
     }
     g_array_append_val(v->members, m);
     g_hash_table_add(names, m.name);
-    parse_skip_space(p);
-    if (parse_at_end(p) || strchr(",}", p->text[p->pos]) == NULL ||
-        p->text[p->pos] == '\0')
-      return parse_unexpected(p, "',' or '}'");
-    if (p->text[p->pos++] == '}')
+    if (!parse_after_item(p, '}', &done))
+      return NULL;
+    if (done)
       return g_steal_pointer(&v);
     parse_skip_space(p);
   }
