@@ -37,6 +37,7 @@ src_libmh_a_SOURCES = \
 	src/run/run.c src/run/run.h src/run/run-private.h \
 	src/run/run-slot.c src/run/run-wait.c src/run/run-end.c \
 	src/cli/cli.c src/cli/cli.h \
+	src/cli/joblist.c src/cli/joblist.h \
 	guests/include/mh_abi.h
 
 bin_PROGRAMS += src/mini_hypervisor

@@ -49,6 +49,7 @@ unit_tests = \
 	tests/unit/test-exit \
 	tests/unit/test-json \
 	tests/unit/test-jsonparse \
+	tests/unit/test-joblist \
 	tests/unit/test-text
 check_PROGRAMS += $(unit_tests)
 TESTS += $(unit_tests)
@@ -74,6 +75,7 @@ tests_unit_test_report_LDADD = $(unit_ldadd)
 tests_unit_test_exit_LDADD = $(unit_ldadd)
 tests_unit_test_json_LDADD = $(unit_ldadd)
 tests_unit_test_jsonparse_LDADD = $(unit_ldadd)
+tests_unit_test_joblist_LDADD = $(unit_ldadd)
 tests_unit_test_text_LDADD = $(unit_ldadd)
 
 # The bats files, all distributed; bats_tests is what make check runs
