@@ -36,6 +36,7 @@ src_libmh_a_SOURCES = \
 	src/run/rundir.c src/run/rundir.h \
 	src/run/run.c src/run/run.h src/run/run-private.h \
 	src/run/run-slot.c src/run/run-wait.c src/run/run-end.c \
+	src/run/run-jobs.c \
 	src/cli/cli.c src/cli/cli.h \
 	src/cli/joblist.c src/cli/joblist.h \
 	guests/include/mh_abi.h

@@ -95,26 +95,63 @@ mh_json_name(MhJson *j, const char *name)
   j->named = TRUE;
 }
 
+/* One byte below 0x80 of a string, escaped as RFC 8259 needs (and DEL,
+ * so that no control character reaches a terminal). */
+static void
+json_escape_ascii(GString *out, guchar c)
+{
+  switch (c) {
+  case '"': g_string_append(out, "\\\""); break;
+  case '\\': g_string_append(out, "\\\\"); break;
+  case '\n': g_string_append(out, "\\n"); break;
+  case '\r': g_string_append(out, "\\r"); break;
+  case '\t': g_string_append(out, "\\t"); break;
+  default:
+    if (c < 0x20 || c == 0x7f)
+      g_string_append_printf(out, "\\u%04x", c);
+    else
+      g_string_append_c(out, (char)c);
+    break;
+  }
+}
+
 void
 mh_json_escape(GString *out, const char *text)
 {
   g_string_append_c(out, '"');
   for (const guchar *p = (const guchar *)text; *p != '\0'; p++) {
-    switch (*p) {
-    case '"': g_string_append(out, "\\\""); break;
-    case '\\': g_string_append(out, "\\\\"); break;
-    case '\n': g_string_append(out, "\\n"); break;
-    case '\r': g_string_append(out, "\\r"); break;
-    case '\t': g_string_append(out, "\\t"); break;
-    default:
-      if (*p < 0x20 || *p == 0x7f)
-        g_string_append_printf(out, "\\u%04x", *p);
-      else
-        g_string_append_c(out, (char)*p);
-      break;
-    }
+    if (*p < 0x80)
+      json_escape_ascii(out, *p);
+    else
+      g_string_append_c(out, (char)*p);
   }
   g_string_append_c(out, '"');
+}
+
+void
+mh_json_bytes(MhJson *j, const guint8 *data, gsize len)
+{
+  json_before(j);
+  g_string_append_c(j->out, '"');
+  for (gsize i = 0; i < len;) {
+    gunichar c;
+
+    if (data[i] < 0x80) {
+      json_escape_ascii(j->out, data[i++]);
+      continue;
+    }
+    c = g_utf8_get_char_validated((const char *)data + i, (gssize)(len - i));
+    if (c == (gunichar)-1 || c == (gunichar)-2) {
+      g_string_append(j->out, "\xef\xbf\xbd"); /* U+FFFD */
+      i++;
+      continue;
+    }
+    gsize n = (gsize)(g_utf8_next_char((const char *)data + i) -
+                      ((const char *)data + i));
+    g_string_append_len(j->out, (const char *)data + i, (gssize)n);
+    i += n;
+  }
+  g_string_append_c(j->out, '"');
 }
 
 void

@@ -36,6 +36,10 @@ void mh_json_end_array(MhJson *j);
 void mh_json_name(MhJson *j, const char *name);
 
 void mh_json_string(MhJson *j, const char *text); /* NULL: null */
+/* @len bytes of any kind as a string: valid UTF-8 kept (NUL and control
+ * characters escaped), each byte of an invalid sequence replaced by
+ * U+FFFD (a guest's console output, say). */
+void mh_json_bytes(MhJson *j, const guint8 *data, gsize len);
 void mh_json_null(MhJson *j);
 void mh_json_bool(MhJson *j, gboolean value);
 void mh_json_int(MhJson *j, gint64 value);

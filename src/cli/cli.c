@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "joblist.h"
 #include "mh_abi.h"
 #include "text.h"
 
@@ -368,6 +369,23 @@ typedef struct {
   MhConfig *config;
 } CliState;
 
+gboolean
+mh_cli_parse_parallel(const char *text, guint *n, GError **error)
+{
+  guint64 value;
+
+  if (!g_ascii_string_to_unsigned(text, 10, 1, MH_PARALLEL_MAX, &value,
+                                  NULL)) {
+    g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
+                "invalid --parallel value '%s': must be a number of VMs from "
+                "1 to %u",
+                text, MH_PARALLEL_MAX);
+    return FALSE;
+  }
+  *n = (guint)value;
+  return TRUE;
+}
+
 /* A file name that looks like an option is a missing value. */
 static gboolean
 cli_check_value(const char *option, const char *value, GError **error)
@@ -426,6 +444,8 @@ cli_on_value(const char *name, const char *value, gpointer data, GError **error)
     return mh_cli_parse_cpu_limit(value, &c->cpu_limit, error);
   if (strcmp(long_name, "output-limit") == 0)
     return mh_cli_parse_output_limit(value, &c->output_limit, error);
+  if (strcmp(long_name, "parallel") == 0)
+    return mh_cli_parse_parallel(value, &c->parallel, error);
   g_assert(strcmp(long_name, "timeout") == 0);
   return mh_cli_parse_timeout(value, &c->timeout, error);
 }
@@ -439,6 +459,7 @@ static const char cli_description[] =
   "  mini_hypervisor --memory 4 --page 2 --guest guest.img\n"
   "  mini_hypervisor -m 4 -p 2 -g guest1.img guest2.img\n"
   "  mini_hypervisor -m 4 -p 2 -g guest1.img guest2.img -f ./flowers.png\n"
+  "  mini_hypervisor --jobs jobs.jsonl --report results.jsonl\n"
   "\n"
   "Exit status: 0 if every VM halted, 1 if a guest failed, 2 for a usage\n"
   "error, 3 if --timeout or a limit stopped a VM, 4 for a host error,\n"
@@ -498,6 +519,90 @@ cli_check_gdb(MhConfig *config, GError **error)
   return TRUE;
 }
 
+/* The output paths' checks and defaults, and -f's (a job list's files
+ * default to them). */
+static gboolean
+cli_check_outputs(MhConfig *config, GError **error)
+{
+  if (config->console_dir != NULL && config->console_dir[0] == '\0') {
+    g_set_error_literal(error, MH_ERROR, MH_ERROR_USAGE,
+                        "empty directory name given to --console-dir");
+    return FALSE;
+  }
+  if (config->report != NULL && config->report[0] == '\0') {
+    g_set_error_literal(error, MH_ERROR, MH_ERROR_USAGE,
+                        "empty file name given to --report");
+    return FALSE;
+  }
+  if (config->files == NULL)
+    config->files = g_new0(char *, 1);
+  if (config->output_dir == NULL)
+    config->output_dir = g_strdup(MH_DEFAULT_OUTPUT_DIR);
+  else if (config->output_dir[0] == '\0') {
+    g_set_error_literal(error, MH_ERROR, MH_ERROR_USAGE,
+                        "empty directory name given to -o/--output-dir");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* --jobs: the list read and checked whole (joblist.h), against the run's
+ * values; each job's image, memory and page size become a guest's, in
+ * the list's order, so that the run loads and builds them as it does
+ * -g's.  What a job list cannot do is refused here. */
+static gboolean
+cli_check_jobs(MhConfig *config, GError **error)
+{
+  MhJobList *list;
+  guint n;
+
+  if (config->guests != NULL) {
+    g_set_error_literal(error, MH_ERROR, MH_ERROR_USAGE,
+                        "--jobs and -g/--guest exclude each other (the job "
+                        "list names each job's image)");
+    return FALSE;
+  }
+  if (config->gdb || config->gdb_default || config->gdb_wait ||
+      config->gdb_vm >= 0 || config->trace_path != NULL) {
+    g_set_error_literal(error, MH_ERROR, MH_ERROR_USAGE,
+                        "--jobs runs no debugger and no trace: debug one job "
+                        "with -g and --gdb or --trace");
+    return FALSE;
+  }
+  if (config->jobs_path[0] == '\0') {
+    g_set_error_literal(error, MH_ERROR, MH_ERROR_USAGE,
+                        "empty file name given to --jobs");
+    return FALSE;
+  }
+  /* Each job's console is kept in memory for its result. */
+  if (config->output_limit == 0)
+    config->output_limit = MH_JOB_OUTPUT_LIMIT;
+  list = mh_job_list_load(config->jobs_path, config, error);
+  if (list == NULL)
+    return FALSE;
+  config->job_list = list;
+  n = list->jobs->len;
+  if (n == 0) {
+    g_autofree char *safe = mh_text_escape(list->source);
+    g_set_error(error, MH_ERROR, MH_ERROR_USAGE, "the job list '%s' has no job",
+                safe);
+    return FALSE;
+  }
+  config->guests = g_new0(char *, n + 1);
+  config->guest_settings = g_new0(MhGuestSettings, n);
+  for (guint i = 0; i < n; i++) {
+    const MhJob *job = list->jobs->pdata[i];
+    config->guests[i] = g_strdup(job->image);
+    config->guest_settings[i].memory_mb = job->memory_mb;
+    config->guest_settings[i].page_size = job->page_size;
+  }
+  if (config->parallel == 0)
+    config->parallel = (guint)CLAMP(g_get_num_processors(), 1,
+                                    (gint)MH_PARALLEL_MAX);
+  config->parallel = MIN(config->parallel, n);
+  return TRUE;
+}
+
 /* What GOption cannot check: values it took for options, leftover
  * words, the guests' own settings, empty paths, defaults. */
 static gboolean
@@ -527,9 +632,20 @@ cli_check(MhConfig *config, GStrv args, GError **error)
                 args[i]);
     return FALSE;
   }
+  if (config->parallel != 0 && config->jobs_path == NULL) {
+    g_set_error_literal(error, MH_ERROR, MH_ERROR_USAGE,
+                        "--parallel sets how many jobs of --jobs run at once: "
+                        "give --jobs FILE too");
+    return FALSE;
+  }
+  if (!cli_check_outputs(config, error))
+    return FALSE;
+  if (config->jobs_path != NULL)
+    return cli_check_jobs(config, error);
   if (config->guests == NULL || config->guests[0] == NULL) {
     g_set_error_literal(error, MH_ERROR, MH_ERROR_USAGE,
-                        "no guest image given: use -g/--guest IMAGE...");
+                        "no guest image given: use -g/--guest IMAGE... (or "
+                        "--jobs FILE)");
     return FALSE;
   }
   if (!cli_check_gdb(config, error))
@@ -550,25 +666,6 @@ cli_check(MhConfig *config, GStrv args, GError **error)
     if (gs->page_size == 0)
       gs->page_size = config->page_size;
   }
-  if (config->console_dir != NULL && config->console_dir[0] == '\0') {
-    g_set_error_literal(error, MH_ERROR, MH_ERROR_USAGE,
-                        "empty directory name given to --console-dir");
-    return FALSE;
-  }
-  if (config->report != NULL && config->report[0] == '\0') {
-    g_set_error_literal(error, MH_ERROR, MH_ERROR_USAGE,
-                        "empty file name given to --report");
-    return FALSE;
-  }
-  if (config->files == NULL)
-    config->files = g_new0(char *, 1);
-  if (config->output_dir == NULL)
-    config->output_dir = g_strdup(MH_DEFAULT_OUTPUT_DIR);
-  else if (config->output_dir[0] == '\0') {
-    g_set_error_literal(error, MH_ERROR, MH_ERROR_USAGE,
-                        "empty directory name given to -o/--output-dir");
-    return FALSE;
-  }
   return TRUE;
 }
 
@@ -588,7 +685,7 @@ cli_add_run_options(GOptionGroup *group, MhConfig *config)
      "Page size of the guest's identity map: 4 (4 KB) or 2 (2 MB) (default 2)",
      "SIZE"},
     {"guest", 'g', 0, G_OPTION_ARG_FILENAME_ARRAY, &config->guests,
-     "Guest image(s) to run, one VM each (required); IMAGE:m=MB,p=SIZE "
+     "Guest image(s) to run, one VM each (or --jobs); IMAGE:m=MB,p=SIZE "
      "gives one its own memory and page size",
      "IMAGE..."},
     {"file", 'f', 0, G_OPTION_ARG_FILENAME_ARRAY, &config->files,
@@ -625,8 +722,15 @@ cli_add_run_options(GOptionGroup *group, MhConfig *config)
      "DIR"},
     {"report", 0, 0, G_OPTION_ARG_FILENAME, &config->report,
      "Write a JSON report of the run to FILE ('-': standard output, the "
-     "console then goes to standard error)",
+     "console then goes to standard error); with --jobs, the results",
      "FILE"},
+    {"jobs", 0, 0, G_OPTION_ARG_FILENAME, &config->jobs_path,
+     "Run the jobs of FILE ('-': standard input), JSON Lines, one guest run "
+     "each; their results as JSON Lines to --report or standard output",
+     "FILE"},
+    {"parallel", 0, G_OPTION_FLAG_FILENAME, G_OPTION_ARG_CALLBACK,
+     (gpointer)cli_on_value,
+     "Jobs of --jobs run at once (default: the CPUs available)", "N"},
     G_OPTION_ENTRY_NULL,
   };
 
@@ -733,4 +837,6 @@ mh_cli_clear(MhConfig *config)
   g_clear_pointer(&config->argv, g_strfreev);
   g_clear_pointer(&config->guest_settings, g_free);
   g_clear_pointer(&config->console_dir, g_free);
+  g_clear_pointer(&config->jobs_path, g_free);
+  g_clear_pointer(&config->job_list, mh_job_list_free);
 }

@@ -29,6 +29,8 @@ gboolean mh_cli_parse_sandbox(const char *text, MhSandboxMode *mode,
                               GError **error);
 /* --gdb tcp:[HOST]:PORT or unix:PATH, into config's gdb_* fields. */
 gboolean mh_cli_parse_gdb(const char *text, MhConfig *config, GError **error);
+/* --parallel: 1 to MH_PARALLEL_MAX. */
+gboolean mh_cli_parse_parallel(const char *text, guint *n, GError **error);
 gboolean mh_cli_parse_trace_limit(const char *text, guint64 *bytes,
                                   GError **error);
 /* Splits "-g" text into the image's path and its own settings: the text

@@ -46,7 +46,7 @@ typedef struct {
   guint max_open;
 } MhJob;
 
-typedef struct {
+typedef struct MhJobList {
   char *source;    /* the list's name for messages ("-": standard input) */
   GPtrArray *jobs; /* MhJob *, in list order, owned                      */
 } MhJobList;

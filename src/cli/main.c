@@ -84,7 +84,8 @@ main(int argc, char **argv)
 #endif
     return MH_EXIT_OK;
   }
-  if (config.report != NULL) {
+  /* With --jobs, --report names where the results go (run-jobs.c). */
+  if (config.report != NULL && config.jobs_path == NULL) {
     report = mh_report_new(&config);
     if (!mh_report_open(report, &error)) {
       print_error(error);

@@ -307,19 +307,17 @@ report_add_exits(MhJson *j, const MhVmStats *s)
   mh_json_end_object(j);
 }
 
-void
-mh_report_add_vm(MhReport *report, const MhReportVm *vm)
+/* The members of @vm's object, from "index" to "files" (the job form
+ * writes its console's text in place of the counts: mh_report_job_line()). */
+static void
+report_vm_members(MhJson *j, const MhReportVm *vm, guint64 quota,
+                  const GString *console_text)
 {
-  GString *out = g_string_new(NULL);
-  MhJson writer, *j = &writer;
   g_autofree char *image_sha = g_compute_checksum_for_data(G_CHECKSUM_SHA256,
                                                            vm->image_data,
                                                            vm->image_size);
   const MhVmStats *s = vm->stats;
 
-  /* Written where it will stand in the report: in "vms", two deep. */
-  mh_json_init(j, out, TRUE, 2);
-  mh_json_begin_object(j);
   report_add_u64(j, "index", vm->index);
   report_add_text(j, "name", vm->name);
   mh_json_name(j, "image");
@@ -334,14 +332,49 @@ mh_report_add_vm(MhReport *report, const MhReportVm *vm)
   report_add_exits(j, s);
   report_add_double(j, "wall_seconds", s ? s->wall_seconds : 0);
   report_add_double(j, "cpu_seconds", s ? s->cpu_seconds : 0);
-  mh_json_name(j, "console");
+  mh_json_name(j, console_text != NULL ? "console_bytes" : "console");
   mh_json_begin_object(j);
   report_add_u64(j, "bytes_out", s ? s->console_out : 0);
   report_add_u64(j, "bytes_in", s ? s->console_in : 0);
   mh_json_end_object(j);
-  report_add_files(j, vm->files_dir, report->config->quota);
+  if (console_text != NULL) {
+    mh_json_name(j, "console");
+    mh_json_bytes(j, (const guint8 *)console_text->str, console_text->len);
+  }
+  report_add_files(j, vm->files_dir, quota);
+}
+
+void
+mh_report_add_vm(MhReport *report, const MhReportVm *vm)
+{
+  GString *out = g_string_new(NULL);
+  MhJson writer, *j = &writer;
+
+  /* Written where it will stand in the report: in "vms", two deep. */
+  mh_json_init(j, out, TRUE, 2);
+  mh_json_begin_object(j);
+  report_vm_members(j, vm, report->config->quota, NULL);
   mh_json_end_object(j);
   g_ptr_array_add(report->vms, g_string_free(out, FALSE));
+}
+
+char *
+mh_report_job_line(const MhReportJob *job)
+{
+  GString *out = g_string_new(NULL);
+  MhJson writer, *j = &writer;
+
+  mh_json_init(j, out, FALSE, 0);
+  mh_json_begin_object(j);
+  report_add_string(j, "schema", MH_REPORT_JOB_SCHEMA);
+  report_add_u64(j, "version", MH_REPORT_VERSION);
+  report_add_text(j, "id", job->id);
+  report_add_u64(j, "line", job->line);
+  report_add_u64(j, "exit_status", (guint64)job->exit_status);
+  report_vm_members(j, job->vm, job->quota, job->console);
+  mh_json_end_object(j);
+  g_string_append_c(out, '\n');
+  return g_string_free(out, FALSE);
 }
 
 static const char *

@@ -22,6 +22,7 @@
 
 #define MH_REPORT_SCHEMA  "mini_hypervisor-report"
 #define MH_REPORT_VERSION 1
+#define MH_REPORT_JOB_SCHEMA "mini_hypervisor-job"
 
 typedef struct MhReport MhReport;
 
@@ -40,6 +41,20 @@ typedef struct {
   const MhVmStats *stats;       /* NULL if it never ran                 */
   const char *files_dir;        /* the files it kept, or NULL           */
 } MhReportVm;
+
+/* A job of a --jobs list, as its result line gives it. */
+typedef struct {
+  const char *id;          /* the job's "id"                         */
+  guint line;              /* its line in the list, from 1           */
+  int exit_status;         /* what the job alone would exit with     */
+  const MhReportVm *vm;    /* the run of it                          */
+  const GString *console;  /* what its guest wrote, within its limit */
+  guint64 quota;           /* the job's, bounding the files' hashing */
+} MhReportJob;
+
+/* The JSON line of @job's result (schema MH_REPORT_JOB_SCHEMA, version
+ * MH_REPORT_VERSION: mini_hypervisor-report(5)), newline included. */
+char *mh_report_job_line(const MhReportJob *job);
 
 /* Notes the start time and the options of @config (borrowed until
  * mh_report_free()). */

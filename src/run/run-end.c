@@ -18,7 +18,7 @@
 
 /* How a VM ended: its own diagnosis, or a host error for one that could
  * not be built or started. */
-static MhOutcome
+MhOutcome
 run_slot_outcome(const MhRunSlot *slot)
 {
   MhOutcome outcome = slot->vm != NULL ? mh_vm_diagnosis(slot->vm)->outcome
@@ -31,7 +31,7 @@ run_slot_outcome(const MhRunSlot *slot)
 
 /* The exit status its end calls for (ending.c); a signal's carries the
  * signal's number, as the shell has it (128 + N). */
-static int
+int
 run_slot_exit_status(const MhRunSlot *slot)
 {
   MhOutcome outcome = run_slot_outcome(slot);
@@ -51,10 +51,11 @@ run_print_error(const char *prefix, const GError *error)
 
 /* What VM @slot leaves besides its error: its exits (--verbose), its
  * console file's and file service's host errors, its trace's problem
- * (a failed trace is a host error: *@status), the files it kept. */
-static void
+ * (a failed trace is a host error: *@status), the files it kept (said
+ * on standard error with @tell_files). */
+void
 run_slot_summary(MhRunSlot *slot, const char *prefix, gboolean verbose,
-                 int *status, gboolean *kept_files)
+                 gboolean tell_files, int *status, gboolean *kept_files)
 {
   const char *dir_path, *last_error;
   guint64 host_errors;
@@ -85,7 +86,9 @@ run_slot_summary(MhRunSlot *slot, const char *prefix, gboolean verbose,
   if (mh_vm_keep_files(slot->vm, &dir_path)) {
     g_autofree char *safe_dir = mh_text_escape(dir_path);
     slot->kept_dir = g_strdup(dir_path);
-    fprintf(stderr, "%s: %sfiles in %s\n", g_get_prgname(), prefix, safe_dir);
+    if (tell_files)
+      fprintf(stderr, "%s: %sfiles in %s\n", g_get_prgname(), prefix,
+              safe_dir);
     *kept_files = TRUE;
   }
 }
@@ -101,6 +104,8 @@ mh_run_finish(MhRun *run)
   int status = MH_EXIT_OK;
   int write_errno;
 
+  if (run->jobs != NULL)
+    return run_jobs_finish(run);
   for (guint i = 0; i < run->n_slots; i++) {
     MhRunSlot *slot = &run->slots[i];
     g_autofree char *prefix = g_strdup_printf("%s: ", slot->name);
@@ -109,7 +114,7 @@ mh_run_finish(MhRun *run)
       g_thread_join(slot->thread);
     slot->thread = NULL;
     if (slot->vm != NULL)
-      run_slot_summary(slot, prefix, run->config->verbose, &status,
+      run_slot_summary(slot, prefix, run->config->verbose, TRUE, &status,
                        &kept_files);
     if (slot->error != NULL) {
       status = mh_exit_status_worst(status, run_slot_exit_status(slot));
@@ -150,30 +155,38 @@ mh_run_finish(MhRun *run)
 }
 
 void
+run_slot_report_vm(MhRun *run, guint i, MhReportVm *vm, MhVmStats *stats)
+{
+  MhRunSlot *slot = &run->slots[i];
+  const MhImage *image = run->images->pdata[i];
+
+  *vm = (MhReportVm){
+    .index = i,
+    .name = slot->name,
+    .image_path = image->path,
+    .image_data = image->data,
+    .image_size = image->size,
+    .memory_mb = run->config->guest_settings[i].memory_mb,
+    .page_size = run->config->guest_settings[i].page_size,
+    .outcome = run_slot_outcome(slot),
+    .message = slot->error != NULL ? slot->error->message : NULL,
+    .files_dir = slot->kept_dir,
+  };
+  if (slot->vm != NULL) {
+    mh_vm_stats(slot->vm, stats);
+    vm->stats = stats;
+    vm->diagnosis = mh_vm_diagnosis(slot->vm);
+  }
+}
+
+void
 mh_run_report(MhRun *run, MhReport *report)
 {
   for (guint i = 0; i < run->n_slots; i++) {
-    MhRunSlot *slot = &run->slots[i];
-    const MhImage *image = run->images->pdata[i];
+    MhReportVm vm;
     MhVmStats stats;
-    MhReportVm vm = {
-      .index = i,
-      .name = slot->name,
-      .image_path = image->path,
-      .image_data = image->data,
-      .image_size = image->size,
-      .memory_mb = run->config->guest_settings[i].memory_mb,
-      .page_size = run->config->guest_settings[i].page_size,
-      .outcome = run_slot_outcome(slot),
-      .message = slot->error != NULL ? slot->error->message : NULL,
-      .files_dir = slot->kept_dir,
-    };
 
-    if (slot->vm != NULL) {
-      mh_vm_stats(slot->vm, &stats);
-      vm.stats = &stats;
-      vm.diagnosis = mh_vm_diagnosis(slot->vm);
-    }
+    run_slot_report_vm(run, i, &vm, &stats);
     mh_report_add_vm(report, &vm);
   }
 }

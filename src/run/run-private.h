@@ -11,6 +11,7 @@
 #include "console.h"
 #include "fileio.h"
 #include "input.h"
+#include "joblist.h"
 #include "kvm.h"
 #include "run.h"
 #include "rundir.h"
@@ -39,6 +40,14 @@ typedef struct {
   char *gdb_unlink; /* its gdb socket file, removed at the end     */
   MhTraceVm *trace; /* --trace: its records (written by its thread)  */
   char *kept_dir;   /* the directory of the files it kept, or NULL  */
+  gdouble cpu_limit; /* --cpu-limit (or its job's); 0 = none        */
+  /* A job of --jobs (run-jobs.c); job is NULL outside a job list. */
+  const MhJob *job;
+  MhSharedFiles *job_shared; /* its own shared files, or NULL: the run's */
+  MhFileConfig job_files;    /* its file service's settings             */
+  MhOutput capture;          /* its console, into capture_fd            */
+  int capture_fd;            /* a memfd, or -1                          */
+  gint64 deadline;           /* its timeout, monotonic; G_MAXINT64: none */
 } MhRunSlot;
 
 /* The descriptors the wait loop polls, by name. */
@@ -68,6 +77,9 @@ struct MhRun {
 
   MhRunSlot *slots;
   guint n_slots;
+  guint *live;  /* the slots that may run: every slot, or with --jobs
+                   those started and not yet finished with         */
+  guint n_live;
   MhMachine *machines; /* one per slot: the run's, with the VM's
                                  own memory and page size               */
   guint n_running;
@@ -88,9 +100,50 @@ struct MhRun {
   MhTrace *trace;     /* --trace FILE, or NULL                  */
   int console_fd;     /* where the guests' console goes         */
   int console_dir_fd; /* --console-dir, or -1                */
+
+  /* --jobs (run-jobs.c) */
+  const MhJobList *jobs; /* NULL outside a job list               */
+  guint next_job;        /* the first job not started             */
+  guint parallel;        /* jobs at once                          */
+  int results_fd;        /* where result lines go                 */
+  gboolean results_failed;
+  guint outcomes[MH_OUTCOME_COUNT]; /* jobs ended so, for the summary */
+  int jobs_status;       /* the worst of the jobs' exit statuses   */
+  gboolean kept_files;   /* some job kept files                    */
 };
 
 /* "mini_hypervisor: warning: ..." on standard error. */
 void run_warn(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+
+/* run-slot.c: slot @i's name for messages (set once); builds its VM
+ * (one that cannot be built fails alone, in slot->error) with @keep, the
+ * fds its thread keeps (run_vm_fds(), plus any of its own); starts the
+ * thread of a VM built (FALSE, with slot->error, if it cannot). */
+void run_slot_name(MhRun *run, guint i);
+void run_slot_build(MhRun *run, guint i, GArray *keep);
+gboolean run_slot_start_thread(MhRun *run, guint i);
+/* The run's fds every VM thread keeps, plus the shared files of
+ * @shared. */
+GArray *run_vm_fds(MhRun *run, const MhSharedFiles *shared);
+
+/* run-end.c */
+MhOutcome run_slot_outcome(const MhRunSlot *slot);
+int run_slot_exit_status(const MhRunSlot *slot);
+void run_slot_summary(MhRunSlot *slot, const char *prefix, gboolean verbose,
+                      gboolean tell_files, int *status, gboolean *kept_files);
+void run_slot_report_vm(MhRun *run, guint i, MhReportVm *vm,
+                        MhVmStats *stats);
+
+/* run-jobs.c: --jobs. */
+gboolean run_jobs_open(MhRun *run, GError **error);
+/* Starts jobs while fewer than --parallel run and the run goes on. */
+void run_jobs_start(MhRun *run);
+/* Finishes with each job whose thread ended (its result written, its VM
+ * freed), then starts more. */
+void run_jobs_reap(MhRun *run);
+/* Stops each job past its timeout; the time until the next one's, in ms
+ * (-1: none). */
+int run_jobs_check_deadlines(MhRun *run);
+int run_jobs_finish(MhRun *run);
 
 #endif /* MH_RUN_PRIVATE_H */

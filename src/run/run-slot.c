@@ -67,8 +67,8 @@ run_warn_input(gpointer user, const char *message)
  * standard error), signals the run's eventfds and reads the shared
  * files.  The run's directory, where the thread makes its VM's own, is
  * kept by mh_vm_run() (MhSandboxFds.files_dir_fd). */
-static GArray *
-run_vm_fds(MhRun *run)
+GArray *
+run_vm_fds(MhRun *run, const MhSharedFiles *shared)
 {
   GArray *fds = g_array_new(FALSE, FALSE, sizeof(int));
   int fixed[] = {STDOUT_FILENO, STDERR_FILENO, run->done_fd, run->space_fd,
@@ -77,8 +77,8 @@ run_vm_fds(MhRun *run)
   for (guint i = 0; i < G_N_ELEMENTS(fixed); i++)
     if (fixed[i] >= 0)
       g_array_append_val(fds, fixed[i]);
-  for (guint i = 0; i < run->shared->n_files; i++)
-    g_array_append_val(fds, run->shared->files[i].fd);
+  for (guint i = 0; i < shared->n_files; i++)
+    g_array_append_val(fds, shared->files[i].fd);
   /* Each VM thread appends its own trace records (trace.h). */
   if (run->trace != NULL) {
     int fd = mh_trace_fd(run->trace);
@@ -91,15 +91,35 @@ run_vm_fds(MhRun *run)
  * and page size), its name and console tag, its console file, gdb and
  * trace.  One that cannot be built fails alone (slot->error), its input
  * going nowhere. */
-static void
+void
+run_slot_name(MhRun *run, guint i)
+{
+  MhRunSlot *slot = &run->slots[i];
+  const MhImage *image = run->images->pdata[i];
+  g_autofree char *base = g_path_get_basename(image->path);
+  g_autofree char *safe = mh_text_escape(base);
+
+  if (slot->name != NULL)
+    return;
+  if (slot->job != NULL) {
+    g_autofree char *id = mh_text_escape(slot->job->id);
+    slot->name = g_strdup_printf("job '%s' (%s)", id, safe);
+  } else {
+    slot->name = g_strdup_printf("vm %u (%s)", i, safe);
+  }
+}
+
+void
 run_slot_build(MhRun *run, guint i, GArray *keep)
 {
   MhRunSlot *slot = &run->slots[i];
   const MhImage *image = run->images->pdata[i];
   g_autofree char *base = g_path_get_basename(image->path);
   g_autofree char *safe = mh_text_escape(base);
-  g_autofree char *tag = run->n_slots > 1 ? g_strdup_printf("[%u:%s] ", i, safe)
-                                          : NULL;
+  /* A job's console is its own: no tag. */
+  g_autofree char *tag = run->n_slots > 1 && slot->job == NULL
+                           ? g_strdup_printf("[%u:%s] ", i, safe)
+                           : NULL;
   MhVmSetup setup = {
     .kvm = &run->kvm,
     .machine = &run->machines[i],
@@ -110,13 +130,14 @@ run_slot_build(MhRun *run, guint i, GArray *keep)
     .n_keep_fds = keep->len,
     .console =
       {
-        .output = &run->output,
+        .output = slot->job != NULL ? &slot->capture : &run->output,
         .tag = tag,
-        .out_limit = run->config->output_limit,
+        .out_limit = slot->job != NULL ? slot->job->output_limit
+                                       : run->config->output_limit,
         .file_fd = -1,
       },
     .input_space_fd = run->space_fd,
-    .files = &run->files,
+    .files = slot->job != NULL ? &slot->job_files : &run->files,
   };
   g_autofree char *wait_notice = NULL;
 
@@ -124,10 +145,11 @@ run_slot_build(MhRun *run, guint i, GArray *keep)
   run->machines[i].ram_size = (guint64)run->config->guest_settings[i].memory_mb
                               << 20;
   run->machines[i].page_size = run->config->guest_settings[i].page_size;
-  slot->name = g_strdup_printf("vm %u (%s)", i, safe);
+  run_slot_name(run, i);
   /* A person typing at a terminal for several VMs cannot tell which
    * one waits for a line: it says so, each time, on the terminal. */
-  if (run->n_slots > 1 && isatty(STDIN_FILENO) && isatty(STDERR_FILENO)) {
+  if (run->n_slots > 1 && slot->job == NULL && isatty(STDIN_FILENO) &&
+      isatty(STDERR_FILENO)) {
     wait_notice = g_strdup_printf("%s: %s: waiting for input (a line "
                                   "that starts with '%u:' goes to it "
                                   "alone)\n",
@@ -162,29 +184,40 @@ run_slot_build(MhRun *run, guint i, GArray *keep)
   }
 }
 
+gboolean
+run_slot_start_thread(MhRun *run, guint i)
+{
+  MhRunSlot *slot = &run->slots[i];
+  g_autofree char *name = g_strdup_printf("vm%u", i);
+
+  slot->thread = g_thread_try_new(name, run_vm_thread, slot, &slot->error);
+  if (slot->thread == NULL) {
+    g_prefix_error(&slot->error, "cannot start its thread: ");
+    return FALSE;
+  }
+  run->n_running++;
+  return TRUE;
+}
+
 void
 mh_run_start(MhRun *run)
 {
-  g_autoptr(GArray) keep = run_vm_fds(run);
+  g_autoptr(GArray) keep = NULL;
 
-  /* Every VM is built first (one that cannot be built fails alone)... */
-  for (guint i = 0; i < run->n_slots; i++)
-    run_slot_build(run, i, keep);
-  mh_router_init(&run->router, run->queues, run->n_slots, run_warn_input, NULL);
-  run->routing = TRUE;
-
-  /* ...then each gets its thread. */
-  for (guint i = 0; i < run->n_slots; i++) {
-    MhRunSlot *slot = &run->slots[i];
-    g_autofree char *name = g_strdup_printf("vm%u", i);
-
-    if (slot->vm == NULL)
-      continue;
-    slot->thread = g_thread_try_new(name, run_vm_thread, slot, &slot->error);
-    if (slot->thread != NULL)
-      run->n_running++;
-    else
-      g_prefix_error(&slot->error, "cannot start its thread: ");
+  if (run->jobs != NULL) {
+    run_jobs_start(run);
+  } else {
+    keep = run_vm_fds(run, run->shared);
+    /* Every VM is built first (one that cannot be built fails alone)... */
+    for (guint i = 0; i < run->n_slots; i++)
+      run_slot_build(run, i, keep);
+    mh_router_init(&run->router, run->queues, run->n_slots, run_warn_input,
+                   NULL);
+    run->routing = TRUE;
+    /* ...then each gets its thread. */
+    for (guint i = 0; i < run->n_slots; i++)
+      if (run->slots[i].vm != NULL)
+        run_slot_start_thread(run, i);
   }
   if (run->config->verbose) {
     g_autofree char *desc = mh_sandbox_describe(&run->sandbox);

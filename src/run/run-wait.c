@@ -60,9 +60,9 @@ run_stop(MhRun *run, MhStopReason reason, int signo)
     return;
   run->stop = reason;
   run->stop_signal = signo;
-  for (guint i = 0; i < run->n_slots; i++)
-    if (run->slots[i].vm != NULL)
-      mh_vm_request_stop(run->slots[i].vm, reason);
+  for (guint k = 0; k < run->n_live; k++)
+    if (run->slots[run->live[k]].vm != NULL)
+      mh_vm_request_stop(run->slots[run->live[k]].vm, reason);
 }
 
 /* Kicks the VMs whose thread should look at its state again: every VM
@@ -72,8 +72,8 @@ run_stop(MhRun *run, MhStopReason reason, int signo)
 static void
 run_kick(MhRun *run)
 {
-  for (guint i = 0; i < run->n_slots; i++) {
-    MhRunSlot *slot = &run->slots[i];
+  for (guint k = 0; k < run->n_live; k++) {
+    MhRunSlot *slot = &run->slots[run->live[k]];
 
     if (slot->vm == NULL || slot->thread == NULL ||
         g_atomic_int_get(&slot->ended))
@@ -84,29 +84,34 @@ run_kick(MhRun *run)
   }
 }
 
-/* --cpu-limit: stops each VM whose thread has used its CPU time; only
- * that VM, the others run on. */
-static void
+/* --cpu-limit (or a job's cpu_limit): stops each VM whose thread has
+ * used its CPU time; only that VM, the others run on.  Whether any VM
+ * has such a limit. */
+static gboolean
 run_check_cpu(MhRun *run)
 {
-  for (guint i = 0; i < run->n_slots; i++) {
-    MhRunSlot *slot = &run->slots[i];
+  gboolean limited = FALSE;
 
-    if (slot->vm == NULL || slot->thread == NULL ||
+  for (guint k = 0; k < run->n_live; k++) {
+    MhRunSlot *slot = &run->slots[run->live[k]];
+
+    if (slot->cpu_limit <= 0 || slot->vm == NULL || slot->thread == NULL ||
         g_atomic_int_get(&slot->ended) ||
         mh_vm_stop_reason(slot->vm) != MH_STOP_NONE)
       continue;
-    if (mh_vm_cpu_seconds(slot->vm) >= run->config->cpu_limit)
+    limited = TRUE;
+    if (mh_vm_cpu_seconds(slot->vm) >= slot->cpu_limit)
       mh_vm_request_stop(slot->vm, MH_STOP_CPU_LIMIT);
   }
+  return limited;
 }
 
 /* How long the loop may sleep: until the deadline, or less where
  * something must be looked at now and then. */
 static int
-run_wait_ms(const MhRun *run, gint64 deadline)
+run_wait_ms(const MhRun *run, gint64 deadline, int jobs_ms, gboolean cpu)
 {
-  int wait_ms = -1;
+  int wait_ms = jobs_ms;
 
   if (deadline != G_MAXINT64)
     wait_ms = (int)CLAMP((deadline - g_get_monotonic_time() + 999) / 1000, 0,
@@ -118,7 +123,7 @@ run_wait_ms(const MhRun *run, gint64 deadline)
   /* gdb connections are looked at now and then (run_serve_gdb). */
   if (run->config->gdb && (wait_ms < 0 || wait_ms > RUN_REKICK_MS))
     wait_ms = RUN_REKICK_MS;
-  if (run->config->cpu_limit > 0 && (wait_ms < 0 || wait_ms > RUN_CPU_CHECK_MS))
+  if (cpu && (wait_ms < 0 || wait_ms > RUN_CPU_CHECK_MS))
     wait_ms = RUN_CPU_CHECK_MS;
   return wait_ms;
 }
@@ -150,10 +155,13 @@ run_serve_gdb(MhRun *run, struct pollfd *fds)
 void
 mh_run_wait(MhRun *run)
 {
-  gdouble timeout = run->config->timeout;
+  /* With --jobs, the timeout is each job's (run_jobs_check_deadlines). */
+  gdouble timeout = run->jobs == NULL ? run->config->timeout : 0;
   gint64 deadline = timeout > 0
                       ? g_get_monotonic_time() + (gint64)(timeout * 1e6)
                       : G_MAXINT64;
+  int jobs_ms = run->jobs != NULL ? run_jobs_check_deadlines(run) : -1;
+  gboolean cpu = run_check_cpu(run);
 
   g_autofree struct pollfd *gdb_fds = g_new0(struct pollfd, run->n_slots + 1);
 
@@ -169,7 +177,8 @@ mh_run_wait(MhRun *run)
 
     if (run->stdin_fd >= 0 && !run_input_backlogged(run))
       fds[RUN_POLL_STDIN].fd = run->stdin_fd;
-    if (poll(fds, RUN_POLL_COUNT, run_wait_ms(run, deadline)) < 0 &&
+    if (poll(fds, RUN_POLL_COUNT, run_wait_ms(run, deadline, jobs_ms, cpu)) <
+          0 &&
         errno != EINTR)
       break;
     if (run->config->gdb)
@@ -177,7 +186,10 @@ mh_run_wait(MhRun *run)
 
     if (fds[RUN_POLL_DONE].revents & POLLIN) {
       guint64 ended = run_drain_eventfd(run->done_fd);
-      run->n_running -= (guint)MIN(ended, (guint64)run->n_running);
+      if (run->jobs != NULL)
+        run_jobs_reap(run); /* counts them itself, and starts more */
+      else
+        run->n_running -= (guint)MIN(ended, (guint64)run->n_running);
     }
     if (fds[RUN_POLL_SPACE].revents & POLLIN)
       run_drain_eventfd(run->space_fd);
@@ -206,8 +218,9 @@ mh_run_wait(MhRun *run)
       deadline = G_MAXINT64; /* once */
       run_stop(run, MH_STOP_TIMEOUT, 0);
     }
-    if (run->config->cpu_limit > 0)
-      run_check_cpu(run);
+    if (run->jobs != NULL)
+      jobs_ms = run_jobs_check_deadlines(run);
+    cpu = run_check_cpu(run);
     run_kick(run);
   }
 }

@@ -73,8 +73,8 @@ run_setup_signals(GError **error)
 }
 
 /* Each VM always holds three descriptors (its VM, its vCPU and its
- * directory), plus the files its guest opens; the process needs a few of
- * its own. */
+ * directory), plus the files its guest opens (and a job its console and
+ * its own shared files); the process needs a few of its own. */
 #define RUN_FDS_PER_VM 3u
 #define RUN_FDS_BASE   32u
 
@@ -84,7 +84,7 @@ run_setup_signals(GError **error)
  * descriptors another needs.  Refuses a run that cannot give each VM at
  * least one file.  Returns the files per VM, or 0. */
 static guint
-run_share_fd_limit(guint n_vms, guint max_open, GError **error)
+run_share_fd_limit(guint n_vms, guint extra, guint max_open, GError **error)
 {
   struct rlimit rl;
   guint64 limit, share;
@@ -97,14 +97,15 @@ run_share_fd_limit(guint n_vms, guint max_open, GError **error)
   }
   limit = rl.rlim_cur == RLIM_INFINITY ? G_MAXUINT64 : (guint64)rl.rlim_cur;
   share = limit <= RUN_FDS_BASE ? 0 : (limit - RUN_FDS_BASE) / n_vms;
-  share = share <= RUN_FDS_PER_VM ? 0 : share - RUN_FDS_PER_VM;
+  share = share <= RUN_FDS_PER_VM + extra ? 0 : share - RUN_FDS_PER_VM - extra;
   if (share == 0) {
     g_set_error(error, MH_ERROR, MH_ERROR_HOST,
                 "%u VMs need at least %" G_GUINT64_FORMAT
                 " open files, but the "
                 "limit is %" G_GUINT64_FORMAT " (raise it with ulimit -n, or "
                 "run fewer VMs)",
-                n_vms, (guint64)n_vms * (RUN_FDS_PER_VM + 1) + RUN_FDS_BASE,
+                n_vms,
+                (guint64)n_vms * (RUN_FDS_PER_VM + extra + 1) + RUN_FDS_BASE,
                 limit);
     return 0;
   }
@@ -198,10 +199,37 @@ run_make_slots(MhRun *run)
   run->slots = g_new0(MhRunSlot, run->n_slots);
   run->queues = g_new0(MhInput *, run->n_slots);
   run->machines = g_new0(MhMachine, run->n_slots);
+  run->live = g_new0(guint, run->n_slots);
   for (guint i = 0; i < run->n_slots; i++) {
-    run->slots[i].run = run;
-    run->slots[i].gdb_fd = -1;
+    MhRunSlot *slot = &run->slots[i];
+
+    slot->run = run;
+    slot->gdb_fd = -1;
+    slot->capture_fd = -1;
+    slot->deadline = G_MAXINT64;
+    slot->cpu_limit = run->config->cpu_limit;
+    if (run->jobs != NULL) {
+      slot->job = run->jobs->jobs->pdata[i];
+      slot->cpu_limit = slot->job->cpu_limit;
+    } else {
+      run->live[run->n_live++] = i; /* every VM, from the start */
+    }
   }
+}
+
+/* The most shared files any job of the list has (each running job holds
+ * its own), and the largest --max-open any asks for. */
+static guint
+run_jobs_fd_needs(const MhJobList *jobs, guint *max_open)
+{
+  guint most = 0;
+
+  for (guint i = 0; i < jobs->jobs->len; i++) {
+    const MhJob *job = jobs->jobs->pdata[i];
+    most = MAX(most, g_strv_length(job->files));
+    *max_open = MAX(*max_open, job->max_open);
+  }
+  return most;
 }
 
 static int
@@ -265,9 +293,14 @@ MhRun *
 mh_run_new(const MhConfig *config, GError **error)
 {
   g_autoptr(MhRun) run = g_new0(MhRun, 1);
-  guint max_open;
+  guint max_open, extra = 0;
+  guint n_at_once = g_strv_length(config->guests);
+  guint want_open = config->max_open;
 
   run->config = config;
+  run->jobs = config->job_list;
+  run->parallel = config->parallel;
+  run->results_fd = -1;
   run->done_fd = run->signal_fd = run->space_fd = run->output_fd = -1;
   run->stdin_fd = -1;
   run->console_dir_fd = -1;
@@ -292,13 +325,20 @@ mh_run_new(const MhConfig *config, GError **error)
   run->shared = mh_shared_files_open(config->files, error);
   if (run->shared == NULL)
     return NULL;
-  max_open = run_share_fd_limit(run->machine.vm_count, config->max_open, error);
+  if (run->jobs != NULL) {
+    /* --parallel VMs at once, each with its console's memfd, its console
+     * file and its own shared files. */
+    want_open = config->max_open;
+    extra = 2 + run_jobs_fd_needs(run->jobs, &want_open);
+    n_at_once = run->parallel;
+  }
+  max_open = run_share_fd_limit(n_at_once, extra, want_open, error);
   if (max_open == 0)
     return NULL;
-  if (max_open < config->max_open)
+  if (max_open < want_open)
     run_warn("the open-file limit leaves each of the %u VMs %u open files, "
              "not %u (raise it with ulimit -n)",
-             run->machine.vm_count, max_open, config->max_open);
+             n_at_once, max_open, want_open);
 
   if (!mh_sandbox_probe(&run->sandbox, config->sandbox, error))
     return NULL;
@@ -320,8 +360,14 @@ mh_run_new(const MhConfig *config, GError **error)
     return NULL;
   if (!run_open_outputs(run, max_open, error))
     return NULL;
-  /* Standard input is routed to the VMs by this thread. */
-  run->stdin_fd = STDIN_FILENO;
+  if (run->jobs != NULL) {
+    /* Each job reads its own input ("stdin"), nothing else. */
+    if (!run_jobs_open(run, error))
+      return NULL;
+  } else {
+    /* Standard input is routed to the VMs by this thread. */
+    run->stdin_fd = STDIN_FILENO;
+  }
   /* Any VM may switch to coalesced console output while it runs. */
   run->coalescing = run->kvm.coalesced_pio &&
                     g_getenv("MINI_HYPERVISOR_NO_COALESCING") == NULL;
@@ -351,12 +397,20 @@ mh_run_free(MhRun *run)
     g_free(slot->gdb_unlink);
     g_free(slot->gdb_target);
     g_free(slot->kept_dir);
+    if (slot->capture_fd >= 0) { /* a job not finished with */
+      mh_output_clear(&slot->capture);
+      close(slot->capture_fd);
+    }
+    g_clear_pointer(&slot->job_shared, mh_shared_files_free);
   }
   if (run->routing)
     mh_router_clear(&run->router);
   g_free(run->queues);
   g_free(run->slots);
   g_free(run->machines);
+  g_free(run->live);
+  if (run->results_fd > STDERR_FILENO)
+    close(run->results_fd);
   if (run->output_ready)
     mh_output_clear(&run->output);
   mh_run_dir_clear(&run->dir);

@@ -11,6 +11,8 @@
 #include "sandbox.h" /* MhSandboxMode only: the settings need no sandbox
                         code (nor libseccomp) */
 
+struct MhJobList; /* joblist.h */
+
 #define MH_DEFAULT_MEMORY_MB 4u
 #define MH_DEFAULT_PAGE_SIZE (2u << 20)
 
@@ -50,6 +52,11 @@ typedef struct {
   GStrv argv;           /* the command line as given (for the report)   */
   MhGuestSettings *guest_settings; /* one per guests[i], resolved      */
   char *console_dir; /* --console-dir: each VM's console in a file, or NULL */
+  /* --jobs: guests[] and guest_settings[] then hold each job's image,
+   * memory and page size, in the list's order. */
+  char *jobs_path;             /* --jobs FILE ("-": standard input), or NULL */
+  struct MhJobList *job_list;  /* the list, read and checked by the cli  */
+  guint parallel;              /* --parallel: jobs at once (0 until set) */
 } MhConfig;
 
 #define MH_DEFAULT_OUTPUT_DIR  "mini_hypervisor.out"
@@ -57,5 +64,9 @@ typedef struct {
 #define MH_MAX_OPEN_LIMIT      1024u
 #define MH_DEFAULT_QUOTA       (64ull << 20)
 #define MH_DEFAULT_TRACE_LIMIT (64ull << 20)
+/* A job's console is kept in memory for its result: bounded unless the
+ * run or the job sets its own --output-limit. */
+#define MH_JOB_OUTPUT_LIMIT (1ull << 20)
+#define MH_PARALLEL_MAX     4096u
 
 #endif /* MH_SETTINGS_H */
