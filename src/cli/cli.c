@@ -374,8 +374,7 @@ mh_cli_parse_parallel(const char *text, guint *n, GError **error)
 {
   guint64 value;
 
-  if (!g_ascii_string_to_unsigned(text, 10, 1, MH_PARALLEL_MAX, &value,
-                                  NULL)) {
+  if (!g_ascii_string_to_unsigned(text, 10, 1, MH_PARALLEL_MAX, &value, NULL)) {
     g_set_error(error, MH_ERROR, MH_ERROR_USAGE,
                 "invalid --parallel value '%s': must be a number of VMs from "
                 "1 to %u",

@@ -20,8 +20,8 @@
 #include "error.h"
 #include "vm.h"
 
-#define MH_REPORT_SCHEMA  "mini_hypervisor-report"
-#define MH_REPORT_VERSION 1
+#define MH_REPORT_SCHEMA     "mini_hypervisor-report"
+#define MH_REPORT_VERSION    1
 #define MH_REPORT_JOB_SCHEMA "mini_hypervisor-job"
 
 typedef struct MhReport MhReport;
@@ -44,12 +44,12 @@ typedef struct {
 
 /* A job of a --jobs list, as its result line gives it. */
 typedef struct {
-  const char *id;          /* the job's "id"                         */
-  guint line;              /* its line in the list, from 1           */
-  int exit_status;         /* what the job alone would exit with     */
-  const MhReportVm *vm;    /* the run of it                          */
-  const GString *console;  /* what its guest wrote, within its limit */
-  guint64 quota;           /* the job's, bounding the files' hashing */
+  const char *id;         /* the job's "id"                         */
+  guint line;             /* its line in the list, from 1           */
+  int exit_status;        /* what the job alone would exit with     */
+  const MhReportVm *vm;   /* the run of it                          */
+  const GString *console; /* what its guest wrote, within its limit */
+  guint64 quota;          /* the job's, bounding the files' hashing */
 } MhReportJob;
 
 /* The JSON line of @job's result (schema MH_REPORT_JOB_SCHEMA, version

@@ -87,8 +87,7 @@ run_slot_summary(MhRunSlot *slot, const char *prefix, gboolean verbose,
     g_autofree char *safe_dir = mh_text_escape(dir_path);
     slot->kept_dir = g_strdup(dir_path);
     if (tell_files)
-      fprintf(stderr, "%s: %sfiles in %s\n", g_get_prgname(), prefix,
-              safe_dir);
+      fprintf(stderr, "%s: %sfiles in %s\n", g_get_prgname(), prefix, safe_dir);
     *kept_files = TRUE;
   }
 }

@@ -41,8 +41,8 @@ run_jobs_open(MhRun *run, GError **error)
     run->results_fd = STDOUT_FILENO;
     return TRUE;
   }
-  run->results_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
-                                 O_NOCTTY,
+  run->results_fd = open(path,
+                         O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY,
                          0666);
   if (run->results_fd >= 0)
     return TRUE;

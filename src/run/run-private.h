@@ -30,16 +30,16 @@
 /* One VM of the run, as the main thread tracks it. */
 typedef struct {
   MhRun *run;
-  char *name;       /* "vm N (image)", escaped: how messages name it */
-  MhVm *vm;         /* NULL if it could not be built                 */
-  GThread *thread;  /* NULL if it never started                      */
-  GError *error;    /* why it failed to build or to halt             */
-  gint ended;       /* atomic: its thread has finished with the VM   */
-  int gdb_fd;       /* its gdb listening socket from the start, or -1 */
-  char *gdb_target; /* what to type in gdb ("target remote :1234") */
-  char *gdb_unlink; /* its gdb socket file, removed at the end     */
-  MhTraceVm *trace; /* --trace: its records (written by its thread)  */
-  char *kept_dir;   /* the directory of the files it kept, or NULL  */
+  char *name;        /* "vm N (image)", escaped: how messages name it */
+  MhVm *vm;          /* NULL if it could not be built                 */
+  GThread *thread;   /* NULL if it never started                      */
+  GError *error;     /* why it failed to build or to halt             */
+  gint ended;        /* atomic: its thread has finished with the VM   */
+  int gdb_fd;        /* its gdb listening socket from the start, or -1 */
+  char *gdb_target;  /* what to type in gdb ("target remote :1234") */
+  char *gdb_unlink;  /* its gdb socket file, removed at the end     */
+  MhTraceVm *trace;  /* --trace: its records (written by its thread)  */
+  char *kept_dir;    /* the directory of the files it kept, or NULL  */
   gdouble cpu_limit; /* --cpu-limit (or its job's); 0 = none        */
   /* A job of --jobs (run-jobs.c); job is NULL outside a job list. */
   const MhJob *job;
@@ -77,7 +77,7 @@ struct MhRun {
 
   MhRunSlot *slots;
   guint n_slots;
-  guint *live;  /* the slots that may run: every slot, or with --jobs
+  guint *live; /* the slots that may run: every slot, or with --jobs
                    those started and not yet finished with         */
   guint n_live;
   MhMachine *machines; /* one per slot: the run's, with the VM's
@@ -108,8 +108,8 @@ struct MhRun {
   int results_fd;        /* where result lines go                 */
   gboolean results_failed;
   guint outcomes[MH_OUTCOME_COUNT]; /* jobs ended so, for the summary */
-  int jobs_status;       /* the worst of the jobs' exit statuses   */
-  gboolean kept_files;   /* some job kept files                    */
+  int jobs_status;                  /* the worst of the jobs' exit statuses   */
+  gboolean kept_files;              /* some job kept files                    */
 };
 
 /* "mini_hypervisor: warning: ..." on standard error. */
@@ -131,8 +131,7 @@ MhOutcome run_slot_outcome(const MhRunSlot *slot);
 int run_slot_exit_status(const MhRunSlot *slot);
 void run_slot_summary(MhRunSlot *slot, const char *prefix, gboolean verbose,
                       gboolean tell_files, int *status, gboolean *kept_files);
-void run_slot_report_vm(MhRun *run, guint i, MhReportVm *vm,
-                        MhVmStats *stats);
+void run_slot_report_vm(MhRun *run, guint i, MhReportVm *vm, MhVmStats *stats);
 
 /* run-jobs.c: --jobs. */
 gboolean run_jobs_open(MhRun *run, GError **error);

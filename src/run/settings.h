@@ -54,9 +54,9 @@ typedef struct {
   char *console_dir; /* --console-dir: each VM's console in a file, or NULL */
   /* --jobs: guests[] and guest_settings[] then hold each job's image,
    * memory and page size, in the list's order. */
-  char *jobs_path;             /* --jobs FILE ("-": standard input), or NULL */
-  struct MhJobList *job_list;  /* the list, read and checked by the cli  */
-  guint parallel;              /* --parallel: jobs at once (0 until set) */
+  char *jobs_path;            /* --jobs FILE ("-": standard input), or NULL */
+  struct MhJobList *job_list; /* the list, read and checked by the cli  */
+  guint parallel;             /* --parallel: jobs at once (0 until set) */
 } MhConfig;
 
 #define MH_DEFAULT_OUTPUT_DIR  "mini_hypervisor.out"
