@@ -94,7 +94,8 @@ bats_test_files = \
 	tests/gdb.bats \
 	tests/elf.bats \
 	tests/trace.bats \
-	tests/report.bats
+	tests/report.bats \
+	tests/jobs.bats
 bats_tests = $(bats_test_files)
 if HAVE_BATS
 TESTS += $(bats_tests)

@@ -580,13 +580,7 @@ cli_check_jobs(MhConfig *config, GError **error)
   if (list == NULL)
     return FALSE;
   config->job_list = list;
-  n = list->jobs->len;
-  if (n == 0) {
-    g_autofree char *safe = mh_text_escape(list->source);
-    g_set_error(error, MH_ERROR, MH_ERROR_USAGE, "the job list '%s' has no job",
-                safe);
-    return FALSE;
-  }
+  n = list->jobs->len; /* at least one (joblist.c refuses an empty list) */
   config->guests = g_new0(char *, n + 1);
   config->guest_settings = g_new0(MhGuestSettings, n);
   for (guint i = 0; i < n; i++) {

@@ -145,6 +145,10 @@ run_slot_build(MhRun *run, guint i, GArray *keep)
   run->machines[i].ram_size = (guint64)run->config->guest_settings[i].memory_mb
                               << 20;
   run->machines[i].page_size = run->config->guest_settings[i].page_size;
+  if (slot->job != NULL) {
+    run->machines[i].vm_count = 1; /* as in a run of its own */
+    setup.alone = TRUE;
+  }
   run_slot_name(run, i);
   /* A person typing at a terminal for several VMs cannot tell which
    * one waits for a line: it says so, each time, on the terminal. */

@@ -17,8 +17,9 @@
 #include "x86_64.h"
 
 struct MhVm {
-  guint index; /* position on the command line           */
-  char *name;  /* image's base name, escaped             */
+  guint index;  /* position on the command line           */
+  guint number; /* what the guest is told (RSI): index, or 0 alone */
+  char *name;   /* image's base name, escaped             */
   const MhImage *image;
   const MhKvm *kvm;
   const MhMachine *machine;

@@ -108,7 +108,7 @@ vm_setup_vcpu(MhVm *vm, GError **error)
     .rax = MH_BOOT_MAGIC,
     .rbx = MH_ABI_VERSION,
     .rdi = vm->ram.size,
-    .rsi = vm->index,
+    .rsi = vm->number,
     .rdx = vm->machine->page_size,
     .rcx = vm->machine->vm_count,
   };
@@ -231,6 +231,7 @@ mh_vm_new(const MhVmSetup *setup, GError **error)
   g_autofree char *base = g_path_get_basename(setup->image->path);
 
   vm->index = setup->index;
+  vm->number = setup->alone ? 0 : setup->index;
   vm->name = mh_text_escape(base);
   vm->image = setup->image;
   vm->kvm = setup->kvm;

@@ -52,7 +52,10 @@ typedef struct {
   const MhKvm *kvm;
   const MhMachine *machine;
   const MhImage *image;
-  guint index; /* position on the command line */
+  guint index; /* position on the command line (or in --jobs) */
+  /* A job of --jobs: its guest is told it is VM 0 of 1 (RSI, and RCX
+   * from @machine), as in a run of its own. */
+  gboolean alone;
   const MhSandbox *sandbox;
   const int *keep_fds; /* the run's fds the VM thread uses  */
   guint n_keep_fds;    /* (stdout, eventfds, shared files)  */
