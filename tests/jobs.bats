@@ -237,3 +237,20 @@ EOF
   assert_equal "$(jq -r .id <<<"$output")" first
   assert_equal "$(tail -1 err)" "mini_hypervisor: 3 jobs: 1 halted, 1 signal, 1 not started"
 }
+
+@test "a job that cannot start has a host-error result naming why; the others run" {
+  # A sparse file: larger than a job's input may be, read only when the
+  # job starts.
+  truncate -s 65M big.in
+  {
+    job big "$(guest echo)" ',"stdin":"big.in"'
+    job ok "$(guest hello)"
+  } >jobs.jsonl
+  run -4 mh --jobs jobs.jsonl --report results.jsonl
+  assert_output "mini_hypervisor: 2 jobs: 1 halted, 1 host-error"
+  valid_lines results.jsonl
+  assert_equal "$(of results.jsonl big .outcome)" host-error
+  assert_equal "$(of results.jsonl big .exit_status)" 4
+  assert_equal "$(of results.jsonl big .diagnosis.message)" "its stdin 'big.in' holds more than 64 MiB"
+  assert_equal "$(of results.jsonl ok .outcome)" halted
+}

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include <glib.h>
+#include <glib/gstdio.h>
 
 #include "cli.h"
 #include "error.h"
@@ -313,6 +314,7 @@ test_parse_errors(void)
     {"mh -g -f x", "missing file name after -g/--guest"},
     {"mh -g a -f", "-f"},
     {"mh -g a -f -v", "missing file name after -f/--file"},
+    {"mh -g a --parallel 2", "give --jobs FILE too"},
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -327,6 +329,88 @@ test_parse_errors(void)
   }
 }
 
+static void
+test_parallel_values(void)
+{
+  static const char *const bad[] = {"", "0", "-1", "4097", "2x", " 2", "1e3"};
+  guint n = 0;
+
+  g_assert_true(mh_cli_parse_parallel("1", &n, NULL));
+  g_assert_cmpuint(n, ==, 1);
+  g_assert_true(mh_cli_parse_parallel("4096", &n, NULL));
+  g_assert_cmpuint(n, ==, 4096);
+  for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+    g_autoptr(GError) error = NULL;
+    g_assert_false(mh_cli_parse_parallel(bad[i], &n, &error));
+    g_assert_error(error, MH_ERROR, MH_ERROR_USAGE);
+    g_assert_nonnull(strstr(error->message, "--parallel"));
+  }
+}
+
+/* --jobs: each job's image, memory and page size become a guest's, in
+ * the list's order; --parallel defaults to the CPUs and never exceeds
+ * the jobs; the console is bounded by default; what a list cannot do is
+ * refused. */
+static void
+test_parse_jobs(void)
+{
+  g_autofree char *dir = g_dir_make_tmp("mh-cli-XXXXXX", NULL);
+  g_autofree char *image = g_build_filename(dir, "g.img", NULL);
+  g_autofree char *list = g_build_filename(dir, "jobs", NULL);
+  g_autofree char *text =
+    g_strdup_printf("{\"id\":\"a\",\"image\":\"%s\"}\n"
+                    "{\"id\":\"b\",\"image\":\"%s\",\"memory\":8,\"page\":4}\n",
+                    image, image);
+  static const struct {
+    const char *args, *needle;
+  } refused[] = {
+    {"-g x", "exclude each other"},
+    {"-s", "no debugger"},
+    {"--gdb-vm 0", "no debugger"},
+    {"--trace t.json", "no trace"},
+  };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = g_strdup_printf("mh --jobs %s --parallel 64", list);
+  MhConfig c;
+
+  g_assert_nonnull(dir);
+  g_assert_true(g_file_set_contents(image, "\xf4", 1, NULL));
+  g_assert_true(g_file_set_contents(list, text, -1, NULL));
+  g_assert_true(parse(line, &c, &error));
+  g_assert_no_error(error);
+  g_assert_cmpuint(g_strv_length(c.guests), ==, 2);
+  g_assert_cmpstr(c.guests[1], ==, image);
+  g_assert_cmpuint(c.guest_settings[0].memory_mb, ==, 4);
+  g_assert_cmpuint(c.guest_settings[1].memory_mb, ==, 8);
+  g_assert_cmpuint(c.guest_settings[1].page_size, ==, 4096);
+  g_assert_cmpuint(c.parallel, ==, 2);
+  g_assert_cmpuint(c.output_limit, ==, MH_JOB_OUTPUT_LIMIT);
+  mh_cli_clear(&c);
+
+  g_free(line);
+  line = g_strdup_printf("mh --jobs %s --output-limit 5", list);
+  g_assert_true(parse(line, &c, &error));
+  g_assert_cmpuint(c.parallel, >=, 1);
+  g_assert_cmpuint(c.output_limit, ==, 5);
+  mh_cli_clear(&c);
+
+  for (gsize i = 0; i < G_N_ELEMENTS(refused); i++) {
+    g_autoptr(GError) e = NULL;
+    g_free(line);
+    line = g_strdup_printf("mh --jobs %s %s", list, refused[i].args);
+    g_assert_false(parse(line, &c, &e));
+    g_assert_error(e, MH_ERROR, MH_ERROR_USAGE);
+    if (strstr(e->message, refused[i].needle) == NULL)
+      g_error("'%s': message '%s' lacks '%s'", line, e->message,
+              refused[i].needle);
+    g_assert_null(c.guests);
+    g_assert_null(c.job_list);
+  }
+  g_unlink(list);
+  g_unlink(image);
+  g_rmdir(dir);
+}
+
 static const MhUnitTest tests[] = {
   {"/cli/memory", test_memory_values},
   {"/cli/page", test_page_values},
@@ -337,6 +421,8 @@ static const MhUnitTest tests[] = {
   {"/cli/expand-multi", test_expand_multi},
   {"/cli/parse", test_parse_full},
   {"/cli/parse-errors", test_parse_errors},
+  {"/cli/parallel", test_parallel_values},
+  {"/cli/jobs", test_parse_jobs},
 };
 
 MH_UNIT_MAIN(tests)

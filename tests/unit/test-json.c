@@ -185,10 +185,36 @@ test_fragment(void)
   json_node_unref(parse(doc->str));
 }
 
+/* mh_json_bytes(): any bytes make a valid JSON string: ASCII escaped as
+ * mh_json_escape() does it, NUL too; valid UTF-8 (2, 3 and 4 bytes)
+ * kept; each byte of an invalid sequence (a stray continuation byte, a
+ * lead byte cut short, an overlong form, a surrogate) one U+FFFD. */
+static void
+test_bytes(void)
+{
+  static const guint8 in[] = "a\0b\xff\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"
+                             "\x80\xe2\x82\xc0\x80\xed\xa0\x80\x01\x7f\"\n";
+  g_autoptr(GString) out = g_string_new(NULL);
+  MhJson j;
+
+  mh_json_init(&j, out, FALSE, 0);
+  mh_json_bytes(&j, in, sizeof in - 1);
+  g_assert_cmpstr(out->str, ==,
+                  "\"a\\u0000b\xef\xbf\xbd\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"
+                  "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"
+                  "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\\u0001\\u007f\\\"\\n\"");
+  g_assert_true(g_utf8_validate(out->str, -1, NULL));
+  /* Nothing at all, and a sequence cut short by the end. */
+  g_string_truncate(out, 0);
+  mh_json_init(&j, out, FALSE, 0);
+  mh_json_bytes(&j, (const guint8 *)"", 0);
+  mh_json_bytes(&j, (const guint8 *)"\xe2\x82", 2);
+  g_assert_cmpstr(out->str, ==, "\"\"\"\xef\xbf\xbd\xef\xbf\xbd\"");
+}
+
 static const MhUnitTest tests[] = {
-  {"/json/layout", test_layout},
-  {"/json/escape", test_escape},
-  {"/json/numbers", test_numbers},
+  {"/json/layout", test_layout},     {"/json/escape", test_escape},
+  {"/json/bytes", test_bytes},       {"/json/numbers", test_numbers},
   {"/json/fragment", test_fragment},
 };
 

@@ -424,6 +424,65 @@ test_split_guest(void)
   }
 }
 
+/* A job's result: one line, its own members first, the VM's members,
+ * its console as a string and the counts as console_bytes. */
+static void
+test_job_line(void)
+{
+  static const guint8 image[] = {0xf4};
+  g_autoptr(JsonParser) parser = json_parser_new();
+  g_autoptr(GString) console = g_string_new_len("out\0\xff\n", 6);
+  g_autofree char *line = NULL;
+  MhVmStats stats = {.console_out = 6, .console_in = 2};
+  MhDiagnosis diag = {.outcome = MH_OUTCOME_GUEST_FAULT,
+                      .has = MH_DIAG_RIP | MH_DIAG_VECTOR,
+                      .rip = 0x3c,
+                      .vector = 14};
+  MhReportVm vm = {
+    .index = 2,
+    .name = "job 'x' (a.img)",
+    .image_path = "a.img",
+    .image_data = image,
+    .image_size = sizeof image,
+    .memory_mb = 8,
+    .page_size = 4096,
+    .outcome = MH_OUTCOME_GUEST_FAULT,
+    .diagnosis = &diag,
+    .message = "page fault",
+    .stats = &stats,
+  };
+  MhReportJob job = {
+    .id = "alice \"one\"",
+    .line = 3,
+    .exit_status = 1,
+    .vm = &vm,
+    .console = console,
+    .quota = 1024,
+  };
+  JsonObject *o;
+
+  line = mh_report_job_line(&job);
+  g_assert_true(g_str_has_prefix(line, "{\"schema\":\"mini_hypervisor-job\","
+                                       "\"version\":1,\"id\":\"alice \\\"one"
+                                       "\\\"\",\"line\":3,\"exit_status\":1,"
+                                       "\"index\":2,"));
+  g_assert_true(g_str_has_suffix(line, "}\n"));
+  g_assert_true(strchr(line, '\n') == line + strlen(line) - 1); /* one line */
+  g_assert_true(json_parser_load_from_data(parser, line, -1, NULL));
+  o = json_node_get_object(json_parser_get_root(parser));
+  g_assert_cmpstr(json_object_get_string_member(o, "outcome"), ==,
+                  "guest-fault");
+  g_assert_cmpint(json_object_get_int_member(
+                    json_object_get_object_member(o, "diagnosis"), "rip"),
+                  ==, 0x3c);
+  g_assert_cmpint(json_object_get_int_member(
+                    json_object_get_object_member(o, "console_bytes"),
+                    "bytes_in"),
+                  ==, 2);
+  g_assert_nonnull(strstr(line, "\"console\":\"out\\u0000\xef\xbf\xbd\\n\""));
+  g_assert_cmpint(json_object_get_int_member(o, "memory_mb"), ==, 8);
+}
+
 static const MhUnitTest tests[] = {
   {"/report/outcomes", test_outcomes},
   {"/report/exit-precedence", test_exit_precedence},
@@ -435,6 +494,7 @@ static const MhUnitTest tests[] = {
   {"/report/control-bytes", test_control_bytes},
   {"/report/sha256-file", test_sha256_file},
   {"/report/split-guest", test_split_guest},
+  {"/report/job-line", test_job_line},
 };
 
 MH_UNIT_MAIN(tests)
