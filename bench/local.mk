@@ -42,7 +42,8 @@ $(mh_bench_imgs): bench/%.img: $(srcdir)/bench/%.asm
 mh_bench_deps = src/mini_hypervisor$(EXEEXT) bench/floor$(EXEEXT) \
 	bench/minimal$(EXEEXT) \
 	bench/measure$(EXEEXT) $(mh_bench_imgs) tests/guests/fread_bench.img \
-	tests/guests/fread_bench_byte.img guests/examples/hello.img
+	tests/guests/fread_bench_byte.img guests/examples/hello.img \
+	guests/examples/echo.img
 
 PYTHON3 = python3
 MH_BENCH = $(PYTHON3) $(srcdir)/bench/run-bench --builddir . \
