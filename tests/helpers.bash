@@ -65,6 +65,17 @@ setup_vm_test() {
   cd "$BATS_TEST_TMPDIR" || exit 1
 }
 
+# The report's JSON Schema (mini_hypervisor-report(5)).
+MH_REPORT_SCHEMA=${MH_REPORT_SCHEMA:-/usr/share/mini-hypervisor/report.schema.json}
+
+# require_json_tools: jq and python3's jsonschema, with which the tests
+# read reports and check them against MH_REPORT_SCHEMA.
+require_json_tools() {
+  command -v jq >/dev/null || fail "jq is required (apt-get install jq)"
+  python3 -c 'import jsonschema' 2>/dev/null ||
+    fail "python3-jsonschema is required (apt-get install python3-jsonschema)"
+}
+
 # hg NAME: the image of a hostile guest (tests/guests/hostile).
 hg() { tguest "hostile/$1"; }
 

@@ -8,13 +8,9 @@
 
 load helpers
 
-MH_REPORT_SCHEMA=${MH_REPORT_SCHEMA:-/usr/share/mini-hypervisor/report.schema.json}
-
 setup() {
   setup_vm_test
-  command -v jq >/dev/null || fail "jq is required (apt-get install jq)"
-  python3 -c 'import jsonschema' 2>/dev/null ||
-    fail "python3-jsonschema is required (apt-get install python3-jsonschema)"
+  require_json_tools
 }
 
 # valid_lines RESULTS: every line of RESULTS is one job result the schema
@@ -48,8 +44,11 @@ job() { printf '{"id":"%s","image":"%s"%s}\n' "$1" "$2" "${3:-}"; }
     job fault "$(tguest page_fault)"
     job spin "$(tguest spin)" ',"timeout":1'
   } >jobs.jsonl
-  run -1 mh --jobs jobs.jsonl --report results.jsonl
+  run -1 mh --jobs jobs.jsonl --report results.jsonl --console-dir cons
   assert_output "mini_hypervisor: 4 jobs: 2 halted, 1 guest-fault, 1 timeout"
+  # --console-dir: each job's console in a file too, named by its place.
+  assert_equal "$(cat cons/vm1-echo.img.console)" "$(printf 'alpha\nbeta\necho: end of input after 2 lines')"
+  assert_equal "$(ls cons | wc -l)" 4
   valid_lines results.jsonl
   assert_equal "$(wc -l <results.jsonl)" 4
   assert_equal "$(of results.jsonl hello .outcome)" halted

@@ -7,13 +7,9 @@
 
 load helpers
 
-MH_REPORT_SCHEMA=${MH_REPORT_SCHEMA:-/usr/share/mini-hypervisor/report.schema.json}
-
 setup() {
   setup_vm_test
-  command -v jq >/dev/null || fail "jq is required (apt-get install jq)"
-  python3 -c 'import jsonschema' 2>/dev/null ||
-    fail "python3-jsonschema is required (apt-get install python3-jsonschema)"
+  require_json_tools
 }
 
 # valid REPORT: REPORT is one JSON document that the schema accepts.
