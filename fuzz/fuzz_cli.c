@@ -5,7 +5,8 @@
  *
  * GOption prints help and calls exit() for --help, -h, -? and
  * --help-all (also inside a group of short options, "-vh"): such words are
- * left out.  Invariants: a successful parse leaves a configuration that
+ * left out, and so is --jobs, which reads a file or standard input
+ * (fuzz_joblist fuzzes the list itself).  Invariants: a successful parse leaves a configuration that
  * main() may use as it is (at least one guest, no empty value and none
  * that looks like an option, every number within its documented range);
  * a failed one returns a usage error and frees everything it had
@@ -21,11 +22,12 @@
 
 #define FUZZ_MAX_ARGS 64
 
-/* Would GOption print help and exit on this word? */
+/* Would GOption print help and exit on this word, or the parser read a
+ * job list? */
 static gboolean
 asks_for_help(const char *arg)
 {
-  if (g_str_has_prefix(arg, "--help"))
+  if (g_str_has_prefix(arg, "--help") || g_str_has_prefix(arg, "--jobs"))
     return TRUE;
   /* A group of short options: "-h", "-?", "-vh". */
   return arg[0] == '-' && arg[1] != '-' &&

@@ -48,7 +48,7 @@ FUZZ_CFLAGS = -g -O1 -fno-omit-frame-pointer $(FUZZ_SANITIZE) $(WARN_CFLAGS) \
 FUZZ_LIBS = $(GLIB_LIBS) $(LIBS)
 FUZZ_SECONDS = 20
 
-fuzz_harnesses = bytechannel blockreq linebuf cli loader router gdbpacket
+fuzz_harnesses = bytechannel blockreq linebuf cli joblist loader router gdbpacket
 fuzz_programs = $(fuzz_harnesses:%=fuzz/fuzz_%)
 
 # Each harness and the src/ files it needs (listed in full, so make
@@ -71,6 +71,11 @@ fuzz/fuzz_linebuf: $(srcdir)/fuzz/fuzz_linebuf.c $(srcdir)/src/devices/console.c
 		$(srcdir)/src/base/error.c $(fuzz_deps)
 	$(fuzz_link)
 fuzz/fuzz_cli: $(srcdir)/fuzz/fuzz_cli.c $(srcdir)/src/cli/cli.c \
+		$(srcdir)/src/cli/joblist.c $(srcdir)/src/base/jsonparse.c \
+		$(srcdir)/src/base/error.c $(srcdir)/src/base/text.c $(fuzz_deps)
+	$(fuzz_link)
+fuzz/fuzz_joblist: $(srcdir)/fuzz/fuzz_joblist.c $(srcdir)/src/cli/joblist.c \
+		$(srcdir)/src/cli/cli.c $(srcdir)/src/base/jsonparse.c \
 		$(srcdir)/src/base/error.c $(srcdir)/src/base/text.c $(fuzz_deps)
 	$(fuzz_link)
 fuzz/fuzz_loader: $(srcdir)/fuzz/fuzz_loader.c $(srcdir)/src/vm/loader.c \
@@ -115,7 +120,8 @@ fuzz-clean-local:
 .PHONY: fuzz-clean-local
 
 EXTRA_DIST += fuzz/fuzz-common.h fuzz/fuzz_bytechannel.c fuzz/fuzz_blockreq.c \
-	fuzz/fuzz_linebuf.c fuzz/fuzz_cli.c fuzz/fuzz_loader.c fuzz/fuzz_router.c \
+	fuzz/fuzz_linebuf.c fuzz/fuzz_cli.c fuzz/fuzz_joblist.c fuzz/fuzz_loader.c \
+	fuzz/fuzz_router.c \
 	fuzz/fuzz_gdbpacket.c \
 	fuzz/run-fuzzers fuzz/valgrind-check \
 	fuzz/corpus
