@@ -203,6 +203,15 @@ EOF
   assert_output --partial "invalid --parallel value '0'"
 }
 
+@test "the results file is checked as every output file: a symbolic link is refused before anything runs" {
+  job a "$(guest hello)" >jobs.jsonl
+  echo precious >target
+  ln -s target results.jsonl
+  run -2 mh --jobs jobs.jsonl --report results.jsonl
+  assert_output --regexp "^mini_hypervisor: error: cannot write the results 'results.jsonl': "
+  assert_equal "$(cat target)" precious
+}
+
 @test "a signal stops the running jobs and starts no more: their results written, exit status 143" {
   for i in 1 2 3 4 5 6; do job "s$i" "$(tguest spin)"; done >jobs.jsonl
   timeout --kill-after=5 "$MH_TIMEOUT" "$MH_BIN" --jobs jobs.jsonl --parallel 2 \

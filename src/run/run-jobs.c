@@ -14,7 +14,6 @@
 #include "run-private.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -24,6 +23,7 @@
 
 #include "error.h"
 #include "fdio.h"
+#include "outfile.h"
 #include "report.h"
 #include "text.h"
 
@@ -35,20 +35,25 @@ gboolean
 run_jobs_open(MhRun *run, GError **error)
 {
   const char *path = run->config->report;
-  g_autofree char *safe = NULL;
+  g_autofree char *base = NULL;
+  g_auto(MhFd) dir_fd = -1;
 
   if (path == NULL || strcmp(path, "-") == 0) {
     run->results_fd = STDOUT_FILENO;
     return TRUE;
   }
-  run->results_fd = open(path,
-                         O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY,
-                         0666);
-  if (run->results_fd >= 0)
-    return TRUE;
-  safe = mh_text_escape(path);
-  return mh_throw_errno(error, MH_ERROR_USAGE, "cannot write the results '%s'",
-                        safe);
+  /* Checked and opened as every output file is (outfile.h), and written
+   * as the jobs end: a regular file of this user's, never through a
+   * symbolic link, in a directory nobody else can swap it in. */
+  dir_fd = mh_out_parent_open(path, "--report", &base, error);
+  if (dir_fd >= 0)
+    run->results_fd = mh_out_file_open(dir_fd, base, 0, MH_ERROR_USAGE, error);
+  if (run->results_fd < 0) {
+    g_autofree char *safe = mh_text_escape(path);
+    g_prefix_error(error, "cannot write the results '%s': ", safe);
+    return FALSE;
+  }
+  return TRUE;
 }
 
 /* What job @slot has of its own before its VM is built: its shared files
