@@ -518,30 +518,34 @@ cli_check_gdb(MhConfig *config, GError **error)
   return TRUE;
 }
 
+/* FALSE, with a usage error, if @value was given to @option empty (a
+ * @what: "file name", "directory name"). */
+static gboolean
+cli_refuse_empty(const char *value, const char *what, const char *option,
+                 GError **error)
+{
+  if (value == NULL || value[0] != '\0')
+    return TRUE;
+  g_set_error(error, MH_ERROR, MH_ERROR_USAGE, "empty %s given to %s", what,
+              option);
+  return FALSE;
+}
+
 /* The output paths' checks and defaults, and -f's (a job list's files
  * default to them). */
 static gboolean
 cli_check_outputs(MhConfig *config, GError **error)
 {
-  if (config->console_dir != NULL && config->console_dir[0] == '\0') {
-    g_set_error_literal(error, MH_ERROR, MH_ERROR_USAGE,
-                        "empty directory name given to --console-dir");
+  if (!cli_refuse_empty(config->console_dir, "directory name", "--console-dir",
+                        error) ||
+      !cli_refuse_empty(config->report, "file name", "--report", error) ||
+      !cli_refuse_empty(config->output_dir, "directory name", "-o/--output-dir",
+                        error))
     return FALSE;
-  }
-  if (config->report != NULL && config->report[0] == '\0') {
-    g_set_error_literal(error, MH_ERROR, MH_ERROR_USAGE,
-                        "empty file name given to --report");
-    return FALSE;
-  }
   if (config->files == NULL)
     config->files = g_new0(char *, 1);
   if (config->output_dir == NULL)
     config->output_dir = g_strdup(MH_DEFAULT_OUTPUT_DIR);
-  else if (config->output_dir[0] == '\0') {
-    g_set_error_literal(error, MH_ERROR, MH_ERROR_USAGE,
-                        "empty directory name given to -o/--output-dir");
-    return FALSE;
-  }
   return TRUE;
 }
 
@@ -568,11 +572,8 @@ cli_check_jobs(MhConfig *config, GError **error)
                         "with -g and --gdb or --trace");
     return FALSE;
   }
-  if (config->jobs_path[0] == '\0') {
-    g_set_error_literal(error, MH_ERROR, MH_ERROR_USAGE,
-                        "empty file name given to --jobs");
+  if (!cli_refuse_empty(config->jobs_path, "file name", "--jobs", error))
     return FALSE;
-  }
   /* Each job's console is kept in memory for its result. */
   if (config->output_limit == 0)
     config->output_limit = MH_JOB_OUTPUT_LIMIT;

@@ -96,11 +96,13 @@ run_slot_name(MhRun *run, guint i)
 {
   MhRunSlot *slot = &run->slots[i];
   const MhImage *image = run->images->pdata[i];
-  g_autofree char *base = g_path_get_basename(image->path);
-  g_autofree char *safe = mh_text_escape(base);
+  g_autofree char *base = NULL;
+  g_autofree char *safe = NULL;
 
   if (slot->name != NULL)
     return;
+  base = g_path_get_basename(image->path);
+  safe = mh_text_escape(base);
   if (slot->job != NULL) {
     g_autofree char *id = mh_text_escape(slot->job->id);
     slot->name = g_strdup_printf("job '%s' (%s)", id, safe);
